@@ -1,0 +1,22 @@
+import { InvalidArgumentError } from 'commander';
+
+/** A commander argument parser for a whole number in [min, max], with a message naming the flag. */
+export function parseIntegerOption(flag: string, min: number, max: number): (value: string) => number {
+  return (value: string) => {
+    if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
+      throw new InvalidArgumentError(`${flag} ${JSON.stringify(value)} is not allowed; use a whole number from ${min} to ${max}.`);
+    }
+    return Number(value);
+  };
+}
+
+/** A commander argument parser for a positive number (fractions allowed). */
+export function parsePositiveNumberOption(flag: string): (value: string) => number {
+  return (value: string) => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || n <= 0) {
+      throw new InvalidArgumentError(`${flag} ${JSON.stringify(value)} is not allowed; use a positive number.`);
+    }
+    return n;
+  };
+}

@@ -1,0 +1,47 @@
+/**
+ * Facts about the hello service that other parts (infra/, bench/, Dockerfile.hello) rely on.
+ * This file holds constants only, so `infra/` can import it without pulling in runtime code.
+ */
+
+/** Port the service listens on when `PORT` is not set. */
+export const HELLO_DEFAULT_PORT = 8080;
+
+/** Name of the container port, referenced by probes and the Service (IANA_SVC_NAME rules). */
+export const HELLO_PORT_NAME = 'http';
+
+/** The routes the service answers. */
+export const HELLO_PATHS = {
+  root: '/',
+  liveness: '/healthz',
+  readiness: '/readyz',
+} as const;
+
+/** Exact body of `GET /`, as the original Flask app sent it. */
+export const HELLO_BODY = 'Hello World!';
+
+/** Numeric user and group the image runs as (>= 10000, as kube-score asks). */
+export const HELLO_RUN_AS_UID = 10001;
+export const HELLO_RUN_AS_GID = 10001;
+
+/** Environment variables the service reads; nothing else configures it. */
+export const HELLO_ENV = {
+  port: 'PORT',
+  host: 'HOST',
+  drainDelay: 'HELLO_DRAIN_DELAY',
+  shutdownTimeout: 'HELLO_SHUTDOWN_TIMEOUT',
+  keepAliveTimeout: 'HELLO_KEEP_ALIVE_TIMEOUT',
+  headersTimeout: 'HELLO_HEADERS_TIMEOUT',
+  requestTimeout: 'HELLO_REQUEST_TIMEOUT',
+  maxHeaderSize: 'HELLO_MAX_HEADER_SIZE',
+  maxConnections: 'HELLO_MAX_CONNECTIONS',
+  logLevel: 'HELLO_LOG_LEVEL',
+  accessLog: 'HELLO_ACCESS_LOG',
+} as const;
+
+/**
+ * Default shutdown timings in milliseconds. Kubernetes needs
+ * `terminationGracePeriodSeconds > preStop + drainDelay + (time to finish in-flight requests)`;
+ * `infra/` derives the grace period from these.
+ */
+export const HELLO_DEFAULT_DRAIN_DELAY_MS = 5_000;
+export const HELLO_DEFAULT_SHUTDOWN_TIMEOUT_MS = 20_000;
