@@ -1,0 +1,107 @@
+/**
+ * Facts about the prober that other parts (infra/, Dockerfile.prober, the CLI) rely on.
+ * Constants only, so `infra/` can import this file without pulling in runtime code.
+ * Where the blackbox exporter has an equivalent, the value is the exporter's, so a Probe or
+ * ServiceMonitor written for the exporter works unchanged.
+ */
+
+/** Port the prober listens on by default (the blackbox exporter's). */
+export const PROBER_DEFAULT_PORT = 9115;
+
+/** Default `--web.listen-address`. */
+export const PROBER_DEFAULT_LISTEN_ADDRESS = `:${PROBER_DEFAULT_PORT}`;
+
+/** Name of the container port, referenced by the Service, Probe and ServiceMonitor. */
+export const PROBER_PORT_NAME = 'http';
+
+/** The routes the prober answers. */
+export const PROBER_PATHS = {
+  /** `GET /probe?target=...&module=...[&debug=true]`: one probe, a fresh registry. */
+  probe: '/probe',
+  /** `GET /metrics`: the prober's own metrics and, in scheduled mode, per-target series. */
+  metrics: '/metrics',
+  /** `GET /-/healthy`: liveness (200 while the process serves). */
+  healthy: '/-/healthy',
+  /** `GET /-/ready`: readiness (200 once a config is loaded). */
+  ready: '/-/ready',
+  /** `POST /-/reload`: reload the config file (same as SIGHUP). */
+  reload: '/-/reload',
+} as const;
+
+/** Numeric user and group the image runs as (>= 10000, as kube-score asks). */
+export const PROBER_RUN_AS_UID = 10001;
+export const PROBER_RUN_AS_GID = 10001;
+
+/**
+ * Where the image expects its config. Mount the *directory* (a ConfigMap volume), never a
+ * subPath: subPath mounts are not updated when the ConfigMap changes, so a reload would re-read
+ * the old file.
+ */
+export const PROBER_CONFIG_DIR = '/etc/hello-prober';
+/** Config file name inside {@link PROBER_CONFIG_DIR} (the ConfigMap key). */
+export const PROBER_CONFIG_FILE_NAME = 'prober.yml';
+/** Full default config path. */
+export const PROBER_DEFAULT_CONFIG_FILE = `${PROBER_CONFIG_DIR}/${PROBER_CONFIG_FILE_NAME}`;
+
+/** Command-line flags of `node dist/prober/main.js` and `hello-cli prober` (the exporter's names). */
+export const PROBER_FLAGS = {
+  configFile: '--config.file',
+  listenAddress: '--web.listen-address',
+  configCheck: '--config.check',
+  timeoutOffset: '--timeout-offset',
+  logLevel: '--log.level',
+} as const;
+
+/** Environment variables read when the matching flag is absent. */
+export const PROBER_ENV = {
+  configFile: 'PROBER_CONFIG_FILE',
+  listenAddress: 'PROBER_LISTEN_ADDRESS',
+  logLevel: 'PROBER_LOG_LEVEL',
+} as const;
+
+/** Seconds subtracted from `X-Prometheus-Scrape-Timeout-Seconds` (the exporter's `--timeout-offset`). */
+export const PROBER_DEFAULT_TIMEOUT_OFFSET_SECONDS = 0.5;
+
+/** Scrape timeout assumed when Prometheus sends no `X-Prometheus-Scrape-Timeout-Seconds` (the exporter's). */
+export const PROBER_DEFAULT_SCRAPE_TIMEOUT_SECONDS = 120;
+
+/** Metric names on `/metrics` (the prober's own metrics and scheduled mode). */
+export const PROBER_METRICS = {
+  /** Gauge, 1 when the last reload succeeded (the exporter's name, so its alerts keep working). */
+  configLastReloadSuccessful: 'blackbox_exporter_config_last_reload_successful',
+  /** Gauge, Unix time of the last successful reload (the exporter's name). */
+  configLastReloadSuccessTimestamp: 'blackbox_exporter_config_last_reload_success_timestamp_seconds',
+  /** Counter, `/probe` requests naming an unknown module (the exporter's name). */
+  moduleUnknownTotal: 'blackbox_module_unknown_total',
+  /** Counter `{module}`, probes run through `/probe`. */
+  probesTotal: 'prober_probes_total',
+  /** Counter `{module}`, probes through `/probe` that failed. */
+  probeFailuresTotal: 'prober_probe_failures_total',
+  /** Counter, `/probe` requests refused with 503 by the concurrency limit. */
+  probesRejectedTotal: 'prober_probes_rejected_total',
+  /** Gauge, `/probe` requests in flight. */
+  probesInFlight: 'prober_probes_in_flight',
+  /** Gauge `{target,module,...labels}`, scheduled mode: 1 when the last probe succeeded. */
+  scheduledSuccess: 'probe_success',
+  /** Histogram `{target,module,...labels}`, scheduled mode: probe durations. */
+  scheduledDuration: 'probe_duration_seconds',
+  /** Counter `{target,module,...labels}`, scheduled mode: probes run. */
+  scheduledRunsTotal: 'probe_runs_total',
+  /** Counter `{target,module,...labels}`, scheduled mode: probes that failed. */
+  scheduledFailuresTotal: 'probe_failures_total',
+} as const;
+
+/**
+ * Buckets (seconds) of the scheduled-mode `probe_duration_seconds` histogram: dense between
+ * 50 ms and 1 s, where latency SLO thresholds usually sit, so `le="0.3"` or `le="0.5"` can be
+ * read exactly.
+ */
+export const PROBER_DURATION_BUCKETS: readonly number[] = Object.freeze([
+  0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10,
+]);
+
+/** Labels every scheduled-mode series carries; user labels from `targets[].labels` are added. */
+export const PROBER_SCHEDULED_LABELS = ['target', 'module'] as const;
+
+/** Module used when `/probe` gets no `module` parameter (the exporter's default). */
+export const PROBER_DEFAULT_MODULE = 'http_2xx';
