@@ -1,0 +1,467 @@
+/**
+ * The bench results file: what `npm run bench` writes and what `infra/` reads for an app whose
+ * fleet config says "from bench". The format is versioned (`schemaVersion`); a reader refuses
+ * any other version, any unknown key and any value out of range, naming the field, the value and
+ * what is allowed. Adding a field is a new schema version.
+ *
+ * Units are in the field names: `Millicores`, `MiB`, `Ms`, `Us` (microseconds), `Rps`
+ * (requests per second), `Seconds`, `Percent` (0-100), `Fraction` (0-1).
+ */
+import { readFile } from 'node:fs/promises';
+import { ConfigError, HelloEdgeError, quoteValue } from '../common/index.js';
+
+/** The one schema version this code writes and reads. */
+export const BENCH_RESULTS_SCHEMA_VERSION = 1;
+
+/** The latency SLO a recommendation was made for. */
+export interface BenchSlo {
+  /** SLO percentile in percent, e.g. 99 for p99. In (0, 100). */
+  readonly percentile: number;
+  /** Latency bound at that percentile, in milliseconds (response time from the intended send time). */
+  readonly latencyMs: number;
+  /** Largest allowed share of failed requests (errors, timeouts, non-2xx), as a fraction, e.g. 0.001. */
+  readonly errorBudgetFraction: number;
+}
+
+/** A value measured more than once: the one used, and its spread over repetitions. */
+export interface BenchSpread {
+  readonly min: number;
+  readonly median: number;
+  readonly max: number;
+  /** How many repetitions the spread is over (1 means no spread is known). */
+  readonly samples: number;
+}
+
+/** One connection count of the closed-loop saturation sweep (autocannon). */
+export interface BenchSaturationStep {
+  readonly connections: number;
+  /** Mean completed requests per second over the measured window (warm-up excluded). */
+  readonly rps: number;
+  /** Server CPU in cores (CPU seconds / wall seconds); null when the server's CPU is unknown. */
+  readonly serverCpuCores: number | null;
+  /** Load generator CPU in cores over the same window. */
+  readonly generatorCpuCores: number;
+  readonly errors: number;
+  readonly timeouts: number;
+  /** True when the step passed the run checks; `problems` says why not. */
+  readonly valid: boolean;
+  readonly problems: readonly string[];
+}
+
+/** The saturation sweep's summary. */
+export interface BenchSaturation {
+  readonly steps: readonly BenchSaturationStep[];
+  /** Highest throughput seen (X_max). */
+  readonly maxRps: number;
+  /** Server CPU seconds per request at X_max, in microseconds; null when the server's CPU is unknown. */
+  readonly cpuUsPerRequest: number | null;
+  /**
+   * What limited X_max: `server` (its CPU was saturated), `generator` (autocannon's own CPU was,
+   * so X_max is a lower bound of the server's capacity) or `unknown`.
+   */
+  readonly limitedBy: 'server' | 'generator' | 'unknown';
+}
+
+/** One offered rate of the open-model sweep, all repetitions merged. */
+export interface BenchOpenStep {
+  readonly offeredRps: number;
+  /** Completed (any status) requests per second, mean over repetitions. */
+  readonly achievedRps: number;
+  readonly repetitions: number;
+  /** Requests planned in the measured windows, summed over repetitions. */
+  readonly requests: number;
+  /** Failed requests (transport errors + non-2xx), summed. */
+  readonly errors: number;
+  /** Requests that hit the per-request timeout, summed (also counted in `errors`). */
+  readonly timeouts: number;
+  /** Response time (from the intended send time) percentiles of the merged histogram, microseconds. */
+  readonly latencyUs: BenchPercentiles;
+  /** SLO-percentile latency of each repetition, microseconds (its max is what the SLO is checked against). */
+  readonly sloLatencyUsPerRepetition: readonly number[];
+  /** Server CPU in cores, median over repetitions; null when unknown. */
+  readonly serverCpuCores: number | null;
+  /** Server CPU in cores per repetition (empty when unknown). */
+  readonly serverCpuCoresPerRepetition: readonly number[];
+  /** Generator checks, worst over repetitions. */
+  readonly generator: {
+    readonly eventLoopDelayP99Ms: number;
+    readonly sendLagP99Ms: number;
+    readonly cpuCores: number;
+  };
+  /** Other processes' CPU on the machine during the step, in cores (noise), worst over repetitions. */
+  readonly otherCpuCores: number | null;
+  /** CFS throttled periods of the server's cgroup during the step (null: no quota set). */
+  readonly throttledPeriods: number | null;
+  /** True when every repetition passed the run checks. */
+  readonly valid: boolean;
+  readonly problems: readonly string[];
+  /** The merged response-time histogram, HdrHistogram compressed base64 (microseconds), for later merging. */
+  readonly histogram: string;
+}
+
+/** Latency percentiles in microseconds. */
+export interface BenchPercentiles {
+  readonly p50: number;
+  readonly p90: number;
+  readonly p99: number;
+  readonly p999: number;
+  readonly max: number;
+}
+
+/** Where and how the measurements were taken. */
+export interface BenchEnvironment {
+  readonly node: string;
+  readonly platform: string;
+  readonly cpuModel: string;
+  readonly cpus: number;
+  /** 1-minute load average before the run. */
+  readonly loadAverageBefore: number;
+  /** CPU the server ran on (`taskset`), or null when not pinned. */
+  readonly serverCpus: string | null;
+  /** CPU the load generator ran on, or null when not pinned. */
+  readonly generatorCpus: string | null;
+  /** The server's CPU quota in millicores, or null for none. */
+  readonly serverCpuQuotaMillicores: number | null;
+  /** Versions of the tools used, e.g. `{ autocannon: "9.0.0" }`. */
+  readonly tools: Readonly<Record<string, string>>;
+  readonly gitSha: string | null;
+}
+
+/** One autoscaling/v2 HPA scaling policy. */
+export interface BenchHpaPolicy {
+  readonly type: 'Pods' | 'Percent';
+  readonly value: number;
+  readonly periodSeconds: number;
+}
+
+/** One direction of autoscaling/v2 `behavior`. */
+export interface BenchHpaScalingRules {
+  readonly stabilizationWindowSeconds: number;
+  readonly selectPolicy: 'Max' | 'Min';
+  readonly policies: readonly BenchHpaPolicy[];
+}
+
+/** What the bench recommends. `infra/` uses `resources` and `hpa` as they are. */
+export interface BenchRecommendation {
+  /** The SLO this recommendation was made for. */
+  readonly slo: BenchSlo;
+  readonly resources: {
+    readonly cpuRequestMillicores: number;
+    /** null: no CPU limit (the default; see docs/BENCH.md for why). */
+    readonly cpuLimitMillicores: number | null;
+    readonly memoryRequestMiB: number;
+    readonly memoryLimitMiB: number;
+  };
+  readonly hpa: {
+    readonly minReplicas: number;
+    readonly maxReplicas: number;
+    /** autoscaling/v2 Resource metric `cpu`, target `averageUtilization`. */
+    readonly targetCPUUtilizationPercentage: number;
+    readonly behavior: {
+      readonly scaleUp: BenchHpaScalingRules;
+      readonly scaleDown: BenchHpaScalingRules;
+    };
+  };
+  /** For RPS/concurrency autoscalers (KEDA, Knative KPA): per-pod request rates. */
+  readonly rps: {
+    /** Per-pod rate to scale on (C_t): the rate at which a pod uses the target share of its request. */
+    readonly targetPerPod: number;
+    /** Per-pod rate at which the SLO still holds (C_slo = lambda_cap); never run a pod past it. */
+    readonly sloCapacityPerPod: number;
+    /** 100 * targetPerPod / sloCapacityPerPod, for Knative's target-utilization-percentage. */
+    readonly targetUtilizationPercent: number;
+  };
+  /** Every intermediate value by name (lambda_slo, cpu_cap, u_max, t_lag, g, ...), with units in the name. */
+  readonly intermediates: Readonly<Record<string, number | null>>;
+  /** Spread of the key values over repetitions (each repetition's sweep analysed alone). */
+  readonly spread: Readonly<Record<string, BenchSpread>>;
+  /** The reasoning, one sentence per step, in order. */
+  readonly reasoning: readonly string[];
+  /** Things a reader must know before using the numbers (lower bounds, clamps, noise). */
+  readonly warnings: readonly string[];
+}
+
+/** The whole results file. */
+export interface BenchResults {
+  readonly schemaVersion: typeof BENCH_RESULTS_SCHEMA_VERSION;
+  /** ISO 8601 time the run finished. */
+  readonly createdAt: string;
+  readonly mode: 'quick' | 'full' | 'custom';
+  readonly target: {
+    readonly url: string;
+    /** True when the bench started the hello service itself. */
+    readonly startedByBench: boolean;
+  };
+  readonly environment: BenchEnvironment;
+  /** Inputs of `recommend` besides the measurements (peak rate, growth, cluster facts...). */
+  readonly inputs: Readonly<Record<string, number | boolean | string>>;
+  readonly measurements: {
+    readonly saturation: BenchSaturation;
+    readonly openModel: {
+      /** `poisson` (seeded) or `uniform` arrivals. */
+      readonly arrivals: 'poisson' | 'uniform';
+      readonly seed: number;
+      readonly warmupSeconds: number;
+      readonly durationSeconds: number;
+      readonly steps: readonly BenchOpenStep[];
+    };
+    /** Peak resident memory of the server over the run, MiB; null when unknown. */
+    readonly serverPeakRssMiB: number | null;
+  };
+  /**
+   * Whole-run verdict. `valid` false means the run checks found the measurements untrustworthy
+   * (generator bottleneck, achieved below offered, noise); `problems` says which. The
+   * recommendation is then computed from the valid steps only and is marked in its warnings.
+   */
+  readonly validity: {
+    readonly valid: boolean;
+    readonly problems: readonly string[];
+  };
+  readonly recommendation: BenchRecommendation;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Validation: a tiny schema language, so each field is described once with its allowed values.
+
+type Check = (value: unknown, field: string) => void;
+
+const fail = (field: string, value: unknown, allowed: string): never => {
+  throw new ConfigError(field || '(document)', `${quoteValue(value)} is not allowed; expected ${allowed}`);
+};
+
+const num =
+  (opts: { min?: number; max?: number; int?: boolean; exclusiveMin?: boolean } = {}): Check =>
+  (value, field) => {
+    const { min, max, int, exclusiveMin } = opts;
+    const bounds = [min !== undefined ? `${exclusiveMin ? '>' : '>='} ${min}` : '', max !== undefined ? `<= ${max}` : ''].filter(Boolean);
+    const range = `${int ? 'a whole number' : 'a number'}${bounds.length ? ` ${bounds.join(' and ')}` : ''}`;
+    if (typeof value !== 'number' || !Number.isFinite(value)) fail(field, value, range);
+    const n = value as number;
+    if (int && !Number.isInteger(n)) fail(field, value, range);
+    if (min !== undefined && (exclusiveMin ? n <= min : n < min)) fail(field, value, range);
+    if (max !== undefined && n > max) fail(field, value, range);
+  };
+
+const str =
+  (pattern?: RegExp, what = 'a non-empty string'): Check =>
+  (value, field) => {
+    if (typeof value !== 'string' || value.length === 0 || (pattern && !pattern.test(value))) fail(field, value, what);
+  };
+
+const bool: Check = (value, field) => {
+  if (typeof value !== 'boolean') fail(field, value, 'true or false');
+};
+
+const oneOf =
+  (...allowed: readonly (string | number)[]): Check =>
+  (value, field) => {
+    if (!allowed.includes(value as string | number)) fail(field, value, `one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}`);
+  };
+
+const nullable =
+  (check: Check): Check =>
+  (value, field) => {
+    if (value !== null) check(value, field);
+  };
+
+const arr =
+  (item: Check, opts: { minLength?: number } = {}): Check =>
+  (value, field) => {
+    if (!Array.isArray(value)) fail(field, value, 'an array');
+    const list = value as unknown[];
+    if (opts.minLength !== undefined && list.length < opts.minLength) fail(field, value, `an array of at least ${opts.minLength} item(s)`);
+    list.forEach((v, i) => item(v, `${field}[${i}]`));
+  };
+
+const record =
+  (item: Check): Check =>
+  (value, field) => {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(field, value, 'an object');
+    for (const [k, v] of Object.entries(value as object)) item(v, `${field}.${k}`);
+  };
+
+const obj =
+  (fields: Readonly<Record<string, Check>>): Check =>
+  (value, field) => {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(field, value, 'an object');
+    const o = value as Record<string, unknown>;
+    const prefix = field === '' ? '' : `${field}.`;
+    for (const key of Object.keys(o)) {
+      if (!(key in fields)) {
+        throw new ConfigError(`${prefix}${key}`, `unknown field; allowed fields here: ${Object.keys(fields).join(', ')}`);
+      }
+    }
+    for (const [key, check] of Object.entries(fields)) {
+      if (!(key in o)) throw new ConfigError(`${prefix}${key}`, 'is missing');
+      check(o[key], `${prefix}${key}`);
+    }
+  };
+
+const nonNeg = num({ min: 0 });
+const count = num({ min: 0, int: true });
+const rps = num({ min: 0 });
+const strings = arr(str());
+
+const slo = obj({
+  percentile: num({ min: 0, max: 99.9999, exclusiveMin: true }),
+  latencyMs: num({ min: 0, exclusiveMin: true }),
+  errorBudgetFraction: num({ min: 0, max: 1 }),
+});
+
+const spread = obj({ min: num(), median: num(), max: num(), samples: num({ min: 1, int: true }) });
+
+const percentiles = obj({ p50: nonNeg, p90: nonNeg, p99: nonNeg, p999: nonNeg, max: nonNeg });
+
+const policy = obj({ type: oneOf('Pods', 'Percent'), value: num({ min: 1, int: true }), periodSeconds: num({ min: 1, max: 1800, int: true }) });
+
+const rules = obj({
+  stabilizationWindowSeconds: num({ min: 0, max: 3600, int: true }),
+  selectPolicy: oneOf('Max', 'Min'),
+  policies: arr(policy, { minLength: 1 }),
+});
+
+const schema = obj({
+  schemaVersion: oneOf(BENCH_RESULTS_SCHEMA_VERSION),
+  createdAt: str(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/, 'an ISO 8601 UTC time such as "2026-11-26T07:00:00.000Z"'),
+  mode: oneOf('quick', 'full', 'custom'),
+  target: obj({ url: str(/^https?:\/\//, 'an http(s) URL'), startedByBench: bool }),
+  environment: obj({
+    node: str(),
+    platform: str(),
+    cpuModel: str(),
+    cpus: num({ min: 1, int: true }),
+    loadAverageBefore: nonNeg,
+    serverCpus: nullable(str()),
+    generatorCpus: nullable(str()),
+    serverCpuQuotaMillicores: nullable(num({ min: 1, int: true })),
+    tools: record(str()),
+    gitSha: nullable(str()),
+  }),
+  inputs: record((value, field) => {
+    if (!['number', 'boolean', 'string'].includes(typeof value)) fail(field, value, 'a number, boolean or string');
+  }),
+  measurements: obj({
+    saturation: obj({
+      steps: arr(
+        obj({
+          connections: num({ min: 1, int: true }),
+          rps,
+          serverCpuCores: nullable(nonNeg),
+          generatorCpuCores: nonNeg,
+          errors: count,
+          timeouts: count,
+          valid: bool,
+          problems: strings,
+        }),
+      ),
+      maxRps: rps,
+      cpuUsPerRequest: nullable(nonNeg),
+      limitedBy: oneOf('server', 'generator', 'unknown'),
+    }),
+    openModel: obj({
+      arrivals: oneOf('poisson', 'uniform'),
+      seed: num({ min: 0, int: true }),
+      warmupSeconds: nonNeg,
+      durationSeconds: num({ min: 0, exclusiveMin: true }),
+      steps: arr(
+        obj({
+          offeredRps: num({ min: 0, exclusiveMin: true }),
+          achievedRps: rps,
+          repetitions: num({ min: 1, int: true }),
+          requests: count,
+          errors: count,
+          timeouts: count,
+          latencyUs: percentiles,
+          sloLatencyUsPerRepetition: arr(nonNeg),
+          serverCpuCores: nullable(nonNeg),
+          serverCpuCoresPerRepetition: arr(nonNeg),
+          generator: obj({ eventLoopDelayP99Ms: nonNeg, sendLagP99Ms: nonNeg, cpuCores: nonNeg }),
+          otherCpuCores: nullable(nonNeg),
+          throttledPeriods: nullable(count),
+          valid: bool,
+          problems: strings,
+          histogram: str(),
+        }),
+      ),
+    }),
+    serverPeakRssMiB: nullable(nonNeg),
+  }),
+  validity: obj({ valid: bool, problems: strings }),
+  recommendation: obj({
+    slo,
+    resources: obj({
+      cpuRequestMillicores: num({ min: 1, int: true }),
+      cpuLimitMillicores: nullable(num({ min: 1, int: true })),
+      memoryRequestMiB: num({ min: 1, int: true }),
+      memoryLimitMiB: num({ min: 1, int: true }),
+    }),
+    hpa: obj({
+      minReplicas: num({ min: 1, int: true }),
+      maxReplicas: num({ min: 1, int: true }),
+      targetCPUUtilizationPercentage: num({ min: 1, max: 100, int: true }),
+      behavior: obj({ scaleUp: rules, scaleDown: rules }),
+    }),
+    rps: obj({
+      targetPerPod: num({ min: 0, exclusiveMin: true }),
+      sloCapacityPerPod: num({ min: 0, exclusiveMin: true }),
+      targetUtilizationPercent: num({ min: 1, max: 100, int: true }),
+    }),
+    intermediates: record(nullable(num())),
+    spread: record(spread),
+    reasoning: strings,
+    warnings: strings,
+  }),
+});
+
+/**
+ * Checks that `value` is a bench results document of this schema version, including the
+ * cross-field rules (maxReplicas >= minReplicas, memory limit >= request, CPU limit >= request).
+ * @throws ConfigError naming the field, the value and what is allowed.
+ */
+export function validateBenchResults(value: unknown): BenchResults {
+  if (typeof value === 'object' && value !== null && 'schemaVersion' in value) {
+    const version = (value as { schemaVersion: unknown }).schemaVersion;
+    if (version !== BENCH_RESULTS_SCHEMA_VERSION) {
+      throw new ConfigError('schemaVersion', `${quoteValue(version)} is not supported; this hello-edge reads schemaVersion ${BENCH_RESULTS_SCHEMA_VERSION} (re-run \`npm run bench\` to produce it)`);
+    }
+  }
+  schema(value, '');
+  const results = value as BenchResults;
+  const { hpa, resources } = results.recommendation;
+  if (hpa.maxReplicas < hpa.minReplicas) {
+    throw new ConfigError('recommendation.hpa.maxReplicas', `${hpa.maxReplicas} is not allowed; expected >= recommendation.hpa.minReplicas (${hpa.minReplicas})`);
+  }
+  if (resources.memoryLimitMiB < resources.memoryRequestMiB) {
+    throw new ConfigError('recommendation.resources.memoryLimitMiB', `${resources.memoryLimitMiB} is not allowed; expected >= memoryRequestMiB (${resources.memoryRequestMiB})`);
+  }
+  if (resources.cpuLimitMillicores !== null && resources.cpuLimitMillicores < resources.cpuRequestMillicores) {
+    throw new ConfigError('recommendation.resources.cpuLimitMillicores', `${resources.cpuLimitMillicores} is not allowed; expected null or >= cpuRequestMillicores (${resources.cpuRequestMillicores})`);
+  }
+  return results;
+}
+
+/**
+ * Reads and validates a bench results file (JSON).
+ * @throws HelloEdgeError `HELLO_ERR_NOT_FOUND` when the file cannot be read; ConfigError (field
+ *   `path`, or the dotted field inside the file prefixed with the path) when it is not valid.
+ */
+export async function readBenchResults(path: string): Promise<BenchResults> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new HelloEdgeError('HELLO_ERR_NOT_FOUND', `bench results ${path}: cannot read (${(error as NodeJS.ErrnoException).code ?? String(error)}); run \`npm run bench\` to produce it`, { exitCode: 2, cause: error });
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(path, `is not JSON (${(error as Error).message})`);
+  }
+  try {
+    return validateBenchResults(parsed);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new ConfigError(`${path}: ${error.field}`, error.message.slice(error.field.length + 2), { cause: error });
+    throw error;
+  }
+}
