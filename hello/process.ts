@@ -37,13 +37,6 @@ export async function runHelloProcess(options: RunHelloOptions = {}): Promise<He
     exit(1);
     return undefined;
   }
-  logger.info('listening', {
-    url: service.url,
-    ready_ms: Math.round(performance.now()),
-    node: process.version,
-    config: { ...config },
-  });
-
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals): void => {
     signals += 1;
@@ -56,5 +49,12 @@ export async function runHelloProcess(options: RunHelloOptions = {}): Promise<He
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+  // Logged only once the signal handlers are in place: whoever waits for this line may signal.
+  logger.info('listening', {
+    url: service.url,
+    ready_ms: Math.round(performance.now()),
+    node: process.version,
+    config: { ...config },
+  });
   return service;
 }
