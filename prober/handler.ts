@@ -1,0 +1,183 @@
+import { Registry } from 'prom-client';
+import { stringify } from 'yaml';
+import { HelloEdgeError, type LogFields, type Logger } from '../common/index.js';
+import type { Module, ProberConfig } from './config/types.js';
+import { PROBER_DEFAULT_MODULE, PROBER_DEFAULT_SCRAPE_TIMEOUT_SECONDS, PROBER_DEFAULT_TIMEOUT_OFFSET_SECONDS } from './contract.js';
+import { renderSorted, setProbeGauge } from './metrics.js';
+import { PROBERS } from './probers/index.js';
+
+/** Longest target accepted, in characters; longer ones are refused with 400. */
+export const MAX_TARGET_LENGTH = 2048;
+
+/**
+ * A `/probe` request that cannot run (missing target, unknown module, bad timeout header).
+ * `status` is the HTTP status the server answers with; the message is the exporter's text.
+ */
+export class ProbeRequestError extends HelloEdgeError {
+  readonly status: number;
+  constructor(status: number, message: string) {
+    super('HELLO_ERR_INVALID_ARG', message, { exitCode: 2 });
+    this.status = status;
+  }
+}
+
+/** Parameters of one probe, as `/probe` receives them. */
+export interface ProbeParams {
+  /** `target=`; required. */
+  readonly target?: string | undefined;
+  /** `module=`; default `http_2xx`. */
+  readonly module?: string | undefined;
+  /** Value of `X-Prometheus-Scrape-Timeout-Seconds`, if sent. */
+  readonly scrapeTimeoutHeader?: string | undefined;
+  /** Seconds subtracted from the scrape timeout. Default 0.5. */
+  readonly timeoutOffsetSeconds?: number;
+}
+
+/** What one probe produced. */
+export interface ProbeOutcome {
+  readonly target: string;
+  readonly module: Module;
+  readonly success: boolean;
+  readonly durationSeconds: number;
+  /** The deadline the probe ran under. */
+  readonly timeoutSeconds: number;
+  /** The fresh registry holding this probe's metrics. */
+  readonly registry: Registry;
+  /** The probe's log, one line per entry (for `?debug=true` and the CLI). */
+  readonly logs: readonly string[];
+}
+
+/**
+ * The exporter's deadline rule: the scrape timeout (header, default 120 s) minus the offset,
+ * capped by the module's timeout when that is set and smaller.
+ * @throws ProbeRequestError (500) when the header is not a number, as the exporter answers.
+ */
+export function probeTimeoutSeconds(module: Module, header: string | undefined, offsetSeconds = PROBER_DEFAULT_TIMEOUT_OFFSET_SECONDS): number {
+  let scrape = PROBER_DEFAULT_SCRAPE_TIMEOUT_SECONDS;
+  if (header !== undefined && header !== '') {
+    scrape = Number(header);
+    if (!Number.isFinite(scrape) || header.trim() === '') {
+      throw new ProbeRequestError(500, `Failed to parse timeout from Prometheus header: ${JSON.stringify(header)} is not a number`);
+    }
+  }
+  let timeout = Math.max(0, scrape - offsetSeconds);
+  const moduleSeconds = module.timeoutMs / 1000;
+  if (moduleSeconds > 0 && moduleSeconds < timeout) timeout = moduleSeconds;
+  return timeout;
+}
+
+/**
+ * Checks the request against the config and returns the module and target to probe.
+ * @throws ProbeRequestError (400) with the exporter's messages.
+ */
+export function selectModule(config: ProberConfig, params: ProbeParams): { module: Module; target: string } {
+  const name = params.module === undefined || params.module === '' ? PROBER_DEFAULT_MODULE : params.module;
+  const module = Object.hasOwn(config.modules, name) ? config.modules[name] : undefined;
+  if (!module) throw new ProbeRequestError(400, `Unknown module ${JSON.stringify(name)}`);
+  const target = params.target ?? '';
+  if (target === '') throw new ProbeRequestError(400, 'Target parameter is missing');
+  if (target.length > MAX_TARGET_LENGTH) throw new ProbeRequestError(400, `Target parameter is longer than ${MAX_TARGET_LENGTH} characters`);
+  if ([...target].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f)) throw new ProbeRequestError(400, 'Target parameter contains control characters');
+  return { module, target };
+}
+
+/**
+ * Runs one probe under a deadline on a fresh registry, then sets `probe_success` and
+ * `probe_duration_seconds`. Never throws for a failing target; the outcome says so.
+ * The probe is abandoned (and its sockets closed) at the deadline: it never outlives it.
+ */
+export async function runModuleProbe(
+  module: Module,
+  target: string,
+  timeoutSeconds: number,
+  logger: Logger,
+  parent?: AbortSignal,
+): Promise<ProbeOutcome> {
+  const registry = new Registry();
+  const logs: string[] = [];
+  const probeLogger = captureLogger(logger.child({ module: module.name, target }), logs);
+  const deadline = new AbortController();
+  const timer = setTimeout(() => deadline.abort(new Error(`probe deadline of ${timeoutSeconds}s reached`)), Math.max(0, timeoutSeconds * 1000));
+  const onParentAbort = (): void => deadline.abort(parent?.reason);
+  parent?.addEventListener('abort', onParentAbort, { once: true });
+  if (timeoutSeconds <= 0) deadline.abort(new Error('probe deadline is 0s (scrape timeout not above the offset)'));
+  probeLogger.info('Beginning probe', { probe: module.prober, timeout_seconds: timeoutSeconds });
+  const started = performance.now();
+  let success: boolean;
+  try {
+    const aborted = new Promise<boolean>((resolve) => {
+      if (deadline.signal.aborted) resolve(false);
+      deadline.signal.addEventListener('abort', () => resolve(false), { once: true });
+    });
+    success = await Promise.race([PROBERS[module.prober](target, module, registry, deadline.signal, probeLogger), aborted]);
+    if (deadline.signal.aborted) {
+      success = false;
+      probeLogger.error('Probe aborted', { reason: String((deadline.signal.reason as Error | undefined)?.message ?? deadline.signal.reason) });
+    }
+  } catch (error) {
+    // A prober bug must not take the server down: count it as a failed probe and say why.
+    probeLogger.error('Probe crashed', { err: error instanceof Error ? error.message : String(error) });
+    success = false;
+  } finally {
+    clearTimeout(timer);
+    parent?.removeEventListener('abort', onParentAbort);
+    if (!deadline.signal.aborted) deadline.abort(new Error('probe finished'));
+  }
+  const durationSeconds = (performance.now() - started) / 1000;
+  setProbeGauge(registry, 'probe_success', success ? 1 : 0);
+  setProbeGauge(registry, 'probe_duration_seconds', durationSeconds);
+  probeLogger.info(success ? 'Probe succeeded' : 'Probe failed', { duration_seconds: durationSeconds });
+  return { target, module, success, durationSeconds, timeoutSeconds, registry, logs };
+}
+
+/**
+ * The `/probe` flow without HTTP: pick the module, derive the deadline, probe.
+ * @throws ProbeRequestError for requests the exporter refuses (400/500).
+ */
+export async function runProbe(config: ProberConfig, params: ProbeParams, logger: Logger, parent?: AbortSignal): Promise<ProbeOutcome> {
+  const { module, target } = selectModule(config, params);
+  const timeout = probeTimeoutSeconds(module, params.scrapeTimeoutHeader, params.timeoutOffsetSeconds);
+  return runModuleProbe(module, target, timeout, logger, parent);
+}
+
+/** The probe's metrics as exposition text, families sorted by name (as the exporter). */
+export function renderProbeMetrics(outcome: ProbeOutcome): Promise<string> {
+  return renderSorted(outcome.registry);
+}
+
+/** The `?debug=true` page: the probe's log, the metrics and the module, as the exporter lays it out. */
+export async function renderProbeDebug(outcome: ProbeOutcome): Promise<string> {
+  const metrics = await renderProbeMetrics(outcome);
+  return [
+    'Logs for the probe:',
+    ...outcome.logs,
+    '\n\n',
+    'Metrics that would have been returned:',
+    metrics,
+    '\n',
+    'Module configuration:',
+    stringify({ prober: outcome.module.prober, ...(outcome.module.source as object) }),
+  ].join('\n');
+}
+
+// Probe logs go to the debug page as logfmt-like lines and to the process log at debug level.
+function captureLogger(base: Logger, lines: string[]): Logger {
+  const make = (bound: LogFields): Logger => {
+    const emit = (level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: LogFields): void => {
+      const all = { ...bound, ...fields };
+      const kv = Object.entries(all)
+        .map(([k, v]) => `${k}=${typeof v === 'string' && !/[\s"=]/.test(v) ? v : JSON.stringify(v)}`)
+        .join(' ');
+      lines.push(`ts=${new Date().toISOString()} level=${level} msg=${JSON.stringify(msg)}${kv ? ` ${kv}` : ''}`);
+      base[level === 'info' ? 'debug' : level === 'error' ? 'debug' : level](msg, all);
+    };
+    return {
+      debug: (m, f) => emit('debug', m, f),
+      info: (m, f) => emit('info', m, f),
+      warn: (m, f) => emit('warn', m, f),
+      error: (m, f) => emit('error', m, f),
+      child: (f) => make({ ...bound, ...f }),
+    };
+  };
+  return make({});
+}

@@ -1,0 +1,28 @@
+/**
+ * The prober: a blackbox-exporter-compatible synthetic prober (http and tcp), with a target
+ * policy, a concurrency limit and a scheduled mode. This file is its public face.
+ */
+export * from './contract.js';
+export type * from './config/types.js';
+export { PROBER_NAMES, TLS_VERSIONS } from './config/types.js';
+export { loadProberConfig, parseProberConfig, buildConfig, defaultProberConfig, DEFAULT_HTTP_PROBE, DEFAULT_TCP_PROBE, DEFAULT_LIMITS, DEFAULT_TARGET_POLICY } from './config/load.js';
+export type { ProbeFn } from './types.js';
+export { PROBERS, probeHttp, probeTcp } from './probers/index.js';
+export { PROBE_METRICS, HTTP_PHASES, renderSorted, ipAddressHash } from './metrics.js';
+export { compilePolicy, canonicalAddress, type CompiledPolicy } from './target-policy.js';
+export {
+  runProbe,
+  runModuleProbe,
+  probeTimeoutSeconds,
+  selectModule,
+  renderProbeMetrics,
+  renderProbeDebug,
+  ProbeRequestError,
+  MAX_TARGET_LENGTH,
+  type ProbeParams,
+  type ProbeOutcome,
+} from './handler.js';
+export { startScheduler, type Scheduler } from './scheduler.js';
+export { startProberServer, parseListenAddress, type ProberServer, type ProberServerOptions, type ReloadResult } from './server.js';
+export { runProberProcess, parseProberArgs, checkProberConfig, type ProberProcessOptions } from './process.js';
+export { PROBER_USER_AGENT } from './probers/http.js';

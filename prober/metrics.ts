@@ -1,0 +1,99 @@
+/**
+ * Names and help texts of the per-probe metrics, declared once and matching the blackbox
+ * exporter's (0.23) word for word, plus helpers that register a gauge on a given registry.
+ * Probers register metrics only when they mean something, as the exporter does.
+ */
+import { createHash } from 'node:crypto';
+import { isIP } from 'node:net';
+import { Gauge, type Registry } from 'prom-client';
+
+/** `name -> help` of every metric a probe can emit. */
+export const PROBE_METRICS = {
+  probe_success: 'Displays whether or not the probe was a success',
+  probe_duration_seconds: 'Returns how long the probe took to complete in seconds',
+  probe_dns_lookup_time_seconds: 'Returns the time taken for probe dns lookup in seconds',
+  probe_ip_protocol: 'Specifies whether probe ip protocol is IP4 or IP6',
+  probe_ip_addr_hash: "Specifies the hash of IP address. It's useful to detect if the IP address changes.",
+  probe_failed_due_to_regex: 'Indicates if probe failed due to regex',
+  probe_http_duration_seconds: 'Duration of http request by phase, summed over all redirects',
+  probe_http_content_length: 'Length of http content response',
+  probe_http_uncompressed_body_length: 'Length of uncompressed response body',
+  probe_http_redirects: 'The number of redirects',
+  probe_http_ssl: 'Indicates if SSL was used for the final redirect',
+  probe_http_status_code: 'Response HTTP status code',
+  probe_http_version: 'Returns the version of HTTP of the probe response',
+  probe_http_last_modified_timestamp_seconds: 'Returns the Last-Modified HTTP response header in unixtime',
+  probe_ssl_earliest_cert_expiry: 'Returns last SSL chain expiry in unixtime',
+  probe_ssl_last_chain_expiry_timestamp_seconds: 'Returns last SSL chain expiry in timestamp',
+  probe_ssl_last_chain_info: 'Contains SSL leaf certificate information',
+  probe_tls_version_info: 'Returns the TLS version used or NaN when unknown',
+} as const;
+
+/** A metric name from {@link PROBE_METRICS}. */
+export type ProbeMetricName = keyof typeof PROBE_METRICS;
+
+/** Phases of `probe_http_duration_seconds`, in the exporter's output order. */
+export const HTTP_PHASES = ['connect', 'processing', 'resolve', 'tls', 'transfer'] as const;
+export type HttpPhase = (typeof HTTP_PHASES)[number];
+
+/** Registers a gauge named `name` (help from {@link PROBE_METRICS}) on `registry`. */
+export function probeGauge<L extends string = string>(registry: Registry, name: ProbeMetricName, labelNames: readonly L[] = []): Gauge<L> {
+  return new Gauge<L>({ name, help: PROBE_METRICS[name], labelNames, registers: [registry] });
+}
+
+/** Registers a gauge and sets it at once. */
+export function setProbeGauge(registry: Registry, name: ProbeMetricName, value: number): Gauge {
+  const gauge = probeGauge(registry, name);
+  gauge.set(value);
+  return gauge;
+}
+
+/**
+ * FNV-1a 32-bit hash of an IP address's bytes (4 for IPv4, 16 for IPv6), as the exporter's
+ * `probe_ip_addr_hash`.
+ */
+export function ipAddressHash(address: string): number {
+  let hash = 0x811c9dc5;
+  for (const byte of ipBytes(address)) {
+    hash ^= byte;
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash;
+}
+
+function ipBytes(address: string): number[] {
+  if (isIP(address) === 4) return address.split('.').map(Number);
+  let text = address.replace(/%.*$/, '');
+  const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
+  if (v4) {
+    const [a, b, c, d] = (v4[1] as string).split('.').map(Number) as [number, number, number, number];
+    text = `${text.slice(0, v4.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const [head = '', tail] = text.split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const groups = tail === undefined ? left : [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right];
+  return groups.flatMap((g) => {
+    const n = parseInt(g, 16);
+    return [n >> 8, n & 255];
+  });
+}
+
+/**
+ * Renders a registry as the exporter does: families sorted by name (prom-client keeps
+ * registration order), text format 0.0.4.
+ */
+export async function renderSorted(registry: Registry): Promise<string> {
+  const names = registry
+    .getMetricsAsArray()
+    .map((m) => (m as unknown as { name: string }).name)
+    .sort();
+  const parts: string[] = [];
+  for (const name of names) parts.push(await registry.getSingleMetricAsString(name));
+  return parts.length ? `${parts.join('\n')}\n` : '';
+}
+
+/** Lower-case hex SHA-256 of a DER certificate (the exporter's `fingerprint_sha256`). */
+export function fingerprintSha256(der: Buffer): string {
+  return createHash('sha256').update(der).digest('hex');
+}

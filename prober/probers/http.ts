@@ -1,0 +1,395 @@
+import { connect as netConnect, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
+import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
+import type { Transform } from 'node:stream';
+import { Client } from 'undici';
+import { describeError, type Logger } from '../../common/index.js';
+import type { HttpProbeConfig } from '../config/types.js';
+import { HTTP_PHASES, probeGauge, setProbeGauge, type HttpPhase } from '../metrics.js';
+import type { ProbeFn } from '../types.js';
+import { resolveTarget } from './resolve.js';
+import { registerTlsMetrics, summarizeTls, tlsOptions, type TlsSummary } from './tls.js';
+
+/** Sent on every probe request unless the module sets its own `User-Agent`. */
+export const PROBER_USER_AGENT = 'hello-prober/0.1 (blackbox-exporter compatible)';
+
+/** Redirect hops followed before the probe fails (Go's http.Client limit, as the exporter). */
+export const MAX_REDIRECTS = 10;
+
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+
+/** Timings of one request/response round trip, in milliseconds since the time origin. */
+interface HopTimings {
+  connectStart?: number;
+  connectDone?: number;
+  tlsStart?: number;
+  tlsDone?: number;
+  headers?: number;
+  end?: number;
+}
+
+/** What one hop returned. */
+interface Hop {
+  readonly url: URL;
+  readonly status: number;
+  readonly headers: Record<string, string | string[] | undefined>;
+  readonly timings: HopTimings;
+  readonly tls: TlsSummary | undefined;
+  /** Bytes after decoding; 0 when the body was not read (redirect hops). */
+  readonly bodyBytes: number;
+  /** The body as text, kept only when a body regexp needs it. */
+  readonly bodyText: string | undefined;
+  /** Set when reading the body failed (size limit, decode error). */
+  readonly bodyError: string | undefined;
+}
+
+/**
+ * Probes an http(s) URL the way the blackbox exporter's `http` prober does: a new connection
+ * for every probe and every redirect hop (so connect and TLS times are real), phase timings
+ * summed over hops, status, version, header, body and TLS checks. Returns false, with the
+ * reason logged, when any check fails.
+ */
+export const probeHttp: ProbeFn = async (target, module, registry, signal, logger) => {
+  const cfg = module.http;
+  const contentLength = probeGauge(registry, 'probe_http_content_length');
+  const bodyLength = probeGauge(registry, 'probe_http_uncompressed_body_length');
+  const redirectsGauge = probeGauge(registry, 'probe_http_redirects');
+  const sslGauge = probeGauge(registry, 'probe_http_ssl');
+  const statusGauge = probeGauge(registry, 'probe_http_status_code');
+  const versionGauge = probeGauge(registry, 'probe_http_version');
+  const regexGauge = probeGauge(registry, 'probe_failed_due_to_regex');
+  for (const g of [contentLength, bodyLength, redirectsGauge, sslGauge, statusGauge, versionGauge, regexGauge]) g.set(0);
+
+  const url = parseTarget(target, logger);
+  if (!url) return false;
+  const resolved = await resolveTarget(url.hostname, cfg.preferredIpProtocol, cfg.ipProtocolFallback, module, registry, signal, logger);
+  if (!resolved) return false;
+  const phases = probeGauge<'phase'>(registry, 'probe_http_duration_seconds', ['phase']);
+  const sums: Record<HttpPhase, number> = { connect: 0, processing: 0, resolve: resolved.lookupSeconds, tls: 0, transfer: 0 };
+  const writePhases = (): void => {
+    for (const phase of HTTP_PHASES) phases.labels({ phase }).set(sums[phase]);
+  };
+
+  let current = url;
+  let address = resolved.address;
+  let method = cfg.method;
+  let body = cfg.body;
+  let referer: string | undefined;
+  let redirects = 0;
+  let hop: Hop;
+  for (;;) {
+    try {
+      hop = await requestOnce(current, address, method, body, referer, cfg, signal, logger);
+    } catch (error) {
+      writePhases();
+      logger.error('Error for HTTP request', { err: describeError(error) });
+      return false;
+    }
+    addHopTimings(sums, hop.timings);
+    const location = headerValue(hop.headers, 'location');
+    if (!REDIRECT_STATUSES.has(hop.status) || location === undefined) break;
+    redirects += 1;
+    if (!cfg.followRedirects) {
+      logger.info('Not following redirect', { location });
+      break;
+    }
+    if (redirects > MAX_REDIRECTS) {
+      writePhases();
+      redirectsGauge.set(redirects);
+      statusGauge.set(hop.status);
+      versionGauge.set(1.1);
+      contentLength.set(declaredLength(hop.headers));
+      logger.error('Error for HTTP request', { err: `stopped after ${MAX_REDIRECTS} redirects` });
+      return false;
+    }
+    let next: URL;
+    try {
+      next = new URL(location, current);
+    } catch {
+      writePhases();
+      logger.error('Error for HTTP request', { err: `bad Location header ${JSON.stringify(location)}` });
+      return false;
+    }
+    if (next.protocol !== 'http:' && next.protocol !== 'https:') {
+      writePhases();
+      logger.error('Error for HTTP request', { err: `redirect to unsupported scheme ${next.protocol}` });
+      return false;
+    }
+    logger.info('Received redirect', { location: next.href });
+    const hopAddress = await resolveTarget(next.hostname, cfg.preferredIpProtocol, cfg.ipProtocolFallback, module, undefined, signal, logger);
+    if (!hopAddress) {
+      writePhases();
+      return false;
+    }
+    sums.resolve += hopAddress.lookupSeconds;
+    address = hopAddress.address;
+    // Go's client: 301/302/303 turn a POST into a GET without body; 307/308 keep both.
+    if (hop.status === 303 || ((hop.status === 301 || hop.status === 302) && method === 'POST')) {
+      if (method !== 'HEAD') method = 'GET';
+      body = undefined;
+    }
+    referer = current.protocol === 'https:' && next.protocol === 'http:' ? undefined : current.href;
+    current = next;
+  }
+  writePhases();
+
+  let success = true;
+  const validStatus = cfg.validStatusCodes.length > 0 ? cfg.validStatusCodes.includes(hop.status) : hop.status >= 200 && hop.status < 300;
+  if (!validStatus) {
+    logger.info('Invalid HTTP response status code, wanted 2xx', { status_code: hop.status });
+    success = false;
+  }
+  if (success && !checkHeaders(hop.headers, cfg, logger)) {
+    regexGauge.set(1);
+    success = false;
+  }
+  if (hop.bodyError !== undefined) {
+    logger.error('Failed to read HTTP response body', { err: hop.bodyError });
+    success = false;
+  } else if (success && !checkBody(hop.bodyText ?? '', cfg, logger)) {
+    regexGauge.set(1);
+    success = false;
+  }
+  // undici speaks HTTP/1.1 only and does not expose the status line's version.
+  const version = 1.1;
+  if (success && cfg.validHttpVersions.length > 0 && !cfg.validHttpVersions.includes('HTTP/1.1')) {
+    logger.error('Invalid HTTP version number', { version: 'HTTP/1.1' });
+    success = false;
+  }
+  statusGauge.set(hop.status);
+  versionGauge.set(version);
+  contentLength.set(declaredLength(hop.headers));
+  bodyLength.set(hop.bodyBytes);
+  redirectsGauge.set(redirects);
+  const lastModified = headerValue(hop.headers, 'last-modified');
+  if (lastModified !== undefined) {
+    const ms = Date.parse(lastModified);
+    if (Number.isFinite(ms)) setProbeGauge(registry, 'probe_http_last_modified_timestamp_seconds', ms / 1000);
+    else logger.error('Error parsing Last-Modified header', { value: lastModified });
+  }
+  if (hop.tls) {
+    sslGauge.set(1);
+    registerTlsMetrics(registry, hop.tls);
+    if (cfg.failIfSsl) {
+      logger.error('Final request was over SSL');
+      success = false;
+    }
+  } else if (cfg.failIfNotSsl) {
+    logger.error('Final request was not over SSL');
+    success = false;
+  }
+  return success;
+};
+
+/** Parses a target the exporter's way: no scheme means `http://`; only http and https are probed. */
+function parseTarget(target: string, logger: Logger): URL | undefined {
+  const withScheme = /^[a-z][a-z0-9+.-]*:/i.test(target) && !/^[^:/]+:\d+(\/|$)/.test(target) ? target : `http://${target}`;
+  let url: URL;
+  try {
+    url = new URL(withScheme);
+  } catch {
+    logger.error('Could not parse target URL', { target });
+    return undefined;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    logger.error('Unsupported scheme; the http prober probes http and https URLs only', { scheme: url.protocol });
+    return undefined;
+  }
+  if (url.username || url.password) {
+    logger.error('Credentials in the target URL are not allowed; use basic_auth in the module', { target: url.host });
+    return undefined;
+  }
+  return url;
+}
+
+function headerValue(headers: Hop['headers'], name: string): string | undefined {
+  const v = headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** Go's `resp.ContentLength`: the declared length, -1 when unknown (chunked or absent). */
+function declaredLength(headers: Hop['headers']): number {
+  if (headerValue(headers, 'transfer-encoding') !== undefined) return -1;
+  const v = headerValue(headers, 'content-length');
+  return v !== undefined && /^\d+$/.test(v) ? Number(v) : -1;
+}
+
+function addHopTimings(sums: Record<HttpPhase, number>, t: HopTimings): void {
+  const span = (a: number | undefined, b: number | undefined): number => (a !== undefined && b !== undefined && b >= a ? (b - a) / 1000 : 0);
+  sums.connect += span(t.connectStart, t.connectDone);
+  sums.tls += span(t.tlsStart, t.tlsDone);
+  sums.processing += span(t.tlsDone ?? t.connectDone, t.headers);
+  sums.transfer += span(t.headers, t.end);
+}
+
+function checkHeaders(headers: Hop['headers'], cfg: HttpProbeConfig, logger: Logger): boolean {
+  const values = (name: string): string[] => {
+    const v = headers[name.toLowerCase()];
+    return v === undefined ? [] : Array.isArray(v) ? v : [v];
+  };
+  for (const m of cfg.failIfHeaderMatches) {
+    if (values(m.header).some((v) => m.regexp.test(v))) {
+      logger.error('Header matched regular expression', { header: m.header, regexp: m.regexp.source });
+      return false;
+    }
+  }
+  for (const m of cfg.failIfHeaderNotMatches) {
+    const vs = values(m.header);
+    if (vs.length === 0) {
+      if (m.allowMissing) continue;
+      logger.error('Missing required header', { header: m.header });
+      return false;
+    }
+    if (!vs.some((v) => m.regexp.test(v))) {
+      logger.error('Header did not match regular expression', { header: m.header, regexp: m.regexp.source });
+      return false;
+    }
+  }
+  return true;
+}
+
+function checkBody(text: string, cfg: HttpProbeConfig, logger: Logger): boolean {
+  for (const re of cfg.failIfBodyMatchesRegexp) {
+    if (re.test(text)) {
+      logger.error('Body matched regular expression', { regexp: re.source });
+      return false;
+    }
+  }
+  for (const re of cfg.failIfBodyNotMatchesRegexp) {
+    if (!re.test(text)) {
+      logger.error('Body did not match regular expression', { regexp: re.source });
+      return false;
+    }
+  }
+  return true;
+}
+
+/**
+ * One request on a fresh connection to `address` (already resolved and checked against the
+ * policy). The connector records connect and TLS times and keeps the TLS socket for metrics.
+ */
+async function requestOnce(
+  url: URL,
+  address: string,
+  method: string,
+  body: string | undefined,
+  referer: string | undefined,
+  cfg: HttpProbeConfig,
+  signal: AbortSignal,
+  logger: Logger,
+): Promise<Hop> {
+  const timings: HopTimings = {};
+  // Read at handshake time: once the server closes the connection the peer certificate is gone.
+  let tls: TlsSummary | undefined;
+  const https = url.protocol === 'https:';
+  const port = Number(url.port || (https ? 443 : 80));
+  const client = new Client(url.origin, {
+    pipelining: 1,
+    // The probe's deadline is the AbortSignal; undici's own timers would cut it short.
+    headersTimeout: 0,
+    bodyTimeout: 0,
+    connectTimeout: 0,
+    keepAliveTimeout: 1,
+    connect: (_opts, callback) => {
+      timings.connectStart = performance.now();
+      let done = false;
+      const finish = (error: Error | null, socket?: Socket): void => {
+        if (done) return;
+        done = true;
+        signal.removeEventListener('abort', onAbort);
+        if (error) callback(error, null);
+        else callback(null, socket as Socket);
+      };
+      const raw = netConnect({ host: address, port, noDelay: true });
+      const onAbort = (): void => {
+        raw.destroy();
+        finish(signal.reason instanceof Error ? signal.reason : new Error('probe deadline reached'));
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      raw.once('error', (error) => finish(error));
+      raw.once('connect', () => {
+        timings.connectDone = performance.now();
+        if (!https) return finish(null, raw);
+        timings.tlsStart = performance.now();
+        const secure = tlsConnect({ ...tlsOptions(cfg.tlsConfig, url.hostname), socket: raw });
+        secure.once('error', (error) => finish(error));
+        secure.once('secureConnect', () => {
+          timings.tlsDone = performance.now();
+          tls = summarizeTls(secure);
+          finish(null, secure);
+        });
+      });
+    },
+  });
+  try {
+    const headers: Record<string, string> = { 'user-agent': PROBER_USER_AGENT };
+    for (const [k, v] of Object.entries(cfg.headers)) headers[k.toLowerCase()] = v;
+    headers.connection = 'close';
+    if (referer !== undefined) headers.referer = referer;
+    if (cfg.compression !== '') headers['accept-encoding'] = cfg.compression;
+    if (cfg.basicAuth) headers.authorization = `Basic ${Buffer.from(`${cfg.basicAuth.username}:${cfg.basicAuth.password}`).toString('base64')}`;
+    if (cfg.bearerToken !== undefined) headers.authorization = `Bearer ${cfg.bearerToken}`;
+    logger.info('Making HTTP request', { url: url.href, host: headers.host ?? url.host });
+    const response = await client.request({
+      path: `${url.pathname}${url.search}`,
+      method,
+      headers,
+      body,
+      signal,
+    });
+    timings.headers = performance.now();
+    logger.info('Received HTTP response', { status_code: response.statusCode });
+    const isRedirect = REDIRECT_STATUSES.has(response.statusCode) && response.headers.location !== undefined;
+    let bodyBytes = 0;
+    let bodyText: string | undefined;
+    let bodyError: string | undefined;
+    if (isRedirect) {
+      await response.body.dump({ limit: 1_048_576, signal }).catch(() => undefined);
+    } else {
+      const keepText = cfg.failIfBodyMatchesRegexp.length > 0 || cfg.failIfBodyNotMatchesRegexp.length > 0;
+      const encoding = headerValue(response.headers, 'content-encoding');
+      let stream: NodeJS.ReadableStream = response.body;
+      if (cfg.compression !== '' && cfg.compression !== 'identity' && encoding !== undefined && encoding !== 'identity') {
+        if (encoding !== cfg.compression) {
+          bodyError = `response Content-Encoding ${JSON.stringify(encoding)} differs from the module's compression ${JSON.stringify(cfg.compression)}`;
+        } else {
+          const decoder: Transform = encoding === 'gzip' ? createGunzip() : encoding === 'br' ? createBrotliDecompress() : createInflate();
+          stream = response.body.pipe(decoder);
+          response.body.on('error', (e) => decoder.destroy(e));
+        }
+      }
+      if (bodyError === undefined) {
+        const chunks: Buffer[] = [];
+        try {
+          for await (const chunk of stream as AsyncIterable<Buffer>) {
+            bodyBytes += chunk.length;
+            if (cfg.bodySizeLimit > 0 && bodyBytes > cfg.bodySizeLimit) {
+              bodyError = `body is larger than body_size_limit (${cfg.bodySizeLimit} bytes)`;
+              bodyBytes = cfg.bodySizeLimit;
+              break;
+            }
+            if (keepText) chunks.push(chunk);
+          }
+        } catch (error) {
+          bodyError = describeError(error);
+        }
+        if (keepText) bodyText = Buffer.concat(chunks).toString('utf8');
+      }
+      if (bodyError !== undefined) response.body.destroy();
+    }
+    timings.end = performance.now();
+    return {
+      url,
+      status: response.statusCode,
+      headers: response.headers,
+      timings,
+      tls,
+      bodyBytes,
+      bodyText,
+      bodyError,
+    };
+  } finally {
+    // Never reuse: the next probe must pay for its own connect and handshake.
+    client.destroy().catch(() => undefined);
+  }
+}

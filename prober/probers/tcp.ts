@@ -1,0 +1,228 @@
+import { connect as netConnect, type Socket } from 'node:net';
+import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import type { Registry } from 'prom-client';
+import { describeError } from '../../common/index.js';
+import type { QueryResponseStep, TlsConfig } from '../config/types.js';
+import { probeGauge } from '../metrics.js';
+import type { ProbeFn } from '../types.js';
+import { resolveTarget } from './resolve.js';
+import { registerTlsMetrics, summarizeTls, tlsOptions } from './tls.js';
+
+/**
+ * Probes `host:port` the way the exporter's `tcp` prober does: connect (optionally TLS from the
+ * start), then run the `query_response` steps (expect a line matching a regexp, send a line,
+ * upgrade with STARTTLS). Returns false, with the reason logged, on any failure.
+ */
+export const probeTcp: ProbeFn = async (target, module, registry, signal, logger) => {
+  const cfg = module.tcp;
+  const regexGauge = probeGauge(registry, 'probe_failed_due_to_regex');
+  regexGauge.set(0);
+  const hostPort = splitHostPort(target);
+  if (!hostPort) {
+    logger.error('Target is not host:port', { target });
+    return false;
+  }
+  const resolved = await resolveTarget(hostPort.host, cfg.preferredIpProtocol, cfg.ipProtocolFallback, module, registry, signal, logger);
+  if (!resolved) return false;
+
+  let socket: Socket;
+  try {
+    logger.info('Dialing TCP without TLS', { address: resolved.address, port: hostPort.port });
+    socket = await dial(resolved.address, hostPort.port, signal);
+    if (cfg.tls) {
+      socket = await upgrade(socket, cfg.tlsConfig, hostPort.host, signal);
+      registerTls(registry, socket as TLSSocket);
+    }
+  } catch (error) {
+    logger.error('Error dialing TCP', { err: describeError(error) });
+    return false;
+  }
+  logger.info('Successfully dialed');
+  try {
+    const lines = lineReader(socket, signal);
+    let lastMatch: RegExpExecArray | undefined;
+    for (const [i, step] of cfg.queryResponse.entries()) {
+      if (step.expect) {
+        const match = await expectLine(lines, step.expect);
+        if (!match) {
+          logger.error('Regexp did not match', { regexp: step.expect.source, step: i });
+          regexGauge.set(1);
+          return false;
+        }
+        lastMatch = match;
+        logger.info('Regexp matched', { regexp: step.expect.source, line: match[0] });
+      }
+      if (step.send !== undefined) {
+        const text = substitute(step, lastMatch);
+        logger.info('Sending line', { line: text });
+        await write(socket, `${text}\n`);
+      }
+      if (step.starttls) {
+        lines.detach();
+        socket = await upgrade(socket, cfg.tlsConfig, hostPort.host, signal);
+        registerTls(registry, socket as TLSSocket);
+        logger.info('TLS upgrade done');
+        Object.assign(lines, lineReader(socket, signal));
+      }
+    }
+    return true;
+  } catch (error) {
+    logger.error('Error during query/response', { err: describeError(error) });
+    return false;
+  } finally {
+    socket.destroy();
+  }
+};
+
+function registerTls(registry: Registry, socket: TLSSocket): void {
+  const summary = summarizeTls(socket);
+  if (summary) registerTlsMetrics(registry, summary);
+}
+
+/** Splits `host:port` / `[v6]:port`; undefined when the port is missing or not a port. */
+export function splitHostPort(target: string): { host: string; port: number } | undefined {
+  const m = /^\[([^\]]+)\]:(\d{1,5})$/.exec(target) ?? /^([^:[\]/\s]+):(\d{1,5})$/.exec(target);
+  if (!m) return undefined;
+  const port = Number(m[2]);
+  if (port < 1 || port > 65535) return undefined;
+  // Decimal and hex IPv4 forms (2130706433, 0x7f.1) are normalised by the WHATWG parser, so the
+  // policy sees the real address.
+  let host = m[1] as string;
+  if (/^[0-9a-fx.]+$/i.test(host) && !host.includes(':')) {
+    try {
+      host = new URL(`http://${host}/`).hostname;
+    } catch {
+      return undefined;
+    }
+  }
+  return { host, port };
+}
+
+function dial(address: string, port: number, signal: AbortSignal): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason as Error);
+    const socket = netConnect({ host: address, port, noDelay: true });
+    const onAbort = (): void => {
+      socket.destroy();
+      reject(signal.reason as Error);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    socket.once('error', (e) => {
+      signal.removeEventListener('abort', onAbort);
+      reject(e);
+    });
+    socket.once('connect', () => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(socket);
+    });
+  });
+}
+
+function upgrade(socket: Socket, config: TlsConfig, host: string, signal: AbortSignal): Promise<TLSSocket> {
+  return new Promise((resolve, reject) => {
+    const secure = tlsConnect({ ...tlsOptions(config, host), socket });
+    const onAbort = (): void => {
+      secure.destroy();
+      reject(signal.reason as Error);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    secure.once('error', (e) => {
+      signal.removeEventListener('abort', onAbort);
+      reject(e);
+    });
+    secure.once('secureConnect', () => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(secure);
+    });
+  });
+}
+
+function write(socket: Socket, text: string): Promise<void> {
+  return new Promise((resolve, reject) => socket.write(text, (e) => (e ? reject(e) : resolve())));
+}
+
+/** Lines from a socket, pulled one at a time; `null` at end of stream. */
+interface LineReader {
+  next(): Promise<string | null>;
+  detach(): void;
+}
+
+function lineReader(socket: Socket, signal: AbortSignal): LineReader {
+  let buffer = '';
+  let ended = false;
+  let failure: Error | undefined;
+  let wake: (() => void) | undefined;
+  const poke = (): void => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+  const onData = (chunk: Buffer): void => {
+    buffer += chunk.toString('utf8');
+    poke();
+  };
+  const onEnd = (): void => {
+    ended = true;
+    poke();
+  };
+  const onError = (e: Error): void => {
+    failure = e;
+    poke();
+  };
+  const onAbort = (): void => {
+    failure = signal.reason instanceof Error ? signal.reason : new Error('probe deadline reached');
+    poke();
+  };
+  socket.on('data', onData);
+  socket.on('end', onEnd);
+  socket.on('close', onEnd);
+  socket.on('error', onError);
+  signal.addEventListener('abort', onAbort, { once: true });
+  return {
+    async next() {
+      for (;;) {
+        const nl = buffer.indexOf('\n');
+        if (nl !== -1) {
+          const line = buffer.slice(0, nl).replace(/\r$/, '');
+          buffer = buffer.slice(nl + 1);
+          return line;
+        }
+        if (failure) throw failure;
+        if (ended) {
+          if (buffer === '') return null;
+          const rest = buffer;
+          buffer = '';
+          return rest;
+        }
+        await new Promise<void>((resolve) => (wake = resolve));
+      }
+    },
+    detach() {
+      socket.off('data', onData);
+      socket.off('end', onEnd);
+      socket.off('close', onEnd);
+      socket.off('error', onError);
+      signal.removeEventListener('abort', onAbort);
+    },
+  };
+}
+
+async function expectLine(lines: LineReader, re: RegExp): Promise<RegExpExecArray | undefined> {
+  for (;;) {
+    const line = await lines.next();
+    if (line === null) return undefined;
+    const match = re.exec(line);
+    if (match) return match;
+  }
+}
+
+// `send` may use the groups of the last `expect` (`${1}`, `${name}`), as the exporter allows.
+function substitute(step: QueryResponseStep, match: RegExpExecArray | undefined): string {
+  const send = step.send ?? '';
+  if (!match) return send;
+  return send.replace(/\$\{(\w+)\}|\$(\d+)/g, (whole, named: string | undefined, num: string | undefined) => {
+    const key = named ?? num ?? '';
+    if (/^\d+$/.test(key)) return match[Number(key)] ?? '';
+    return match.groups?.[key] ?? whole;
+  });
+}

@@ -1,0 +1,141 @@
+import { parseArgs } from 'node:util';
+import { ConfigError, createLogger, describeError, LOG_LEVELS, quoteValue, type Logger, type LogLevel } from '../common/index.js';
+import { loadProberConfig } from './config/load.js';
+import type { ProberConfig } from './config/types.js';
+import { PROBER_DEFAULT_CONFIG_FILE, PROBER_DEFAULT_LISTEN_ADDRESS, PROBER_DEFAULT_TIMEOUT_OFFSET_SECONDS, PROBER_ENV } from './contract.js';
+import { startProberServer, type ProberServer } from './server.js';
+
+/** Settings of the prober process (flags, then environment, then defaults). */
+export interface ProberProcessOptions {
+  /** `--config.file`. Default `$PROBER_CONFIG_FILE` or `/etc/hello-prober/prober.yml`. */
+  readonly configFile?: string | undefined;
+  /** `--web.listen-address`. Default `$PROBER_LISTEN_ADDRESS` or `:9115`. */
+  readonly listenAddress?: string | undefined;
+  /** `--config.check`: validate the file and stop. */
+  readonly check?: boolean | undefined;
+  /** `--timeout-offset` in seconds. Default 0.5. */
+  readonly timeoutOffsetSeconds?: number | undefined;
+  /** `--log.level`. Default `$PROBER_LOG_LEVEL` or `info`. */
+  readonly logLevel?: string | undefined;
+  /** Environment to read. Default `process.env`. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Called with the exit code when the process should end. Default `process.exit`. */
+  readonly exit?: (code: number) => void;
+}
+
+/**
+ * Parses the entry point's flags (the exporter's names: `--config.file`, `--web.listen-address`,
+ * `--config.check`, `--timeout-offset`, `--log.level`).
+ * @throws ConfigError for unknown flags or bad values.
+ */
+export function parseProberArgs(argv: readonly string[]): ProberProcessOptions {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: {
+        'config.file': { type: 'string' },
+        'web.listen-address': { type: 'string' },
+        'config.check': { type: 'boolean' },
+        'timeout-offset': { type: 'string' },
+        'log.level': { type: 'string' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    throw new ConfigError('arguments', `${describeError(error)}; known flags: --config.file, --web.listen-address, --config.check, --timeout-offset, --log.level`);
+  }
+  const offset = values['timeout-offset'];
+  let timeoutOffsetSeconds: number | undefined;
+  if (offset !== undefined) {
+    timeoutOffsetSeconds = Number(offset);
+    if (offset.trim() === '' || !Number.isFinite(timeoutOffsetSeconds) || timeoutOffsetSeconds < 0) {
+      throw new ConfigError('--timeout-offset', `${quoteValue(offset)} is not allowed; use seconds >= 0, e.g. 0.5`);
+    }
+  }
+  return {
+    configFile: values['config.file'],
+    listenAddress: values['web.listen-address'],
+    check: values['config.check'],
+    timeoutOffsetSeconds,
+    logLevel: values['log.level'],
+  };
+}
+
+function resolveLogLevel(text: string | undefined): LogLevel {
+  if (text === undefined || text === '') return 'info';
+  if ((LOG_LEVELS as readonly string[]).includes(text)) return text as LogLevel;
+  throw new ConfigError('--log.level', `${quoteValue(text)} is not allowed; use one of ${LOG_LEVELS.join(', ')}`);
+}
+
+/** Loads and validates a config file without starting anything (`--config.check`). */
+export function checkProberConfig(file: string): { file: string; modules: number; targets: number; config: ProberConfig } {
+  const config = loadProberConfig(file);
+  return { file, modules: Object.keys(config.modules).length, targets: config.targets.length, config };
+}
+
+/**
+ * Runs the prober as a process: load the config, listen, log `listening` with the URL, reload
+ * on SIGHUP, stop on SIGTERM/SIGINT. A bad config or flag exits with status 2 and one log line
+ * naming the key. Resolves with the server (undefined when it did not start or only checked).
+ */
+export async function runProberProcess(options: ProberProcessOptions = {}): Promise<ProberServer | undefined> {
+  const env = options.env ?? process.env;
+  const exit = options.exit ?? ((code: number) => process.exit(code));
+  let logger: Logger = createLogger({ base: { service: 'prober' } });
+  const configFile = options.configFile ?? env[PROBER_ENV.configFile] ?? PROBER_DEFAULT_CONFIG_FILE;
+  const listenAddress = options.listenAddress ?? env[PROBER_ENV.listenAddress] ?? PROBER_DEFAULT_LISTEN_ADDRESS;
+  let config: ProberConfig;
+  try {
+    logger = createLogger({ level: resolveLogLevel(options.logLevel ?? env[PROBER_ENV.logLevel]), base: { service: 'prober' } });
+    config = loadProberConfig(configFile);
+  } catch (error) {
+    logger.error('Error loading config', { file: configFile, err: describeError(error) });
+    exit(2);
+    return undefined;
+  }
+  if (options.check) {
+    logger.info('Config file is ok', { file: configFile, modules: Object.keys(config.modules).length, targets: config.targets.length });
+    exit(0);
+    return undefined;
+  }
+  let server: ProberServer;
+  try {
+    server = await startProberServer({
+      config,
+      configFile,
+      listenAddress,
+      timeoutOffsetSeconds: options.timeoutOffsetSeconds ?? PROBER_DEFAULT_TIMEOUT_OFFSET_SECONDS,
+      logger,
+    });
+  } catch (error) {
+    logger.error('cannot listen', { address: listenAddress, err: describeError(error) });
+    exit(error instanceof ConfigError ? 2 : 1);
+    return undefined;
+  }
+  logger.info('listening', {
+    url: server.url,
+    config_file: configFile,
+    modules: Object.keys(config.modules),
+    targets: config.targets.length,
+    ready_ms: Math.round(performance.now()),
+    node: process.version,
+  });
+  process.on('SIGHUP', () => {
+    void server.reload();
+  });
+  let stopping = false;
+  const onStop = (signal: NodeJS.Signals): void => {
+    if (stopping) {
+      exit(signal === 'SIGINT' ? 130 : 143);
+      return;
+    }
+    stopping = true;
+    logger.info('stopping', { signal });
+    void server.close().then(() => exit(0));
+  };
+  process.on('SIGTERM', onStop);
+  process.on('SIGINT', onStop);
+  return server;
+}
