@@ -1,5 +1,13 @@
 import { Command } from 'commander';
+import { registerBench } from './commands/bench.js';
+import { registerDeploy } from './commands/deploy.js';
+import { registerDestroy } from './commands/destroy.js';
+import { registerDiff } from './commands/diff.js';
+import { registerDev } from './commands/dev.js';
+import { registerProbe } from './commands/probe.js';
+import { registerProber } from './commands/prober.js';
 import { registerServe } from './commands/serve.js';
+import { registerSynth } from './commands/synth.js';
 
 /** Package version, read once for `--version`. */
 const VERSION = '0.1.0';
@@ -15,5 +23,13 @@ export function createProgram(): Command {
     .showSuggestionAfterError(true)
     .configureHelp({ sortSubcommands: true });
   registerServe(program);
+  registerProber(program);
+  registerProbe(program);
+  registerDev(program);
+  registerSynth(program);
+  registerDeploy(program);
+  registerDiff(program);
+  registerDestroy(program);
+  registerBench(program);
   return program;
 }

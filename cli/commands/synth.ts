@@ -1,0 +1,40 @@
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { InvalidArgumentError } from 'commander';
+import { loadFleetConfig, synthesizeFleet, writeHelmChart, writeManifests } from '../../infra/index.js';
+import { formatTable, printJson, printText } from '../output.js';
+
+/** Default fleet config file of `synth` and `cost`. */
+export const DEFAULT_FLEET_CONFIG = 'fleet.yaml';
+
+/** `hello-cli synth`: fleet config -> one YAML file per app plus a shared one, or a Helm chart. */
+export function registerSynth(program: Command): void {
+  program
+    .command('synth')
+    .description('synthesize Kubernetes manifests for a fleet: YAML (one file per app + shared.yaml) or a Helm chart')
+    .option('-c, --config <file>', 'fleet config (YAML)', DEFAULT_FLEET_CONFIG)
+    .option('-o, --out <dir>', 'output directory', 'out/manifests')
+    .option('-f, --format <format>', 'yaml | helm', parseFormat, 'yaml')
+    .option('--chart-version <semver>', 'version of the Helm chart (format helm)', '0.1.0')
+    .option('--json', 'print the result as JSON')
+    .action((opts: { config: string; out: string; format: 'yaml' | 'helm'; chartVersion: string; json?: boolean }) => {
+      const started = performance.now();
+      const config = loadFleetConfig(opts.config);
+      const out = resolve(opts.out);
+      const files = opts.format === 'yaml'
+        ? writeManifests(synthesizeFleet(config), out)
+        : writeHelmChart(config, out, { chartVersion: opts.chartVersion });
+      const elapsedMs = Math.round(performance.now() - started);
+      if (opts.json) {
+        printJson({ fleet: config.fleet, apps: config.apps.length, format: opts.format, out, elapsedMs, files });
+        return;
+      }
+      printText(formatTable(['file', 'objects', 'bytes'], files.map((f) => [f.path, String(f.objects), String(f.bytes)])));
+      printText(`${config.apps.length} app(s) of fleet ${config.fleet}: ${files.length} file(s) in ${out} (${opts.format}, ${elapsedMs} ms)`);
+    });
+}
+
+function parseFormat(value: string): 'yaml' | 'helm' {
+  if (value !== 'yaml' && value !== 'helm') throw new InvalidArgumentError(`--format ${JSON.stringify(value)} is not allowed; use yaml or helm.`);
+  return value;
+}

@@ -1,0 +1,122 @@
+/**
+ * Alerting rules for one app, as plain data: the PrometheusRule construct wraps them, and the
+ * promtool tests load the very same objects. Series come from the prober: `probe_success` and
+ * `probe_ssl_earliest_cert_expiry` (from `/probe` through the Probe, or scheduled mode), and the
+ * scheduled-mode histogram `probe_duration_seconds` (through the ServiceMonitor). Every series
+ * carries the label `app` (set by the Probe's static labels and the prober's target labels).
+ */
+import { formatDuration } from '../common/index.js';
+import type { AppConfig, MonitoringConfig } from './config.js';
+
+/** Label that names the app on every probe series. */
+export const SERIES_APP_LABEL = 'app';
+
+/** One Prometheus alerting rule, in the rule-file shape (`for`, not `for_`). */
+export interface AlertRule {
+  readonly alert: string;
+  readonly expr: string;
+  readonly for: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly annotations: Readonly<Record<string, string>>;
+}
+
+/** A rule group, as in a Prometheus rule file and in PrometheusRule `spec.groups[]`. */
+export interface AlertGroup {
+  readonly name: string;
+  readonly rules: readonly AlertRule[];
+}
+
+/**
+ * Burn-rate windows of the multi-window, multi-burn-rate method (SRE workbook, ch. 5) for a 30-day
+ * SLO: a long window that measures and a short one that resets the alert quickly once it is over.
+ */
+export const BURN_RATE_WINDOWS = Object.freeze([
+  { severity: 'critical', factor: 14.4, long: '1h', short: '5m' },
+  { severity: 'critical', factor: 6, long: '6h', short: '30m' },
+  { severity: 'warning', factor: 3, long: '1d', short: '2h' },
+  { severity: 'warning', factor: 1, long: '3d', short: '6h' },
+] as const);
+
+/** Matcher for the histogram bucket `le` label, tolerant of Prometheus 3's `1` -> `1.0` normalisation. */
+function leMatcher(threshold: number): string {
+  return Number.isInteger(threshold) ? `le=~"${threshold}(\\\\.0)?"` : `le="${threshold}"`;
+}
+
+/** The fraction of probes slower than the SLO threshold over `window`. */
+export function slowRatioExpr(app: AppConfig, window: string): string {
+  const sel = `${SERIES_APP_LABEL}="${app.name}"`;
+  return `(1 - (sum by (${SERIES_APP_LABEL}) (rate(probe_duration_seconds_bucket{${sel},${leMatcher(app.slo.latencyThresholdSeconds)}}[${window}]))`
+    + ` / sum by (${SERIES_APP_LABEL}) (rate(probe_duration_seconds_count{${sel}}[${window}]))))`;
+}
+
+/** The alert rules of one app. */
+export function appAlertGroup(app: AppConfig, monitoring: MonitoringConfig): AlertGroup {
+  const sel = `${SERIES_APP_LABEL}="${app.name}"`;
+  const base = { [SERIES_APP_LABEL]: app.name, namespace: app.namespace };
+  const budget = round(1 - app.slo.latencyObjective);
+  const thresholdMs = Math.round(app.slo.latencyThresholdSeconds * 1000);
+  const objective = `${round(app.slo.latencyObjective * 100)}%`;
+  const burn = (severity: 'critical' | 'warning'): string => BURN_RATE_WINDOWS
+    .filter((w) => w.severity === severity)
+    .map((w) => `(${slowRatioExpr(app, w.long)} > ${round(w.factor * budget)} and ${slowRatioExpr(app, w.short)} > ${round(w.factor * budget)})`)
+    .join(' or ');
+  return {
+    name: `hello-edge.${app.name}`,
+    rules: [
+      {
+        alert: 'HelloTargetDown',
+        expr: `max by (${SERIES_APP_LABEL}) (probe_success{${sel}}) == 0`,
+        for: formatDuration(monitoring.alerts.targetDownForSeconds * 1000),
+        labels: { ...base, severity: 'critical' },
+        annotations: {
+          summary: `${app.name} fails every probe`,
+          description: `Every probe of ${app.name} has failed for ${formatDuration(monitoring.alerts.targetDownForSeconds * 1000)}: users cannot reach it.`,
+        },
+      },
+      {
+        alert: 'HelloProbeMissing',
+        expr: `absent(probe_success{${sel}})`,
+        for: '10m',
+        labels: { ...base, severity: 'warning' },
+        annotations: {
+          summary: `no probe results for ${app.name}`,
+          description: `Prometheus has no probe_success series for ${app.name}: the prober, the Probe or the scrape is broken, so TargetDown cannot fire.`,
+        },
+      },
+      {
+        alert: 'HelloLatencyBudgetBurnFast',
+        expr: burn('critical'),
+        for: '2m',
+        labels: { ...base, severity: 'critical' },
+        annotations: {
+          summary: `${app.name} burns its latency error budget fast`,
+          description: `More than the budget of probes are slower than ${thresholdMs}ms (SLO ${objective}); at this rate the 30-day budget is gone within ~2 days.`,
+        },
+      },
+      {
+        alert: 'HelloLatencyBudgetBurnSlow',
+        expr: burn('warning'),
+        for: '15m',
+        labels: { ...base, severity: 'warning' },
+        annotations: {
+          summary: `${app.name} burns its latency error budget`,
+          description: `Probes slower than ${thresholdMs}ms exceed the SLO ${objective} budget over days; it will run out before the 30-day window ends.`,
+        },
+      },
+      {
+        alert: 'HelloCertificateExpiringSoon',
+        expr: `min by (${SERIES_APP_LABEL}) (probe_ssl_earliest_cert_expiry{${sel}}) - time() < ${monitoring.alerts.certExpiryDays} * 86400`,
+        for: '10m',
+        labels: { ...base, severity: 'warning' },
+        annotations: {
+          summary: `TLS certificate of ${app.name} expires within ${monitoring.alerts.certExpiryDays} days`,
+          description: `cert-manager should have renewed it by now; check the Certificate and the issuer.`,
+        },
+      },
+    ],
+  };
+}
+
+function round(n: number): number {
+  return Math.round(n * 1e6) / 1e6;
+}

@@ -1,0 +1,184 @@
+import { k8s } from 'cdk8s-plus-33';
+import { Construct } from 'constructs';
+import { stringify } from 'yaml';
+import {
+  PROBER_CONFIG_DIR, PROBER_CONFIG_FILE_NAME, PROBER_DEFAULT_CONFIG_FILE, PROBER_DEFAULT_MODULE, PROBER_DEFAULT_PORT,
+  PROBER_FLAGS, PROBER_PATHS, PROBER_PORT_NAME, PROBER_RUN_AS_GID, PROBER_RUN_AS_UID,
+} from '../../prober/contract.js';
+import { HELLO_DEFAULT_PORT } from '../../hello/contract.js';
+import { ServiceMonitor } from '../imports/monitoring.coreos.com.js';
+import { SERIES_APP_LABEL } from '../alerts.js';
+import type { AppConfig, FleetConfig } from '../config.js';
+import { imageString } from '../config.js';
+import { PROBER_NAME, appSelector, proberLabels, proberSelector } from '../labels.js';
+import {
+  containerSecurityContext, dnsEgress, hostAntiAffinity, namespacePeer, podSecurityContext, resourceRequirements, topologySpread,
+} from '../pod-spec.js';
+import { SERVICE_PORT } from './hello-app.js';
+
+/** The URL the prober probes for an app host: the public URL, or the in-cluster Service. */
+export function probeTargetUrl(app: AppConfig, host: { host: string; path: string }, via: 'ingress' | 'service'): string {
+  return via === 'ingress' ? `https://${host.host}${host.path}` : `http://${app.name}.${app.namespace}.svc:${SERVICE_PORT}${host.path}`;
+}
+
+/** The prober's probe module, as written into its config (blackbox.yml style). */
+export function proberModules(fleet: FleetConfig): Record<string, unknown> {
+  return {
+    [PROBER_DEFAULT_MODULE]: {
+      prober: 'http',
+      timeout: `${fleet.monitoring.scrapeTimeoutSeconds}s`,
+      http: { method: 'GET', preferred_ip_protocol: 'ip4', fail_if_not_ssl: fleet.monitoring.prober.probeVia === 'ingress' },
+    },
+  };
+}
+
+/** Name of a scheduled-mode target: the app name, with the host's index when it has several. */
+export function proberTargetName(app: AppConfig, index: number): string {
+  return app.hosts.length > 1 ? `${app.name}-${index}` : app.name;
+}
+
+/**
+ * The prober's config file: blackbox.yml-style `modules`, plus `targets` for scheduled mode, one
+ * per app host, labelled with the app name. Written line by line (JSON-quoted strings) so the
+ * Helm template of the same file renders to exactly this text.
+ */
+export function proberConfigYaml(fleet: FleetConfig): string {
+  const m = fleet.monitoring;
+  const lines = [stringify({ modules: proberModules(fleet) }, { lineWidth: 0 }).trimEnd(), 'targets:'];
+  for (const app of fleet.apps) {
+    app.hosts.forEach((h, i) => lines.push(...proberTargetLines(JSON.stringify(proberTargetName(app, i)), JSON.stringify(probeTargetUrl(app, h, m.prober.probeVia)), app.name, m.intervalSeconds)));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** The lines of one scheduled-mode target (values already quoted; shared with the Helm template). */
+export function proberTargetLines(quotedName: string, quotedUrl: string, app: string, intervalSeconds: number): string[] {
+  return [
+    `  - name: ${quotedName}`,
+    `    url: ${quotedUrl}`,
+    `    module: ${PROBER_DEFAULT_MODULE}`,
+    `    interval: ${intervalSeconds}s`,
+    '    labels:',
+    `      ${SERIES_APP_LABEL}: ${JSON.stringify(app)}`,
+  ];
+}
+
+/** Props of {@link Prober}. */
+export interface ProberProps {
+  readonly fleet: FleetConfig;
+}
+
+/**
+ * The fleet's one prober: ServiceAccount, ConfigMap mounted as a directory (so a changed config
+ * reaches the pod and a reload picks it up; a subPath mount would never update), Deployment,
+ * Service, PDB, a NetworkPolicy whose egress reaches only the probed targets, and a
+ * ServiceMonitor for its scheduled-mode `/metrics`.
+ */
+export class Prober extends Construct {
+  constructor(scope: Construct, id: string, props: ProberProps) {
+    super(scope, id);
+    const { fleet } = props;
+    const m = fleet.monitoring;
+    const namespace = m.prober.namespace;
+    const labels = proberLabels();
+    const selector = proberSelector();
+    const metadata = { name: PROBER_NAME, namespace, labels };
+
+    new k8s.KubeServiceAccount(this, 'service-account', { metadata, automountServiceAccountToken: false });
+    new k8s.KubeConfigMap(this, 'config', { metadata, data: { [PROBER_CONFIG_FILE_NAME]: proberConfigYaml(fleet) } });
+
+    const port = k8s.IntOrString.fromString(PROBER_PORT_NAME);
+    new k8s.KubeDeployment(this, 'deployment', {
+      metadata,
+      spec: {
+        // Fixed replicas: every replica probes every target, so more replicas add load, not capacity.
+        replicas: m.prober.replicas,
+        selector: { matchLabels: selector },
+        revisionHistoryLimit: 5,
+        strategy: {
+          type: 'RollingUpdate',
+          rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(0), maxSurge: k8s.IntOrString.fromNumber(1) },
+        },
+        template: {
+          metadata: { labels },
+          spec: {
+            serviceAccountName: PROBER_NAME,
+            automountServiceAccountToken: false,
+            enableServiceLinks: false,
+            ...(fleet.priorityClassName ? { priorityClassName: fleet.priorityClassName } : {}),
+            terminationGracePeriodSeconds: 30,
+            securityContext: podSecurityContext(PROBER_RUN_AS_UID, PROBER_RUN_AS_GID),
+            topologySpreadConstraints: topologySpread(selector),
+            affinity: hostAntiAffinity(selector),
+            containers: [{
+              name: 'prober',
+              image: imageString(m.prober.image),
+              imagePullPolicy: 'Always',
+              args: [`${PROBER_FLAGS.configFile}=${PROBER_DEFAULT_CONFIG_FILE}`],
+              ports: [{ name: PROBER_PORT_NAME, containerPort: PROBER_DEFAULT_PORT, protocol: 'TCP' }],
+              resources: resourceRequirements(m.prober.resources),
+              securityContext: containerSecurityContext(PROBER_RUN_AS_UID, PROBER_RUN_AS_GID),
+              startupProbe: { httpGet: { path: PROBER_PATHS.healthy, port }, periodSeconds: 2, failureThreshold: 30 },
+              livenessProbe: { httpGet: { path: PROBER_PATHS.healthy, port }, periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3 },
+              readinessProbe: { httpGet: { path: PROBER_PATHS.ready, port }, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 2 },
+              volumeMounts: [
+                { name: 'config', mountPath: PROBER_CONFIG_DIR, readOnly: true },
+                { name: 'tmp', mountPath: '/tmp' },
+              ],
+            }],
+            volumes: [
+              { name: 'config', configMap: { name: PROBER_NAME } },
+              { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('16Mi') } },
+            ],
+          },
+        },
+      },
+    });
+
+    new k8s.KubeService(this, 'service', {
+      metadata,
+      spec: {
+        type: 'ClusterIP',
+        selector,
+        ports: [{ name: PROBER_PORT_NAME, port: PROBER_DEFAULT_PORT, targetPort: port, protocol: 'TCP' }],
+      },
+    });
+
+    new k8s.KubePodDisruptionBudget(this, 'pdb', {
+      metadata,
+      spec: { selector: { matchLabels: selector }, maxUnavailable: k8s.IntOrString.fromNumber(1), unhealthyPodEvictionPolicy: 'AlwaysAllow' },
+    });
+
+    // Egress: DNS plus exactly the probed targets (the ingress controller / gateway for public
+    // URLs, or the app pods for in-cluster probing): a prober is an SSRF risk by nature.
+    const targets: k8s.NetworkPolicyEgressRule[] = m.prober.probeVia === 'ingress'
+      ? [{
+          to: [namespacePeer(fleet.routing.kind === 'ingress' ? fleet.routing.ingress.controllerNamespace : fleet.routing.gateway.dataplaneNamespace)],
+          ports: [80, 443].map((p) => ({ protocol: 'TCP', port: k8s.IntOrString.fromNumber(p) })),
+        }]
+      : [{
+          to: fleet.apps.map((a) => namespacePeer(a.namespace, appSelector(a.name))),
+          ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(HELLO_DEFAULT_PORT) }],
+        }];
+    new k8s.KubeNetworkPolicy(this, 'network-policy', {
+      metadata,
+      spec: {
+        podSelector: { matchLabels: selector },
+        policyTypes: ['Ingress', 'Egress'],
+        ingress: [{ from: [namespacePeer(m.prometheusNamespace)], ports: [{ protocol: 'TCP', port }] }],
+        egress: [dnsEgress(), ...targets],
+      },
+    });
+
+    if (m.serviceMonitor) {
+      new ServiceMonitor(this, 'service-monitor', {
+        metadata: { name: PROBER_NAME, namespace, labels: { ...labels, ...m.labels } },
+        spec: {
+          selector: { matchLabels: selector },
+          namespaceSelector: { matchNames: [namespace] },
+          endpoints: [{ port: PROBER_PORT_NAME, path: PROBER_PATHS.metrics, interval: `${m.intervalSeconds}s`, scrapeTimeout: `${m.scrapeTimeoutSeconds}s` }],
+        },
+      });
+    }
+  }
+}

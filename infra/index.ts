@@ -1,0 +1,17 @@
+/**
+ * infra/: cdk8s constructs that describe the hello app and the prober for Kubernetes, one app or a
+ * fleet, as plain YAML or a Helm chart. The public face of the part: everything other parts (the
+ * CLI, deploy) use is exported here.
+ */
+export * from './config.js';
+export * from './synth.js';
+export * from './alerts.js';
+export { FLEET_LABEL, APP_LABEL, appSelector, appLabels, proberSelector, PROBER_NAME } from './labels.js';
+export { HelloApp, type HelloAppProps, SERVICE_PORT } from './constructs/hello-app.js';
+export { FleetNamespace, type FleetNamespaceProps, maxPodsDuringRollout } from './constructs/fleet-namespace.js';
+export { Prober, type ProberProps, proberConfigYaml, probeTargetUrl } from './constructs/prober.js';
+export { AppMonitoring, type AppMonitoringProps, PROBE_JOB, proberAddress } from './constructs/app-monitoring.js';
+export { SharedGateway, type SharedGatewayProps } from './constructs/shared-gateway.js';
+export { parseCpu, parseBytes, formatCpu, formatBytes } from './quantity.js';
+export * from './deploy/index.js';
+export { renderHelmChart, writeHelmChart, type HelmOptions, type ChartFile } from './helm.js';

@@ -1,0 +1,40 @@
+/**
+ * Labels and selectors. Selectors derive from config names only (never from construct paths), so
+ * renaming or moving a construct never changes an immutable Deployment selector.
+ */
+
+/** Label on every object of a fleet; `hello-cli deploy` prunes by it. */
+export const FLEET_LABEL = 'hello-edge.dev/fleet';
+
+/** Label naming the app an object belongs to (also on probe series, for the alerts). */
+export const APP_LABEL = 'hello-edge.dev/app';
+
+const COMMON = { 'app.kubernetes.io/part-of': 'hello-edge', 'app.kubernetes.io/managed-by': 'hello-edge' } as const;
+
+/** The immutable selector of an app's pods: `app.kubernetes.io/name: hello` + `instance: <app>`. */
+export function appSelector(app: string): Record<string, string> {
+  return { 'app.kubernetes.io/name': 'hello', 'app.kubernetes.io/instance': app };
+}
+
+/** Labels of every object of an app (selector labels plus component, part-of, managed-by). */
+export function appLabels(app: string): Record<string, string> {
+  return { ...appSelector(app), 'app.kubernetes.io/component': 'web', ...COMMON };
+}
+
+/** The immutable selector of the prober's pods. */
+export function proberSelector(): Record<string, string> {
+  return { 'app.kubernetes.io/name': 'hello-prober', 'app.kubernetes.io/instance': PROBER_NAME };
+}
+
+/** Labels of every prober object. */
+export function proberLabels(): Record<string, string> {
+  return { ...proberSelector(), 'app.kubernetes.io/component': 'prober', ...COMMON };
+}
+
+/** Labels of shared objects (namespaces, gateway). */
+export function sharedLabels(): Record<string, string> {
+  return { ...COMMON };
+}
+
+/** Name of the prober's Deployment, Service, ConfigMap and ServiceAccount. */
+export const PROBER_NAME = 'hello-prober';

@@ -1,0 +1,46 @@
+/**
+ * CPU and memory quantities as the config writes them (`100m`, `0.5`, `64Mi`, `1Gi`), parsed to
+ * whole millicores and bytes so quotas and cost envelopes are exact sums, and printed back in the
+ * canonical form Kubernetes would use.
+ */
+import { ConfigError, quoteValue } from '../common/index.js';
+
+const CPU = /^(\d+m|\d+(\.\d{1,3})?)$/;
+const MEMORY = /^(\d+)(Ki|Mi|Gi|Ti|k|M|G|T)?$/;
+const MEMORY_FACTOR: Readonly<Record<string, number>> = {
+  '': 1, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, Ti: 1024 ** 4, k: 1e3, M: 1e6, G: 1e9, T: 1e12,
+};
+
+/** Parses a CPU quantity (`250m`, `1`, `0.5`) into millicores. */
+export function parseCpu(text: unknown, field: string): number {
+  if (typeof text !== 'string' || !CPU.test(text)) {
+    throw new ConfigError(field, `${quoteValue(text)} is not allowed; expected a CPU quantity such as "100m", "0.5" or "2"`);
+  }
+  const millis = text.endsWith('m') ? Number(text.slice(0, -1)) : Math.round(Number(text) * 1000);
+  if (millis <= 0) throw new ConfigError(field, `${quoteValue(text)} is not allowed; expected more than 0`);
+  return millis;
+}
+
+/** Parses a memory or ephemeral-storage quantity (`64Mi`, `1Gi`, `500M`) into bytes. */
+export function parseBytes(text: unknown, field: string): number {
+  const match = typeof text === 'string' ? MEMORY.exec(text) : null;
+  if (!match) {
+    throw new ConfigError(field, `${quoteValue(text)} is not allowed; expected a quantity such as "64Mi", "1Gi" or "500M"`);
+  }
+  const bytes = Number(match[1]) * (MEMORY_FACTOR[match[2] ?? ''] ?? 1);
+  if (bytes <= 0) throw new ConfigError(field, `${quoteValue(text)} is not allowed; expected more than 0`);
+  return bytes;
+}
+
+/** Prints millicores as Kubernetes does: whole cores without a unit, else `NNNm`. */
+export function formatCpu(millis: number): string {
+  return millis % 1000 === 0 ? String(millis / 1000) : `${millis}m`;
+}
+
+/** Prints bytes with the largest binary unit that divides them exactly. */
+export function formatBytes(bytes: number): string {
+  for (const [unit, factor] of [['Ti', 1024 ** 4], ['Gi', 1024 ** 3], ['Mi', 1024 ** 2], ['Ki', 1024]] as const) {
+    if (bytes % factor === 0) return `${bytes / factor}${unit}`;
+  }
+  return String(bytes);
+}
