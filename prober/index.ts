@@ -26,3 +26,4 @@ export { startScheduler, type Scheduler } from './scheduler.js';
 export { startProberServer, parseListenAddress, type ProberServer, type ProberServerOptions, type ReloadResult } from './server.js';
 export { runProberProcess, parseProberArgs, checkProberConfig, type ProberProcessOptions } from './process.js';
 export { PROBER_USER_AGENT } from './probers/http.js';
+export { summarizeProbe, type ProbeSummary, type ProbeSample } from './summary.js';
