@@ -20,3 +20,24 @@ export function formatTable(header: readonly string[], rows: readonly (readonly 
     cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ').trimEnd();
   return [line(header), ...rows.map(line)].join('\n');
 }
+
+/**
+ * Live progress on stderr (stdout stays clean for results): on a terminal the line is redrawn
+ * in place; elsewhere (CI logs) only lines that changed are written.
+ */
+export function createProgress(): { update(text: string): void; done(): void } {
+  let last = '';
+  const tty = process.stderr.isTTY === true;
+  return {
+    update(text: string) {
+      if (text === last) return;
+      last = text;
+      if (tty) process.stderr.write(`\r\x1b[2K${text}`);
+      else process.stderr.write(`${text}\n`);
+    },
+    done() {
+      if (tty && last) process.stderr.write('\n');
+      last = '';
+    },
+  };
+}

@@ -1,0 +1,359 @@
+/**
+ * `deploy`, `diff` and `destroy` for a synthesized fleet: server-side apply in dependency order
+ * with our own field manager, pruning of this fleet's objects that left the config (selected by
+ * the fleet label, among the kinds we manage only), and waiting for rollouts.
+ */
+import { ExternalError, InvalidArgumentError } from '../../common/index.js';
+import type { FleetManifests, KubeObject } from '../synth.js';
+import { kubectl, type ClusterTarget } from './kubectl.js';
+import { groupKind, managedKind, managedResources, resourceOf } from './order.js';
+
+/** Field manager of every apply, so `kubectl get --show-managed-fields` tells who set what. */
+export const FIELD_MANAGER = 'hello-edge';
+
+/** Identifies one object in the cluster. */
+export interface ObjectRef {
+  /** `group/Kind`, or `Kind` for the core group. */
+  readonly groupKind: string;
+  readonly namespace?: string;
+  readonly name: string;
+}
+
+/** What an apply did to one object. */
+export type ApplyAction = 'created' | 'configured' | 'unchanged';
+
+/** The state of one Deployment's rollout. */
+export interface RolloutStatus {
+  readonly namespace: string;
+  readonly name: string;
+  /** Replicas the rollout must reach (the HPA's minReplicas when an HPA owns the Deployment). */
+  readonly desired: number;
+  readonly updated: number;
+  readonly ready: number;
+  readonly available: number;
+  readonly done: boolean;
+  /** Why the rollout cannot complete (progress deadline exceeded), when known. */
+  readonly failure?: string;
+}
+
+/** Progress events, for a live display. */
+export type DeployEvent =
+  | { readonly type: 'applied'; readonly stage: number; readonly objects: number }
+  | { readonly type: 'pruned'; readonly ref: ObjectRef }
+  | { readonly type: 'rollout'; readonly statuses: readonly RolloutStatus[]; readonly elapsedMs: number };
+
+/** Options of {@link deployFleet}. */
+export interface DeployOptions extends ClusterTarget {
+  /** `server`: let the API server validate and admit everything, persist nothing. */
+  readonly dryRun?: 'server';
+  /** Delete this fleet's objects that are no longer synthesized. Default true. */
+  readonly prune?: boolean;
+  /** Wait for every Deployment to be available. Default true (not in dry-run). */
+  readonly wait?: boolean;
+  /** Rollout deadline in ms. Default 300000 (5 min). */
+  readonly timeoutMs?: number;
+  /** Poll interval while waiting, in ms. Default 1000. */
+  readonly pollMs?: number;
+  readonly onProgress?: (event: DeployEvent) => void;
+}
+
+/** What a deploy did. */
+export interface DeployResult {
+  readonly fleet: string;
+  readonly dryRun: boolean;
+  readonly applied: readonly { readonly ref: ObjectRef; readonly action: ApplyAction }[];
+  readonly pruned: readonly ObjectRef[];
+  readonly rollouts: readonly RolloutStatus[];
+  /** API server warnings (Pod Security "would violate", deprecations), deduplicated. */
+  readonly warnings: readonly string[];
+  /** Objects created, configured or pruned. 0 means the cluster already matched. */
+  readonly changes: number;
+}
+
+interface LiveObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; resourceVersion?: string; generation?: number; labels?: Record<string, string> };
+  spec?: Record<string, unknown>;
+  status?: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+/** A stable key of an object reference. */
+export function refKey(ref: ObjectRef): string {
+  return `${ref.groupKind}/${ref.namespace ?? ''}/${ref.name}`;
+}
+
+/** Renders a reference as `kind/namespace/name`, for messages. */
+export function formatRef(ref: ObjectRef): string {
+  return `${ref.groupKind}${ref.namespace ? ` ${ref.namespace}/` : ' '}${ref.name}`;
+}
+
+function refOf(object: Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'>): ObjectRef {
+  const { namespace, name } = object.metadata;
+  return namespace ? { groupKind: groupKind(object.apiVersion, object.kind), namespace, name } : { groupKind: groupKind(object.apiVersion, object.kind), name };
+}
+
+/** Every object of the fleet, grouped by apply stage (ascending). Unknown kinds are an error. */
+export function applyStages(manifests: FleetManifests): KubeObject[][] {
+  const stages: KubeObject[][] = [];
+  for (const file of manifests.files) {
+    for (const object of file.objects) {
+      const kind = managedKind(object.apiVersion, object.kind);
+      if (!kind) throw new InvalidArgumentError(`deploy does not manage ${object.apiVersion} ${object.kind} (${object.metadata.name}); add it to infra/deploy/order.ts`);
+      (stages[kind.stage] ??= []).push(object);
+    }
+  }
+  return stages.filter((stage) => stage !== undefined && stage.length > 0);
+}
+
+/** Lists this fleet's live objects among the managed kinds that the cluster serves. */
+export async function listFleetObjects(target: ClusterTarget, manifests: FleetManifests): Promise<LiveObject[]> {
+  const served = new Set((await kubectl(target, ['api-resources', '-o', 'name'])).stdout.split('\n').map((s) => s.trim()));
+  const resources = managedResources().filter((r) => served.has(r));
+  const selector = Object.entries(manifests.selector).map(([k, v]) => `${k}=${v}`).join(',');
+  const { stdout } = await kubectl(target, ['get', resources.join(','), '--all-namespaces', '-l', selector, '-o', 'json']);
+  return (JSON.parse(stdout) as { items: LiveObject[] }).items;
+}
+
+function listItems(stdout: string): LiveObject[] {
+  if (stdout.trim() === '') return [];
+  const parsed = JSON.parse(stdout) as LiveObject & { items?: LiveObject[] };
+  return parsed.kind === 'List' || Array.isArray(parsed.items) ? (parsed.items ?? []) : [parsed];
+}
+
+// What a comparison ignores: fields the server owns or bumps.
+function comparable(object: LiveObject): unknown {
+  const { metadata, status: _status, ...rest } = object;
+  const { resourceVersion: _rv, generation: _g, managedFields: _mf, creationTimestamp: _ct, uid: _uid, ...meta } = metadata as Record<string, unknown>;
+  return JSON.stringify({ ...rest, metadata: meta });
+}
+
+/**
+ * Synthesized fleet -> cluster. Applies stage by stage with server-side apply, prunes what left the
+ * config, then waits for rollouts. Running it twice in a row reports 0 changes.
+ * @throws ExternalError with an actionable message (cluster unreachable, CRDs missing, forbidden,
+ * rollout failed or timed out).
+ */
+export async function deployFleet(manifests: FleetManifests, options: DeployOptions = {}): Promise<DeployResult> {
+  const dryRun = options.dryRun === 'server';
+  const before = new Map((await listFleetObjects(options, manifests)).map((o) => [refKey(refOf(o)), o]));
+  const applied: { ref: ObjectRef; action: ApplyAction }[] = [];
+  const warnings = new Set<string>();
+  const desiredKeys = new Set<string>();
+
+  for (const [index, objects] of applyStages(manifests).entries()) {
+    const list = JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects });
+    const args = ['apply', '--server-side', `--field-manager=${FIELD_MANAGER}`, '--force-conflicts', '-o', 'json', '-f', '-'];
+    if (dryRun) args.push('--dry-run=server');
+    const result = await kubectl(options, args, list);
+    result.warnings.forEach((w) => warnings.add(w));
+    for (const live of listItems(result.stdout)) {
+      const ref = refOf(live);
+      desiredKeys.add(refKey(ref));
+      const old = before.get(refKey(ref));
+      let action: ApplyAction;
+      if (!old) action = 'created';
+      else if (dryRun) action = comparable(old) === comparable(live) ? 'unchanged' : 'configured';
+      else action = old.metadata.resourceVersion === live.metadata.resourceVersion ? 'unchanged' : 'configured';
+      applied.push({ ref, action });
+    }
+    options.onProgress?.({ type: 'applied', stage: index, objects: objects.length });
+  }
+
+  const pruned: ObjectRef[] = [];
+  if (options.prune ?? true) {
+    const stale = [...before.values()].map(refOf).filter((ref) => !desiredKeys.has(refKey(ref)));
+    pruned.push(...(await deleteObjects(options, stale, dryRun, (ref) => options.onProgress?.({ type: 'pruned', ref }))));
+  }
+
+  let rollouts: RolloutStatus[] = [];
+  if (!dryRun && (options.wait ?? true)) {
+    rollouts = await waitForRollouts(options, manifests, options.timeoutMs ?? 300_000, options.pollMs ?? 1000, options.onProgress);
+  }
+  const changes = applied.filter((a) => a.action !== 'unchanged').length + pruned.length;
+  return { fleet: manifests.fleet, dryRun, applied, pruned, rollouts, warnings: [...warnings], changes };
+}
+
+/** Deletes objects in reverse apply order, namespaces last; returns what was deleted. */
+async function deleteObjects(target: ClusterTarget, refs: readonly ObjectRef[], dryRun: boolean, onDeleted: (ref: ObjectRef) => void): Promise<ObjectRef[]> {
+  const stageOf = (ref: ObjectRef): number => {
+    const [group, kind] = ref.groupKind.includes('/') ? ref.groupKind.split('/') : ['', ref.groupKind];
+    return managedKind(group ? `${group}/v1` : 'v1', kind!)?.stage ?? 0;
+  };
+  const ordered = [...refs].sort((a, b) => stageOf(b) - stageOf(a));
+  const deleted: ObjectRef[] = [];
+  for (const ref of ordered) {
+    const resource = resourceOf(ref.groupKind);
+    if (!resource) continue;
+    const args = ['delete', resource, ref.name, '--ignore-not-found', '--wait=false'];
+    if (ref.namespace) args.push('-n', ref.namespace);
+    if (dryRun) args.push('--dry-run=server');
+    await kubectl(target, args);
+    deleted.push(ref);
+    onDeleted(ref);
+  }
+  return deleted;
+}
+
+/** The desired replica floor of each Deployment: its HPA's minReplicas, else spec.replicas, else 1. */
+function replicaFloors(manifests: FleetManifests): Map<string, number> {
+  const floors = new Map<string, number>();
+  const objects = manifests.files.flatMap((f) => f.objects);
+  for (const o of objects) {
+    if (o.kind === 'Deployment') floors.set(`${o.metadata.namespace}/${o.metadata.name}`, Number((o.spec as { replicas?: number })?.replicas ?? 1));
+  }
+  for (const o of objects) {
+    if (o.kind !== 'HorizontalPodAutoscaler') continue;
+    const spec = o.spec as { minReplicas?: number; scaleTargetRef?: { kind: string; name: string } };
+    if (spec.scaleTargetRef?.kind === 'Deployment') floors.set(`${o.metadata.namespace}/${spec.scaleTargetRef.name}`, spec.minReplicas ?? 1);
+  }
+  return floors;
+}
+
+function rolloutStatus(live: LiveObject, floor: number): RolloutStatus {
+  const status = (live.status ?? {}) as {
+    observedGeneration?: number;
+    replicas?: number;
+    updatedReplicas?: number;
+    readyReplicas?: number;
+    availableReplicas?: number;
+    conditions?: { type: string; status: string; reason?: string; message?: string }[];
+  };
+  const desired = Math.max(floor, Number((live.spec as { replicas?: number })?.replicas ?? 1));
+  const updated = status.updatedReplicas ?? 0;
+  const available = status.availableReplicas ?? 0;
+  const observed = (status.observedGeneration ?? 0) >= (live.metadata.generation ?? 0);
+  const progressing = status.conditions?.find((c) => c.type === 'Progressing');
+  const failure = progressing?.status === 'False' && progressing.reason === 'ProgressDeadlineExceeded' ? progressing.message ?? 'progress deadline exceeded' : undefined;
+  const base = {
+    namespace: live.metadata.namespace ?? '',
+    name: live.metadata.name,
+    desired,
+    updated,
+    ready: status.readyReplicas ?? 0,
+    available,
+    done: observed && updated >= desired && available >= desired && (status.replicas ?? 0) === updated,
+  };
+  return failure ? { ...base, failure } : base;
+}
+
+/** Why the pods of a Deployment are not ready, as short phrases (for the failure message). */
+async function podTrouble(target: ClusterTarget, namespace: string, deployment: LiveObject): Promise<string> {
+  const selector = ((deployment.spec as { selector?: { matchLabels?: Record<string, string> } })?.selector?.matchLabels) ?? {};
+  const labels = Object.entries(selector).map(([k, v]) => `${k}=${v}`).join(',');
+  if (!labels) return '';
+  try {
+    const { stdout } = await kubectl(target, ['get', 'pods', '-n', namespace, '-l', labels, '-o', 'json']);
+    const pods = (JSON.parse(stdout) as { items: LiveObject[] }).items;
+    const reasons = pods.slice(0, 3).map((pod) => {
+      const status = (pod.status ?? {}) as {
+        phase?: string;
+        conditions?: { type: string; status: string; reason?: string; message?: string }[];
+        containerStatuses?: { state?: { waiting?: { reason?: string } } }[];
+      };
+      const waiting = status.containerStatuses?.map((c) => c.state?.waiting?.reason).find(Boolean);
+      const ready = status.conditions?.find((c) => c.type === 'Ready');
+      const scheduled = status.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False');
+      const why = scheduled ? `unschedulable: ${scheduled.message ?? scheduled.reason}` : waiting ?? (ready?.status === 'False' ? `not ready${ready.reason ? ` (${ready.reason})` : ''}` : status.phase ?? 'unknown');
+      return `${pod.metadata.name}: ${why}`;
+    });
+    return reasons.length ? `; pods: ${reasons.join(', ')}` : '; no pods were created (check the ReplicaSet events: quota, admission)';
+  } catch {
+    return '';
+  }
+}
+
+/** Polls the fleet's Deployments until all are available, one failed, or the deadline passed. */
+export async function waitForRollouts(
+  target: ClusterTarget,
+  manifests: FleetManifests,
+  timeoutMs: number,
+  pollMs: number,
+  onProgress?: (event: DeployEvent) => void,
+): Promise<RolloutStatus[]> {
+  const floors = replicaFloors(manifests);
+  if (floors.size === 0) return [];
+  const namespaces = [...new Set([...floors.keys()].map((k) => k.split('/')[0]!))];
+  const selector = Object.entries(manifests.selector).map(([k, v]) => `${k}=${v}`).join(',');
+  const started = performance.now();
+  for (;;) {
+    const live: LiveObject[] = [];
+    for (const ns of namespaces) {
+      const { stdout } = await kubectl(target, ['get', 'deployments.apps', '-n', ns, '-l', selector, '-o', 'json']);
+      live.push(...(JSON.parse(stdout) as { items: LiveObject[] }).items);
+    }
+    const byKey = new Map(live.map((d) => [`${d.metadata.namespace}/${d.metadata.name}`, d]));
+    const statuses = [...floors.entries()].map(([key, floor]) => {
+      const d = byKey.get(key);
+      const [namespace, name] = key.split('/') as [string, string];
+      return d ? rolloutStatus(d, floor) : { namespace, name, desired: floor, updated: 0, ready: 0, available: 0, done: false };
+    });
+    const elapsedMs = performance.now() - started;
+    onProgress?.({ type: 'rollout', statuses, elapsedMs });
+    if (statuses.every((s) => s.done)) return statuses;
+    const failed = statuses.find((s) => s.failure);
+    const timedOut = elapsedMs >= timeoutMs;
+    if (failed || timedOut) {
+      const bad = failed ? [failed] : statuses.filter((s) => !s.done);
+      const details = await Promise.all(
+        bad.map(async (s) => `${s.namespace}/${s.name} ${s.available}/${s.desired} available, ${s.updated} updated${s.failure ? ` (${s.failure})` : ''}${await podTrouble(target, s.namespace, byKey.get(`${s.namespace}/${s.name}`) ?? ({ metadata: { name: s.name } } as LiveObject))}`),
+      );
+      const head = failed ? 'rollout failed' : `rollout did not complete within ${Math.round(timeoutMs / 1000)}s`;
+      throw new ExternalError(`${head}: ${details.join('; ')}`, { exitCode: 7 });
+    }
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+  }
+}
+
+/** One difference between the synthesized fleet and the cluster. */
+export interface DiffEntry {
+  readonly ref: ObjectRef;
+  readonly action: 'create' | 'update' | 'prune';
+}
+
+/** What a deploy would change (server-side dry run), without changing anything. */
+export async function diffFleet(manifests: FleetManifests, target: ClusterTarget = {}): Promise<{ readonly entries: readonly DiffEntry[]; readonly diff: string }> {
+  const result = await deployFleet(manifests, { ...target, dryRun: 'server', wait: false });
+  const entries: DiffEntry[] = [
+    ...result.applied.filter((a) => a.action !== 'unchanged').map((a) => ({ ref: a.ref, action: a.action === 'created' ? ('create' as const) : ('update' as const) })),
+    ...result.pruned.map((ref) => ({ ref, action: 'prune' as const })),
+  ];
+  // kubectl diff gives the field-level view; it exits 1 when there are differences.
+  const objects = manifests.files.flatMap((f) => f.objects);
+  const { stdout: diff } = await kubectl(
+    target,
+    ['diff', '--server-side', `--field-manager=${FIELD_MANAGER}`, '--force-conflicts', '-f', '-'],
+    JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }),
+    [0, 1],
+  );
+  return { entries, diff };
+}
+
+/** Options of {@link destroyFleet}. */
+export interface DestroyOptions extends ClusterTarget {
+  /** Wait until every object (namespaces included) is gone. Default true. */
+  readonly wait?: boolean;
+  /** Deadline of that wait in ms. Default 120000. */
+  readonly timeoutMs?: number;
+  readonly onProgress?: (event: DeployEvent) => void;
+}
+
+/** Removes every object of the fleet (by the fleet label), namespaces last. */
+export async function destroyFleet(manifests: FleetManifests, options: DestroyOptions = {}): Promise<{ readonly deleted: readonly ObjectRef[] }> {
+  const live = await listFleetObjects(options, manifests);
+  const deleted = await deleteObjects(options, live.map(refOf), false, (ref) => options.onProgress?.({ type: 'pruned', ref }));
+  if (options.wait ?? true) {
+    const deadline = performance.now() + (options.timeoutMs ?? 120_000);
+    for (;;) {
+      const left = await listFleetObjects(options, manifests);
+      if (left.length === 0) break;
+      if (performance.now() >= deadline) {
+        const names = left.slice(0, 5).map((o) => formatRef(refOf(o))).join(', ');
+        throw new ExternalError(`destroy: ${left.length} object(s) still present after the deadline (${names}); namespaces stay Terminating when the cluster has no controller-manager`, { exitCode: 7 });
+      }
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+  }
+  return { deleted };
+}
