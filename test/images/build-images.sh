@@ -48,5 +48,6 @@ for name in "${targets[@]}"; do
     --build-arg NODE_EXTRA_CA_CERTS="${NODE_EXTRA_CA_CERTS:-}" \
     --build-arg VERSION="$version" --build-arg REVISION="$revision" --build-arg SOURCE="$source_url" \
     -f "$context/Dockerfile.$name" -t "$image" "$context" >&2
+  bh rmi --prune >/dev/null 2>&1 || true # the previous build under this tag (vfs keeps full copies)
   echo "$image built in $(( $(date +%s) - started ))s, digest $(bh inspect --type image --format '{{.FromImageDigest}}' "$image")"
 done

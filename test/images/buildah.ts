@@ -1,0 +1,294 @@
+/**
+ * Helpers for the image tests: build an image with test/images/build-images.sh, read its
+ * configuration, and run it with `buildah run --isolation chroot` (or from a read-only copy of its
+ * root filesystem), talking to the real server on loopback. Every buildah call uses the same
+ * storage as the scripts (test/images/lib.sh): vfs under the tool cache.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { readdirSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { TestContext } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { inCI, requireTool } from '../support/tools.js';
+
+const run = promisify(execFile);
+
+/** Root of the repository (this file runs from dist/test/images/). */
+export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+
+/** Directory holding the image storage, as test/images/lib.sh computes it. */
+export function imagesDir(): string {
+  const cache = process.env.HELLO_EDGE_CACHE ?? join(homedir(), '.cache', 'hello-edge');
+  return process.env.HELLO_EDGE_IMAGES_DIR ?? join(cache, 'images');
+}
+
+/** Global buildah flags: the project's own storage, vfs driver. */
+export function storageArgs(): string[] {
+  const dir = imagesDir();
+  return ['--root', join(dir, 'storage'), '--runroot', join(dir, 'run'), '--storage-driver', 'vfs'];
+}
+
+/** Runs buildah with the project's storage; resolves with stdout. */
+export async function buildah(args: string[], timeoutMs = 120_000): Promise<string> {
+  const { stdout } = await run('buildah', [...storageArgs(), ...args], { maxBuffer: 64 << 20, timeout: timeoutMs });
+  return stdout;
+}
+
+/**
+ * Checks what the image tests need (root, buildah, util-linux, coreutils' chroot, npm, ldd):
+ * skips locally when something is missing, fails under CI=true. Returns false when skipped.
+ */
+export function requireImageTools(t: TestContext): boolean {
+  const tools: [string, string][] = [
+    ['buildah', 'apt-get install buildah'],
+    ['unshare', 'apt-get install util-linux'],
+    ['mount', 'apt-get install mount'],
+    ['chroot', 'coreutils'],
+    ['ldd', 'libc-bin'],
+    ['npm', 'npm (makes the stand-in base from the npm registry)'],
+  ];
+  for (const [name, hint] of tools) if (!requireTool(t, name, hint)) return false;
+  if (process.getuid?.() !== 0) {
+    const message = 'the image tests run buildah and mount as root';
+    if (inCI) throw new Error(`${message}; CI=true requires every real-tool test to run`);
+    t.skip(message);
+    return false;
+  }
+  return true;
+}
+
+/** Builds `localhost/hello-edge/<name>:<tag>` from the work tree on the stand-in bases. */
+export async function buildImage(name: 'hello' | 'prober', tag = 'test'): Promise<{ image: string; seconds: number; log: string }> {
+  const started = performance.now();
+  const { stdout, stderr } = await run('bash', [join(repoRoot, 'test/images/build-images.sh'), name], {
+    env: { ...process.env, IMAGE_TAG: tag },
+    maxBuffer: 64 << 20,
+    timeout: 15 * 60_000,
+  });
+  return {
+    image: `localhost/hello-edge/${name}:${tag}`,
+    seconds: (performance.now() - started) / 1000,
+    log: stdout + stderr,
+  };
+}
+
+/** The parts of `buildah inspect --type image` the tests look at. */
+export interface ImageInfo {
+  readonly config: {
+    readonly User?: string;
+    readonly ExposedPorts?: Record<string, object>;
+    readonly Env?: string[];
+    readonly Entrypoint?: string[];
+    readonly Cmd?: string[];
+    readonly WorkingDir?: string;
+    readonly Labels?: Record<string, string>;
+    readonly StopSignal?: string;
+  };
+  /** Uncompressed layer sizes, base first. */
+  readonly layers: { digest: string; size: number }[];
+  readonly diffIds: string[];
+  /** Manifest digest of the image. */
+  readonly digest: string;
+  readonly annotations: Record<string, string>;
+}
+
+/** Reads an image's configuration and layers. */
+export async function inspectImage(image: string): Promise<ImageInfo> {
+  const raw = JSON.parse(await buildah(['inspect', '--type', 'image', image])) as {
+    OCIv1: { config: ImageInfo['config']; rootfs: { diff_ids: string[] } };
+    Manifest: string;
+    FromImageDigest: string;
+  };
+  const manifest = JSON.parse(raw.Manifest) as { layers: { digest: string; size: number }[]; annotations?: Record<string, string> };
+  return {
+    config: raw.OCIv1.config,
+    layers: manifest.layers.map(({ digest, size }) => ({ digest, size })),
+    diffIds: raw.OCIv1.rootfs.diff_ids,
+    digest: raw.FromImageDigest,
+    annotations: manifest.annotations ?? {},
+  };
+}
+
+/** `NAME=value` entries of the image's Env as an object. */
+export function envOf(info: ImageInfo): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const entry of info.config.Env ?? []) {
+    const at = entry.indexOf('=');
+    env[entry.slice(0, at)] = entry.slice(at + 1);
+  }
+  return env;
+}
+
+/** A working container made from an image, removed in `t.after`. */
+export async function fromImage(t: TestContext, image: string): Promise<string> {
+  const container = (await buildah(['from', '--quiet', '--pull-never', image])).trim();
+  t.after(async () => {
+    await buildah(['umount', container]).catch(() => undefined);
+    await buildah(['rm', container]).catch(() => undefined);
+  });
+  return container;
+}
+
+/** A server started from an image, with its JSON log lines and the pid of the node process. */
+export interface ImageServer {
+  readonly child: ChildProcess;
+  readonly url: string;
+  readonly logs: Record<string, unknown>[];
+  /** Pid of the workload process itself (buildah does not forward signals to it). */
+  readonly pid: number;
+  readonly exited: Promise<number | string>;
+}
+
+/** Pids of every descendant of `pid`, from /proc. */
+export function descendants(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // ended meanwhile
+    }
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+  }
+  const found: number[] = [];
+  const queue = [pid];
+  while (queue.length > 0) {
+    for (const child of children.get(queue.shift()!) ?? []) {
+      found.push(child);
+      queue.push(child);
+    }
+  }
+  return found;
+}
+
+/** argv of a process, or [] when it has gone. */
+export function argvOf(pid: number): string[] {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+  } catch {
+    return [];
+  }
+}
+
+/** Real UID and GID of a process, from /proc. */
+export function idsOf(pid: number): { uid: number; gid: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const field = (name: string): number => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(status)![1]);
+  return { uid: field('Uid'), gid: field('Gid') };
+}
+
+/**
+ * Spawns `command` and waits for the workload's "listening" log line. The workload is the
+ * process (the child itself or a descendant) whose argv equals `argv`. Kills both in `t.after`.
+ */
+export async function startServer(
+  t: TestContext,
+  command: string,
+  args: string[],
+  argv: readonly string[],
+  env: Record<string, string>,
+  timeoutMs = 60_000,
+): Promise<ImageServer> {
+  const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = once(child, 'exit').then(([code, signal]) => (code ?? signal) as number | string);
+  const findWorkload = (): number | undefined =>
+    [child.pid!, ...descendants(child.pid!)].find((pid) => argvOf(pid).join('\0') === argv.join('\0'));
+  let workload: number | undefined;
+  t.after(async () => {
+    // buildah run does not pass signals on, and killing it would orphan the workload: end both.
+    const pid = workload ?? findWorkload();
+    if (pid !== undefined) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await exited;
+  });
+  const logs: Record<string, unknown>[] = [];
+  const output: string[] = [];
+  child.stdout!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+  const lines = createInterface({ input: child.stderr! });
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no "listening" log line within ${timeoutMs}ms: ${JSON.stringify(logs)}`)), timeoutMs);
+    lines.on('line', (line) => {
+      let entry: Record<string, unknown>;
+      try {
+        entry = JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        entry = { msg: line };
+      }
+      logs.push(entry);
+      if (entry.msg === 'listening' && typeof entry.url === 'string') {
+        clearTimeout(timer);
+        resolve(entry.url);
+      }
+    });
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`${command} exited (${code}) before listening: ${JSON.stringify(logs)} ${output.join('')}`));
+    });
+  });
+  workload = findWorkload();
+  if (workload === undefined) throw new Error(`no process with argv ${JSON.stringify(argv)} under ${command}`);
+  return { child, url, logs, pid: workload, exited };
+}
+
+/**
+ * Runs the image's entry point (Entrypoint + Cmd + extra args) in `container` with
+ * `buildah run --isolation chroot`, on the host's network.
+ */
+export async function runImage(
+  t: TestContext,
+  container: string,
+  info: ImageInfo,
+  env: Record<string, string>,
+  extraArgs: string[] = [],
+): Promise<ImageServer> {
+  const argv = [...(info.config.Entrypoint ?? []), ...(info.config.Cmd ?? []), ...extraArgs];
+  const envArgs = Object.entries(env).flatMap(([name, value]) => ['--env', `${name}=${value}`]);
+  return startServer(
+    t,
+    'buildah',
+    [...storageArgs(), 'run', '--isolation', 'chroot', ...envArgs, container, '--', ...argv],
+    argv,
+    { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' },
+  );
+}
+
+/**
+ * Shell script that re-mounts a container's root filesystem read-only (a private mount
+ * namespace, so nothing leaks to the host) with /proc and /dev, then runs the command as
+ * `user` in it: what Kubernetes' readOnlyRootFilesystem gives, which `buildah run` cannot do.
+ * Arguments: $1 = mounted root, $2 = mount point, $3 = uid:gid, then the command.
+ */
+const READ_ONLY_ROOT = [
+  'set -e',
+  'root="$1"; ro="$2"; user="$3"; shift 3',
+  'mkdir -p "$root/proc" "$root/dev"', // mount points (created before the root turns read-only)
+  'mount --bind "$root" "$ro"',
+  'mount -o remount,bind,ro "$ro"',
+  'mount -t proc proc "$ro/proc"',
+  'mount --rbind /dev "$ro/dev"',
+  'exec chroot --userspec="$user" "$ro" "$@"',
+].join('\n');
+
+/** Arguments for `unshare` that run `argv` as `user` in a read-only copy of `rootfs` at `mountPoint`. */
+export function readOnlyRootArgs(rootfs: string, mountPoint: string, user: string, argv: readonly string[]): string[] {
+  return ['--mount', '--propagation', 'private', 'sh', '-c', READ_ONLY_ROOT, 'read-only-root', rootfs, mountPoint, user, ...argv];
+}
+
+/** Runs a short command in a read-only root; resolves with its stdout. */
+export async function runReadOnly(rootfs: string, mountPoint: string, user: string, argv: readonly string[], env: Record<string, string>): Promise<string> {
+  const { stdout } = await run('unshare', readOnlyRootArgs(rootfs, mountPoint, user, argv), { env, timeout: 60_000 });
+  return stdout;
+}
