@@ -136,7 +136,7 @@ export const probeHttp: ProbeFn = async (target, module, registry, signal, logge
   let success = true;
   const validStatus = cfg.validStatusCodes.length > 0 ? cfg.validStatusCodes.includes(hop.status) : hop.status >= 200 && hop.status < 300;
   if (!validStatus) {
-    logger.info('Invalid HTTP response status code, wanted 2xx', { status_code: hop.status });
+    logger.error('Invalid HTTP response status code', { status_code: hop.status });
     success = false;
   }
   if (success && !checkHeaders(hop.headers, cfg, logger)) {
