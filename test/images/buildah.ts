@@ -200,10 +200,10 @@ export async function startServer(
   const exited = once(child, 'exit').then(([code, signal]) => (code ?? signal) as number | string);
   const findWorkload = (): number | undefined =>
     [child.pid!, ...descendants(child.pid!)].find((pid) => argvOf(pid).join('\0') === argv.join('\0'));
-  let workload: number | undefined;
+  const found: { pid?: number } = {};
   t.after(async () => {
     // buildah run does not pass signals on, and killing it would orphan the workload: end both.
-    const pid = workload ?? findWorkload();
+    const pid = found.pid ?? findWorkload();
     if (pid !== undefined) {
       try {
         process.kill(pid, 'SIGKILL');
@@ -238,9 +238,9 @@ export async function startServer(
       reject(new Error(`${command} exited (${code}) before listening: ${JSON.stringify(logs)} ${output.join('')}`));
     });
   });
-  workload = findWorkload();
-  if (workload === undefined) throw new Error(`no process with argv ${JSON.stringify(argv)} under ${command}`);
-  return { child, url, logs, pid: workload, exited };
+  found.pid = findWorkload();
+  if (found.pid === undefined) throw new Error(`no process with argv ${JSON.stringify(argv)} under ${command}`);
+  return { child, url, logs, pid: found.pid, exited };
 }
 
 /**
