@@ -3,3 +3,12 @@
  * HPA settings. A pipeline of small functions: run -> summarize -> recommend (pure) -> present.
  */
 export * from './results.js';
+export { recommend, UTILIZATION_TARGET_BOUNDS, ACHIEVED_RATE_FLOOR, type RecommendInputs, type RecommendMeasurements } from './recommend.js';
+export { runOpenModel, type OpenModelOptions, type OpenModelRun } from './open-model.js';
+export { runSaturationStep, type SaturationRun, type SaturationStepOptions } from './saturation.js';
+export { createRandom, planArrivals } from './arrivals.js';
+export { createLatencyHistogram, mergeHistograms, percentileUs, percentilesOf, encodeHistogram, decodeHistogram, type LatencyHistogram } from './histogram.js';
+export { checkOpenRun, noiseOf, summarizeOpenStep, summarizeSaturation, DEFAULT_GATES, type RunGates, type OpenRunRecord } from './summarize.js';
+export { runBench, QUICK_PLAN, FULL_PLAN, type BenchOptions, type BenchPlan, type BenchProgress } from './run.js';
+export { renderBenchReport, writeBenchFiles, type BenchFiles } from './report.js';
+export { renderLatencyPlot } from './plot.js';

@@ -1,0 +1,146 @@
+/**
+ * What the machine and the server process are doing, from /proc (Linux): process CPU time and
+ * peak RSS, per-core busy time (to see other tenants' noise), load average, CPU pinning with
+ * `taskset` and a CPU quota through a cgroup v1 `cpu` controller. Everything degrades to `null`
+ * with a reason where the platform does not allow it.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmdirSync, writeFileSync, existsSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+
+/** Kernel clock ticks per second for /proc/<pid>/stat (USER_HZ; 100 on every Linux we target). */
+const CLOCK_TICKS = 100;
+
+/** CPU seconds (user + system) used so far by a process, or null when it cannot be read. */
+export function processCpuSeconds(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may hold spaces; fields after its closing parenthesis are fixed.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const utime = Number(fields[11]);
+    const stime = Number(fields[12]);
+    return Number.isFinite(utime) && Number.isFinite(stime) ? (utime + stime) / CLOCK_TICKS : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Peak resident set size (VmHWM) of a process in MiB, or null. */
+export function processPeakRssMiB(pid: number): number | null {
+  try {
+    const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) / 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Busy and total jiffies per core, from /proc/stat. */
+export type CoreTimes = ReadonlyMap<number, { readonly busy: number; readonly total: number }>;
+
+/** Per-core busy/total times now, or null off Linux. */
+export function readCoreTimes(): CoreTimes | null {
+  try {
+    const out = new Map<number, { busy: number; total: number }>();
+    for (const line of readFileSync('/proc/stat', 'utf8').split('\n')) {
+      const m = /^cpu(\d+) (.*)$/.exec(line);
+      if (!m) continue;
+      const v = m[2]!.trim().split(/\s+/).map(Number);
+      // user nice system idle iowait irq softirq steal guest guest_nice; guest is inside user.
+      const total = v.slice(0, 8).reduce((a, b) => a + b, 0);
+      const idle = (v[3] ?? 0) + (v[4] ?? 0);
+      out.set(Number(m[1]), { busy: total - idle, total });
+    }
+    return out;
+  } catch {
+    return null;
+  }
+}
+
+/** Busy cores summed over every core between two readings. */
+export function busyCoresBetween(before: CoreTimes, after: CoreTimes, seconds: number): number {
+  let busy = 0;
+  for (const [core, a] of after) {
+    const b = before.get(core);
+    if (b) busy += (a.busy - b.busy) / CLOCK_TICKS;
+  }
+  return busy / seconds;
+}
+
+/** 1-minute load average. */
+export function loadAverage(): number {
+  return loadavg()[0] ?? 0;
+}
+
+/** CPU model and count. */
+export function cpuInfo(): { model: string; count: number } {
+  const list = cpus();
+  return { model: list[0]?.model.trim() || 'unknown', count: Math.max(1, list.length) };
+}
+
+/**
+ * Pins every thread of process `pid` to `cpuList` (e.g. "1") with taskset. Returns null on
+ * success, or why it could not.
+ */
+export function pinProcess(pid: number, cpuList: string): string | null {
+  try {
+    execFileSync('taskset', ['-a', '-cp', cpuList, String(pid)], { stdio: 'ignore' });
+    return null;
+  } catch (error) {
+    return `taskset could not pin pid ${pid} to CPU ${cpuList}: ${(error as Error).message.split('\n')[0]}`;
+  }
+}
+
+/** A CPU quota applied to a process; `remove` undoes it. */
+export interface CpuQuota {
+  readonly millicores: number;
+  /** CFS periods throttled so far, or null. */
+  throttledPeriods(): number | null;
+  /** Moves nothing; deletes the cgroup once the process is gone (best effort). */
+  remove(): void;
+}
+
+const CGROUP_V1_CPU = '/sys/fs/cgroup/cpu';
+
+/**
+ * Puts process `pid` under a CFS quota of `millicores` (period 100 ms) in a new cgroup v1 `cpu`
+ * group. Needs write access to /sys/fs/cgroup/cpu (root, or a delegated hierarchy); cgroup v2
+ * is not handled here. Returns the quota, or a string saying why it cannot be applied.
+ */
+export function applyCpuQuota(pid: number, millicores: number): CpuQuota | string {
+  if (!existsSync(`${CGROUP_V1_CPU}/cpu.cfs_quota_us`)) {
+    return 'no cgroup v1 cpu controller at /sys/fs/cgroup/cpu (cgroup v2 hosts: run the bench under `systemd-run --scope -p CPUQuota=...` instead)';
+  }
+  const dir = `${CGROUP_V1_CPU}/hello-edge-bench-${process.pid}-${pid}`;
+  try {
+    mkdirSync(dir);
+    writeFileSync(`${dir}/cpu.cfs_period_us`, '100000');
+    writeFileSync(`${dir}/cpu.cfs_quota_us`, String(Math.round(millicores * 100)));
+    writeFileSync(`${dir}/cgroup.procs`, String(pid));
+  } catch (error) {
+    try {
+      rmdirSync(dir);
+    } catch {
+      // nothing was created
+    }
+    return `cannot create a cgroup for the CPU quota (${(error as NodeJS.ErrnoException).code ?? String(error)}); it needs root or a delegated cgroup`;
+  }
+  return {
+    millicores,
+    throttledPeriods: () => {
+      try {
+        const m = /nr_throttled (\d+)/.exec(readFileSync(`${dir}/cpu.stat`, 'utf8'));
+        return m ? Number(m[1]) : null;
+      } catch {
+        return null;
+      }
+    },
+    remove: () => {
+      try {
+        rmdirSync(dir);
+      } catch {
+        // still has a process in it, or already gone; the kernel keeps an empty group harmlessly
+      }
+    },
+  };
+}

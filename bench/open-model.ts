@@ -1,0 +1,225 @@
+/**
+ * The open-model (constant arrival rate) driver on undici. Requests go out at planned times
+ * whatever the server does, and latency is measured from the *intended* send time, so a stall
+ * shows up in every request that should have been sent during it (no coordinated omission).
+ * Timeouts and errors are recorded in the latency histogram at their elapsed time (at least the
+ * timeout) and counted; nothing is dropped.
+ */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { Pool } from 'undici';
+import { InvalidArgumentError } from '../common/index.js';
+import { createRandom, planArrivals } from './arrivals.js';
+import { createLatencyHistogram, recordUs, type LatencyHistogram } from './histogram.js';
+
+/** Options of {@link runOpenModel}. */
+export interface OpenModelOptions {
+  /** Origin of the server, e.g. `http://127.0.0.1:8080`. */
+  readonly url: string;
+  /** Path requested. Default `/`. */
+  readonly path?: string;
+  /** Offered rate, requests per second. */
+  readonly rateRps: number;
+  /** Warm-up at the same rate in the same process, discarded. Default 1 s. */
+  readonly warmupSeconds?: number;
+  /** Measured window. */
+  readonly durationSeconds: number;
+  /** Arrival process. Default `poisson`. */
+  readonly arrivals?: 'poisson' | 'uniform';
+  /** PRNG seed for the plan. Default 1. */
+  readonly seed?: number;
+  /** Keep-alive connections in the pool. Default 64. */
+  readonly connections?: number;
+  /** Per-request timeout (headers and body), ms. Default 2000. */
+  readonly timeoutMs?: number;
+  /** Stops the run early; the result then covers what was sent. */
+  readonly signal?: AbortSignal;
+  /**
+   * Called when the measured window starts (first measured send) and ends (all its requests
+   * settled), so a caller can read the server's CPU over exactly that window.
+   */
+  readonly hooks?: { readonly windowStart?: () => void; readonly windowEnd?: () => void };
+}
+
+/** What one open-model run measured (the measured window only). */
+export interface OpenModelRun {
+  readonly offeredRps: number;
+  /** Requests planned in the measured window. */
+  readonly planned: number;
+  /** Responses received (any status). */
+  readonly completed: number;
+  /** Transport errors, timeouts and non-2xx responses. */
+  readonly errors: number;
+  readonly timeouts: number;
+  readonly non2xx: number;
+  /** Responses per second: completed / (last completion or window end - window start). */
+  readonly achievedRps: number;
+  /** Response time from the intended send time, microseconds (the SLO histogram). */
+  readonly response: LatencyHistogram;
+  /** Service time from the actual dispatch, microseconds. */
+  readonly service: LatencyHistogram;
+  /** Dispatch time minus intended time, microseconds: the generator's own lateness. */
+  readonly sendLag: LatencyHistogram;
+  /** Generator event-loop delay p99, ms. */
+  readonly eventLoopDelayP99Ms: number;
+  /** Generator CPU (this process) over the measured window, in cores. */
+  readonly generatorCpuCores: number;
+  /** Failures by kind: undici error code, `timeout`, or `status <code>`. */
+  readonly errorKinds: Readonly<Record<string, number>>;
+  /** Most requests in flight at once. */
+  readonly maxInFlight: number;
+  /** Requests dispatched while every pool connection was busy (they waited in the pool). */
+  readonly queuedInPool: number;
+  /** Wall time of the measured window, seconds (start of window to last completion). */
+  readonly wallSeconds: number;
+}
+
+const nowUs = (): number => Number(process.hrtime.bigint() / 1000n);
+
+/**
+ * Runs one open-model step: warm-up then the measured window, at `rateRps`, against `url`.
+ * Bounded: it sends exactly the planned requests and waits at most `timeoutMs` + 1 s after the
+ * last planned send, then closes the pool (requests still open count as timeouts).
+ */
+export async function runOpenModel(options: OpenModelOptions): Promise<OpenModelRun> {
+  const warmupSeconds = options.warmupSeconds ?? 1;
+  const { rateRps, durationSeconds } = options;
+  const timeoutMs = options.timeoutMs ?? 2000;
+  const connections = options.connections ?? 64;
+  if (!(rateRps > 0) || !(durationSeconds > 0) || !(warmupSeconds >= 0) || !(timeoutMs > 0) || !(connections >= 1)) {
+    throw new InvalidArgumentError(`runOpenModel: rate ${rateRps}, duration ${durationSeconds}s, warm-up ${warmupSeconds}s, timeout ${timeoutMs}ms, connections ${connections}: all must be positive`);
+  }
+  const random = createRandom(options.seed ?? 1);
+  const arrivals = options.arrivals ?? 'poisson';
+  const warm = planArrivals(rateRps, warmupSeconds, arrivals, random);
+  const measured = planArrivals(rateRps, durationSeconds, arrivals, random);
+  const warmSpanUs = warmupSeconds * 1e6;
+  const total = warm.length + measured.length;
+  const intendedAt = (i: number): number => (i < warm.length ? warm[i]! : warmSpanUs + measured[i - warm.length]!);
+
+  const origin = new URL(options.url).origin;
+  const path = options.path ?? '/';
+  const pool = new Pool(origin, { connections, pipelining: 1, keepAliveTimeout: 30_000, connect: { timeout: timeoutMs } });
+  const response = createLatencyHistogram();
+  const service = createLatencyHistogram();
+  const sendLag = createLatencyHistogram();
+  const eld = monitorEventLoopDelay({ resolution: 2 });
+
+  let completed = 0;
+  let errors = 0;
+  let timeouts = 0;
+  let non2xx = 0;
+  let inFlight = 0;
+  let maxInFlight = 0;
+  let queuedInPool = 0;
+  const errorKinds: Record<string, number> = {};
+  let lastDoneUs = 0;
+  let outstanding = 0;
+  let allSettled: (() => void) | undefined;
+  const start = nowUs() + 5_000;
+  const windowStart = start + warmSpanUs;
+  let cpuAtWindow: NodeJS.CpuUsage | undefined;
+  const open = new Set<number>();
+  const timeoutUs = timeoutMs * 1000;
+
+  const settle = (i: number, intended: number, dispatched: number, outcome: 'ok' | 'non2xx' | 'timeout' | 'error', kind = outcome as string): void => {
+    if (!open.delete(i)) return; // already counted (closed at the deadline)
+    inFlight -= 1;
+    outstanding -= 1;
+    const done = nowUs();
+    if (i >= warm.length) {
+      const elapsed = done - intended;
+      recordUs(response, outcome === 'timeout' ? Math.max(elapsed, timeoutUs) : elapsed);
+      recordUs(service, done - dispatched);
+      if (outcome !== 'timeout' && outcome !== 'error') {
+        completed += 1;
+        lastDoneUs = Math.max(lastDoneUs, done);
+      }
+      if (outcome !== 'ok') {
+        errors += 1;
+        errorKinds[kind] = (errorKinds[kind] ?? 0) + 1;
+      }
+      if (outcome === 'timeout') timeouts += 1;
+      if (outcome === 'non2xx') non2xx += 1;
+    }
+    if (outstanding === 0 && allSettled) allSettled();
+  };
+
+  const fire = (i: number): void => {
+    const intended = start + intendedAt(i);
+    const dispatched = nowUs();
+    if (i === warm.length) {
+      options.hooks?.windowStart?.();
+      cpuAtWindow = process.cpuUsage();
+      eld.enable();
+    }
+    if (i >= warm.length) recordUs(sendLag, dispatched - intended);
+    if (inFlight >= connections) queuedInPool += i >= warm.length ? 1 : 0;
+    inFlight += 1;
+    outstanding += 1;
+    maxInFlight = Math.max(maxInFlight, inFlight);
+    open.add(i);
+    pool.request({ path, method: 'GET', headersTimeout: timeoutMs, bodyTimeout: timeoutMs }).then(
+      async (res) => {
+        await res.body.dump();
+        settle(i, intended, dispatched, res.statusCode >= 200 && res.statusCode < 300 ? 'ok' : 'non2xx', `status ${res.statusCode}`);
+      },
+      (error: { code?: string }) => {
+        const timedOut = error?.code === 'UND_ERR_HEADERS_TIMEOUT' || error?.code === 'UND_ERR_BODY_TIMEOUT' || error?.code === 'UND_ERR_CONNECT_TIMEOUT';
+        settle(i, intended, dispatched, timedOut ? 'timeout' : 'error', timedOut ? 'timeout' : (error?.code ?? 'error'));
+      },
+    );
+  };
+
+  // The scheduler: fire everything due, then sleep until the next planned time. Node timers have
+  // ~1 ms granularity, which shows up (honestly) in the send-lag histogram.
+  let next = 0;
+  await new Promise<void>((resolve) => {
+    const tick = (): void => {
+      if (options.signal?.aborted) return resolve();
+      const t = nowUs();
+      while (next < total && start + intendedAt(next) <= t) fire(next++);
+      if (next >= total) return resolve();
+      const waitMs = (start + intendedAt(next) - nowUs()) / 1000;
+      setTimeout(tick, Math.max(0, Math.floor(waitMs)));
+    };
+    setTimeout(tick, 5);
+  });
+  const sentAll = nowUs();
+
+  // Wait for the stragglers, bounded; whatever is still open then is a timeout.
+  if (outstanding > 0) {
+    await new Promise<void>((resolve) => {
+      allSettled = resolve;
+      setTimeout(resolve, timeoutMs + 1000).unref();
+    });
+  }
+  for (const i of [...open]) {
+    settle(i, start + intendedAt(i), start + intendedAt(i), 'timeout', 'timeout (still open at the deadline)');
+  }
+  eld.disable();
+  const cpu = process.cpuUsage(cpuAtWindow);
+  if (cpuAtWindow) options.hooks?.windowEnd?.();
+  const endUs = Math.max(lastDoneUs, Math.min(sentAll, start + warmSpanUs + durationSeconds * 1e6));
+  await pool.destroy().catch(() => undefined);
+
+  const windowUs = Math.max(1, endUs - windowStart);
+  const planned = next > warm.length ? next - warm.length : 0;
+  return {
+    offeredRps: rateRps,
+    planned,
+    completed,
+    errors,
+    timeouts,
+    non2xx,
+    achievedRps: planned === 0 ? 0 : completed / (windowUs / 1e6),
+    response,
+    service,
+    sendLag,
+    eventLoopDelayP99Ms: eld.count > 0 ? eld.percentile(99) / 1e6 : 0,
+    generatorCpuCores: cpuAtWindow ? (cpu.user + cpu.system) / windowUs : 0,
+    errorKinds,
+    maxInFlight,
+    queuedInPool,
+    wallSeconds: windowUs / 1e6,
+  };
+}

@@ -1,0 +1,431 @@
+/**
+ * From measurements to resources and HPA settings: a pure function, so it is tested on fixture
+ * measurements with hand-checked outputs. The method is reference/bench-method.md section 6,
+ * step by step; every intermediate value lands in `intermediates` and every decision in
+ * `reasoning`.
+ */
+import { InvalidArgumentError } from '../common/index.js';
+import type { BenchHpaScalingRules, BenchOpenStep, BenchRecommendation, BenchSaturation, BenchSlo, BenchSpread } from './results.js';
+
+/** What the team expects of traffic and of the cluster. Every field has a documented default. */
+export interface RecommendInputs {
+  readonly slo: BenchSlo;
+  /** Expected peak rate for the whole service, req/s. Required. */
+  readonly peakRps: number;
+  /** Expected trough rate, req/s. Default peakRps / 10. */
+  readonly minRps?: number;
+  /** A burst (req/s) that can arrive on top of the trough faster than the scale-up lag. Default 0. */
+  readonly burstRps?: number;
+  /** Traffic growth per minute as a fraction (0.3 = +30%/min). Default 0.3. */
+  readonly growthPerMinute?: number;
+  /** metrics-server resolution, seconds. Default 15 (the official manifests; the binary default is 60). */
+  readonly metricsResolutionSeconds?: number;
+  /** HPA sync period, seconds. Default 15. */
+  readonly syncPeriodSeconds?: number;
+  /** HPA tolerance. Default 0.1. */
+  readonly tolerance?: number;
+  /** Pod start to Ready, seconds. Default 15. */
+  readonly podReadySeconds?: number;
+  /** Time to get a new node when none is spare, seconds; 0 when spare capacity exists. Default 0. */
+  readonly nodeProvisionSeconds?: number;
+  /** Availability floor for minReplicas. Default 2. */
+  readonly minReplicasFloor?: number;
+  /** Forecast margin on the peak, as a fraction. Default 0.2. */
+  readonly forecastMargin?: number;
+  /** Spare pods on top of maxReplicas. Default 1. */
+  readonly sparePods?: number;
+  /** CPU limit policy: `none` (default), `double` (2x request), `equal` (limit = request). */
+  readonly cpuLimit?: 'none' | 'double' | 'equal';
+  /** Memory margin over the peak RSS, as a fraction. Default 0.25. */
+  readonly memoryMargin?: number;
+}
+
+/** The measurements `recommend` works from (a subset of the results file). */
+export interface RecommendMeasurements {
+  readonly saturation: BenchSaturation;
+  readonly openSteps: readonly BenchOpenStep[];
+  readonly serverPeakRssMiB: number | null;
+}
+
+const DEFAULTS = {
+  growthPerMinute: 0.3,
+  burstRps: 0,
+  metricsResolutionSeconds: 15,
+  syncPeriodSeconds: 15,
+  tolerance: 0.1,
+  podReadySeconds: 15,
+  nodeProvisionSeconds: 0,
+  minReplicasFloor: 2,
+  forecastMargin: 0.2,
+  sparePods: 1,
+  cpuLimit: 'none',
+  memoryMargin: 0.25,
+} as const;
+
+/** Target utilization is clamped to this band (bench-method.md step 8). */
+export const UTILIZATION_TARGET_BOUNDS = { min: 0.3, max: 0.85 } as const;
+/** A step whose achieved rate is below this share of the offered rate does not pass. */
+export const ACHIEVED_RATE_FLOOR = 0.99;
+const MEMORY_FLOOR_MIB = 64;
+const MEMORY_DEFAULT_MIB = 128;
+
+/** A point of the measured curves that recommend works on. */
+interface CurvePoint {
+  readonly rps: number;
+  /** SLO-percentile latency, microseconds. */
+  readonly latencyUs: number;
+  readonly cpuCores: number;
+  readonly errorRate: number;
+  readonly achievedRatio: number;
+}
+
+/** Capacity figures from one curve (the merged sweep, or one repetition). */
+interface Capacity {
+  readonly lambdaSlo: number;
+  /** True when no valid step broke the SLO, so lambdaSlo is a lower bound. */
+  readonly sloNotReached: boolean;
+  readonly lambdaKnee: number | null;
+  readonly lambdaCap: number;
+  readonly cpuCap: number;
+  readonly reason: string;
+}
+
+/**
+ * Turns measurements, an SLO, the expected traffic and the cluster's facts into resources, HPA
+ * settings and an RPS target, with every intermediate value, its spread over repetitions and the
+ * reasoning. Pure: same input, same output.
+ * @throws InvalidArgumentError when inputs are out of range, or when no valid measured step
+ *   meets the SLO (nothing to recommend from).
+ */
+export function recommend(measurements: RecommendMeasurements, inputs: RecommendInputs): BenchRecommendation {
+  const o = resolveInputs(inputs);
+  const reasoning: string[] = [];
+  const warnings: string[] = [];
+  const r = (x: number, digits = 3): number => Number(x.toPrecision(digits));
+
+  // Step 3: the curves, from valid steps only.
+  const valid = measurements.openSteps.filter((s) => s.valid && s.serverCpuCores !== null).sort((a, b) => a.offeredRps - b.offeredRps);
+  const dropped = measurements.openSteps.length - valid.length;
+  if (valid.length === 0) {
+    throw new InvalidArgumentError(
+      `no valid open-model step with server CPU to recommend from (${measurements.openSteps.length} step(s), all invalid or without server CPU); see the run checks`,
+    );
+  }
+  if (dropped > 0) warnings.push(`${dropped} of ${measurements.openSteps.length} open-model step(s) failed the run checks and were left out.`);
+  const merged: CurvePoint[] = valid.map((s) => ({
+    rps: s.offeredRps,
+    latencyUs: s.sloLatencyUsPerRepetition.length > 0 ? Math.max(...s.sloLatencyUsPerRepetition) : s.latencyUs.max,
+    cpuCores: s.serverCpuCores as number,
+    errorRate: s.requests === 0 ? 0 : s.errors / s.requests,
+    achievedRatio: s.achievedRps / s.offeredRps,
+  }));
+
+  // Step 4: capacity point.
+  const cap = capacityOf(merged, o.slo);
+  reasoning.push(
+    `Saturation (closed loop): X_max = ${r(measurements.saturation.maxRps)} req/s, limited by ${measurements.saturation.limitedBy}.`,
+    `SLO p${o.slo.percentile} <= ${o.slo.latencyMs} ms holds up to lambda_slo = ${r(cap.lambdaSlo)} req/s (${cap.reason}).`,
+    cap.lambdaKnee === null
+      ? 'Too few valid steps for a knee (need 3); lambda_cap = lambda_slo.'
+      : `Knee of p${o.slo.percentile}(lambda) (Kneedle, latency normalised to the SLO) at lambda_knee = ${r(cap.lambdaKnee)} req/s.`,
+    `lambda_cap = min(lambda_slo, lambda_knee) = ${r(cap.lambdaCap)} req/s per pod, using ${r(cap.cpuCap)} cores of CPU there (interpolated).`,
+  );
+  if (cap.sloNotReached) warnings.push(`No valid step broke the SLO: lambda_slo = ${r(cap.lambdaSlo)} req/s is a lower bound of the per-pod capacity.`);
+  if (measurements.saturation.limitedBy === 'generator') {
+    warnings.push('The saturation sweep was limited by the load generator, not the server: X_max and the sweep range are lower bounds.');
+  }
+
+  // Step 5: CPU request and limit.
+  const cpuCapMilli = cap.cpuCap * 1000;
+  const requestMilli = Math.min(1000, Math.max(100, Math.ceil(cpuCapMilli / 50) * 50));
+  if (cpuCapMilli > 1000) warnings.push(`The server used ${r(cap.cpuCap)} cores at lambda_cap; the request is capped at 1000m (one Node process runs JS on one thread).`);
+  const uMax = Math.min(1, cpuCapMilli / requestMilli);
+  const limitMilli = o.cpuLimit === 'none' ? null : o.cpuLimit === 'double' ? 2 * requestMilli : requestMilli;
+  reasoning.push(
+    `CPU request R = min(1000m, max(100m, ceil50(${r(cpuCapMilli)}m))) = ${requestMilli}m; u_max = min(1, CPU_cap/R) = ${r(uMax)}.`,
+    limitMilli === null ? 'No CPU limit (CFS quota throttles tails; bench-method.md section 4).' : `CPU limit ${limitMilli}m (policy "${o.cpuLimit}").`,
+  );
+  if (o.cpuLimit === 'equal') warnings.push('limit = request: these numbers hold only if the bench ran under that quota (--cpu-quota); the target is kept below 1/(1+tolerance) - 0.05 to avoid the HPA dead zone.');
+
+  // Steps 6-8: lag, growth, target utilization.
+  const tLag = 2 * o.metricsResolutionSeconds + o.syncPeriodSeconds + o.podReadySeconds + o.nodeProvisionSeconds;
+  const g = (1 + o.growthPerMinute) ** (tLag / 60);
+  const uRaw = uMax / ((1 + o.tolerance) * g);
+  let uTarget = floorTo(uRaw, 0.05);
+  if (o.cpuLimit === 'equal') uTarget = Math.min(uTarget, floorTo(1 / (1 + o.tolerance) - 0.05, 0.05));
+  if (uTarget < UTILIZATION_TARGET_BOUNDS.min) {
+    warnings.push(`The target ${r(uRaw)} is below ${UTILIZATION_TARGET_BOUNDS.min} and was raised to it: shorten the scale-up lag, scale on a schedule, or use an RPS autoscaler (rps.targetPerPod).`);
+    uTarget = UTILIZATION_TARGET_BOUNDS.min;
+  }
+  if (uTarget > UTILIZATION_TARGET_BOUNDS.max) uTarget = UTILIZATION_TARGET_BOUNDS.max;
+  const targetPercent = Math.round(uTarget * 100);
+  reasoning.push(
+    `Scale-up lag T_lag = 2*${o.metricsResolutionSeconds} + ${o.syncPeriodSeconds} + ${o.podReadySeconds}${o.nodeProvisionSeconds ? ` + ${o.nodeProvisionSeconds}` : ''} = ${tLag} s; growth over it g = (1+${o.growthPerMinute})^(${tLag}/60) = ${r(g, 4)}.`,
+    `Target utilization u_t = floor5%(u_max / ((1+${o.tolerance})*g)) = floor5%(${r(uRaw)}) -> ${targetPercent}% (clamped to [${UTILIZATION_TARGET_BOUNDS.min * 100}, ${UTILIZATION_TARGET_BOUNDS.max * 100}]%).`,
+  );
+
+  // Step 9: per-pod target throughput.
+  const targetCores = (uTarget * requestMilli) / 1000;
+  const ct = Math.min(rateAtCpu(merged, targetCores, warnings), cap.lambdaCap);
+  reasoning.push(`C_t = lambda where server CPU = u_t*R = ${r(targetCores)} cores: ${r(ct)} req/s per pod (interpolated on the measured CPU(lambda)); C_slo = lambda_cap = ${r(cap.lambdaCap)} req/s.`);
+
+  // Step 10: replica bounds.
+  const maxFromPeak = Math.ceil((o.peakRps * (1 + o.forecastMargin)) / (ct * (1 - o.tolerance)));
+  let maxReplicas = maxFromPeak + o.sparePods;
+  const minReplicas = Math.max(o.minReplicasFloor, Math.ceil(o.minRps / ct), Math.ceil((o.minRps + o.burstRps) / cap.lambdaCap));
+  reasoning.push(
+    `maxReplicas = ceil(${o.peakRps}*(1+${o.forecastMargin}) / (C_t*(1-${o.tolerance}))) + ${o.sparePods} = ${maxFromPeak} + ${o.sparePods} = ${maxReplicas}.`,
+    `minReplicas = max(${o.minReplicasFloor}, ceil(${o.minRps}/C_t), ceil((${o.minRps}+${o.burstRps})/C_slo)) = ${minReplicas}.`,
+  );
+  if (maxReplicas < minReplicas) {
+    reasoning.push(`maxReplicas raised to minReplicas (${minReplicas}).`);
+    maxReplicas = minReplicas;
+  }
+
+  // Step 11: behaviour.
+  const g15 = (1 + o.growthPerMinute) ** (15 / 60);
+  const scaleUp: BenchHpaScalingRules = {
+    stabilizationWindowSeconds: 0,
+    selectPolicy: 'Max',
+    policies: [
+      { type: 'Percent', value: Math.max(100, Math.ceil(100 * (g15 - 1) - 1e-9)), periodSeconds: 15 },
+      { type: 'Pods', value: Math.max(4, Math.ceil(minReplicas * (g - 1) - 1e-9)), periodSeconds: 15 },
+    ],
+  };
+  const scaleDown: BenchHpaScalingRules = {
+    stabilizationWindowSeconds: Math.max(300, 2 * tLag),
+    selectPolicy: 'Min',
+    policies: [
+      { type: 'Percent', value: 50, periodSeconds: 60 },
+      { type: 'Pods', value: Math.max(2, Math.ceil(0.1 * maxReplicas)), periodSeconds: 60 },
+    ],
+  };
+  reasoning.push(
+    `Scale up at once (no stabilization) by max(${scaleUp.policies[0]!.value}%, ${scaleUp.policies[1]!.value} pods) per 15 s; scale down after ${scaleDown.stabilizationWindowSeconds} s of stable lower demand, by min(50%, ${scaleDown.policies[1]!.value} pods) per minute.`,
+  );
+
+  // Memory.
+  let memoryMiB: number;
+  if (measurements.serverPeakRssMiB === null) {
+    memoryMiB = MEMORY_DEFAULT_MIB;
+    warnings.push(`The server's memory was not measured; memory set to the default ${MEMORY_DEFAULT_MIB} MiB.`);
+    reasoning.push(`Memory request = limit = ${memoryMiB} MiB (default; not measured).`);
+  } else {
+    memoryMiB = Math.max(MEMORY_FLOOR_MIB, Math.ceil((measurements.serverPeakRssMiB * (1 + o.memoryMargin)) / 16) * 16);
+    reasoning.push(`Memory request = limit = ceil16(peak RSS ${r(measurements.serverPeakRssMiB)} MiB * (1+${o.memoryMargin})) = ${memoryMiB} MiB (memory is not compressible: request = limit).`);
+  }
+
+  // RPS target for RPS/concurrency autoscalers.
+  const rpsTarget = {
+    targetPerPod: Math.max(1, Math.floor(ct)),
+    sloCapacityPerPod: Math.max(1, Math.floor(cap.lambdaCap)),
+    targetUtilizationPercent: Math.min(100, Math.max(1, Math.round((100 * ct) / cap.lambdaCap))),
+  };
+  warnings.push('Loopback numbers are upper bounds: production adds network, TLS, ingress and logging. Re-measure CPU per request in the cluster and scale C_t by c_bench/c_prod.');
+
+  // Spread: each repetition's sweep analysed alone, with the same R and u_t.
+  const spread = spreadOverRepetitions(valid, o, targetCores);
+
+  const cpuUsPerRequestAtCap = (cap.cpuCap / cap.lambdaCap) * 1e6;
+  return {
+    slo: o.slo,
+    resources: { cpuRequestMillicores: requestMilli, cpuLimitMillicores: limitMilli, memoryRequestMiB: memoryMiB, memoryLimitMiB: memoryMiB },
+    hpa: { minReplicas, maxReplicas, targetCPUUtilizationPercentage: targetPercent, behavior: { scaleUp, scaleDown } },
+    rps: rpsTarget,
+    intermediates: {
+      xMaxRps: measurements.saturation.maxRps,
+      cpuUsPerRequestAtSaturation: measurements.saturation.cpuUsPerRequest,
+      lambdaSloRps: cap.lambdaSlo,
+      lambdaKneeRps: cap.lambdaKnee,
+      lambdaCapRps: cap.lambdaCap,
+      cpuCapCores: cap.cpuCap,
+      cpuUsPerRequestAtCap,
+      cpuRequestMillicores: requestMilli,
+      uMax,
+      tLagSeconds: tLag,
+      growthFactorOverLag: g,
+      growthFactorPer15s: g15,
+      utilizationTargetRaw: uRaw,
+      utilizationTarget: uTarget,
+      targetCpuCores: targetCores,
+      ctRps: ct,
+      maxReplicasFromPeak: maxFromPeak,
+      minReplicas,
+      maxReplicas,
+      peakRps: o.peakRps,
+      minRps: o.minRps,
+      burstRps: o.burstRps,
+      validSteps: valid.length,
+      invalidSteps: dropped,
+    },
+    spread,
+    reasoning,
+    warnings,
+  };
+}
+
+type Resolved = Required<RecommendInputs>;
+
+function resolveInputs(inputs: RecommendInputs): Resolved {
+  const o: Resolved = {
+    ...DEFAULTS,
+    minRps: inputs.peakRps / 10,
+    ...Object.fromEntries(Object.entries(inputs).filter(([, v]) => v !== undefined)),
+  } as Resolved;
+  const check = (name: string, value: number, ok: boolean, allowed: string): void => {
+    if (!Number.isFinite(value) || !ok) throw new InvalidArgumentError(`${name} ${JSON.stringify(value)} is not allowed; use ${allowed}`);
+  };
+  check('slo.percentile', o.slo.percentile, o.slo.percentile > 0 && o.slo.percentile < 100, 'a percentile in (0, 100), e.g. 99');
+  check('slo.latencyMs', o.slo.latencyMs, o.slo.latencyMs > 0, 'a positive number of milliseconds');
+  check('slo.errorBudgetFraction', o.slo.errorBudgetFraction, o.slo.errorBudgetFraction >= 0 && o.slo.errorBudgetFraction <= 1, 'a fraction in [0, 1]');
+  check('peakRps', o.peakRps, o.peakRps > 0, 'a positive rate');
+  check('minRps', o.minRps, o.minRps >= 0 && o.minRps <= o.peakRps, 'a rate from 0 to peakRps');
+  check('burstRps', o.burstRps, o.burstRps >= 0, 'a rate >= 0');
+  check('growthPerMinute', o.growthPerMinute, o.growthPerMinute >= 0 && o.growthPerMinute <= 10, 'a fraction from 0 to 10');
+  check('tolerance', o.tolerance, o.tolerance >= 0 && o.tolerance < 1, 'a fraction in [0, 1)');
+  check('forecastMargin', o.forecastMargin, o.forecastMargin >= 0, 'a fraction >= 0');
+  check('memoryMargin', o.memoryMargin, o.memoryMargin >= 0, 'a fraction >= 0');
+  for (const name of ['metricsResolutionSeconds', 'syncPeriodSeconds', 'podReadySeconds', 'nodeProvisionSeconds'] as const) {
+    check(name, o[name], o[name] >= 0, 'seconds >= 0');
+  }
+  for (const name of ['minReplicasFloor', 'sparePods'] as const) {
+    check(name, o[name], Number.isInteger(o[name]) && o[name] >= (name === 'sparePods' ? 0 : 1), 'a whole number');
+  }
+  if (!['none', 'double', 'equal'].includes(o.cpuLimit)) throw new InvalidArgumentError(`cpuLimit ${JSON.stringify(o.cpuLimit)} is not allowed; use none, double or equal`);
+  return o;
+}
+
+/** Rounds down to a multiple of `step`, tolerating float error (0.65 stays 0.65). */
+function floorTo(x: number, step: number): number {
+  return Math.floor(x / step + 1e-9) * step;
+}
+
+function passes(p: CurvePoint, slo: BenchSlo): boolean {
+  return p.latencyUs <= slo.latencyMs * 1000 && p.errorRate <= slo.errorBudgetFraction && p.achievedRatio >= ACHIEVED_RATE_FLOOR;
+}
+
+/** lambda_slo, lambda_knee, lambda_cap and CPU at lambda_cap for one curve (sorted by rate). */
+function capacityOf(points: readonly CurvePoint[], slo: BenchSlo): Capacity {
+  const first = points[0]!;
+  if (!passes(first, slo)) {
+    throw new InvalidArgumentError(
+      `the SLO p${slo.percentile} <= ${slo.latencyMs} ms fails already at the lowest valid offered rate (${first.rps} req/s: p${slo.percentile} ${(first.latencyUs / 1000).toFixed(2)} ms, errors ${(first.errorRate * 100).toFixed(3)}%, achieved ${(first.achievedRatio * 100).toFixed(1)}%); measure lower rates or relax the SLO`,
+    );
+  }
+  let last = 0;
+  while (last + 1 < points.length && passes(points[last + 1]!, slo)) last += 1;
+  const lo = points[last]!;
+  const hi = points[last + 1];
+  let lambdaSlo = lo.rps;
+  let reason: string;
+  if (hi === undefined) {
+    reason = `every valid step up to ${lo.rps} req/s meets it`;
+  } else if (hi.errorRate <= slo.errorBudgetFraction && hi.achievedRatio >= ACHIEVED_RATE_FLOOR && hi.latencyUs > lo.latencyUs) {
+    // Latency alone broke the SLO: interpolate log(latency) linearly between the bracketing steps.
+    const bound = slo.latencyMs * 1000;
+    const f = (Math.log(bound) - Math.log(Math.max(1, lo.latencyUs))) / (Math.log(hi.latencyUs) - Math.log(Math.max(1, lo.latencyUs)));
+    lambdaSlo = lo.rps + (hi.rps - lo.rps) * Math.min(1, Math.max(0, f));
+    reason = `interpolated in log(latency) between ${lo.rps} req/s (${(lo.latencyUs / 1000).toFixed(2)} ms) and ${hi.rps} req/s (${(hi.latencyUs / 1000).toFixed(2)} ms)`;
+  } else {
+    reason = `the next step, ${hi.rps} req/s, fails on ${hi.errorRate > slo.errorBudgetFraction ? 'errors' : hi.achievedRatio < ACHIEVED_RATE_FLOOR ? 'achieved rate' : 'latency'}`;
+  }
+  const lambdaKnee = kneeOf(points, slo);
+  const lambdaCap = lambdaKnee === null ? lambdaSlo : Math.min(lambdaSlo, lambdaKnee);
+  return { lambdaSlo, sloNotReached: hi === undefined, lambdaKnee, lambdaCap, cpuCap: cpuAtRate(points, lambdaCap), reason };
+}
+
+/**
+ * Kneedle (Satopaa et al. 2011) for a convex increasing curve: the point that maximises
+ * x_norm - y_norm. Latency is normalised against max(highest latency, SLO bound), so a curve that
+ * stays far below the SLO has its knee at its last point instead of somewhere in the noise.
+ */
+function kneeOf(points: readonly CurvePoint[], slo: BenchSlo): number | null {
+  if (points.length < 3) return null;
+  const xs = points.map((p) => p.rps);
+  const ys = points.map((p) => p.latencyUs);
+  const x0 = xs[0]!;
+  const xSpan = xs[xs.length - 1]! - x0;
+  const y0 = Math.min(...ys);
+  const ySpan = Math.max(Math.max(...ys), slo.latencyMs * 1000) - y0;
+  if (xSpan <= 0 || ySpan <= 0) return null;
+  let best = 0;
+  let bestD = -Infinity;
+  points.forEach((p, i) => {
+    const d = (p.rps - x0) / xSpan - (p.latencyUs - y0) / ySpan;
+    if (d > bestD + 1e-12) {
+      bestD = d;
+      best = i;
+    }
+  });
+  return xs[best]!;
+}
+
+/** Server CPU (cores) at a rate, linear between measured steps (through the origin below the first). */
+function cpuAtRate(points: readonly CurvePoint[], rps: number): number {
+  const first = points[0]!;
+  if (rps <= first.rps) return (first.cpuCores * rps) / first.rps;
+  for (let i = 1; i < points.length; i++) {
+    const a = points[i - 1]!;
+    const b = points[i]!;
+    if (rps <= b.rps) return a.cpuCores + ((b.cpuCores - a.cpuCores) * (rps - a.rps)) / (b.rps - a.rps);
+  }
+  const last = points[points.length - 1]!;
+  return (last.cpuCores * rps) / last.rps;
+}
+
+/** The rate at which server CPU reaches `cores`: the inverse of cpuAtRate, on the first crossing. */
+function rateAtCpu(points: readonly CurvePoint[], cores: number, warnings?: string[]): number {
+  const first = points[0]!;
+  if (cores <= first.cpuCores) return (first.rps * cores) / Math.max(first.cpuCores, 1e-9);
+  for (let i = 1; i < points.length; i++) {
+    const a = points[i - 1]!;
+    const b = points[i]!;
+    if (cores <= b.cpuCores && b.cpuCores > a.cpuCores) return a.rps + ((b.rps - a.rps) * (cores - a.cpuCores)) / (b.cpuCores - a.cpuCores);
+  }
+  const last = points[points.length - 1]!;
+  warnings?.push(`The target CPU (${cores.toFixed(3)} cores) is above every measured step; C_t extrapolated with the CPU per request of the highest step.`);
+  return (last.rps * cores) / Math.max(last.cpuCores, 1e-9);
+}
+
+function spreadOf(values: readonly number[]): BenchSpread {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  const median = sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  return { min: sorted[0]!, median, max: sorted[sorted.length - 1]!, samples: sorted.length };
+}
+
+function spreadOverRepetitions(valid: readonly BenchOpenStep[], o: Resolved, targetCores: number): Record<string, BenchSpread> {
+  const reps = Math.min(...valid.map((s) => Math.min(s.sloLatencyUsPerRepetition.length, s.serverCpuCoresPerRepetition.length)));
+  const lambdaCap: number[] = [];
+  const cpuCap: number[] = [];
+  const ct: number[] = [];
+  const maxReplicas: number[] = [];
+  for (let k = 0; k < reps; k++) {
+    const points: CurvePoint[] = valid.map((s) => ({
+      rps: s.offeredRps,
+      latencyUs: s.sloLatencyUsPerRepetition[k]!,
+      cpuCores: s.serverCpuCoresPerRepetition[k]!,
+      errorRate: s.requests === 0 ? 0 : s.errors / s.requests,
+      achievedRatio: s.achievedRps / s.offeredRps,
+    }));
+    try {
+      const cap = capacityOf(points, o.slo);
+      const c = Math.min(rateAtCpu(points, targetCores), cap.lambdaCap);
+      lambdaCap.push(cap.lambdaCap);
+      cpuCap.push(cap.cpuCap);
+      ct.push(c);
+      maxReplicas.push(Math.ceil((o.peakRps * (1 + o.forecastMargin)) / (c * (1 - o.tolerance))) + o.sparePods);
+    } catch {
+      // A repetition that fails the SLO at its lowest step has no capacity point; the spread
+      // then has fewer samples, which its `samples` field shows.
+    }
+  }
+  const out: Record<string, BenchSpread> = {};
+  if (lambdaCap.length > 0) {
+    out.lambdaCapRps = spreadOf(lambdaCap);
+    out.cpuCapCores = spreadOf(cpuCap);
+    out.ctRps = spreadOf(ct);
+    out.maxReplicas = spreadOf(maxReplicas);
+  }
+  return out;
+}

@@ -1,0 +1,107 @@
+/**
+ * Presenting a bench run: the terminal report (plain text) and the files (results JSON and the
+ * SVG plot). Rendering returns strings; only `writeBenchFiles` touches the disk.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { renderLatencyPlot } from './plot.js';
+import type { BenchResults } from './results.js';
+
+/** Paths written by {@link writeBenchFiles}. */
+export interface BenchFiles {
+  readonly results: string;
+  readonly plot: string;
+}
+
+/** Writes `results.json` and `latency.svg` under `dir` (created if missing), named by time. */
+export async function writeBenchFiles(results: BenchResults, dir: string): Promise<BenchFiles> {
+  await mkdir(dir, { recursive: true });
+  const stamp = results.createdAt.replace(/[:.]/g, '-');
+  const files = { results: join(dir, `bench-${results.mode}-${stamp}.json`), plot: join(dir, `bench-${results.mode}-${stamp}.svg`) };
+  await writeFile(files.results, `${JSON.stringify(results, null, 2)}\n`);
+  await writeFile(files.plot, renderLatencyPlot(results));
+  return files;
+}
+
+const ms = (us: number): string => (us / 1000).toFixed(2);
+const n = (x: number | null | undefined, d = 2): string => (x === null || x === undefined ? '-' : x.toFixed(d));
+
+function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]): string => cells.map((c, i) => c.padStart(widths[i] ?? 0)).join('  ');
+  return [line(header), ...rows.map(line)].join('\n');
+}
+
+/** The human-readable report of a run. */
+export function renderBenchReport(results: BenchResults, files?: BenchFiles): string {
+  const { measurements: m, recommendation: rec, environment: env } = results;
+  const out: string[] = [];
+  out.push(`hello-edge bench (${results.mode}) against ${results.target.url}${results.target.startedByBench ? ' (started by the bench)' : ''}`);
+  out.push(
+    `node ${env.node}, ${env.cpus} x ${env.cpuModel}; server CPU ${env.serverCpus ?? 'not pinned'}, generator CPU ${env.generatorCpus ?? 'not pinned'}, quota ${env.serverCpuQuotaMillicores === null ? 'none' : `${env.serverCpuQuotaMillicores}m`}; load before ${env.loadAverageBefore.toFixed(2)}`,
+  );
+  out.push('');
+  out.push(`Saturation (closed loop, autocannon; throughput and CPU only): X_max ${Math.round(m.saturation.maxRps)} req/s, limited by ${m.saturation.limitedBy}, server CPU ${n(m.saturation.cpuUsPerRequest, 1)} us/request`);
+  out.push(
+    table(
+      ['conns', 'req/s', 'server cores', 'autocannon cores', 'errors', 'note'],
+      m.saturation.steps.map((s) => [String(s.connections), String(Math.round(s.rps)), n(s.serverCpuCores), n(s.generatorCpuCores), String(s.errors + s.timeouts), s.problems.join('; ')]),
+    ),
+  );
+  out.push('');
+  const p = rec.slo.percentile;
+  out.push(`Open model (${m.openModel.arrivals} arrivals, seed ${m.openModel.seed}, ${m.openModel.warmupSeconds}s warm-up + ${m.openModel.durationSeconds}s per step; latency from the intended send time):`);
+  out.push(
+    table(
+      ['offered', 'achieved', 'reps', 'p50 ms', 'p90 ms', 'p99 ms', 'p99.9 ms', 'max ms', `worst p${p} ms`, 'errors', 'server cores', 'other cores', 'valid'],
+      [...m.openModel.steps]
+        .sort((a, b) => a.offeredRps - b.offeredRps)
+        .map((s) => [
+          String(s.offeredRps),
+          String(Math.round(s.achievedRps)),
+          String(s.repetitions),
+          ms(s.latencyUs.p50),
+          ms(s.latencyUs.p90),
+          ms(s.latencyUs.p99),
+          ms(s.latencyUs.p999),
+          ms(s.latencyUs.max),
+          s.sloLatencyUsPerRepetition.length ? ms(Math.max(...s.sloLatencyUsPerRepetition)) : '-',
+          String(s.errors),
+          n(s.serverCpuCores),
+          n(s.otherCpuCores),
+          s.valid ? 'yes' : 'NO',
+        ]),
+    ),
+  );
+  for (const s of m.openModel.steps.filter((st) => !st.valid)) out.push(`  ${s.offeredRps} req/s invalid: ${s.problems.join('; ')}`);
+  out.push('');
+  out.push(results.validity.valid ? 'Run checks: all passed.' : `Run checks: ${results.validity.problems.length} problem(s):`);
+  for (const problem of results.validity.problems) out.push(`  - ${problem}`);
+  out.push('');
+  out.push(`Recommendation for SLO p${p} <= ${rec.slo.latencyMs} ms, errors <= ${(rec.slo.errorBudgetFraction * 100).toFixed(2)}%:`);
+  const r = rec.resources;
+  out.push(`  resources: cpu request ${r.cpuRequestMillicores}m, cpu limit ${r.cpuLimitMillicores === null ? 'none' : `${r.cpuLimitMillicores}m`}, memory ${r.memoryRequestMiB}Mi (request = limit)`);
+  out.push(`  HPA: min ${rec.hpa.minReplicas}, max ${rec.hpa.maxReplicas}, target CPU ${rec.hpa.targetCPUUtilizationPercentage}%`);
+  const up = rec.hpa.behavior.scaleUp;
+  const down = rec.hpa.behavior.scaleDown;
+  out.push(`  scaleUp: window ${up.stabilizationWindowSeconds}s, ${up.selectPolicy} of ${up.policies.map((x) => `${x.value}${x.type === 'Percent' ? '%' : ' pods'}/${x.periodSeconds}s`).join(', ')}`);
+  out.push(`  scaleDown: window ${down.stabilizationWindowSeconds}s, ${down.selectPolicy} of ${down.policies.map((x) => `${x.value}${x.type === 'Percent' ? '%' : ' pods'}/${x.periodSeconds}s`).join(', ')}`);
+  out.push(`  RPS autoscalers: target ${rec.rps.targetPerPod} req/s per pod (SLO capacity ${rec.rps.sloCapacityPerPod}, ${rec.rps.targetUtilizationPercent}%)`);
+  const spread = Object.entries(rec.spread);
+  if (spread.length > 0) {
+    out.push(`  spread over repetitions: ${spread.map(([k, v]) => `${k} ${n(v.min, 1)}..${n(v.max, 1)} (median ${n(v.median, 1)}, n=${v.samples})`).join('; ')}`);
+  }
+  out.push('');
+  out.push('Reasoning:');
+  rec.reasoning.forEach((line, i) => out.push(`  ${i + 1}. ${line}`));
+  if (rec.warnings.length > 0) {
+    out.push('Warnings:');
+    for (const w of rec.warnings) out.push(`  ! ${w}`);
+  }
+  if (files) {
+    out.push('');
+    out.push(`Results: ${files.results}`);
+    out.push(`Plot:    ${files.plot}`);
+  }
+  return out.join('\n');
+}

@@ -1,0 +1,61 @@
+/**
+ * The closed-loop saturation sweep with autocannon: for several connection counts, a warm-up
+ * then a measured run; it finds the highest throughput (X_max) and the server's CPU per request.
+ * Only throughput and CPU come from here: closed-loop latency hides stalls (coordinated
+ * omission), so no latency from this sweep is used for the SLO.
+ */
+import autocannon from 'autocannon';
+import { processCpuSeconds } from './host.js';
+
+/** One measured autocannon run. */
+export interface SaturationRun {
+  readonly connections: number;
+  readonly rps: number;
+  readonly seconds: number;
+  /** Server CPU cores over the run, or null when the pid is unknown. */
+  readonly serverCpuCores: number | null;
+  /** This process's CPU cores over the run (autocannon runs in it). */
+  readonly generatorCpuCores: number;
+  readonly errors: number;
+  readonly timeouts: number;
+  readonly non2xx: number;
+  /** autocannon's closed-loop latency p99 in ms (for showing what it hides; never for the SLO). */
+  readonly closedLoopP99Ms: number;
+}
+
+/** Options of {@link runSaturationStep}. */
+export interface SaturationStepOptions {
+  readonly url: string;
+  readonly connections: number;
+  readonly warmupSeconds: number;
+  readonly durationSeconds: number;
+  /** Server pid for CPU time, or null. */
+  readonly pid: number | null;
+  /** Per-request timeout, seconds. Default 10. */
+  readonly timeoutSeconds?: number;
+}
+
+/** Runs autocannon once to warm up (discarded) and once measured. Bounded by its durations. */
+export async function runSaturationStep(options: SaturationStepOptions): Promise<SaturationRun> {
+  const { url, connections, pid } = options;
+  const timeout = options.timeoutSeconds ?? 10;
+  if (options.warmupSeconds > 0) await autocannon({ url, connections, pipelining: 1, duration: options.warmupSeconds, timeout });
+  const serverBefore = pid === null ? null : processCpuSeconds(pid);
+  const cpuBefore = process.cpuUsage();
+  const started = performance.now();
+  const result = await autocannon({ url, connections, pipelining: 1, duration: options.durationSeconds, timeout });
+  const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
+  const serverAfter = pid === null ? null : processCpuSeconds(pid);
+  return {
+    connections,
+    rps: result.requests.total / seconds,
+    seconds,
+    serverCpuCores: serverBefore === null || serverAfter === null ? null : (serverAfter - serverBefore) / seconds,
+    generatorCpuCores: (cpu.user + cpu.system) / 1e6 / seconds,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    non2xx: result.non2xx,
+    closedLoopP99Ms: result.latency.p99,
+  };
+}

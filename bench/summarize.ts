@@ -1,0 +1,152 @@
+/**
+ * From raw runs to the summary in the results file, with the run checks: a step whose load
+ * generator was the bottleneck (event-loop delay, send lag, CPU) or whose achieved rate fell short
+ * of the offered one is marked invalid, with the reason, instead of being reported as a
+ * measurement. Pure functions over the runs' numbers.
+ */
+import { encodeHistogram, mergeHistograms, percentileUs, percentilesOf } from './histogram.js';
+import type { OpenModelRun } from './open-model.js';
+import type { BenchOpenStep, BenchSaturation, BenchSaturationStep } from './results.js';
+import type { SaturationRun } from './saturation.js';
+
+/** Thresholds of the run checks (bench-method.md section 6 step 0). */
+export interface RunGates {
+  /** Generator event-loop delay p99 above this (ms) invalidates a step. Default 5. */
+  readonly maxEventLoopDelayP99Ms: number;
+  /** Send lag p99 above this (ms) invalidates a step. Default 2. */
+  readonly maxSendLagP99Ms: number;
+  /** Generator CPU above this (cores) invalidates an open-model step. Default 0.7. */
+  readonly maxGeneratorCpuCores: number;
+  /** Achieved below this share of offered invalidates a step. Default 0.99. */
+  readonly minAchievedRatio: number;
+  /** Other processes' CPU above this (cores) during a step is reported as noise. Default 0.25. */
+  readonly maxOtherCpuCores: number;
+  /** 1-minute load average above this share of the cores before the run is reported as noise. Default 0.2. */
+  readonly maxLoadPerCore: number;
+}
+
+/** The default gates. */
+export const DEFAULT_GATES: RunGates = {
+  maxEventLoopDelayP99Ms: 5,
+  maxSendLagP99Ms: 2,
+  maxGeneratorCpuCores: 0.7,
+  minAchievedRatio: 0.99,
+  maxOtherCpuCores: 0.25,
+  maxLoadPerCore: 0.2,
+};
+
+/** One open-model run plus what was measured around it. */
+export interface OpenRunRecord {
+  readonly run: OpenModelRun;
+  /** Server CPU cores over the window, or null. */
+  readonly serverCpuCores: number | null;
+  /** Other processes' CPU cores over the window (all cores busy - server - generator), or null. */
+  readonly otherCpuCores: number | null;
+  /** CFS periods throttled during the window, or null without a quota. */
+  readonly throttledPeriods: number | null;
+}
+
+const fmt = (x: number, d = 2): string => x.toFixed(d);
+
+/** The generator and rate checks of one open-model run: the reasons it is invalid (empty: valid). */
+export function checkOpenRun(record: OpenRunRecord, gates: RunGates = DEFAULT_GATES): string[] {
+  const { run } = record;
+  const problems: string[] = [];
+  const lagP99 = percentileUs(run.sendLag, 99) / 1000;
+  if (run.eventLoopDelayP99Ms > gates.maxEventLoopDelayP99Ms) {
+    problems.push(`generator event-loop delay p99 ${fmt(run.eventLoopDelayP99Ms)} ms > ${gates.maxEventLoopDelayP99Ms} ms`);
+  }
+  if (lagP99 > gates.maxSendLagP99Ms) problems.push(`generator send lag p99 ${fmt(lagP99)} ms > ${gates.maxSendLagP99Ms} ms`);
+  if (run.generatorCpuCores > gates.maxGeneratorCpuCores) {
+    problems.push(`generator CPU ${fmt(run.generatorCpuCores)} cores > ${gates.maxGeneratorCpuCores}`);
+  }
+  if (run.achievedRps < gates.minAchievedRatio * run.offeredRps) {
+    problems.push(`achieved ${fmt(run.achievedRps, 0)} req/s < ${gates.minAchievedRatio * 100}% of offered ${fmt(run.offeredRps, 0)} req/s`);
+  }
+  return problems;
+}
+
+/** The noise check of one run: a reason, or null. Noise does not invalidate a step; it marks the run. */
+export function noiseOf(record: OpenRunRecord, gates: RunGates = DEFAULT_GATES): string | null {
+  if (record.otherCpuCores !== null && record.otherCpuCores > gates.maxOtherCpuCores) {
+    return `other processes used ${fmt(record.otherCpuCores)} cores during the ${fmt(record.run.offeredRps, 0)} req/s step`;
+  }
+  return null;
+}
+
+/**
+ * Summarises the repetitions of one offered rate: histograms merged (never averaged), the SLO
+ * percentile per repetition, CPU median, checks worst-of.
+ */
+export function summarizeOpenStep(records: readonly OpenRunRecord[], sloPercentile: number, gates: RunGates = DEFAULT_GATES): BenchOpenStep {
+  if (records.length === 0) throw new RangeError('summarizeOpenStep needs at least one run');
+  const runs = records.map((r) => r.run);
+  const merged = mergeHistograms(runs.map((r) => r.response));
+  const problems = [...new Set(records.flatMap((r, i) => checkOpenRun(r, gates).map((p) => (records.length > 1 ? `rep ${i + 1}: ${p}` : p))))];
+  const cpu = records.map((r) => r.serverCpuCores).filter((c): c is number => c !== null);
+  const others = records.map((r) => r.otherCpuCores).filter((c): c is number => c !== null);
+  const throttled = records.map((r) => r.throttledPeriods).filter((c): c is number => c !== null);
+  const sum = (f: (r: OpenModelRun) => number): number => runs.reduce((a, r) => a + f(r), 0);
+  return {
+    offeredRps: runs[0]!.offeredRps,
+    achievedRps: sum((r) => r.achievedRps) / runs.length,
+    repetitions: runs.length,
+    requests: sum((r) => r.planned),
+    errors: sum((r) => r.errors),
+    timeouts: sum((r) => r.timeouts),
+    latencyUs: percentilesOf(merged),
+    sloLatencyUsPerRepetition: runs.map((r) => percentileUs(r.response, sloPercentile)),
+    serverCpuCores: cpu.length === records.length ? median(cpu) : null,
+    serverCpuCoresPerRepetition: cpu.length === records.length ? cpu : [],
+    generator: {
+      eventLoopDelayP99Ms: Math.max(...runs.map((r) => r.eventLoopDelayP99Ms)),
+      sendLagP99Ms: Math.max(...runs.map((r) => percentileUs(r.sendLag, 99) / 1000)),
+      cpuCores: Math.max(...runs.map((r) => r.generatorCpuCores)),
+    },
+    otherCpuCores: others.length > 0 ? Math.max(...others) : null,
+    throttledPeriods: throttled.length > 0 ? throttled.reduce((a, b) => a + b, 0) : null,
+    valid: problems.length === 0,
+    problems,
+    histogram: encodeHistogram(merged),
+  };
+}
+
+/**
+ * Summarises the saturation sweep and decides what limited X_max: the server (its CPU near its
+ * capacity) or the generator (autocannon's CPU near a full core while the server had room).
+ * @param serverCapacityCores what the server can use: its quota, or 1 (one JS thread).
+ */
+export function summarizeSaturation(runs: readonly SaturationRun[], serverCapacityCores: number): BenchSaturation {
+  const steps: BenchSaturationStep[] = runs.map((r) => {
+    const problems: string[] = [];
+    if (r.errors > 0 || r.non2xx > 0) problems.push(`${r.errors} errors, ${r.non2xx} non-2xx`);
+    if (r.generatorCpuCores >= 0.85) problems.push(`autocannon used ${fmt(r.generatorCpuCores)} cores: the generator may be the limit`);
+    return {
+      connections: r.connections,
+      rps: r.rps,
+      serverCpuCores: r.serverCpuCores,
+      generatorCpuCores: r.generatorCpuCores,
+      errors: r.errors,
+      timeouts: r.timeouts,
+      valid: r.errors === 0 && r.non2xx === 0,
+      problems,
+    };
+  });
+  const usable = steps.filter((s) => s.valid);
+  const best = (usable.length > 0 ? usable : steps).reduce((a, b) => (b.rps > a.rps ? b : a), steps[0]!);
+  let limitedBy: BenchSaturation['limitedBy'] = 'unknown';
+  if (best.serverCpuCores !== null && best.serverCpuCores >= 0.85 * serverCapacityCores) limitedBy = 'server';
+  else if (best.generatorCpuCores >= 0.85) limitedBy = 'generator';
+  return {
+    steps,
+    maxRps: best.rps,
+    cpuUsPerRequest: best.serverCpuCores === null || best.rps === 0 ? null : (best.serverCpuCores / best.rps) * 1e6,
+    limitedBy,
+  };
+}
+
+function median(values: readonly number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
