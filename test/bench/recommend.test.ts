@@ -1,0 +1,146 @@
+// recommend() on fixture measurements, with expected outputs worked out by hand (the working is
+// in the comments, so a reader can check it without running anything).
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { recommend, type RecommendMeasurements } from '../../bench/index.js';
+
+const fixtures = JSON.parse(
+  readFileSync(fileURLToPath(new URL('../../../test/fixtures/bench/recommend-measurements.json', import.meta.url)), 'utf8'),
+) as Record<string, RecommendMeasurements>;
+
+const slo = { percentile: 99, latencyMs: 10, errorBudgetFraction: 0.001 };
+const close = (actual: number | null | undefined, expected: number, tolerance = 0.01): void => {
+  assert.ok(actual !== null && actual !== undefined && Math.abs(actual - expected) <= tolerance, `expected ${expected} +- ${tolerance}, got ${actual}`);
+};
+
+test('basic curve: SLO crossing interpolated, knee wins, HPA from defaults', () => {
+  const r = recommend(fixtures.basic!, { slo, peakRps: 10_000 });
+  const i = r.intermediates;
+  // p99 5 ms at 6000, 40 ms at 8000: log-interpolate to 10 ms -> f = ln2/ln8 = 1/3 -> 6666.67.
+  close(i.lambdaSloRps, 6666.667);
+  // Kneedle, latency normalised to [1 ms, 40 ms]: d = x_n - y_n = 0, .1377, .4029, .6117, 0 -> 6000.
+  assert.equal(i.lambdaKneeRps, 6000);
+  assert.equal(i.lambdaCapRps, 6000);
+  close(i.cpuCapCores, 0.6, 1e-9);
+  // R = ceil50(600m) = 600m, u_max = 1.
+  assert.equal(r.resources.cpuRequestMillicores, 600);
+  assert.equal(r.resources.cpuLimitMillicores, null);
+  close(i.uMax, 1, 1e-9);
+  // T_lag = 2*15 + 15 + 15 = 60 s; g = 1.3; u = 1/(1.1*1.3) = 0.6993 -> 65 %.
+  assert.equal(i.tLagSeconds, 60);
+  close(i.growthFactorOverLag, 1.3, 1e-9);
+  close(i.utilizationTargetRaw, 0.699301, 1e-5);
+  assert.equal(r.hpa.targetCPUUtilizationPercentage, 65);
+  // 0.65 * 0.6 = 0.39 cores: between 2000 (0.2) and 4000 (0.4) -> 3900 req/s.
+  close(i.ctRps, 3900);
+  // max = ceil(10000*1.2 / (3900*0.9)) + 1 = ceil(3.419) + 1 = 5; min = max(2, ceil(1000/3900), ceil(1000/6000)) = 2.
+  assert.equal(r.hpa.maxReplicas, 5);
+  assert.equal(r.hpa.minReplicas, 2);
+  // g15 = 1.3^0.25 = 1.068 -> 100 %; pods max(4, ceil(2*0.3)) = 4; down window max(300, 120); pods max(2, ceil(0.5)).
+  assert.deepEqual(r.hpa.behavior, {
+    scaleUp: {
+      stabilizationWindowSeconds: 0,
+      selectPolicy: 'Max',
+      policies: [
+        { type: 'Percent', value: 100, periodSeconds: 15 },
+        { type: 'Pods', value: 4, periodSeconds: 15 },
+      ],
+    },
+    scaleDown: {
+      stabilizationWindowSeconds: 300,
+      selectPolicy: 'Min',
+      policies: [
+        { type: 'Percent', value: 50, periodSeconds: 60 },
+        { type: 'Pods', value: 2, periodSeconds: 60 },
+      ],
+    },
+  });
+  // 70 MiB * 1.25 = 87.5 -> 96 MiB (multiple of 16).
+  assert.equal(r.resources.memoryRequestMiB, 96);
+  assert.equal(r.resources.memoryLimitMiB, 96);
+  assert.deepEqual(r.rps, { targetPerPod: 3900, sloCapacityPerPod: 6000, targetUtilizationPercent: 65 });
+  assert.deepEqual(r.spread.lambdaCapRps, { min: 6000, median: 6000, max: 6000, samples: 1 });
+  assert.ok(r.reasoning.length >= 8);
+  assert.deepEqual(r.slo, slo);
+});
+
+test('a step that breaks the error budget stops the capacity there, without interpolation', () => {
+  const r = recommend(fixtures.errorsBreak!, { slo, peakRps: 10_000 });
+  // 4000 req/s has 1% errors > 0.1% -> lambda_slo = 2000; knee 6000; cap 2000; CPU 0.2 -> R 200m.
+  assert.equal(r.intermediates.lambdaSloRps, 2000);
+  assert.equal(r.intermediates.lambdaCapRps, 2000);
+  assert.equal(r.resources.cpuRequestMillicores, 200);
+  // 0.65 * 0.2 = 0.13 cores -> 1300 req/s; max = ceil(12000/1170) + 1 = 12.
+  close(r.intermediates.ctRps, 1300);
+  assert.equal(r.hpa.maxReplicas, 12);
+  // Memory not measured: the default, with a warning.
+  assert.equal(r.resources.memoryRequestMiB, 128);
+  assert.ok(r.warnings.some((w) => /memory was not measured/.test(w)));
+  assert.ok(r.reasoning.some((line) => /fails on errors/.test(line)));
+});
+
+test('invalid steps are left out, and an SLO never crossed is called a lower bound', () => {
+  const r = recommend(fixtures.withInvalid!, { slo, peakRps: 10_000 });
+  // 3000 req/s (invalid, 900 ms) ignored; 1000/2000/4000 all pass -> lambda_slo = 4000 (lower bound).
+  assert.equal(r.intermediates.lambdaSloRps, 4000);
+  assert.equal(r.intermediates.invalidSteps, 1);
+  assert.equal(r.resources.cpuRequestMillicores, 400);
+  // 0.26 cores -> 2000 + 2000*0.06/0.2 = 2600; max = ceil(12000/2340) + 1 = 7.
+  close(r.intermediates.ctRps, 2600);
+  assert.equal(r.hpa.maxReplicas, 7);
+  assert.ok(r.warnings.some((w) => /lower bound of the per-pod capacity/.test(w)));
+  assert.ok(r.warnings.some((w) => /limited by the load generator/.test(w)));
+  assert.ok(r.warnings.some((w) => /1 of 4 open-model step/.test(w)));
+});
+
+test('repetitions: the merged curve takes the worst repetition; the spread analyses each alone', () => {
+  const r = recommend(fixtures.twoReps!, { slo, peakRps: 10_000 });
+  // Worst p99 at 6000 is 12 ms: f = ln5/ln6 = 0.89824 -> 5796.5 req/s; CPU 0.4 + 0.2*f = 0.5796.
+  close(r.intermediates.lambdaCapRps, 5796.48, 0.05);
+  close(r.intermediates.cpuCapCores, 0.57965, 1e-4);
+  assert.equal(r.resources.cpuRequestMillicores, 600);
+  close(r.intermediates.uMax, 0.96608, 1e-4);
+  assert.equal(r.hpa.targetCPUUtilizationPercentage, 65);
+  // rep 1: cap 6000 (knee), C_t 4100; rep 2: cap 5796.5, C_t 2000 + 2000*0.18/0.21 = 3714.3.
+  const s = r.spread;
+  close(s.lambdaCapRps!.min, 5796.48, 0.05);
+  assert.equal(s.lambdaCapRps!.max, 6000);
+  assert.equal(s.lambdaCapRps!.samples, 2);
+  close(s.ctRps!.min, 3714.29, 0.05);
+  close(s.ctRps!.max, 4100, 0.05);
+  assert.deepEqual([s.maxReplicas!.min, s.maxReplicas!.max], [5, 5]);
+});
+
+test('policy and growth inputs: limit = request caps the target; fast growth clamps it at 30 % with a warning', () => {
+  const equal = recommend(fixtures.basic!, { slo, peakRps: 10_000, cpuLimit: 'equal', growthPerMinute: 1 });
+  // g = 2 -> 1/(1.1*2) = 0.4545 -> 45 %; the dead-zone cap (0.85) does not bind.
+  assert.equal(equal.hpa.targetCPUUtilizationPercentage, 45);
+  assert.equal(equal.resources.cpuLimitMillicores, 600);
+  const double = recommend(fixtures.basic!, { slo, peakRps: 10_000, cpuLimit: 'double' });
+  assert.equal(double.resources.cpuLimitMillicores, 1200);
+  const fast = recommend(fixtures.basic!, { slo, peakRps: 10_000, growthPerMinute: 3 });
+  // g = 4 -> 0.227 -> 20 % -> clamped to 30 %.
+  assert.equal(fast.hpa.targetCPUUtilizationPercentage, 30);
+  assert.ok(fast.warnings.some((w) => /raised to it/.test(w)));
+  // Pods policy max(4, ceil(2*(4-1))) = 6; Percent policy max(100, ceil(100*(4^0.25-1))) = max(100, 42) = 100.
+  assert.equal(fast.hpa.behavior.scaleUp.policies[1]!.value, 6);
+  assert.equal(fast.hpa.behavior.scaleUp.policies[0]!.value, 100);
+});
+
+test('refuses to recommend when the SLO fails at the lowest rate, and names bad inputs', () => {
+  assert.throws(() => recommend(fixtures.failsAtOnce!, { slo, peakRps: 10_000 }), { code: 'HELLO_ERR_INVALID_ARG', message: /fails already at the lowest valid offered rate \(1000 req\/s/ });
+  assert.throws(() => recommend(fixtures.basic!, { slo: { ...slo, percentile: 100 }, peakRps: 10 }), { code: 'HELLO_ERR_INVALID_ARG', message: /slo.percentile 100 is not allowed/ });
+  assert.throws(() => recommend(fixtures.basic!, { slo, peakRps: 0 }), { message: /peakRps 0 is not allowed/ });
+  const noValid = { ...fixtures.basic!, openSteps: fixtures.basic!.openSteps.map((s) => ({ ...s, valid: false })) };
+  assert.throws(() => recommend(noValid, { slo, peakRps: 10 }), { message: /no valid open-model step/ });
+});
+
+test('recommend is pure: same input, same output, input untouched', () => {
+  const before = JSON.stringify(fixtures.twoReps);
+  const a = recommend(fixtures.twoReps!, { slo, peakRps: 10_000 });
+  const b = recommend(fixtures.twoReps!, { slo, peakRps: 10_000 });
+  assert.deepEqual(a, b);
+  assert.equal(JSON.stringify(fixtures.twoReps), before);
+});
