@@ -138,11 +138,10 @@ export function loadProberConfig(file: string): ProberConfig {
  * @throws ConfigError naming the key path, the value and what is allowed.
  */
 export function parseProberConfig(text: string, options: { baseDir?: string } = {}): ProberConfig {
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   const problem = doc.errors[0];
   if (problem) {
-    const line = problem.linePos?.[0];
-    throw new ConfigError('yaml', `${problem.message.split('\n')[0]}${line ? ` (line ${line.line}, column ${line.col})` : ''}`);
+    throw new ConfigError('yaml', (problem.message.split('\n')[0] ?? problem.code).replace(/:$/, ''));
   }
   const raw: unknown = doc.toJS({ maxAliasCount: 100 }) ?? {};
   return buildConfig(raw, { baseDir: options.baseDir ?? process.cwd() });
@@ -377,7 +376,8 @@ function readMap(v: unknown, path: string, allowed: readonly string[] | undefine
   if (allowed) {
     for (const key of Object.keys(map)) {
       if (!allowed.includes(key)) {
-        throw new ConfigError(path ? `${path}.${key}` : key, `unknown key; allowed here: ${allowed.join(', ')}`);
+        const hint = closest(key, allowed);
+        throw new ConfigError(path ? `${path}.${key}` : key, `unknown key${hint ? ` (did you mean ${hint}?)` : ''}; allowed here: ${allowed.join(', ')}`);
       }
     }
   }
@@ -469,7 +469,8 @@ function readFile(v: unknown, path: string, ctx: LoadContext): string {
   try {
     return readFileSync(resolve(ctx.baseDir, name), 'utf8');
   } catch (error) {
-    throw new ConfigError(path, `cannot read ${quoteValue(name)}: ${describeError(error)}`);
+    const code = (error as { code?: unknown }).code;
+    throw new ConfigError(path, `cannot read ${quoteValue(name)} (${typeof code === 'string' ? code : describeError(error)}); relative names are resolved from the config file's directory`);
   }
 }
 
@@ -493,4 +494,30 @@ export function defaultProberConfig(): ProberConfig {
       tcp_connect: { prober: 'tcp' },
     },
   });
+}
+
+// The allowed key nearest to a typo (edit distance <= 2), for "did you mean" hints.
+function closest(key: string, allowed: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = 3;
+  for (const candidate of allowed) {
+    const d = editDistance(key, candidate);
+    if (d < bestDistance) {
+      best = candidate;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
 }

@@ -1,0 +1,145 @@
+import assert from 'node:assert/strict';
+import { writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { ConfigError } from '../../common/index.js';
+import { buildConfig, loadProberConfig, parseProberConfig, DEFAULT_HTTP_PROBE, DEFAULT_LIMITS } from '../../prober/index.js';
+import { FIXTURES } from './support.js';
+
+// One fixture per validation rule, each with the exact message a user sees.
+const INVALID: readonly (readonly [string, string])[] = [
+  ["invalid-auth-both.yml", "modules.http_2xx.http.bearer_token: basic_auth and bearer_token are mutually exclusive"],
+  ["invalid-body-and-body-file.yml", "modules.http_post.http.body_file: setting body and body_file both is not allowed"],
+  ["invalid-body-size-limit.yml", "modules.http_2xx.http.body_size_limit: \"lots\" is not a size; use bytes or a unit (B, KB, MB, GB), e.g. \"1MB\""],
+  ["invalid-ca-file.yml", "modules.https.http.tls_config.ca_file: cannot read \"does-not-exist.pem\" (ENOENT); relative names are resolved from the config file's directory"],
+  ["invalid-compression.yml", "modules.http_gzip.http.compression: \"zip\" is not allowed; use one of \"\", gzip, br, deflate, identity"],
+  ["invalid-duplicate-key.yml", "yaml: Map keys must be unique at line 4, column 5"],
+  ["invalid-header-match.yml", "modules.http_header.http.fail_if_header_matches[0].header: is required"],
+  ["invalid-header-value.yml", "modules.http_2xx.http.headers.X-Test: a header value may not contain CR, LF or NUL"],
+  ["invalid-http-on-tcp.yml", "modules.tcp_connect.http: is set but the prober is \"tcp\""],
+  ["invalid-http-version.yml", "modules.http_2xx.http.valid_http_versions[0]: \"HTTP/3\" is not allowed; use one of HTTP/1.0, HTTP/1.1, HTTP/2.0"],
+  ["invalid-ip-protocol.yml", "modules.http_2xx.http.preferred_ip_protocol: \"ipv4\" is not allowed; use ip4 or ip6"],
+  ["invalid-limits.yml", "limits.max_concurrent_probes: 0 is not allowed; use a whole number from 1 to 100000"],
+  ["invalid-method.yml", "modules.http_2xx.http.method: \"GET /\" is not an HTTP method; use e.g. GET, HEAD or POST"],
+  ["invalid-missing-prober.yml", "modules.http_2xx.prober: is required; use one of http, tcp"],
+  ["invalid-modules-list.yml", "modules: must be a map, got a list"],
+  ["invalid-policy-cidr.yml", "target_policy.allow[0]: \"10.0.0.0/33\" has a bad prefix length; use 0 to 32"],
+  ["invalid-policy-pattern.yml", "target_policy.deny[0]: \"http://metadata/\" is neither a CIDR (10.0.0.0/8, ::1/128) nor a host pattern (example.com, *.example.com)"],
+  ["invalid-prober.yml", "modules.ping.prober: \"icmp\" is not allowed; use one of http, tcp"],
+  ["invalid-query-response.yml", "modules.smtp.tcp.query_response[1].sned: unknown key (did you mean send?); allowed here: expect, send, starttls"],
+  ["invalid-regexp.yml", "modules.http_body.http.fail_if_body_not_matches_regexp[0]: \"(unclosed\" is not a valid regular expression: Invalid regular expression: /(unclosed/: Unterminated group"],
+  ["invalid-ssl-both.yml", "modules.http_2xx.http.fail_if_not_ssl: fail_if_ssl and fail_if_not_ssl are both true, so every probe would fail"],
+  ["invalid-status-code.yml", "modules.http_2xx.http.valid_status_codes[1]: 1000 is not an HTTP status code; use a whole number from 100 to 599"],
+  ["invalid-target-duplicate.yml", "targets[1]: target \"http://127.0.0.1:8080/\" with module \"http_2xx\" is listed twice"],
+  ["invalid-target-interval.yml", "targets[0].interval: \"100ms\" is too short; use at least 1s"],
+  ["invalid-target-label.yml", "targets[0].labels: \"module\" is not allowed as a label name; use [a-zA-Z_][a-zA-Z0-9_]*, not target, module, le or a __ name"],
+  ["invalid-target-unknown-module.yml", "targets[0].module: \"http_3xx\" is not a module of this config; known: http_2xx"],
+  ["invalid-timeout.yml", "modules.http_2xx.timeout: 5 is not a duration; use a number with a unit (ms, s, m, h), e.g. \"250ms\", \"5s\" or \"1m30s\""],
+  ["invalid-tls-version.yml", "modules.https.http.tls_config.min_version: \"TLS1.2\" is not allowed; use one of TLS10, TLS11, TLS12, TLS13"],
+  ["invalid-unknown-http-key.yml", "modules.http_2xx.http.valid_status_code: unknown key (did you mean valid_status_codes?); allowed here: valid_status_codes, valid_http_versions, method, headers, body, body_file, follow_redirects, fail_if_ssl, fail_if_not_ssl, fail_if_body_matches_regexp, fail_if_body_not_matches_regexp, fail_if_header_matches, fail_if_header_not_matches, tls_config, preferred_ip_protocol, ip_protocol_fallback, basic_auth, bearer_token, compression, body_size_limit"],
+  ["invalid-unknown-module-key.yml", "modules.http_2xx.timout: unknown key (did you mean timeout?); allowed here: prober, timeout, http, tcp"],
+  ["invalid-unknown-tls-key.yml", "modules.https.http.tls_config.insecure: unknown key; allowed here: insecure_skip_verify, ca_file, cert_file, key_file, server_name, min_version, max_version"],
+  ["invalid-unknown-top-key.yml", "modles: unknown key (did you mean modules?); allowed here: modules, target_policy, limits, targets"],
+  ["invalid-yaml.yml", "yaml: All mapping items must start at the same column at line 4, column 1"],
+];
+
+for (const [file, message] of INVALID) {
+  test(`config: ${file} is refused with a message naming the key`, () => {
+    assert.throws(
+      () => loadProberConfig(join(FIXTURES, file)),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError, `ConfigError expected, got ${String(error)}`);
+        assert.equal(error.code, 'HELLO_ERR_CONFIG');
+        assert.equal(error.exitCode, 2);
+        assert.equal(error.message, message);
+        return true;
+      },
+    );
+  });
+}
+
+test('config: an exporter blackbox.yml loads with the exporter defaults applied and is frozen', () => {
+  const config = parseProberConfig(`
+modules:
+  http_2xx:
+    prober: http
+  http_post_2xx:
+    prober: http
+    timeout: 5s
+    http:
+      method: POST
+      valid_status_codes: [200, 201]
+      headers: {Content-Type: application/json}
+      body: '{}'
+      fail_if_body_not_matches_regexp: ["ok"]
+      fail_if_header_matches:
+        - header: Server
+          regexp: "^nginx"
+          allow_missing: true
+      tls_config: {insecure_skip_verify: true, server_name: example.test, min_version: TLS12}
+      preferred_ip_protocol: ip4
+      ip_protocol_fallback: false
+      basic_auth: {username: u, password: p}
+      compression: gzip
+      body_size_limit: 1MB
+  tcp_connect:
+    prober: tcp
+  smtp_starttls:
+    prober: tcp
+    tcp:
+      query_response:
+        - expect: "^220 "
+        - send: "EHLO prober"
+        - expect: "^250-STARTTLS"
+        - send: "STARTTLS"
+        - expect: "^220"
+        - starttls: true
+`);
+  const get = config.modules.http_2xx!;
+  assert.equal(get.prober, 'http');
+  assert.equal(get.timeoutMs, 0);
+  assert.deepEqual(get.http.validStatusCodes, []);
+  assert.equal(get.http.method, 'GET');
+  assert.equal(get.http.followRedirects, true);
+  assert.equal(get.http.preferredIpProtocol, 'ip6');
+  assert.equal(get.http, DEFAULT_HTTP_PROBE);
+  const post = config.modules.http_post_2xx!;
+  assert.equal(post.timeoutMs, 5000);
+  assert.deepEqual(post.http.validStatusCodes, [200, 201]);
+  assert.equal(post.http.headers['Content-Type'], 'application/json');
+  assert.equal(post.http.bodySizeLimit, 1024 * 1024);
+  assert.equal(post.http.tlsConfig.minVersion, 'TLS12');
+  assert.equal(post.http.failIfHeaderMatches[0]!.allowMissing, true);
+  assert.equal(config.modules.smtp_starttls!.tcp.queryResponse.length, 6);
+  assert.equal(config.modules.smtp_starttls!.tcp.queryResponse[5]!.starttls, true);
+  assert.deepEqual(config.limits, DEFAULT_LIMITS);
+  assert.deepEqual(config.targets, []);
+  assert.ok(Object.isFrozen(config) && Object.isFrozen(post.http) && Object.isFrozen(post.http.validStatusCodes));
+  assert.throws(() => {
+    (post.http.validStatusCodes as number[]).push(500);
+  }, TypeError);
+});
+
+test('config: our sections (target_policy, limits, targets) with defaults', () => {
+  const config = buildConfig({
+    modules: { http_2xx: { prober: 'http' } },
+    target_policy: { allow: ['127.0.0.0/8', '*.svc.cluster.local'], block_link_local: false },
+    limits: { max_concurrent_probes: 5 },
+    targets: [{ target: 'http://127.0.0.1:8080/', labels: { app: 'hello' } }, { target: 'http://127.0.0.1:8080/healthz', interval: '30s' }],
+  });
+  assert.deepEqual(config.targetPolicy, { allow: ['127.0.0.0/8', '*.svc.cluster.local'], deny: [], blockLinkLocal: false });
+  assert.deepEqual(config.limits, { maxConcurrentProbes: 5, retryAfterSeconds: 1 });
+  assert.deepEqual(config.targets[0], { target: 'http://127.0.0.1:8080/', module: 'http_2xx', intervalMs: 15000, labels: { app: 'hello' } });
+  assert.equal(config.targets[1]!.intervalMs, 30000);
+});
+
+test('config: relative files resolve from the config file directory; an empty file is an empty config', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'prober-config-'));
+  writeFileSync(join(dir, 'body.json'), '{"ping":true}');
+  writeFileSync(join(dir, 'prober.yml'), 'modules:\n  post:\n    prober: http\n    http:\n      body_file: body.json\n');
+  assert.equal(loadProberConfig(join(dir, 'prober.yml')).modules.post!.http.body, '{"ping":true}');
+  writeFileSync(join(dir, 'empty.yml'), '');
+  assert.deepEqual(Object.keys(loadProberConfig(join(dir, 'empty.yml')).modules), []);
+  assert.throws(() => loadProberConfig(join(dir, 'missing.yml')), (e: unknown) => e instanceof ConfigError && /cannot read the config file/.test(e.message));
+});

@@ -1,0 +1,224 @@
+/**
+ * Loopback targets and metric parsing shared by the prober tests. Every server listens on
+ * 127.0.0.1 port 0 and is closed in `t.after`.
+ */
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import type { TestContext } from 'node:test';
+
+/** Directory of the prober fixtures (source tree; they are not compiled). */
+export const FIXTURES = fileURLToPath(new URL('../../../test/fixtures/prober/', import.meta.url));
+export const TLS_CERT = `${FIXTURES}tls-cert.pem`;
+export const TLS_KEY = `${FIXTURES}tls-key.pem`;
+
+/** Size of the body of `/big`. */
+export const BIG_BODY_BYTES = 3 * 1024 * 1024;
+
+const BIG = Buffer.alloc(BIG_BODY_BYTES, 'x');
+
+/** Routes every conformance case needs, on one handler (http and https share it). */
+export function targetHandler(req: IncomingMessage, res: ServerResponse): void {
+  const url = new URL(req.url ?? '/', 'http://x');
+  switch (url.pathname) {
+    case '/':
+      res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': '12' });
+      return void res.end('Hello World!');
+    case '/404':
+      res.writeHead(404, { 'Content-Type': 'text/plain', 'Content-Length': '9' });
+      return void res.end('not found');
+    case '/redirect':
+      res.writeHead(302, { Location: '/', 'Content-Length': '0' });
+      return void res.end();
+    case '/loop':
+      res.writeHead(302, { Location: '/loop', 'Content-Length': '0' });
+      return void res.end();
+    case '/slow': {
+      const ms = Number(url.searchParams.get('ms') ?? '250');
+      const timer = setTimeout(() => {
+        res.writeHead(200, { 'Content-Length': '4' });
+        res.end('slow');
+      }, ms);
+      res.on('close', () => clearTimeout(timer));
+      return;
+    }
+    case '/never':
+      // Read the request, never answer: the prober's deadline must end the probe.
+      req.resume();
+      return;
+    case '/body':
+      res.writeHead(200, { 'Content-Type': 'text/plain' });
+      return void res.end('status: healthy\nversion: 1.2.3\n');
+    case '/header':
+      res.writeHead(200, { Server: 'nginx/1.25', 'X-Version': '2.0', 'Content-Length': '2' });
+      return void res.end('ok');
+    case '/only-head':
+      if (req.method !== 'HEAD') {
+        res.writeHead(405, { 'Content-Length': '0' });
+        return void res.end();
+      }
+      res.writeHead(200, { 'Content-Length': '12' });
+      return void res.end();
+    case '/post': {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const ok = req.method === 'POST' && Buffer.concat(chunks).toString() === 'ping';
+        res.writeHead(ok ? 200 : 400, { 'Content-Length': ok ? '4' : '0' });
+        res.end(ok ? 'pong' : undefined);
+      });
+      return;
+    }
+    case '/big':
+      res.writeHead(200, { 'Content-Length': String(BIG.length) });
+      return void res.end(BIG);
+    case '/chunked':
+      res.writeHead(200, { 'Content-Type': 'text/plain', 'Last-Modified': 'Wed, 21 Oct 2015 07:28:00 GMT' });
+      res.write('chunk one\n');
+      setImmediate(() => res.end('chunk two\n'));
+      return;
+    case '/gzip': {
+      const body = gzipSync('Hello compressed world!');
+      const wantsGzip = /gzip/.test(String(req.headers['accept-encoding'] ?? ''));
+      if (!wantsGzip) {
+        res.writeHead(200, { 'Content-Length': '23' });
+        return void res.end('Hello compressed world!');
+      }
+      res.writeHead(200, { 'Content-Encoding': 'gzip', 'Content-Length': String(body.length) });
+      return void res.end(body);
+    }
+    case '/echo-headers':
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      return void res.end(JSON.stringify(req.headers));
+    case '/to-metadata':
+      res.writeHead(302, { Location: 'http://169.254.169.254/latest/meta-data/', 'Content-Length': '0' });
+      return void res.end();
+    default:
+      res.writeHead(404, { 'Content-Length': '0' });
+      return void res.end();
+  }
+}
+
+async function listen(t: TestContext, server: Server | ReturnType<typeof createNetServer>, host = '127.0.0.1'): Promise<number> {
+  const sockets = new Set<Socket>();
+  server.on('connection', (s: Socket) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  server.listen(0, host);
+  await once(server, 'listening');
+  t.after(() => {
+    for (const s of sockets) s.destroy();
+    server.close();
+  });
+  return (server.address() as AddressInfo).port;
+}
+
+/** An http target on 127.0.0.1; resolves with its base URL (no trailing slash). */
+export async function startHttpTarget(t: TestContext, host = '127.0.0.1'): Promise<string> {
+  const port = await listen(t, createServer(targetHandler), host);
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
+/** An https target with the fixture's self-signed certificate (CN=localhost, SAN 127.0.0.1). */
+export async function startHttpsTarget(t: TestContext): Promise<string> {
+  const server = createHttpsServer({ cert: readFileSync(TLS_CERT), key: readFileSync(TLS_KEY) }, targetHandler);
+  const port = await listen(t, server as unknown as Server);
+  return `https://127.0.0.1:${port}`;
+}
+
+/** A line-based tcp target: greets with `220 hello-edge ready`, answers `PING` with `PONG`. */
+export async function startTcpTarget(t: TestContext): Promise<string> {
+  const server = createNetServer((socket) => {
+    socket.write('220 hello-edge ready\r\n');
+    let buffer = '';
+    socket.on('data', (chunk) => {
+      buffer += chunk.toString();
+      let nl: number;
+      while ((nl = buffer.indexOf('\n')) !== -1) {
+        const line = buffer.slice(0, nl).trim();
+        buffer = buffer.slice(nl + 1);
+        if (line === 'PING') socket.write('PONG\r\n');
+        else if (line === 'QUIT') socket.end('221 bye\r\n');
+        else socket.write('500 what?\r\n');
+      }
+    });
+    socket.on('error', () => undefined);
+  });
+  const port = await listen(t, server);
+  return `127.0.0.1:${port}`;
+}
+
+/** A port on 127.0.0.1 where nothing listens (bound once, then closed). */
+export async function closedPort(): Promise<number> {
+  const server = createNetServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  server.close();
+  await once(server, 'close');
+  return port;
+}
+
+/** One sample of an exposition. */
+export interface Sample {
+  readonly labels: Record<string, string>;
+  readonly value: number;
+}
+
+/** A metric family of an exposition. */
+export interface Family {
+  type: string;
+  help: string;
+  samples: { name: string; labels: Record<string, string>; value: number }[];
+}
+
+/** Parses Prometheus text format 0.0.4 into families (enough for our assertions). */
+export function parseExposition(text: string): Map<string, Family> {
+  const families = new Map<string, Family>();
+  const family = (name: string): Family => {
+    let f = families.get(name);
+    if (!f) {
+      f = { type: 'untyped', help: '', samples: [] };
+      families.set(name, f);
+    }
+    return f;
+  };
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    const meta = /^# (HELP|TYPE) (\S+) ?(.*)$/.exec(line);
+    if (meta) {
+      const f = family(meta[2] as string);
+      if (meta[1] === 'TYPE') f.type = meta[3] as string;
+      else f.help = meta[3] as string;
+      continue;
+    }
+    if (line.startsWith('#')) continue;
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (\S+)/.exec(line);
+    if (!m) throw new Error(`cannot parse exposition line: ${line}`);
+    const name = m[1] as string;
+    const labels: Record<string, string> = {};
+    for (const l of (m[3] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) labels[l[1] as string] = (l[2] as string).replace(/\\(.)/g, '$1');
+    const base = name.replace(/_(bucket|sum|count)$/, '');
+    const owner = families.has(name) ? name : families.has(base) ? base : name;
+    family(owner).samples.push({ name, labels, value: Number(m[4]) });
+  }
+  return families;
+}
+
+/** The value of an unlabelled sample (or the first sample) of `name`, or undefined. */
+export function valueOf(families: Map<string, Family>, name: string, labels: Record<string, string> = {}): number | undefined {
+  const f = families.get(name);
+  const s = f?.samples.find((x) => Object.entries(labels).every(([k, v]) => x.labels[k] === v));
+  return s?.value;
+}
+
+/** Fetches a URL and returns status, headers and body text. */
+export async function get(url: string, init: RequestInit = {}): Promise<{ status: number; headers: Headers; text: string }> {
+  const res = await fetch(url, init);
+  return { status: res.status, headers: res.headers, text: await res.text() };
+}
