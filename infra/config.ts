@@ -445,7 +445,7 @@ function parseApp(o: Plain, field: string, ns: NamespacesConfig, options: ParseO
     } catch (error) {
       throw new ConfigError(join(field, 'resources.fromBench'), `${quoteValue(resRaw.fromBench)} is not a usable bench results file: ${describeError(error)}`, { cause: error });
     }
-    const parsed = parseResources({ requests: bench.requests, limits: { ...bench.limits, cpu: bench.limits.cpu ?? undefined } }, `${join(field, 'resources.fromBench')}(${file})`, {});
+    const parsed = parseResources({ requests: bench.requests, limits: { ...bench.limits, cpu: bench.limits.cpu ?? bench.requests.cpu } }, `${join(field, 'resources.fromBench')}(${file})`, {});
     resources = { ...parsed, limits: { ...parsed.limits, cpuMillis: bench.limits.cpu === null ? null : parsed.limits.cpuMillis }, source: 'bench', benchFile: file };
   } else {
     resources = resRaw === undefined ? DEFAULT_RESOURCES : parseResources(resRaw, join(field, 'resources'), {});

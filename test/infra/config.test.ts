@@ -1,0 +1,125 @@
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { ConfigError } from '../../common/index.js';
+import { DEFAULT_RESOURCES, defineFleet, imageString, loadFleetConfig, parseFleetConfig, parseImage } from '../../infra/index.js';
+import { minimalInput, repoPath, tempDir } from './support.js';
+
+test('a minimal config gets every documented default', () => {
+  const c = parseFleetConfig(minimalInput());
+  assert.equal(c.fleet, 'test');
+  assert.equal(c.namespaces.layout, 'per-app');
+  const app = c.apps[0]!;
+  assert.equal(app.namespace, 'hello-web');
+  assert.deepEqual(app.hosts, [{ host: 'web.example.com', path: '/' }]);
+  assert.equal(app.scaling.minReplicas, 2);
+  assert.equal(app.scaling.maxReplicas, 6);
+  assert.equal(app.scaling.targetCpuUtilization, 70);
+  assert.equal(app.resources, DEFAULT_RESOURCES);
+  assert.equal(app.slo.latencyThresholdSeconds, 0.3);
+  assert.equal(app.slo.latencyObjective, 0.99);
+  assert.equal(app.drainDelayMs, 5000);
+  assert.equal(c.routing.kind, 'ingress');
+  assert.equal(c.routing.ingress.className, 'nginx');
+  assert.deepEqual(c.monitoring.labels, { release: 'kube-prometheus-stack' });
+  assert.equal(c.monitoring.prober.mode, 'local');
+  assert.ok(Object.isFrozen(c) && Object.isFrozen(c.apps[0]) && Object.isFrozen(c.apps[0]!.hosts));
+});
+
+test('defineFleet (the TypeScript API) validates exactly like the YAML path', () => {
+  assert.deepEqual(defineFleet(minimalInput()), parseFleetConfig(minimalInput()));
+  assert.throws(() => defineFleet(minimalInput({ extra: 1 })), ConfigError);
+});
+
+// Table: input -> field named in the error, and words the message must contain (value, allowed).
+const bad: { name: string; input: Record<string, unknown>; field: string; says: RegExp }[] = [
+  { name: 'unknown top-level key', input: minimalInput({ app: [] }), field: 'app', says: /unknown key; allowed keys here: fleet, namespaces/ },
+  { name: 'unknown app key', input: minimalInput({}, { replicas: 3 }), field: 'apps[0].replicas', says: /unknown key/ },
+  { name: 'fleet not a DNS label', input: minimalInput({ fleet: 'My_Fleet' }), field: 'fleet', says: /"My_Fleet" is not allowed; expected a DNS label/ },
+  { name: 'no apps', input: { fleet: 'x', apps: [] }, field: 'apps', says: /at least one app/ },
+  { name: 'duplicate app', input: { apps: [{ name: 'a', host: 'a.example.com' }, { name: 'a', host: 'b.example.com' }] }, field: 'apps[1].name', says: /must be unique/ },
+  { name: 'duplicate host', input: { apps: [{ name: 'a', host: 'a.example.com' }, { name: 'b', host: 'a.example.com' }] }, field: 'apps[1].hosts', says: /app "a" already serves it/ },
+  { name: 'bad app name', input: minimalInput({}, { name: 'Web' }), field: 'apps[0].name', says: /"Web" is not allowed; expected a DNS label/ },
+  { name: 'missing host', input: { apps: [{ name: 'a' }] }, field: 'apps[0].host', says: /every app needs a host/ },
+  { name: 'host with scheme', input: minimalInput({}, { host: 'https://a.example.com' }), field: 'apps[0].host', says: /"https:\/\/a.example.com" is not allowed; expected a lowercase DNS name/ },
+  { name: 'relative path', input: minimalInput({}, { path: 'api' }), field: 'apps[0].path', says: /"api" is not allowed; expected an absolute URL path/ },
+  { name: 'latest tag', input: minimalInput({}, { image: 'ghcr.io/acme/hello:latest' }), field: 'apps[0].image.tag', says: /"latest" is not allowed; pin the image/ },
+  { name: 'untagged image', input: minimalInput({}, { image: 'ghcr.io/acme/hello' }), field: 'apps[0].image.tag', says: /pin the image/ },
+  { name: 'bad digest', input: minimalInput({}, { image: { repository: 'ghcr.io/acme/hello', digest: 'sha256:abc' } }), field: 'apps[0].image.digest', says: /"sha256:abc" is not allowed; expected a digest/ },
+  { name: 'bad cpu', input: minimalInput({}, { resources: { requests: { cpu: '100 m' } } }), field: 'apps[0].resources.requests.cpu', says: /"100 m" is not allowed; expected a CPU quantity/ },
+  { name: 'request above limit', input: minimalInput({}, { resources: { requests: { memory: '1Gi' }, limits: { memory: '512Mi' } } }), field: 'apps[0].resources.requests.memory', says: /larger than limits.memory/ },
+  { name: 'min replicas 1', input: minimalInput({}, { scaling: { minReplicas: 1 } }), field: 'apps[0].scaling.minReplicas', says: /1 is not allowed; expected a whole number from 2/ },
+  { name: 'max not above min', input: minimalInput({}, { scaling: { minReplicas: 4, maxReplicas: 4 } }), field: 'apps[0].scaling.maxReplicas', says: /larger than minReplicas \(4\)/ },
+  { name: 'SLO threshold not a bucket', input: minimalInput({}, { slo: { latency: { threshold: '320ms' } } }), field: 'apps[0].slo.latency.threshold', says: /"320ms" is not allowed; expected one of the prober's histogram buckets: .*300ms/ },
+  { name: 'SLO objective too high', input: minimalInput({}, { slo: { latency: { objective: 100 } } }), field: 'apps[0].slo.latency.objective', says: /100 is not allowed; expected a percentage/ },
+  { name: 'bare number duration', input: minimalInput({}, { drainDelay: 5 }), field: 'apps[0].drainDelay', says: /"5" is not a duration/ },
+  { name: 'shutdown before drain', input: minimalInput({}, { drainDelay: '10s', shutdownTimeout: '5s' }), field: 'apps[0].shutdownTimeout', says: /longer than drainDelay/ },
+  { name: 'routing kind', input: minimalInput({ routing: { kind: 'istio' } }), field: 'routing.kind', says: /"istio" is not allowed; expected one of "ingress", "gateway"/ },
+  { name: 'shared prober without url', input: minimalInput({ monitoring: { prober: { mode: 'shared' } } }), field: 'monitoring.prober.url', says: /is required when monitoring.prober.mode is "shared"/ },
+  { name: 'prober url with scheme', input: minimalInput({ monitoring: { prober: { mode: 'shared', url: 'http://bb:9115' } } }), field: 'monitoring.prober.url', says: /"host:port" without a scheme/ },
+  { name: 'scrape timeout above interval', input: minimalInput({ monitoring: { interval: '10s', scrapeTimeout: '20s' } }), field: 'monitoring.scrapeTimeout', says: /must not exceed monitoring.interval/ },
+  { name: 'bad label key', input: minimalInput({ monitoring: { labels: { 'bad key': 'x' } } }), field: 'monitoring.labels.bad key', says: /label\/annotation key/ },
+  { name: 'prober in an app namespace', input: minimalInput({ monitoring: { prober: { namespace: 'hello-web' } } }), field: 'monitoring.prober.namespace', says: /is an app namespace/ },
+];
+
+for (const c of bad) {
+  test(`rejects: ${c.name}`, () => {
+    assert.throws(() => parseFleetConfig(c.input), (error: unknown) => {
+      assert.ok(error instanceof ConfigError, `expected ConfigError, got ${String(error)}`);
+      assert.equal(error.field, c.field);
+      assert.match(error.message, c.says);
+      assert.equal(error.code, 'HELLO_ERR_CONFIG');
+      return true;
+    });
+  });
+}
+
+test('images: by tag, by digest, both (the digest wins)', () => {
+  const digest = `sha256:${'a'.repeat(64)}`;
+  assert.equal(imageString(parseImage('ghcr.io/acme/hello:1.0', 'x')), 'ghcr.io/acme/hello:1.0');
+  assert.equal(imageString(parseImage(`ghcr.io/acme/hello@${digest}`, 'x')), `ghcr.io/acme/hello@${digest}`);
+  assert.equal(imageString(parseImage(`ghcr.io/acme/hello:1.0@${digest}`, 'x')), `ghcr.io/acme/hello@${digest}`);
+  assert.equal(imageString(parseImage({ repository: 'localhost:5000/hello', tag: '2' }, 'x')), 'localhost:5000/hello:2');
+  assert.deepEqual(parseImage('localhost:5000/hello:2', 'x'), { repository: 'localhost:5000/hello', tag: '2' });
+});
+
+test('defaults apply to every app and apps override them field by field', () => {
+  const c = parseFleetConfig({
+    defaults: { scaling: { minReplicas: 3, maxReplicas: 9 }, image: 'ghcr.io/acme/hello:2.0' },
+    apps: [{ name: 'a', host: 'a.example.com' }, { name: 'b', host: 'b.example.com', scaling: { maxReplicas: 20 } }],
+  });
+  assert.deepEqual([c.apps[0]!.scaling.minReplicas, c.apps[0]!.scaling.maxReplicas], [3, 9]);
+  assert.deepEqual([c.apps[1]!.scaling.minReplicas, c.apps[1]!.scaling.maxReplicas], [3, 20]);
+  assert.equal(c.apps[1]!.image.tag, '2.0');
+});
+
+test('resources fromBench read the bench results file through bench/ (relative to the config file)', (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'fleet.yaml');
+  writeFileSync(file, `apps:\n  - name: a\n    host: a.example.com\n    resources:\n      fromBench: ${repoPath('test/fixtures/bench/results-v1.json')}\n`);
+  const app = loadFleetConfig(file).apps[0]!;
+  assert.equal(app.resources.source, 'bench');
+  assert.equal(app.resources.requests.cpuMillis, 1000);
+  assert.equal(app.resources.requests.memoryBytes, 128 * 2 ** 20);
+  assert.equal(app.resources.limits.cpuMillis, null, 'the sample recommends no CPU limit');
+  assert.equal(app.scaling.minReplicas, 2);
+  assert.equal(app.scaling.maxReplicas, 4);
+  assert.equal(app.scaling.targetCpuUtilization, 65);
+  assert.equal(app.scaling.behavior.scaleDown.selectPolicy, 'Min');
+  // A broken bench file is a ConfigError naming the app field.
+  const broken = join(dir, 'broken.json');
+  writeFileSync(broken, '{"schemaVersion": 99}');
+  writeFileSync(file, `apps:\n  - name: a\n    host: a.example.com\n    resources:\n      fromBench: broken.json\n`);
+  assert.throws(() => loadFleetConfig(file), (e: unknown) => e instanceof ConfigError && e.field === 'apps[0].resources.fromBench' && /schemaVersion/.test(e.message));
+});
+
+test('a missing or malformed config file is a ConfigError naming it', (t) => {
+  const dir = tempDir(t);
+  assert.throws(() => loadFleetConfig(join(dir, 'nope.yaml')), /--config: ".*nope.yaml" cannot be read/);
+  const file = join(dir, 'bad.yaml');
+  writeFileSync(file, 'apps: [\n');
+  assert.throws(() => loadFleetConfig(file), /is not valid YAML/);
+  writeFileSync(file, 'apps: []\napps: []\n');
+  assert.throws(() => loadFleetConfig(file), /is not valid YAML/);
+});
