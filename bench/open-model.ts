@@ -29,7 +29,10 @@ export interface OpenModelOptions {
   readonly seed?: number;
   /** Keep-alive connections in the pool. Default 64. */
   readonly connections?: number;
-  /** Per-request timeout (headers and body), ms. Default 2000. */
+  /**
+   * Per-request timeout in ms, counted from the intended send time (what a user waits); a request
+   * still open then is aborted and counted as a timeout. Default 2000.
+   */
   readonly timeoutMs?: number;
   /** Stops the run early; the result then covers what was sent. */
   readonly signal?: AbortSignal;
@@ -119,17 +122,22 @@ export async function runOpenModel(options: OpenModelOptions): Promise<OpenModel
   const windowStart = start + warmSpanUs;
   let cpuAtWindow: NodeJS.CpuUsage | undefined;
   const open = new Set<number>();
+  const controllers = new Map<number, AbortController>();
   const timeoutUs = timeoutMs * 1000;
+  // Requests in intended-time order, for the timeout sweeper (undici's own timers are coarse).
+  const sentOrder: number[] = [];
+  let sweepHead = 0;
 
   const settle = (i: number, intended: number, dispatched: number, outcome: 'ok' | 'non2xx' | 'timeout' | 'error', kind = outcome as string): void => {
-    if (!open.delete(i)) return; // already counted (closed at the deadline)
+    if (!open.delete(i)) return; // already counted (timed out by the sweeper, or closed at the deadline)
+    controllers.delete(i);
     inFlight -= 1;
     outstanding -= 1;
     const done = nowUs();
     if (i >= warm.length) {
       const elapsed = done - intended;
       recordUs(response, outcome === 'timeout' ? Math.max(elapsed, timeoutUs) : elapsed);
-      recordUs(service, done - dispatched);
+      if (outcome !== 'timeout') recordUs(service, done - dispatched);
       if (outcome !== 'timeout' && outcome !== 'error') {
         completed += 1;
         lastDoneUs = Math.max(lastDoneUs, done);
@@ -158,7 +166,11 @@ export async function runOpenModel(options: OpenModelOptions): Promise<OpenModel
     outstanding += 1;
     maxInFlight = Math.max(maxInFlight, inFlight);
     open.add(i);
-    pool.request({ path, method: 'GET', headersTimeout: timeoutMs, bodyTimeout: timeoutMs }).then(
+    sentOrder.push(i);
+    const controller = new AbortController();
+    controllers.set(i, controller);
+    // undici's timeouts are a backstop only; the sweeper enforces timeoutMs from the intended time.
+    pool.request({ path, method: 'GET', headersTimeout: timeoutMs + 1000, bodyTimeout: timeoutMs + 1000, signal: controller.signal }).then(
       async (res) => {
         await res.body.dump();
         settle(i, intended, dispatched, res.statusCode >= 200 && res.statusCode < 300 ? 'ok' : 'non2xx', `status ${res.statusCode}`);
@@ -169,6 +181,24 @@ export async function runOpenModel(options: OpenModelOptions): Promise<OpenModel
       },
     );
   };
+
+  const sweep = (): void => {
+    const t = nowUs();
+    while (sweepHead < sentOrder.length) {
+      const i = sentOrder[sweepHead]!;
+      if (!open.has(i)) {
+        sweepHead += 1;
+        continue;
+      }
+      const intended = start + intendedAt(i);
+      if (intended + timeoutUs > t) break;
+      const controller = controllers.get(i);
+      settle(i, intended, intended, 'timeout', 'timeout');
+      controller?.abort();
+      sweepHead += 1;
+    }
+  };
+  const sweeper = setInterval(sweep, Math.max(5, Math.min(100, timeoutMs / 4)));
 
   // The scheduler: fire everything due, then sleep until the next planned time. Node timers have
   // ~1 ms granularity, which shows up (honestly) in the send-lag histogram.
@@ -193,8 +223,11 @@ export async function runOpenModel(options: OpenModelOptions): Promise<OpenModel
       setTimeout(resolve, timeoutMs + 1000).unref();
     });
   }
+  clearInterval(sweeper);
   for (const i of [...open]) {
-    settle(i, start + intendedAt(i), start + intendedAt(i), 'timeout', 'timeout (still open at the deadline)');
+    const controller = controllers.get(i);
+    settle(i, start + intendedAt(i), start + intendedAt(i), 'timeout', 'timeout');
+    controller?.abort();
   }
   eld.disable();
   const cpu = process.cpuUsage(cpuAtWindow);

@@ -1,0 +1,76 @@
+// The open-model driver against a loopback server that stalls for a known time: latency from the
+// intended send time shows the stall in p99, where autocannon's closed loop (which stops sending
+// while it waits) hides it; and the achieved rate matches the offered one. The assertions use the
+// stall's structure (it delays ~13% of the requests by 0-400 ms) with wide margins, never
+// throughput numbers of this machine.
+import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
+import { test } from 'node:test';
+import autocannon from 'autocannon';
+import { percentileUs, runOpenModel } from '../../bench/index.js';
+import { spawnServer } from '../support/child.js';
+
+const STALL_SERVER = fileURLToPath(new URL('../../../test/fixtures/bench/stall-server.mjs', import.meta.url));
+const STALL_MS = 400;
+
+async function arm(url: string, afterMs: number): Promise<void> {
+  const res = await fetch(`${url}/arm?after=${afterMs}&ms=${STALL_MS}`);
+  await res.text();
+}
+
+test('open model: a 400 ms stall shows in p99 and achieved = offered; closed loop hides it', { timeout: 60_000 }, async (t) => {
+  const { url } = await spawnServer(t, STALL_SERVER, {});
+
+  // Open model: 400 req/s, 0.5 s warm-up + 3 s measured; the stall starts ~1 s into the window.
+  // Requests due during the stall (~160 of 1200) wait 0-400 ms, so p99 is about 370 ms.
+  await arm(url, 1500);
+  const open = await runOpenModel({ url, rateRps: 400, warmupSeconds: 0.5, durationSeconds: 3, seed: 7, connections: 256 });
+  const openP99Ms = percentileUs(open.response, 99) / 1000;
+  assert.equal(open.planned, 1200);
+  assert.equal(open.errors, 0);
+  assert.equal(open.completed, open.planned);
+  assert.ok(openP99Ms >= STALL_MS / 2, `open-model p99 ${openP99Ms} ms should show the ${STALL_MS} ms stall`);
+  assert.ok(open.achievedRps >= 0.95 * 400 && open.achievedRps <= 1.05 * 400, `achieved ${open.achievedRps} req/s should match the offered 400`);
+  // Service time (from the actual send) is what a closed loop sees; the stall is in it too, but
+  // the response time from the intended time can only be larger.
+  assert.ok(percentileUs(open.response, 99) >= percentileUs(open.service, 99));
+
+  // Closed loop: 10 connections wait through the stall, so it yields ~10 slow samples among thousands.
+  await arm(url, 1000);
+  const closed = await autocannon({ url, connections: 10, duration: 3, pipelining: 1 });
+  assert.ok(closed.latency.max >= STALL_MS * 0.75, `autocannon saw the stall in its max (${closed.latency.max} ms)`);
+  assert.ok(closed.latency.p99 < STALL_MS / 2, `closed-loop p99 ${closed.latency.p99} ms hides the stall (open-model p99 ${openP99Ms} ms)`);
+  t.diagnostic(`open-model p99 ${openP99Ms.toFixed(1)} ms vs closed-loop p99 ${closed.latency.p99} ms (max ${closed.latency.max} ms), achieved ${open.achievedRps.toFixed(1)}/400 req/s`);
+});
+
+test('open model: errors and timeouts are counted and recorded, not dropped', { timeout: 30_000 }, async (t) => {
+  const { url } = await spawnServer(t, STALL_SERVER, {});
+  // A 400 ms stall with a 150 ms timeout: the requests caught in it time out and still land in
+  // the histogram at >= 150 ms.
+  await arm(url, 700);
+  const run = await runOpenModel({ url, rateRps: 200, warmupSeconds: 0.2, durationSeconds: 1.5, timeoutMs: 150, connections: 256 });
+  assert.ok(run.timeouts > 0, 'some requests timed out');
+  assert.equal(run.timeouts, run.errorKinds.timeout);
+  assert.equal(run.errors, Object.values(run.errorKinds).reduce((a, b) => a + b, 0));
+  assert.equal(run.response.totalCount, run.planned, 'every planned request is in the histogram');
+  assert.ok(run.response.maxValue >= 150_000, 'timeouts recorded at >= the timeout');
+  // Nothing is sent to a closed port after the plan: the run is bounded.
+  assert.ok(run.wallSeconds < 1.5 + 1.5 + 1);
+});
+
+test('open model: the arrival plan is seeded and exact', async () => {
+  const { planArrivals, createRandom } = await import('../../bench/index.js');
+  const a = planArrivals(1000, 2, 'poisson', createRandom(42));
+  const b = planArrivals(1000, 2, 'poisson', createRandom(42));
+  assert.deepEqual(a, b);
+  assert.equal(a.length, 2000);
+  for (let i = 1; i < a.length; i++) assert.ok(a[i]! >= a[i - 1]!);
+  assert.ok(a[a.length - 1]! < 2e6);
+  // Exponential gaps: the coefficient of variation of inter-arrival times is ~1 (uniform: 0).
+  const gaps = Array.from(a.subarray(1), (v, i) => v - a[i]!);
+  const mean = gaps.reduce((x, y) => x + y, 0) / gaps.length;
+  const sd = Math.sqrt(gaps.reduce((x, y) => x + (y - mean) ** 2, 0) / gaps.length);
+  assert.ok(Math.abs(sd / mean - 1) < 0.1, `CV ${sd / mean}`);
+  const u = planArrivals(1000, 2, 'uniform', createRandom(1));
+  assert.equal(u[1]! - u[0]!, 1000);
+});

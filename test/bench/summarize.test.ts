@@ -1,0 +1,82 @@
+// The run checks: a generator that lags, runs hot or falls short of the offered rate makes a step
+// invalid with a reason; histograms of repetitions are merged, never averaged.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { checkOpenRun, createLatencyHistogram, decodeHistogram, noiseOf, summarizeOpenStep, summarizeSaturation, type OpenModelRun, type OpenRunRecord } from '../../bench/index.js';
+
+function fakeRun(over: Partial<OpenModelRun> & { latencies?: number[]; lagUs?: number } = {}): OpenModelRun {
+  const response = createLatencyHistogram();
+  for (const v of over.latencies ?? [500, 600, 700]) response.recordValue(v);
+  const sendLag = createLatencyHistogram();
+  sendLag.recordValue(over.lagUs ?? 300);
+  return {
+    offeredRps: 1000,
+    planned: 1000,
+    completed: 1000,
+    errors: 0,
+    timeouts: 0,
+    non2xx: 0,
+    achievedRps: 1000,
+    response,
+    service: createLatencyHistogram(),
+    sendLag,
+    eventLoopDelayP99Ms: 1,
+    generatorCpuCores: 0.2,
+    errorKinds: {},
+    maxInFlight: 3,
+    queuedInPool: 0,
+    wallSeconds: 1,
+    ...over,
+  };
+}
+const rec = (run: OpenModelRun, other: number | null = 0): OpenRunRecord => ({ run, serverCpuCores: 0.1, otherCpuCores: other, throttledPeriods: null });
+
+test('each generator gate names what failed', () => {
+  const table: [string, Partial<OpenModelRun> & { lagUs?: number }, RegExp | null][] = [
+    ['healthy', {}, null],
+    ['event-loop delay', { eventLoopDelayP99Ms: 12 }, /generator event-loop delay p99 12\.00 ms > 5 ms/],
+    ['send lag', { lagUs: 3500 }, /generator send lag p99 3\.50 ms > 2 ms/],
+    ['generator CPU', { generatorCpuCores: 0.95 }, /generator CPU 0\.95 cores > 0\.7/],
+    ['achieved short', { achievedRps: 950 }, /achieved 950 req\/s < 99% of offered 1000 req\/s/],
+  ];
+  for (const [name, over, expected] of table) {
+    const problems = checkOpenRun(rec(fakeRun(over)));
+    if (expected === null) assert.deepEqual(problems, [], name);
+    else assert.ok(problems.length === 1 && expected.test(problems[0]!), `${name}: ${problems.join('; ')}`);
+  }
+});
+
+test('noise from other processes is reported, not silently accepted', () => {
+  assert.equal(noiseOf(rec(fakeRun(), 0.1)), null);
+  assert.match(noiseOf(rec(fakeRun(), 1.2)) ?? '', /other processes used 1\.20 cores during the 1000 req\/s step/);
+  assert.equal(noiseOf(rec(fakeRun(), null)), null);
+});
+
+test('repetitions merge their histograms; a bad repetition makes the step invalid', () => {
+  // Rep 1: 98 fast + 2 slow (its p99 is 50 ms); rep 2: 100 fast (p99 0.5 ms). Merged, the 2 slow
+  // samples are 1% of 200, so p99 is 0.5 ms and p99.9 50 ms; averaging p99s would say 25 ms.
+  const a = fakeRun({ latencies: [...Array(98).fill(500), 50_000, 50_000] });
+  const b = fakeRun({ latencies: Array(100).fill(500), lagUs: 5000 });
+  const step = summarizeOpenStep([rec(a), rec(b)], 99);
+  assert.equal(decodeHistogram(step.histogram).totalCount, 200);
+  assert.ok(step.latencyUs.p99 < 1000, `merged p99 ${step.latencyUs.p99}`);
+  assert.ok(step.latencyUs.p999 >= 49_000, `merged p99.9 ${step.latencyUs.p999}`);
+  assert.equal(step.sloLatencyUsPerRepetition.length, 2);
+  assert.ok(step.sloLatencyUsPerRepetition[0]! >= 49_000 && step.sloLatencyUsPerRepetition[1]! < 1000);
+  assert.equal(step.valid, false);
+  assert.deepEqual(step.problems, ['rep 2: generator send lag p99 5.00 ms > 2 ms']);
+  assert.equal(step.requests, 2000);
+});
+
+test('saturation: says whether the server or the generator set X_max', () => {
+  const base = { seconds: 3, errors: 0, timeouts: 0, non2xx: 0, closedLoopP99Ms: 2 };
+  const server = summarizeSaturation([{ ...base, connections: 4, rps: 9000, serverCpuCores: 0.6, generatorCpuCores: 0.5 }, { ...base, connections: 16, rps: 12000, serverCpuCores: 0.97, generatorCpuCores: 0.7 }], 1);
+  assert.equal(server.maxRps, 12000);
+  assert.equal(server.limitedBy, 'server');
+  assert.ok(Math.abs(server.cpuUsPerRequest! - 80.83) < 0.01);
+  const generator = summarizeSaturation([{ ...base, connections: 16, rps: 20000, serverCpuCores: 0.7, generatorCpuCores: 0.99 }], 1);
+  assert.equal(generator.limitedBy, 'generator');
+  assert.match(generator.steps[0]!.problems[0]!, /autocannon used 0\.99 cores/);
+  // Under a 250m quota, 0.24 cores is the server's ceiling.
+  assert.equal(summarizeSaturation([{ ...base, connections: 16, rps: 4000, serverCpuCores: 0.24, generatorCpuCores: 0.3 }], 0.25).limitedBy, 'server');
+});
