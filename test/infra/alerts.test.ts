@@ -1,0 +1,145 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { promisify } from 'node:util';
+import { stringify } from 'yaml';
+import { type AlertGroup, appAlertGroup, parseFleetConfig } from '../../infra/index.js';
+import { requireTool } from '../support/tools.js';
+import { exampleConfig, minimalInput, tempDir } from './support.js';
+
+const run = promisify(execFile);
+const config = parseFleetConfig(minimalInput({ monitoring: { alerts: { targetDownFor: '5m', certExpiryDays: 14 } } }));
+const app = config.apps[0]!;
+const group = appAlertGroup(app, config.monitoring);
+const rule = (name: string) => group.rules.find((r) => r.alert === name)!;
+
+/** The alert as promtool reports it: labels of the expression result plus the rule's, and its annotations. */
+function firing(name: string): { exp_labels: Record<string, string>; exp_annotations: Record<string, string> } {
+  return { exp_labels: { ...rule(name).labels }, exp_annotations: { ...rule(name).annotations } };
+}
+
+const web = 'app="web"';
+// 200 probes per minute (counters); `slow` of them are slower than 300 ms, after `healthy` minutes
+// in which none is.
+const histogram = (slowPerMinute: number, minutes: number, healthy = 0) => [
+  { series: `probe_duration_seconds_count{${web}}`, values: `0+200x${healthy + minutes}` },
+  {
+    series: `probe_duration_seconds_bucket{${web},le="0.3"}`,
+    values: healthy === 0 ? `0+${200 - slowPerMinute}x${minutes}` : `0+200x${healthy} ${200 * healthy + 200 - slowPerMinute}+${200 - slowPerMinute}x${minutes - 1}`,
+  },
+];
+
+const tests = [
+  {
+    name: 'target down: fires after 5m of failures, silent while up and for a shorter outage',
+    interval: '1m',
+    input_series: [
+      { series: `probe_success{${web},instance="https://web.example.com/",job="hello-edge-probe"}`, values: '1x10 0x3 1x5 0x15' },
+    ],
+    alert_rule_test: [
+      { eval_time: '9m', alertname: 'HelloTargetDown', exp_alerts: [] },
+      { eval_time: '13m', alertname: 'HelloTargetDown', exp_alerts: [] },
+      { eval_time: '18m', alertname: 'HelloTargetDown', exp_alerts: [] },
+      // Down from 21m on: pending for 5 minutes, firing from 26m.
+      { eval_time: '25m', alertname: 'HelloTargetDown', exp_alerts: [] },
+      { eval_time: '27m', alertname: 'HelloTargetDown', exp_alerts: [firing('HelloTargetDown')] },
+    ],
+  },
+  {
+    name: 'target down: one prober still succeeding keeps it silent (max over sources)',
+    interval: '1m',
+    input_series: [
+      { series: `probe_success{${web},job="hello-edge-probe"}`, values: '0x20' },
+      { series: `probe_success{${web},job="hello-prober",target="web"}`, values: '1x20' },
+    ],
+    alert_rule_test: [{ eval_time: '15m', alertname: 'HelloTargetDown', exp_alerts: [] }],
+  },
+  {
+    name: 'probe missing: fires when no probe_success series exists for the app, silent when one does',
+    interval: '1m',
+    input_series: [{ series: 'probe_success{app="other"}', values: '1x20' }],
+    alert_rule_test: [
+      { eval_time: '5m', alertname: 'HelloProbeMissing', exp_alerts: [] },
+      { eval_time: '15m', alertname: 'HelloProbeMissing', exp_alerts: [{ exp_labels: { ...rule('HelloProbeMissing').labels }, exp_annotations: { ...rule('HelloProbeMissing').annotations } }] },
+    ],
+  },
+  {
+    name: 'probe missing: silent with series present',
+    interval: '1m',
+    input_series: [{ series: `probe_success{${web}}`, values: '1x20' }],
+    alert_rule_test: [{ eval_time: '15m', alertname: 'HelloProbeMissing', exp_alerts: [] }],
+  },
+  {
+    name: 'latency burn: 50 % slow probes after 400 healthy minutes page once the 1h window agrees',
+    interval: '1m',
+    input_series: histogram(100, 40, 400),
+    alert_rule_test: [
+      { eval_time: '400m', alertname: 'HelloLatencyBudgetBurnFast', exp_alerts: [] },
+      // The 5m window burns at once, but the 1h window passes 14.4x the budget only ~18 minutes in.
+      { eval_time: '410m', alertname: 'HelloLatencyBudgetBurnFast', exp_alerts: [] },
+      { eval_time: '425m', alertname: 'HelloLatencyBudgetBurnFast', exp_alerts: [firing('HelloLatencyBudgetBurnFast')] },
+    ],
+  },
+  {
+    name: 'latency burn: 5 % slow (burn rate 5) is a ticket, not a page',
+    interval: '1m',
+    input_series: histogram(10, 60),
+    alert_rule_test: [
+      { eval_time: '30m', alertname: 'HelloLatencyBudgetBurnFast', exp_alerts: [] },
+      { eval_time: '10m', alertname: 'HelloLatencyBudgetBurnSlow', exp_alerts: [] },
+      { eval_time: '30m', alertname: 'HelloLatencyBudgetBurnSlow', exp_alerts: [firing('HelloLatencyBudgetBurnSlow')] },
+    ],
+  },
+  {
+    name: 'latency burn: 0.5 % slow is within a 99 % SLO, both stay silent',
+    interval: '1m',
+    input_series: histogram(1, 60),
+    alert_rule_test: [
+      { eval_time: '60m', alertname: 'HelloLatencyBudgetBurnFast', exp_alerts: [] },
+      { eval_time: '60m', alertname: 'HelloLatencyBudgetBurnSlow', exp_alerts: [] },
+    ],
+  },
+  {
+    name: 'certificate: fires when it expires within 14 days, silent with 30 days left',
+    interval: '1m',
+    input_series: [
+      { series: `probe_ssl_earliest_cert_expiry{${web},instance="a"}`, values: `${10 * 86400}x30` },
+      { series: 'probe_ssl_earliest_cert_expiry{app="other",instance="b"}', values: `${30 * 86400}x30` },
+    ],
+    alert_rule_test: [
+      { eval_time: '5m', alertname: 'HelloCertificateExpiringSoon', exp_alerts: [] },
+      { eval_time: '15m', alertname: 'HelloCertificateExpiringSoon', exp_alerts: [firing('HelloCertificateExpiringSoon')] },
+    ],
+  },
+];
+
+function writeRules(dir: string, groups: readonly AlertGroup[]): string {
+  const file = join(dir, 'rules.yaml');
+  writeFileSync(file, stringify({ groups }, { lineWidth: 0 }));
+  return file;
+}
+
+test('promtool check rules: the rules of every app of the 20-app fleet', async (t) => {
+  const promtool = requireTool(t, 'promtool', 'apt-get install prometheus');
+  if (!promtool) return;
+  const fleet = exampleConfig('fleet-20');
+  const file = writeRules(tempDir(t), fleet.apps.map((a) => appAlertGroup(a, fleet.monitoring)));
+  const { stdout } = await run(promtool, ['check', 'rules', file]);
+  assert.match(stdout, new RegExp(`SUCCESS: ${fleet.apps.length * group.rules.length} rules found`));
+});
+
+test('promtool test rules: every alert fires when it should and stays silent when it should not', async (t) => {
+  const promtool = requireTool(t, 'promtool', 'apt-get install prometheus');
+  if (!promtool) return;
+  const dir = tempDir(t);
+  writeRules(dir, [group]);
+  const testFile = join(dir, 'tests.yaml');
+  writeFileSync(testFile, stringify({ rule_files: ['rules.yaml'], evaluation_interval: '1m', tests }, { lineWidth: 0 }));
+  const covered = new Set(tests.flatMap((c) => c.alert_rule_test.filter((a) => a.exp_alerts.length > 0).map((a) => a.alertname)));
+  assert.deepEqual([...covered].sort(), group.rules.map((r) => r.alert).sort(), 'every alert has a firing case');
+  const result = await run(promtool, ['test', 'rules', testFile]).catch((error: { stdout?: string; stderr?: string }) => error);
+  assert.ok(!('code' in result) || result.code === undefined, `promtool test rules failed:\n${result.stdout ?? ''}${result.stderr ?? ''}`);
+  assert.match(result.stdout ?? '', /SUCCESS/);
+});
