@@ -245,7 +245,8 @@ export async function startServer(
 
 /**
  * Runs the image's entry point (Entrypoint + Cmd + extra args) in `container` with
- * `buildah run --isolation chroot`, on the host's network.
+ * `buildah run --isolation chroot`, on the host's network, with `volumes` ([host dir, path
+ * inside]) mounted read-only.
  */
 export async function runImage(
   t: TestContext,
@@ -253,13 +254,15 @@ export async function runImage(
   info: ImageInfo,
   env: Record<string, string>,
   extraArgs: string[] = [],
+  volumes: readonly (readonly [string, string])[] = [],
 ): Promise<ImageServer> {
   const argv = [...(info.config.Entrypoint ?? []), ...(info.config.Cmd ?? []), ...extraArgs];
   const envArgs = Object.entries(env).flatMap(([name, value]) => ['--env', `${name}=${value}`]);
+  const volumeArgs = volumes.flatMap(([host, inside]) => ['--volume', `${host}:${inside}:ro`]);
   return startServer(
     t,
     'buildah',
-    [...storageArgs(), 'run', '--isolation', 'chroot', ...envArgs, container, '--', ...argv],
+    [...storageArgs(), 'run', '--isolation', 'chroot', ...envArgs, ...volumeArgs, container, '--', ...argv],
     argv,
     { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' },
   );
@@ -267,28 +270,53 @@ export async function runImage(
 
 /**
  * Shell script that re-mounts a container's root filesystem read-only (a private mount
- * namespace, so nothing leaks to the host) with /proc and /dev, then runs the command as
- * `user` in it: what Kubernetes' readOnlyRootFilesystem gives, which `buildah run` cannot do.
- * Arguments: $1 = mounted root, $2 = mount point, $3 = uid:gid, then the command.
+ * namespace, so nothing leaks to the host) with /proc, /dev and read-only bind mounts, then runs
+ * the command as `user` in it: what Kubernetes' readOnlyRootFilesystem gives, which
+ * `buildah run` cannot do. Arguments: $1 = mounted root, $2 = mount point, $3 = uid:gid,
+ * $4 = number of binds, then host-dir/inside-path pairs, then the command.
  */
 const READ_ONLY_ROOT = [
   'set -e',
-  'root="$1"; ro="$2"; user="$3"; shift 3',
-  'mkdir -p "$root/proc" "$root/dev"', // mount points (created before the root turns read-only)
+  'root="$1"; ro="$2"; user="$3"; n="$4"; shift 4',
+  'binds=""',
+  'while [ "$n" -gt 0 ]; do binds="$binds$1|$2\\n"; shift 2; n=$((n - 1)); done',
+  // Mount points are made before the root turns read-only.
+  'mkdir -p "$root/proc" "$root/dev"',
+  'printf %b "$binds" | while IFS="|" read -r src dst; do mkdir -p "$root$dst"; done',
   'mount --bind "$root" "$ro"',
   'mount -o remount,bind,ro "$ro"',
   'mount -t proc proc "$ro/proc"',
   'mount --rbind /dev "$ro/dev"',
+  'printf %b "$binds" | while IFS="|" read -r src dst; do mount --bind -o ro "$src" "$ro$dst"; done',
   'exec chroot --userspec="$user" "$ro" "$@"',
 ].join('\n');
 
-/** Arguments for `unshare` that run `argv` as `user` in a read-only copy of `rootfs` at `mountPoint`. */
-export function readOnlyRootArgs(rootfs: string, mountPoint: string, user: string, argv: readonly string[]): string[] {
-  return ['--mount', '--propagation', 'private', 'sh', '-c', READ_ONLY_ROOT, 'read-only-root', rootfs, mountPoint, user, ...argv];
+/**
+ * Arguments for `unshare` that run `argv` as `user` in a read-only copy of `rootfs` at
+ * `mountPoint`, with `binds` ([host dir, path inside]) mounted read-only.
+ */
+export function readOnlyRootArgs(
+  rootfs: string,
+  mountPoint: string,
+  user: string,
+  argv: readonly string[],
+  binds: readonly (readonly [string, string])[] = [],
+): string[] {
+  return [
+    '--mount', '--propagation', 'private', 'sh', '-c', READ_ONLY_ROOT, 'read-only-root',
+    rootfs, mountPoint, user, String(binds.length), ...binds.flat(), ...argv,
+  ];
 }
 
 /** Runs a short command in a read-only root; resolves with its stdout. */
-export async function runReadOnly(rootfs: string, mountPoint: string, user: string, argv: readonly string[], env: Record<string, string>): Promise<string> {
-  const { stdout } = await run('unshare', readOnlyRootArgs(rootfs, mountPoint, user, argv), { env, timeout: 60_000 });
+export async function runReadOnly(
+  rootfs: string,
+  mountPoint: string,
+  user: string,
+  argv: readonly string[],
+  env: Record<string, string>,
+  binds: readonly (readonly [string, string])[] = [],
+): Promise<string> {
+  const { stdout } = await run('unshare', readOnlyRootArgs(rootfs, mountPoint, user, argv, binds), { env, timeout: 60_000 });
   return stdout;
 }
