@@ -12,7 +12,8 @@
 #   CONTEXT            build context (default: the work tree). The reproducibility check passes a
 #                      `git archive` export of one commit.
 #   SOURCE_DATE_EPOCH  created time and every file's mtime in the new layers (default: the commit time)
-#   NODE_EXTRA_CA_CERTS  passed to the build stage's npm step only (the proxy CA here); never to runtime
+#   NODE_EXTRA_CA_CERTS  passed to the build stage's npm step only (the proxy CA here); never to runtime.
+#                      Defaults to the CA bundle when the build base is the stand-in.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
@@ -26,6 +27,11 @@ runtime_image="${RUNTIME_IMAGE:-$STANDIN_RUNTIME_IMAGE}"
 revision="${REVISION:-$(git -C "$context" rev-parse HEAD 2>/dev/null || git -C "$repo" rev-parse HEAD)}"
 epoch="${SOURCE_DATE_EPOCH:-$(git -C "$repo" log -1 --format=%ct "$revision")}"
 version="${VERSION:-$(sed -n 's/^  "version": *"\([^"]*\)".*/\1/p' "$context/package.json" | head -n1)}"
+# The stand-in build base carries this machine's CA bundle (with the proxy's CA); npm in the build
+# stage needs Node to trust it. Real bases get the variable only when the caller sets it.
+if [ -z "${NODE_EXTRA_CA_CERTS:-}" ] && [[ "$build_image" == *localhost/hello-edge/node24-standin* ]]; then
+  NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt
+fi
 source_url="${IMAGE_SOURCE:-$(git -C "$repo" remote get-url origin 2>/dev/null || echo unknown)}"
 
 targets=("$@")
