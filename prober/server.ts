@@ -203,7 +203,8 @@ export async function startProberServer(options: ProberServerOptions): Promise<P
   });
   server.on('clientError', (error, socket) => {
     // Malformed requests get a plain 400 instead of a silent reset.
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    const status = (error as { code?: string }).code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+    if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     logger.debug('client error', { err: describeError(error) });
   });
   const { host, port } = parseListenAddress(options.listenAddress ?? `:${PROBER_DEFAULT_PORT}`);
