@@ -8,6 +8,7 @@ import { registerProbe } from './commands/probe.js';
 import { registerProber } from './commands/prober.js';
 import { registerServe } from './commands/serve.js';
 import { registerSynth } from './commands/synth.js';
+import { registerCost } from './commands/cost.js';
 
 /** Package version, read once for `--version`. */
 const VERSION = '0.1.0';
@@ -27,6 +28,7 @@ export function createProgram(): Command {
   registerProbe(program);
   registerDev(program);
   registerSynth(program);
+  registerCost(program);
   registerDeploy(program);
   registerDiff(program);
   registerDestroy(program);

@@ -15,3 +15,4 @@ export { SharedGateway, type SharedGatewayProps } from './constructs/shared-gate
 export { parseCpu, parseBytes, formatCpu, formatBytes } from './quantity.js';
 export * from './deploy/index.js';
 export { renderHelmChart, writeHelmChart, type HelmOptions, type ChartFile } from './helm.js';
+export { computeCost, ORIGINAL_SETUP, type CostReport, type CostLine, type Envelope, type EnvelopeAt } from './cost.js';

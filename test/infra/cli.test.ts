@@ -1,0 +1,50 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { promisify } from 'node:util';
+import { parseAllDocuments } from 'yaml';
+import { repoPath, tempDir } from './support.js';
+
+const run = promisify(execFile);
+const cli = (...args: string[]) => run(process.execPath, [repoPath('dist', 'cli', 'main.js'), ...args], { cwd: repoPath() });
+
+test('hello-cli synth writes shared.yaml + one file per app and reports them as JSON', async (t) => {
+  const out = tempDir(t);
+  const { stdout } = await cli('synth', '--config', 'examples/fleet-20.yaml', '--out', out, '--json');
+  const result = JSON.parse(stdout) as { apps: number; files: { path: string; objects: number }[] };
+  assert.equal(result.apps, 20);
+  assert.equal(result.files.length, 21);
+  assert.deepEqual(readdirSync(out).sort(), [...readdirSync(out).filter((f) => f.startsWith('app-')), 'shared.yaml'].sort());
+  const docs = parseAllDocuments(readFileSync(join(out, 'app-shop.yaml'), 'utf8'));
+  assert.equal(docs.length, result.files.find((f) => f.path.endsWith('app-shop.yaml'))!.objects);
+});
+
+test('hello-cli synth --format helm writes a chart with values.yaml', async (t) => {
+  const out = tempDir(t);
+  await cli('synth', '--config', 'examples/one-app.yaml', '--out', out, '--format', 'helm');
+  assert.deepEqual(readdirSync(out).sort(), ['Chart.yaml', 'README.md', 'templates', 'values.yaml']);
+  assert.match(readFileSync(join(out, 'values.yaml'), 'utf8'), /repository: ghcr.io\/hello-edge\/hello/);
+});
+
+test('hello-cli synth: a bad config exits 2 with one line naming the field', async () => {
+  const error = await cli('synth', '--config', 'examples/does-not-exist.yaml').catch((e: { code: number; stderr: string }) => e);
+  assert.ok('code' in error);
+  assert.equal(error.code, 2);
+  assert.match(error.stderr, /^hello-cli: --config: "examples\/does-not-exist.yaml" cannot be read/);
+});
+
+test('hello-cli synth: --format must be yaml or helm', async () => {
+  const error = await cli('synth', '--format', 'kustomize').catch((e: { code: number; stderr: string }) => e);
+  assert.ok('code' in error && error.code !== 0);
+  assert.match(error.stderr, /--format "kustomize" is not allowed; use yaml or helm/);
+});
+
+test('hello-cli cost prints the envelope beside the original setup', async () => {
+  const { stdout } = await cli('cost', '--config', 'examples/one-app.yaml');
+  assert.match(stdout, /^hello\s+2-6\s+200m \/ 192Mi/m);
+  assert.match(stdout, /original total\s+4\s+200m \/ 256Mi/);
+  const json = JSON.parse((await cli('cost', '--config', 'examples/one-app.yaml', '--json')).stdout) as { total: { max: { replicas: number } } };
+  assert.equal(json.total.max.replicas, 6 + 2);
+});
