@@ -9,6 +9,6 @@ export { runSaturationStep, type SaturationRun, type SaturationStepOptions } fro
 export { createRandom, planArrivals } from './arrivals.js';
 export { createLatencyHistogram, mergeHistograms, percentileUs, percentilesOf, encodeHistogram, decodeHistogram, type LatencyHistogram } from './histogram.js';
 export { checkOpenRun, noiseOf, summarizeOpenStep, summarizeSaturation, DEFAULT_GATES, type RunGates, type OpenRunRecord } from './summarize.js';
-export { runBench, QUICK_PLAN, FULL_PLAN, type BenchOptions, type BenchPlan, type BenchProgress } from './run.js';
-export { renderBenchReport, writeBenchFiles, type BenchFiles } from './report.js';
+export { runBench, BenchNotRecommendedError, QUICK_PLAN, FULL_PLAN, type BenchMeasuredRun, type BenchOptions, type BenchPlan, type BenchProgress } from './run.js';
+export { renderBenchReport, renderMeasurements, writeBenchFiles, type BenchFiles } from './report.js';
 export { renderLatencyPlot } from './plot.js';

@@ -37,6 +37,11 @@ export interface OpenModelOptions {
   /** Stops the run early; the result then covers what was sent. */
   readonly signal?: AbortSignal;
   /**
+   * Give up on the step when the generator falls this far (ms) behind its plan: the step is
+   * invalid anyway and a growing backlog only wastes time. Default 1000.
+   */
+  readonly abandonAfterLagMs?: number;
+  /**
    * Called when the measured window starts (first measured send) and ends (all its requests
    * settled), so a caller can read the server's CPU over exactly that window.
    */
@@ -72,6 +77,8 @@ export interface OpenModelRun {
   readonly maxInFlight: number;
   /** Requests dispatched while every pool connection was busy (they waited in the pool). */
   readonly queuedInPool: number;
+  /** True when the generator fell too far behind its plan and stopped sending early. */
+  readonly abandoned: boolean;
   /** Wall time of the measured window, seconds (start of window to last completion). */
   readonly wallSeconds: number;
 }
@@ -203,10 +210,16 @@ export async function runOpenModel(options: OpenModelOptions): Promise<OpenModel
   // The scheduler: fire everything due, then sleep until the next planned time. Node timers have
   // ~1 ms granularity, which shows up (honestly) in the send-lag histogram.
   let next = 0;
+  let abandoned = false;
+  const abandonUs = (options.abandonAfterLagMs ?? 1000) * 1000;
   await new Promise<void>((resolve) => {
     const tick = (): void => {
       if (options.signal?.aborted) return resolve();
       const t = nowUs();
+      if (next < total && t - (start + intendedAt(next)) > abandonUs) {
+        abandoned = true;
+        return resolve();
+      }
       while (next < total && start + intendedAt(next) <= t) fire(next++);
       if (next >= total) return resolve();
       const waitMs = (start + intendedAt(next) - nowUs()) / 1000;
@@ -251,6 +264,7 @@ export async function runOpenModel(options: OpenModelOptions): Promise<OpenModel
     eventLoopDelayP99Ms: eld.count > 0 ? eld.percentile(99) / 1e6 : 0,
     generatorCpuCores: cpuAtWindow ? (cpu.user + cpu.system) / windowUs : 0,
     errorKinds,
+    abandoned,
     maxInFlight,
     queuedInPool,
     wallSeconds: windowUs / 1e6,

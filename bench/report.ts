@@ -6,6 +6,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { renderLatencyPlot } from './plot.js';
 import type { BenchResults } from './results.js';
+import type { BenchMeasuredRun } from './run.js';
 
 /** Paths written by {@link writeBenchFiles}. */
 export interface BenchFiles {
@@ -32,9 +33,9 @@ function table(header: readonly string[], rows: readonly (readonly string[])[]):
   return [line(header), ...rows.map(line)].join('\n');
 }
 
-/** The human-readable report of a run. */
-export function renderBenchReport(results: BenchResults, files?: BenchFiles): string {
-  const { measurements: m, recommendation: rec, environment: env } = results;
+/** The measurement part of the report (environment, both sweeps, run checks). */
+export function renderMeasurements(results: BenchMeasuredRun, sloPercentile: number): string {
+  const { measurements: m, environment: env } = results;
   const out: string[] = [];
   out.push(`hello-edge bench (${results.mode}) against ${results.target.url}${results.target.startedByBench ? ' (started by the bench)' : ''}`);
   out.push(
@@ -49,7 +50,7 @@ export function renderBenchReport(results: BenchResults, files?: BenchFiles): st
     ),
   );
   out.push('');
-  const p = rec.slo.percentile;
+  const p = sloPercentile;
   out.push(`Open model (${m.openModel.arrivals} arrivals, seed ${m.openModel.seed}, ${m.openModel.warmupSeconds}s warm-up + ${m.openModel.durationSeconds}s per step; latency from the intended send time):`);
   out.push(
     table(
@@ -77,7 +78,14 @@ export function renderBenchReport(results: BenchResults, files?: BenchFiles): st
   out.push('');
   out.push(results.validity.valid ? 'Run checks: all passed.' : `Run checks: ${results.validity.problems.length} problem(s):`);
   for (const problem of results.validity.problems) out.push(`  - ${problem}`);
-  out.push('');
+  return out.join('\n');
+}
+
+/** The human-readable report of a run. */
+export function renderBenchReport(results: BenchResults, files?: BenchFiles): string {
+  const rec = results.recommendation;
+  const p = rec.slo.percentile;
+  const out: string[] = [renderMeasurements(results, p), ''];
   out.push(`Recommendation for SLO p${p} <= ${rec.slo.latencyMs} ms, errors <= ${(rec.slo.errorBudgetFraction * 100).toFixed(2)}%:`);
   const r = rec.resources;
   out.push(`  resources: cpu request ${r.cpuRequestMillicores}m, cpu limit ${r.cpuLimitMillicores === null ? 'none' : `${r.cpuLimitMillicores}m`}, memory ${r.memoryRequestMiB}Mi (request = limit)`);

@@ -98,6 +98,23 @@ export interface BenchOptions {
   readonly signal?: AbortSignal;
 }
 
+/** A run's measurements without a recommendation (what is known when none can be made). */
+export type BenchMeasuredRun = Omit<BenchResults, 'recommendation'>;
+
+/**
+ * The run finished but left nothing to recommend from (every step invalid, or the SLO failing at
+ * the lowest rate). `measured` holds what was measured and the run checks, for the report.
+ */
+export class BenchNotRecommendedError extends ExternalError {
+  readonly measured: BenchMeasuredRun;
+
+  constructor(measured: BenchMeasuredRun, cause: Error) {
+    const checks = measured.validity.problems;
+    super(`no recommendation: ${cause.message}${checks.length ? `. Run checks: ${checks.join(' | ')}` : ''}`, { cause });
+    this.measured = measured;
+  }
+}
+
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -197,17 +214,6 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     if (invalid.length > 0) problems.push(`${invalid.length} of ${steps.length} open-model step(s) failed the run checks: ${invalid.map((s) => `${s.offeredRps} req/s (${s.problems[0]})`).join('; ')}`);
     const peakRss = target.pid === null ? null : processPeakRssMiB(target.pid);
 
-    // 3. Recommend.
-    progress({ phase: 'recommend', step: 1, steps: 1, message: 'recommending' });
-    let recommendation;
-    try {
-      recommendation = recommend({ saturation, openSteps: steps, serverPeakRssMiB: peakRss }, { ...options.inputs, slo: options.slo });
-    } catch (error) {
-      if (error instanceof InvalidArgumentError) {
-        throw new ExternalError(`no recommendation: ${error.message}. Run checks: ${problems.join(' | ') || 'none failed'}`, { cause: error });
-      }
-      throw error;
-    }
     const environment: BenchEnvironment = {
       node: process.version,
       platform: `${process.platform} ${process.arch}`,
@@ -221,12 +227,17 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
       gitSha: gitSha(),
     };
     const inputs = Object.fromEntries(
-      Object.entries({ ...options.inputs, sloPercentile: options.slo.percentile, sloLatencyMs: options.slo.latencyMs, sloErrorBudgetFraction: options.slo.errorBudgetFraction, timeoutMs: options.timeoutMs ?? 2000, connections: options.connections ?? 64, repetitions: plan.repetitions }).filter(
-        ([, v]) => v !== undefined,
-      ),
+      Object.entries({
+        ...options.inputs,
+        sloPercentile: options.slo.percentile,
+        sloLatencyMs: options.slo.latencyMs,
+        sloErrorBudgetFraction: options.slo.errorBudgetFraction,
+        timeoutMs: options.timeoutMs ?? 2000,
+        connections: options.connections ?? 64,
+        repetitions: plan.repetitions,
+      }).filter(([, v]) => v !== undefined),
     ) as Record<string, number | string | boolean>;
-    if (problems.length > 0) recommendation = { ...recommendation, warnings: [...problems.map((p) => `run check: ${p}`), ...recommendation.warnings] };
-    const results: BenchResults = {
+    const measured: BenchMeasuredRun = {
       schemaVersion: BENCH_RESULTS_SCHEMA_VERSION,
       createdAt: new Date().toISOString(),
       mode: options.mode,
@@ -239,8 +250,19 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
         serverPeakRssMiB: peakRss,
       },
       validity: { valid: problems.length === 0, problems },
-      recommendation,
     };
+
+    // 3. Recommend.
+    progress({ phase: 'recommend', step: 1, steps: 1, message: 'recommending' });
+    let recommendation;
+    try {
+      recommendation = recommend({ saturation, openSteps: steps, serverPeakRssMiB: peakRss }, { ...options.inputs, slo: options.slo });
+    } catch (error) {
+      if (error instanceof InvalidArgumentError) throw new BenchNotRecommendedError(measured, error);
+      throw error;
+    }
+    if (problems.length > 0) recommendation = { ...recommendation, warnings: [...problems.map((p) => `run check: ${p}`), ...recommendation.warnings] };
+    const results: BenchResults = { ...measured, recommendation };
     // What we write must be what readers accept.
     return validateBenchResults(JSON.parse(JSON.stringify(results)));
   } finally {

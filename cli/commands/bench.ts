@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import { FULL_PLAN, QUICK_PLAN, renderBenchReport, runBench, writeBenchFiles, type BenchPlan } from '../../bench/index.js';
+import { BenchNotRecommendedError, FULL_PLAN, QUICK_PLAN, renderBenchReport, renderMeasurements, runBench, writeBenchFiles, type BenchPlan } from '../../bench/index.js';
 import { createLogger, parseDuration } from '../../common/index.js';
 import { parseIntegerOption, parsePositiveNumberOption } from '../options.js';
 import { printJson, printText } from '../output.js';
@@ -91,7 +91,7 @@ export function registerBench(program: Command): void {
       const custom = opts.repetitions !== undefined || opts.stepDuration !== undefined;
       if (url !== undefined && !/^https?:\/\//.test(url)) throw new InvalidArgumentError(`URL ${JSON.stringify(url)} is not allowed; use an http(s) URL such as http://127.0.0.1:8080/`);
       const logger = createLogger({ level: 'warn', base: { command: 'bench' } });
-      const results = await runBench({
+      const run = runBench({
         url,
         pid: opts.pid ?? null,
         mode: custom ? 'custom' : opts.quick ? 'quick' : 'full',
@@ -116,6 +116,14 @@ export function registerBench(program: Command): void {
         logger,
         // Progress is for people: stderr, so stdout stays the report or the JSON.
         onProgress: (e) => process.stderr.write(`[${e.phase} ${e.step}/${e.steps}] ${e.message}\n`),
+      });
+      const results = await run.catch((error: unknown) => {
+        // Show what was measured and why it is not enough, then fail with the reason.
+        if (error instanceof BenchNotRecommendedError) {
+          if (opts.json) printJson({ ...error.measured, recommendation: null });
+          else printText(renderMeasurements(error.measured, opts.sloPercentile));
+        }
+        throw error;
       });
       const files = await writeBenchFiles(results, opts.out);
       if (opts.json) printJson(results);

@@ -23,6 +23,7 @@ function fakeRun(over: Partial<OpenModelRun> & { latencies?: number[]; lagUs?: n
     eventLoopDelayP99Ms: 1,
     generatorCpuCores: 0.2,
     errorKinds: {},
+    abandoned: false,
     maxInFlight: 3,
     queuedInPool: 0,
     wallSeconds: 1,
@@ -38,6 +39,7 @@ test('each generator gate names what failed', () => {
     ['send lag', { lagUs: 3500 }, /generator send lag p99 3\.50 ms > 2 ms/],
     ['generator CPU', { generatorCpuCores: 0.95 }, /generator CPU 0\.95 cores > 0\.7/],
     ['achieved short', { achievedRps: 950 }, /achieved 950 req\/s < 99% of offered 1000 req\/s/],
+    ['abandoned', { abandoned: true }, /generator fell too far behind its plan; the step was stopped after 1000 measured request/],
   ];
   for (const [name, over, expected] of table) {
     const problems = checkOpenRun(rec(fakeRun(over)));

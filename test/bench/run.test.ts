@@ -1,0 +1,57 @@
+// The whole pipeline on a tiny plan against the hello service the bench starts itself: run ->
+// summarize -> recommend -> files and report. The gates are loosened and the SLO is generous so
+// the pipeline reaches a recommendation on a busy machine too; the numbers are not checked, only
+// that every stage produced what the next one (and infra/) reads.
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { readBenchResults, renderBenchReport, runBench, writeBenchFiles, type BenchPlan, type BenchProgress, type RunGates } from '../../bench/index.js';
+
+const TINY: BenchPlan = {
+  saturationConnections: [2],
+  saturationWarmupSeconds: 0.5,
+  saturationSeconds: 1,
+  rateFractions: [0.01, 0.02, 0.03],
+  repetitions: 1,
+  openWarmupSeconds: 0.3,
+  openSeconds: 1,
+  coolDownSeconds: 0,
+};
+const LOOSE: RunGates = { maxEventLoopDelayP99Ms: 1e9, maxSendLagP99Ms: 1e9, maxGeneratorCpuCores: 1e9, minAchievedRatio: 0, maxOtherCpuCores: 1e9, maxLoadPerCore: 1e9 };
+
+test('runBench: hello started, swept, recommended, written, read back', { timeout: 120_000 }, async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'bench-run-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const events: BenchProgress[] = [];
+  const results = await runBench({
+    mode: 'custom',
+    plan: TINY,
+    slo: { percentile: 99, latencyMs: 10_000, errorBudgetFraction: 1 },
+    inputs: { peakRps: 100 },
+    gates: LOOSE,
+    onProgress: (e) => events.push(e),
+  });
+  assert.equal(results.target.startedByBench, true);
+  assert.equal(results.measurements.saturation.steps.length, 1);
+  assert.equal(results.measurements.openModel.steps.length, 3);
+  assert.ok(results.measurements.serverPeakRssMiB !== null && results.measurements.serverPeakRssMiB > 10);
+  assert.ok(results.measurements.openModel.steps.every((s) => s.serverCpuCores !== null));
+  assert.ok(results.recommendation.hpa.maxReplicas >= results.recommendation.hpa.minReplicas);
+  assert.deepEqual(
+    [...new Set(events.map((e) => e.phase))],
+    ['setup', 'saturation', 'open', 'recommend'],
+  );
+
+  const files = await writeBenchFiles(results, dir);
+  const back = await readBenchResults(files.results);
+  assert.deepEqual(back, results);
+  const svg = await readFile(files.plot, 'utf8');
+  assert.match(svg, /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+  assert.match(svg, /SLO p99 10000 ms/);
+  assert.match(svg, /operating point C_t/);
+  const report = renderBenchReport(results, files);
+  assert.match(report, /HPA: min \d+, max \d+, target CPU \d+%/);
+  assert.match(report, /Reasoning:/);
+});
