@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { test } from 'node:test';
+import { promisify } from 'node:util';
+import { type FleetManifests, synthesizeFleet, writeManifests } from '../../infra/index.js';
+import { requireTool } from '../support/tools.js';
+import { exampleConfig, minimalInput, repoPath, synth, tempDir } from './support.js';
+
+const run = promisify(execFile);
+const HINT = 'built by test/tools/build-tools.sh into $HELLO_EDGE_CACHE/bin';
+
+// The object sets the linters see: both examples, and the variants the examples do not cover.
+const cases: Record<string, () => FleetManifests> = {
+  'examples/one-app.yaml': () => synthesizeFleet(exampleConfig('one-app')),
+  'examples/fleet-20.yaml': () => synthesizeFleet(exampleConfig('fleet-20')),
+  'gateway + created Gateway, shared namespace, in-cluster probing, bench resources (no CPU limit)': () => synth(minimalInput(
+    { namespaces: { layout: 'shared' }, routing: { kind: 'gateway', gateway: { create: true } }, monitoring: { prober: { probeVia: 'service' } } },
+    { resources: { fromBench: repoPath('test/fixtures/bench/results-v1.json') } },
+  )),
+};
+
+for (const [name, make] of Object.entries(cases)) {
+  test(`kube-score: no critical and no warning: ${name}`, async (t) => {
+    const kubeScore = requireTool(t, 'kube-score', HINT);
+    if (!kubeScore) return;
+    const dir = tempDir(t);
+    const files = writeManifests(make(), dir).map((f) => f.path);
+    // Exit status 1 means a critical finding; the ci format lists every finding on its own line.
+    const result = await run(kubeScore, ['score', '--output-format', 'ci', ...files]).catch((e: { code: number; stdout: string; stderr: string }) => e);
+    const findings = result.stdout.split('\n').filter((l) => /^\[(CRITICAL|WARNING)\]/.test(l));
+    assert.deepEqual(findings, [], `kube-score findings:\n${findings.join('\n')}`);
+    assert.ok(!('code' in result) || result.code === 0, `kube-score exited ${'code' in result ? result.code : 0}: ${result.stderr}`);
+    assert.match(result.stdout, /\[OK\] hello/, 'kube-score scored the hello objects');
+  });
+
+  test(`kube-linter: no finding (default + opt-in checks): ${name}`, async (t) => {
+    const kubeLinter = requireTool(t, 'kube-linter', HINT);
+    if (!kubeLinter) return;
+    const dir = tempDir(t);
+    writeManifests(make(), dir);
+    const result = await run(kubeLinter, ['lint', '--config', repoPath('test/fixtures/infra/kube-linter.yaml'), '--format', 'plain', dir])
+      .catch((e: { code: number; stdout: string; stderr: string }) => e);
+    assert.ok(!('code' in result) || result.code === 0, `kube-linter findings:\n${result.stdout}\n${result.stderr}`);
+    assert.match(result.stdout + result.stderr, /No lint errors found/);
+  });
+}
+
+test('kube-score is not a no-op: without its exemption the bench app (no CPU limit) is critical', async (t) => {
+  const kubeScore = requireTool(t, 'kube-score', HINT);
+  if (!kubeScore) return;
+  const m = synth(minimalInput({}, { resources: { fromBench: repoPath('test/fixtures/bench/results-v1.json') } }));
+  const stripped: FleetManifests = {
+    ...m,
+    files: m.files.map((f) => ({
+      ...f,
+      objects: f.objects.map((o) => {
+        if (o.kind !== 'Deployment' || !o.metadata.annotations?.['kube-score/ignore']) return o;
+        const { 'kube-score/ignore': _ignored, ...annotations } = o.metadata.annotations;
+        return { ...o, metadata: { ...o.metadata, annotations } };
+      }),
+    })),
+  };
+  const dir = tempDir(t);
+  const files = writeManifests(stripped, dir).map((f) => f.path);
+  const result = await run(kubeScore, ['score', '--output-format', 'ci', ...files]).catch((e: { code: number; stdout: string }) => e);
+  assert.ok('code' in result && result.code === 1, 'kube-score exits 1 on a critical finding');
+  assert.match(result.stdout, /\[CRITICAL\] web\/hello-web apps\/v1\/Deployment: \(hello\) CPU limit is not set/);
+});
