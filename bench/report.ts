@@ -5,6 +5,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { renderLatencyPlot } from './plot.js';
+import type { BenchComparison } from './compare.js';
 import type { BenchResults } from './results.js';
 import type { BenchMeasuredRun } from './run.js';
 
@@ -110,6 +111,25 @@ export function renderBenchReport(results: BenchResults, files?: BenchFiles): st
     out.push('');
     out.push(`Results: ${files.results}`);
     out.push(`Plot:    ${files.plot}`);
+  }
+  return out.join('\n');
+}
+
+/** The comparison of several runs' recommendations, as a table with a verdict. */
+export function renderComparison(comparison: BenchComparison, files: readonly string[]): string {
+  const out: string[] = [];
+  out.push(`Comparing ${files.length} run(s): ${files.join(', ')}`);
+  out.push(
+    table(
+      ['value', ...files.map((_, i) => `run ${i + 1}`), 'median', 'spread', `within ${comparison.tolerance * 100}%`],
+      comparison.values.map((v) => [v.name, ...v.values.map((x) => String(Math.round(x * 100) / 100)), String(Math.round(v.median * 100) / 100), `${(v.spread * 100).toFixed(1)}%`, v.withinTolerance ? 'yes' : 'NO']),
+    ),
+  );
+  out.push('');
+  out.push(comparison.agree ? `The recommendations agree within ${comparison.tolerance * 100}%.` : `The recommendations do NOT agree within ${comparison.tolerance * 100}%.`);
+  if (comparison.runProblems.length > 0) {
+    out.push('Run checks that failed (the likely reasons for any disagreement):');
+    for (const p of comparison.runProblems) out.push(`  - ${p}`);
   }
   return out.join('\n');
 }

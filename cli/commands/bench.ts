@@ -1,11 +1,24 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import { BenchNotRecommendedError, FULL_PLAN, QUICK_PLAN, renderBenchReport, renderMeasurements, runBench, writeBenchFiles, type BenchPlan } from '../../bench/index.js';
+import {
+  BenchNotRecommendedError,
+  compareBenchResults,
+  FULL_PLAN,
+  QUICK_PLAN,
+  readBenchResults,
+  renderBenchReport,
+  renderComparison,
+  renderMeasurements,
+  runBench,
+  writeBenchFiles,
+  type BenchPlan,
+} from '../../bench/index.js';
 import { createLogger, parseDuration } from '../../common/index.js';
 import { parseIntegerOption, parsePositiveNumberOption } from '../options.js';
 import { printJson, printText } from '../output.js';
 
 interface BenchCliOptions {
+  compare?: string[];
   quick?: boolean;
   json?: boolean;
   out: string;
@@ -61,6 +74,7 @@ export function registerBench(program: Command): void {
     .argument('[url]', 'server to drive (default: start the hello service on 127.0.0.1, pinned to CPU 0)')
     .option('--quick', 'about one minute: fewer, shorter steps, one repetition')
     .option('--json', 'print the results file content on stdout instead of the report')
+    .option('--compare <files...>', 'run nothing: compare the recommendations of earlier results files (agree within 10%?)')
     .option('-o, --out <dir>', 'directory for the results JSON and the SVG plot', 'bench-results')
     .option('--pid <pid>', 'pid of the server behind URL, to measure its CPU and memory', parseIntegerOption('--pid', 1, 4_194_304))
     .option('--slo-percentile <p>', 'SLO percentile', parsePositiveNumberOption('--slo-percentile'), 99)
@@ -82,6 +96,13 @@ export function registerBench(program: Command): void {
     .option('--pod-ready <duration>', 'time from pod start to Ready', '15s')
     .option('--min-replicas <n>', 'availability floor for minReplicas', parseIntegerOption('--min-replicas', 1, 1000), 2)
     .action(async (url: string | undefined, opts: BenchCliOptions) => {
+      if (opts.compare) {
+        const runs = await Promise.all(opts.compare.map((file) => readBenchResults(file)));
+        const comparison = compareBenchResults(runs);
+        if (opts.json) printJson(comparison);
+        else printText(renderComparison(comparison, opts.compare));
+        return;
+      }
       const base = opts.quick ? QUICK_PLAN : FULL_PLAN;
       const plan: BenchPlan = {
         ...base,

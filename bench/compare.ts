@@ -1,0 +1,51 @@
+/**
+ * Comparing the recommendations of several runs (e.g. three full runs on one machine): for each
+ * key value, the values, their spread relative to the median, and whether they agree within a
+ * tolerance. Pure.
+ */
+import type { BenchResults } from './results.js';
+
+/** One compared value. */
+export interface ComparedValue {
+  readonly name: string;
+  readonly values: readonly number[];
+  readonly median: number;
+  /** (max - min) / median, as a fraction; 0 when the median is 0 and all values are equal. */
+  readonly spread: number;
+  readonly withinTolerance: boolean;
+}
+
+/** What {@link compareBenchResults} found. */
+export interface BenchComparison {
+  readonly tolerance: number;
+  readonly values: readonly ComparedValue[];
+  /** True when every value is within the tolerance. */
+  readonly agree: boolean;
+  /** Run checks that failed in any run (noise, generator limits...): the usual reasons they disagree. */
+  readonly runProblems: readonly string[];
+}
+
+/** Compares the recommendations of `runs`; `tolerance` is relative to the median (default 0.1). */
+export function compareBenchResults(runs: readonly BenchResults[], tolerance = 0.1): BenchComparison {
+  const pick: [string, (r: BenchResults) => number | null | undefined][] = [
+    ['cpuRequestMillicores', (r) => r.recommendation.resources.cpuRequestMillicores],
+    ['memoryRequestMiB', (r) => r.recommendation.resources.memoryRequestMiB],
+    ['targetCPUUtilizationPercentage', (r) => r.recommendation.hpa.targetCPUUtilizationPercentage],
+    ['minReplicas', (r) => r.recommendation.hpa.minReplicas],
+    ['maxReplicas', (r) => r.recommendation.hpa.maxReplicas],
+    ['rps.targetPerPod', (r) => r.recommendation.rps.targetPerPod],
+    ['rps.sloCapacityPerPod', (r) => r.recommendation.rps.sloCapacityPerPod],
+    ['xMaxRps', (r) => r.measurements.saturation.maxRps],
+  ];
+  const values: ComparedValue[] = pick.map(([name, get]) => {
+    const list = runs.map(get).filter((v): v is number => typeof v === 'number');
+    const sorted = [...list].sort((a, b) => a - b);
+    const mid = Math.floor(sorted.length / 2);
+    const median = sorted.length === 0 ? 0 : sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+    const range = sorted.length === 0 ? 0 : sorted[sorted.length - 1]! - sorted[0]!;
+    const spread = median === 0 ? (range === 0 ? 0 : Infinity) : range / median;
+    return { name, values: list, median, spread, withinTolerance: spread <= tolerance + 1e-12 };
+  });
+  const runProblems = runs.flatMap((r, i) => r.validity.problems.map((p) => `run ${i + 1} (${r.createdAt}): ${p}`));
+  return { tolerance, values, agree: values.every((v) => v.withinTolerance), runProblems };
+}
