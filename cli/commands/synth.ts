@@ -15,7 +15,7 @@ export function registerSynth(program: Command): void {
     .option('-c, --config <file>', 'fleet config (YAML)', DEFAULT_FLEET_CONFIG)
     .option('-o, --out <dir>', 'output directory', 'out/manifests')
     .option('-f, --format <format>', 'yaml | helm', parseFormat, 'yaml')
-    .option('--chart-version <semver>', 'version of the Helm chart (format helm)', '0.1.0')
+    .option('--chart-version <semver>', 'version of the Helm chart (format helm)', parseSemver, '0.1.0')
     .option('--json', 'print the result as JSON')
     .action((opts: { config: string; out: string; format: 'yaml' | 'helm'; chartVersion: string; json?: boolean }) => {
       const started = performance.now();
@@ -32,6 +32,13 @@ export function registerSynth(program: Command): void {
       printText(formatTable(['file', 'objects', 'bytes'], files.map((f) => [f.path, String(f.objects), String(f.bytes)])));
       printText(`${config.apps.length} app(s) of fleet ${config.fleet}: ${files.length} file(s) in ${out} (${opts.format}, ${elapsedMs} ms)`);
     });
+}
+
+function parseSemver(value: string): string {
+  if (!/^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/.test(value)) {
+    throw new InvalidArgumentError(`--chart-version ${JSON.stringify(value)} is not allowed; use a semantic version such as 0.1.0.`);
+  }
+  return value;
 }
 
 function parseFormat(value: string): 'yaml' | 'helm' {
