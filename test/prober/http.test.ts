@@ -14,7 +14,8 @@ async function probe(
     modules: { m: { prober: 'http', ...(extra.timeout ? { timeout: extra.timeout } : {}), http } },
     ...(extra.policy ? { target_policy: extra.policy } : {}),
   });
-  const outcome = await runModuleProbe(config.modules.m!, target, extra.timeout ? 60 : 10, silentLogger);
+  const module = config.modules.m!;
+  const outcome = await runModuleProbe(module, target, module.timeoutMs > 0 ? module.timeoutMs / 1000 : 10, silentLogger);
   return { success: outcome.success, m: parseExposition(await renderProbeMetrics(outcome)), logs: outcome.logs, seconds: outcome.durationSeconds };
 }
 
