@@ -70,6 +70,17 @@ describe('Dockerfile.hello (buildah)', { timeout: 20 * 60_000 }, () => {
     assert.match(labels['org.opencontainers.image.revision']!, /^[0-9a-f]{40}$/);
   });
 
+  test('is reproducible: a second build of the same sources gives the same image digest', async (t: TestContext) => {
+    if (!requireImageTools(t)) return;
+    const first = await helloImage();
+    // Same sources, same SOURCE_DATE_EPOCH (the commit time, passed to buildah bud --timestamp).
+    const again = await buildImage('hello', 'test-again');
+    const second = await inspectImage(again.image);
+    t.diagnostic(`second build in ${again.seconds.toFixed(1)}s, digest ${second.digest}`);
+    assert.deepEqual(second.diffIds, first.info.diffIds, 'same layers');
+    assert.equal(second.digest, first.info.digest, 'same manifest (config, labels, created time, layers)');
+  });
+
   test('adds one small layer above the base: hello/ and common/ only, no node_modules', async (t: TestContext) => {
     if (!requireImageTools(t)) return;
     const { image, info } = await helloImage();
