@@ -19,7 +19,7 @@ import { HELLO_PORT_NAME } from '../hello/contract.js';
 import type { AppConfig, FleetConfig, MonitoringConfig, RoutingConfig } from './config.js';
 import { imageString } from './config.js';
 import { SERVICE_PORT } from './constructs/hello-app.js';
-import { proberModules, proberTargetLines } from './constructs/prober.js';
+import { probeTargetHost, proberModules, proberTargetLines } from './constructs/prober.js';
 import { type KubeObject, SHARED_FILE, type WrittenFile, appFileName, synthesizeFleet } from './synth.js';
 
 /** Options of {@link renderHelmChart}. */
@@ -302,14 +302,21 @@ function targetUrlExpression(app: AppConfig, config: FleetConfig): string {
     : `printf "http://${app.name}.${app.namespace}.svc:${SERVICE_PORT}%s" (.path | default "/")`;
 }
 
-/** The prober config as a block scalar whose targets range over every app's hosts. */
+/** The prober config as a block scalar whose allowlist and targets range over every app's hosts. */
 function proberConfigTemplate(indent: number, config: FleetConfig): string {
-  const body: string[] = [...stringify({ modules: proberModules(config) }, { lineWidth: 0 }).trimEnd().split('\n'), 'targets:'];
+  const via = config.monitoring.prober.probeVia;
+  const hostsOf = (app: AppConfig) => `(index $.Values.apps ${JSON.stringify(app.name)}).ingress.hosts`;
+  const body: string[] = [...stringify({ modules: proberModules(config) }, { lineWidth: 0 }).trimEnd().split('\n'), 'target_policy:', '  block_link_local: true', '  allow:'];
+  body.push('{{- $allow := list }}');
   for (const app of config.apps) {
-    const hosts = `(index $.Values.apps ${JSON.stringify(app.name)}).ingress.hosts`;
-    const name = `{{ if gt (len ${hosts}) 1 }}{{ printf "${app.name}-%d" $i | quote }}{{ else }}${JSON.stringify(app.name)}{{ end }}`;
-    body.push(`{{- range $i, $h := ${hosts} }}`);
-    body.push(...proberTargetLines(name, `{{ ${targetUrlExpression(app, config).replaceAll('.host', '$h.host').replaceAll('.path', '$h.path')} | quote }}`, app.name, config.monitoring.intervalSeconds));
+    body.push(via === 'ingress'
+      ? `{{- range ${hostsOf(app)} }}{{- $allow = append $allow .host }}{{- end }}`
+      : `{{- if ${hostsOf(app)} }}{{- $allow = append $allow ${JSON.stringify(probeTargetHost(app, { host: '' }, via))} }}{{- end }}`);
+  }
+  body.push('{{- range uniq $allow }}', '    - {{ . | quote }}', '{{- end }}', 'targets:');
+  for (const app of config.apps) {
+    body.push(`{{- range ${hostsOf(app)} }}`);
+    body.push(...proberTargetLines(`{{ ${targetUrlExpression(app, config)} | quote }}`, app.name, config.monitoring.intervalSeconds));
     body.push('{{- end }}');
   }
   return lines(indent, body);

@@ -9,7 +9,7 @@ export * from './alerts.js';
 export { FLEET_LABEL, APP_LABEL, appSelector, appLabels, proberSelector, PROBER_NAME } from './labels.js';
 export { HelloApp, type HelloAppProps, SERVICE_PORT } from './constructs/hello-app.js';
 export { FleetNamespace, type FleetNamespaceProps, maxPodsDuringRollout } from './constructs/fleet-namespace.js';
-export { Prober, type ProberProps, proberConfigYaml, probeTargetUrl } from './constructs/prober.js';
+export { Prober, type ProberProps, proberConfigYaml, probeTargetUrl, probeTargetHost } from './constructs/prober.js';
 export { AppMonitoring, type AppMonitoringProps, PROBE_JOB, proberAddress } from './constructs/app-monitoring.js';
 export { SharedGateway, type SharedGatewayProps } from './constructs/shared-gateway.js';
 export { parseCpu, parseBytes, formatCpu, formatBytes } from './quantity.js';

@@ -32,30 +32,33 @@ export function proberModules(fleet: FleetConfig): Record<string, unknown> {
   };
 }
 
-/** Name of a scheduled-mode target: the app name, with the host's index when it has several. */
-export function proberTargetName(app: AppConfig, index: number): string {
-  return app.hosts.length > 1 ? `${app.name}-${index}` : app.name;
+/** Host (or in-cluster Service name) the prober may probe for an app host: its target allowlist entry. */
+export function probeTargetHost(app: AppConfig, host: { host: string }, via: 'ingress' | 'service'): string {
+  return via === 'ingress' ? host.host : `${app.name}.${app.namespace}.svc`;
 }
 
 /**
- * The prober's config file: blackbox.yml-style `modules`, plus `targets` for scheduled mode, one
- * per app host, labelled with the app name. Written line by line (JSON-quoted strings) so the
- * Helm template of the same file renders to exactly this text.
+ * The prober's config file (prober/'s format, blackbox.yml-style): the `http_2xx` module, a
+ * `target_policy` allowing exactly the fleet's hosts (a prober is an SSRF risk by nature; the
+ * `/probe` path then refuses anything else), and one scheduled-mode target per app host, labelled
+ * with the app name. Written line by line (JSON-quoted strings) so that the Helm template of the
+ * same file renders to exactly this text.
  */
 export function proberConfigYaml(fleet: FleetConfig): string {
-  const m = fleet.monitoring;
-  const lines = [stringify({ modules: proberModules(fleet) }, { lineWidth: 0 }).trimEnd(), 'targets:'];
+  const via = fleet.monitoring.prober.probeVia;
+  const lines = [stringify({ modules: proberModules(fleet) }, { lineWidth: 0 }).trimEnd(), 'target_policy:', '  block_link_local: true', '  allow:'];
+  const allowed = [...new Set(fleet.apps.flatMap((app) => app.hosts.map((h) => probeTargetHost(app, h, via))))];
+  lines.push(...allowed.map((h) => `    - ${JSON.stringify(h)}`), 'targets:');
   for (const app of fleet.apps) {
-    app.hosts.forEach((h, i) => lines.push(...proberTargetLines(JSON.stringify(proberTargetName(app, i)), JSON.stringify(probeTargetUrl(app, h, m.prober.probeVia)), app.name, m.intervalSeconds)));
+    for (const h of app.hosts) lines.push(...proberTargetLines(JSON.stringify(probeTargetUrl(app, h, via)), app.name, fleet.monitoring.intervalSeconds));
   }
   return `${lines.join('\n')}\n`;
 }
 
-/** The lines of one scheduled-mode target (values already quoted; shared with the Helm template). */
-export function proberTargetLines(quotedName: string, quotedUrl: string, app: string, intervalSeconds: number): string[] {
+/** The lines of one scheduled-mode target (the URL already quoted; shared with the Helm template). */
+export function proberTargetLines(quotedUrl: string, app: string, intervalSeconds: number): string[] {
   return [
-    `  - name: ${quotedName}`,
-    `    url: ${quotedUrl}`,
+    `  - target: ${quotedUrl}`,
     `    module: ${PROBER_DEFAULT_MODULE}`,
     `    interval: ${intervalSeconds}s`,
     '    labels:',

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Chart, Testing } from 'cdk8s';
-import { parse as parseYaml } from 'yaml';
 import { HELLO_DEFAULT_PORT, HELLO_PATHS, HELLO_RUN_AS_UID } from '../../hello/contract.js';
-import { PROBER_CONFIG_DIR, PROBER_DEFAULT_PORT } from '../../prober/contract.js';
+import { PROBER_CONFIG_DIR, PROBER_DEFAULT_PORT, parseProberConfig } from '../../prober/index.js';
 import { FLEET_LABEL, HelloApp, appSelector, parseFleetConfig, synthesizeFleet } from '../../infra/index.js';
 import { allObjects, findOne, minimalInput, synth } from './support.js';
 
@@ -95,6 +94,9 @@ test('probing the in-cluster Service lets the prober (and only it) in besides th
   assert.deepEqual(np.spec.ingress[0].from[1].podSelector.matchLabels['app.kubernetes.io/name'], 'hello-prober');
   const probe = findOne(objects, 'Probe');
   assert.deepEqual(probe.spec.targets.staticConfig.static, ['http://web.hello-web.svc:80/']);
+  const cfg = parseProberConfig(findOne(objects, 'ConfigMap', 'hello-prober').data['prober.yml']);
+  assert.deepEqual(cfg.targetPolicy.allow, ['web.hello-web.svc']);
+  assert.deepEqual(cfg.targets.map((t) => t.target), ['http://web.hello-web.svc:80/']);
 });
 
 test('Ingress: class, cert-manager issuer, TLS, path / by default, HTTPS redirect', () => {
@@ -150,9 +152,13 @@ test('prober: ConfigMap mounted as a directory with every app as a target, egres
   const m = synth({ apps: [{ name: 'a', host: 'a.example.com' }, { name: 'b', hosts: [{ host: 'b.example.com' }, { host: 'c.example.com', path: '/x' }] }] });
   const shared = m.files[0]!.objects;
   const cm = findOne(shared, 'ConfigMap', 'hello-prober');
-  const cfg = parseYaml(cm.data['prober.yml']);
-  assert.deepEqual(cfg.targets.map((t: { url: string }) => t.url), ['https://a.example.com/', 'https://b.example.com/', 'https://c.example.com/x']);
-  assert.deepEqual(cfg.targets.map((t: { labels: { app: string } }) => t.labels.app), ['a', 'b', 'b']);
+  // The prober's own parser accepts the file (prober/ is the authority on its format).
+  const cfg = parseProberConfig(cm.data['prober.yml']);
+  assert.deepEqual(cfg.targets.map((t) => t.target), ['https://a.example.com/', 'https://b.example.com/', 'https://c.example.com/x']);
+  assert.deepEqual(cfg.targets.map((t) => t.labels.app), ['a', 'b', 'b']);
+  assert.deepEqual(cfg.targets.map((t) => t.intervalMs), [30_000, 30_000, 30_000]);
+  assert.deepEqual(cfg.targetPolicy.allow, ['a.example.com', 'b.example.com', 'c.example.com'], 'allowlist: exactly the fleet hosts');
+  assert.equal(cfg.modules.http_2xx?.prober, 'http');
   const d = findOne(shared, 'Deployment', 'hello-prober');
   const mount = d.spec.template.spec.containers[0].volumeMounts.find((v: { name: string }) => v.name === 'config');
   assert.equal(mount.mountPath, PROBER_CONFIG_DIR);
