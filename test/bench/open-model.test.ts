@@ -24,11 +24,18 @@ test('open model: a 400 ms stall shows in p99 and achieved = offered; closed loo
   // Open model: 400 req/s, 0.5 s warm-up + 3 s measured; the stall starts ~1 s into the window.
   // Requests due during the stall (~160 of 1200) wait 0-400 ms, so p99 is about 370 ms.
   await arm(url, 1500);
-  const open = await runOpenModel({ url, rateRps: 400, warmupSeconds: 0.5, durationSeconds: 3, seed: 7, connections: 256 });
+  const open = await runOpenModel({ url, rateRps: 400, warmupSeconds: 0.5, durationSeconds: 3, seed: 7, connections: 256, timeoutMs: 30_000, abandonAfterLagMs: 30_000 });
   const openP99Ms = percentileUs(open.response, 99) / 1000;
   assert.equal(open.planned, 1200);
   assert.equal(open.errors, 0);
   assert.equal(open.completed, open.planned);
+  // The bench's own run check: if the generator itself stalled (a machine overloaded by other
+  // work), its timing says nothing about the server; skip the timing assertions and say so.
+  const lagP99Ms = percentileUs(open.sendLag, 99) / 1000;
+  if (lagP99Ms > 50) {
+    t.skip(`generator send lag p99 ${lagP99Ms.toFixed(1)} ms: this machine is too busy for the timing assertions`);
+    return;
+  }
   assert.ok(openP99Ms >= STALL_MS / 2, `open-model p99 ${openP99Ms} ms should show the ${STALL_MS} ms stall`);
   assert.ok(open.achievedRps >= 0.95 * 400 && open.achievedRps <= 1.05 * 400, `achieved ${open.achievedRps} req/s should match the offered 400`);
   // Service time (from the actual send) is what a closed loop sees; the stall is in it too, but
