@@ -6,7 +6,9 @@
  * carries the label `app` (set by the Probe's static labels and the prober's target labels).
  */
 import { formatDuration } from '../common/index.js';
+import { PROBER_METRICS } from '../prober/contract.js';
 import type { AppConfig, MonitoringConfig } from './config.js';
+import { PROBER_NAME } from './labels.js';
 
 /** Label that names the app on every probe series. */
 export const SERIES_APP_LABEL = 'app';
@@ -111,6 +113,41 @@ export function appAlertGroup(app: AppConfig, monitoring: MonitoringConfig): Ale
         annotations: {
           summary: `TLS certificate of ${app.name} expires within ${monitoring.alerts.certExpiryDays} days`,
           description: `cert-manager should have renewed it by now; check the Certificate and the issuer.`,
+        },
+      },
+    ],
+  };
+}
+
+/**
+ * Rules about the local prober itself (its Service is scraped by the ServiceMonitor, so its job
+ * label is the Service name): no prober instance up, or a config reload that failed (the prober
+ * then keeps probing with the old config, so new apps are silently unprobed).
+ */
+export function proberAlertGroup(monitoring: MonitoringConfig): AlertGroup {
+  const job = `job="${PROBER_NAME}",namespace="${monitoring.prober.namespace}"`;
+  const base = { namespace: monitoring.prober.namespace };
+  return {
+    name: 'hello-edge.prober',
+    rules: [
+      {
+        alert: 'HelloProberDown',
+        expr: `absent(up{${job}} == 1)`,
+        for: '5m',
+        labels: { ...base, severity: 'critical' },
+        annotations: {
+          summary: 'no hello-prober instance is up',
+          description: 'Prometheus scrapes no healthy prober: no app is probed, so no probe alert can fire.',
+        },
+      },
+      {
+        alert: 'HelloProberConfigReloadFailed',
+        expr: `max by (namespace, pod) (${PROBER_METRICS.configLastReloadSuccessful}{${job}}) == 0`,
+        for: '5m',
+        labels: { ...base, severity: 'warning' },
+        annotations: {
+          summary: 'hello-prober failed to reload its config',
+          description: 'The prober keeps the previous config; apps added since are not probed. Check the ConfigMap and the prober log.',
         },
       },
     ],

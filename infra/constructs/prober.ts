@@ -6,8 +6,8 @@ import {
   PROBER_FLAGS, PROBER_PATHS, PROBER_PORT_NAME, PROBER_RUN_AS_GID, PROBER_RUN_AS_UID,
 } from '../../prober/contract.js';
 import { HELLO_DEFAULT_PORT } from '../../hello/contract.js';
-import { ServiceMonitor } from '../imports/monitoring.coreos.com.js';
-import { SERIES_APP_LABEL } from '../alerts.js';
+import { PrometheusRule, PrometheusRuleSpecGroupsRulesExpr, ServiceMonitor } from '../imports/monitoring.coreos.com.js';
+import { SERIES_APP_LABEL, proberAlertGroup } from '../alerts.js';
 import type { AppConfig, FleetConfig } from '../config.js';
 import { imageString } from '../config.js';
 import { PROBER_NAME, appSelector, proberLabels, proberSelector } from '../labels.js';
@@ -173,6 +173,24 @@ export class Prober extends Construct {
       },
     });
 
+    if (m.rules && m.serviceMonitor) {
+      const group = proberAlertGroup(m);
+      new PrometheusRule(this, 'rules', {
+        metadata: { name: PROBER_NAME, namespace, labels: { ...labels, ...m.labels } },
+        spec: {
+          groups: [{
+            name: group.name,
+            rules: group.rules.map((r) => ({
+              alert: r.alert,
+              expr: PrometheusRuleSpecGroupsRulesExpr.fromString(r.expr),
+              for: r.for,
+              labels: { ...r.labels },
+              annotations: { ...r.annotations },
+            })),
+          }],
+        },
+      });
+    }
     if (m.serviceMonitor) {
       new ServiceMonitor(this, 'service-monitor', {
         metadata: { name: PROBER_NAME, namespace, labels: { ...labels, ...m.labels } },

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { stringify } from 'yaml';
-import { type AlertGroup, appAlertGroup, parseFleetConfig } from '../../infra/index.js';
+import { type AlertGroup, appAlertGroup, parseFleetConfig, proberAlertGroup } from '../../infra/index.js';
 import { requireTool } from '../support/tools.js';
 import { exampleConfig, minimalInput, tempDir } from './support.js';
 
@@ -13,7 +13,8 @@ const run = promisify(execFile);
 const config = parseFleetConfig(minimalInput({ monitoring: { alerts: { targetDownFor: '5m', certExpiryDays: 14 } } }));
 const app = config.apps[0]!;
 const group = appAlertGroup(app, config.monitoring);
-const rule = (name: string) => group.rules.find((r) => r.alert === name)!;
+const prober = proberAlertGroup(config.monitoring);
+const rule = (name: string) => [...group.rules, ...prober.rules].find((r) => r.alert === name)!;
 
 /** The alert as promtool reports it: labels of the expression result plus the rule's, and its annotations. */
 function firing(name: string): { exp_labels: Record<string, string>; exp_annotations: Record<string, string> } {
@@ -113,6 +114,31 @@ const tests = [
       { eval_time: '15m', alertname: 'HelloCertificateExpiringSoon', exp_alerts: [firing('HelloCertificateExpiringSoon')] },
     ],
   },
+  {
+    name: 'prober down: fires when no prober instance is up, silent while one is',
+    interval: '1m',
+    input_series: [
+      { series: 'up{job="hello-prober",namespace="hello-edge-system",pod="p1"}', values: '1x10 0x20' },
+      { series: 'up{job="hello-prober",namespace="hello-edge-system",pod="p2"}', values: '1x15 0x15' },
+    ],
+    alert_rule_test: [
+      { eval_time: '14m', alertname: 'HelloProberDown', exp_alerts: [] },
+      { eval_time: '19m', alertname: 'HelloProberDown', exp_alerts: [] },
+      { eval_time: '22m', alertname: 'HelloProberDown', exp_alerts: [firing('HelloProberDown')] },
+    ],
+  },
+  {
+    name: 'prober config reload failed: fires after 5m, silent after a good reload',
+    interval: '1m',
+    input_series: [
+      { series: 'blackbox_exporter_config_last_reload_successful{job="hello-prober",namespace="hello-edge-system",pod="p1"}', values: '1x5 0x10 1x10' },
+    ],
+    alert_rule_test: [
+      { eval_time: '5m', alertname: 'HelloProberConfigReloadFailed', exp_alerts: [] },
+      { eval_time: '12m', alertname: 'HelloProberConfigReloadFailed', exp_alerts: [{ exp_labels: { ...rule('HelloProberConfigReloadFailed').labels, pod: 'p1' }, exp_annotations: { ...rule('HelloProberConfigReloadFailed').annotations } }] },
+      { eval_time: '20m', alertname: 'HelloProberConfigReloadFailed', exp_alerts: [] },
+    ],
+  },
 ];
 
 function writeRules(dir: string, groups: readonly AlertGroup[]): string {
@@ -125,20 +151,20 @@ test('promtool check rules: the rules of every app of the 20-app fleet', async (
   const promtool = requireTool(t, 'promtool', 'apt-get install prometheus');
   if (!promtool) return;
   const fleet = exampleConfig('fleet-20');
-  const file = writeRules(tempDir(t), fleet.apps.map((a) => appAlertGroup(a, fleet.monitoring)));
+  const file = writeRules(tempDir(t), [...fleet.apps.map((a) => appAlertGroup(a, fleet.monitoring)), proberAlertGroup(fleet.monitoring)]);
   const { stdout } = await run(promtool, ['check', 'rules', file]);
-  assert.match(stdout, new RegExp(`SUCCESS: ${fleet.apps.length * group.rules.length} rules found`));
+  assert.match(stdout, new RegExp(`SUCCESS: ${fleet.apps.length * group.rules.length + prober.rules.length} rules found`));
 });
 
 test('promtool test rules: every alert fires when it should and stays silent when it should not', async (t) => {
   const promtool = requireTool(t, 'promtool', 'apt-get install prometheus');
   if (!promtool) return;
   const dir = tempDir(t);
-  writeRules(dir, [group]);
+  writeRules(dir, [group, prober]);
   const testFile = join(dir, 'tests.yaml');
   writeFileSync(testFile, stringify({ rule_files: ['rules.yaml'], evaluation_interval: '1m', tests }, { lineWidth: 0 }));
   const covered = new Set(tests.flatMap((c) => c.alert_rule_test.filter((a) => a.exp_alerts.length > 0).map((a) => a.alertname)));
-  assert.deepEqual([...covered].sort(), group.rules.map((r) => r.alert).sort(), 'every alert has a firing case');
+  assert.deepEqual([...covered].sort(), [...group.rules, ...prober.rules].map((r) => r.alert).sort(), 'every alert has a firing case');
   const result = await run(promtool, ['test', 'rules', testFile]).catch((error: { stdout?: string; stderr?: string }) => error);
   assert.ok(!('code' in result) || result.code === undefined, `promtool test rules failed:\n${result.stdout ?? ''}${result.stderr ?? ''}`);
   assert.match(result.stdout ?? '', /SUCCESS/);
