@@ -94,8 +94,8 @@ export async function runModuleProbe(
   parent?: AbortSignal,
 ): Promise<ProbeOutcome> {
   const registry = new Registry();
-  const logs: string[] = [];
-  const probeLogger = captureLogger(logger.child({ module: module.name, target }), logs);
+  const entries: LogEntry[] = [];
+  const probeLogger = captureLogger(logger.child({ module: module.name, target }), entries);
   const deadline = new AbortController();
   const timer = setTimeout(() => deadline.abort(new Error(`probe deadline of ${timeoutSeconds}s reached`)), Math.max(0, timeoutSeconds * 1000));
   const onParentAbort = (): void => deadline.abort(parent?.reason);
@@ -127,7 +127,18 @@ export async function runModuleProbe(
   setProbeGauge(registry, 'probe_success', success ? 1 : 0);
   setProbeGauge(registry, 'probe_duration_seconds', durationSeconds);
   probeLogger.info(success ? 'Probe succeeded' : 'Probe failed', { duration_seconds: durationSeconds });
-  return { target, module, success, durationSeconds, timeoutSeconds, registry, logs };
+  let lines: string[] | undefined;
+  return {
+    target,
+    module,
+    success,
+    durationSeconds,
+    timeoutSeconds,
+    registry,
+    get logs() {
+      return (lines ??= entries.map(formatEntry));
+    },
+  };
 }
 
 /**
@@ -160,16 +171,14 @@ export async function renderProbeDebug(outcome: ProbeOutcome): Promise<string> {
   ].join('\n');
 }
 
-// Probe logs go to the debug page as logfmt-like lines and to the process log at debug level.
-function captureLogger(base: Logger, lines: string[]): Logger {
+// Probe logs go to the debug page and the CLI as logfmt-like lines, and to the process log at
+// debug level. Lines are formatted only when read: most probes are never looked at.
+function captureLogger(base: Logger, entries: LogEntry[]): Logger {
   const make = (bound: LogFields): Logger => {
     const emit = (level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: LogFields): void => {
-      const all = { ...bound, ...fields };
-      const kv = Object.entries(all)
-        .map(([k, v]) => `${k}=${typeof v === 'string' && !/[\s"=]/.test(v) ? v : JSON.stringify(v)}`)
-        .join(' ');
-      lines.push(`ts=${new Date().toISOString()} level=${level} msg=${JSON.stringify(msg)}${kv ? ` ${kv}` : ''}`);
-      base[level === 'info' ? 'debug' : level === 'error' ? 'debug' : level](msg, all);
+      const all = fields ? { ...bound, ...fields } : bound;
+      entries.push({ time: Date.now(), level, msg, fields: all });
+      base.debug(msg, all);
     };
     return {
       debug: (m, f) => emit('debug', m, f),
@@ -180,4 +189,18 @@ function captureLogger(base: Logger, lines: string[]): Logger {
     };
   };
   return make({});
+}
+
+interface LogEntry {
+  readonly time: number;
+  readonly level: string;
+  readonly msg: string;
+  readonly fields: LogFields;
+}
+
+function formatEntry(e: LogEntry): string {
+  const kv = Object.entries(e.fields)
+    .map(([k, v]) => `${k}=${typeof v === 'string' && v !== '' && !/[\s"=]/.test(v) ? v : JSON.stringify(v)}`)
+    .join(' ');
+  return `ts=${new Date(e.time).toISOString()} level=${e.level} msg=${JSON.stringify(e.msg)}${kv ? ` ${kv}` : ''}`;
 }

@@ -281,6 +281,7 @@ async function requestOnce(
   const timings: HopTimings = {};
   // Read at handshake time: once the server closes the connection the peer certificate is gone.
   let tls: TlsSummary | undefined;
+  let socket: Socket | undefined;
   const https = url.protocol === 'https:';
   const port = Number(url.port || (https ? 443 : 80));
   const client = new Client(url.origin, {
@@ -293,12 +294,13 @@ async function requestOnce(
     connect: (_opts, callback) => {
       timings.connectStart = performance.now();
       let done = false;
-      const finish = (error: Error | null, socket?: Socket): void => {
+      const finish = (error: Error | null, connected?: Socket): void => {
         if (done) return;
         done = true;
         signal.removeEventListener('abort', onAbort);
-        if (error) callback(error, null);
-        else callback(null, socket as Socket);
+        if (error) return callback(error, null);
+        socket = connected;
+        callback(null, connected as Socket);
       };
       const raw = netConnect({ host: address, port, noDelay: true });
       const onAbort = (): void => {
@@ -324,7 +326,6 @@ async function requestOnce(
   try {
     const headers: Record<string, string> = { 'user-agent': PROBER_USER_AGENT };
     for (const [k, v] of Object.entries(cfg.headers)) headers[k.toLowerCase()] = v;
-    headers.connection = 'close';
     if (referer !== undefined) headers.referer = referer;
     if (cfg.compression !== '') headers['accept-encoding'] = cfg.compression;
     if (cfg.basicAuth) headers.authorization = `Basic ${Buffer.from(`${cfg.basicAuth.username}:${cfg.basicAuth.password}`).toString('base64')}`;
@@ -389,7 +390,11 @@ async function requestOnce(
       bodyError,
     };
   } finally {
-    // Never reuse: the next probe must pay for its own connect and handshake.
+    // Never reuse: the next probe must pay for its own connect and handshake. The socket is
+    // closed first and quietly: undici's own ways (Connection: close, destroy with a live
+    // socket) pass an Error to socket.destroy(), whose stack is then formatted, which cost
+    // about a fifth of the CPU of a probe.
+    socket?.destroy();
     client.destroy().catch(() => undefined);
   }
 }
