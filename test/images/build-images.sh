@@ -40,10 +40,9 @@ if [ ${#targets[@]} -eq 0 ]; then
   [ -f "$context/prober/main.ts" ] && targets+=(prober)
 fi
 
-# The stand-ins are made on demand (seconds) when they are the bases and missing.
-if [[ "$build_image $runtime_image" == *localhost/hello-edge/node24-standin* ]] \
-   && ! { bh inspect --type image "$build_image" && bh inspect --type image "$runtime_image"; } >/dev/null 2>&1; then
-  bash "$here/build-standin-base.sh"
+# The stand-ins are made on demand (seconds) when they are the bases and missing or out of date.
+if [[ "$build_image $runtime_image" == *localhost/hello-edge/node24-standin* ]]; then
+  bash "$here/build-standin-base.sh" --if-stale >&2
 fi
 
 for name in "${targets[@]}"; do

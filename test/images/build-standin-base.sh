@@ -12,7 +12,9 @@
 # from sorted tar files with fixed mtimes and a fixed commit timestamp, so rebuilding gives the same
 # layers. The stand-ins are for CI only: the Dockerfiles' defaults stay the real images.
 #
-# Usage: test/images/build-standin-base.sh   (env: NODE_VERSION, NPM_VERSION, HELLO_EDGE_CACHE)
+# Usage: test/images/build-standin-base.sh [--if-stale]   (env: NODE_VERSION, NPM_VERSION, HELLO_EDGE_CACHE)
+#   --if-stale: do nothing when both images exist and were made by this script with these versions
+#   (the key is a label: hash of this script, Node and npm versions, this machine's libc and CA bundle).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
@@ -23,6 +25,15 @@ source "$here/lib.sh"
 NODE_VERSION="${NODE_VERSION:-$(sed -n 's/^ *"version": *"\([^"]*\)".*/\1/p' "$repo/node_modules/node/package.json" 2>/dev/null | head -n1)}"
 NODE_VERSION="${NODE_VERSION:-24}"
 NPM_VERSION="${NPM_VERSION:-11.21.2}"
+key="$( { cat "$0"; echo "$NODE_VERSION $NPM_VERSION"; ldd --version 2>&1 | head -n1; sha256sum /etc/ssl/certs/ca-certificates.crt; } | sha256sum | cut -c1-16)"
+if [ "${1:-}" = --if-stale ]; then
+  fresh=true
+  for image in "$STANDIN_RUNTIME_IMAGE" "$STANDIN_BUILD_IMAGE"; do
+    label="$(bh inspect --type image --format '{{index .OCIv1.Config.Labels "dev.hello-edge.standin.key"}}' "$image" 2>/dev/null || true)"
+    [ "$label" = "$key" ] || fresh=false
+  done
+  if $fresh; then echo "stand-in bases are up to date ($key)"; exit 0; fi
+fi
 work="$IMAGES_DIR/standin"
 mkdir -p "$work/pkg"
 started=$(date +%s)
@@ -91,6 +102,7 @@ commit_root() { # $1 = root dir, $2 = image name, $3 = kind
     --entrypoint '["/nodejs/bin/node"]' --cmd '' --workingdir / \
     --label "org.opencontainers.image.title=hello-edge Node $NODE_VERSION stand-in base ($kind), CI only" \
     --label "org.opencontainers.image.version=$NODE_VERSION" \
+    --label "dev.hello-edge.standin.key=$key" \
     "$ctr"
   bh commit --quiet --rm --timestamp 0 --omit-history "$ctr" "$image" >/dev/null
   echo "$image $(bh inspect --type image --format '{{.FromImageDigest}}' "$image")"
