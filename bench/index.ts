@@ -13,3 +13,4 @@ export { runBench, BenchNotRecommendedError, QUICK_PLAN, FULL_PLAN, type BenchMe
 export { renderBenchReport, renderComparison, renderMeasurements, writeBenchFiles, type BenchFiles } from './report.js';
 export { compareBenchResults, type BenchComparison, type ComparedValue } from './compare.js';
 export { renderLatencyPlot } from './plot.js';
+export { simulateHpa, growthTraffic, type HpaSimulationInput, type HpaSimulationResult } from './simulate.js';

@@ -5,6 +5,7 @@
  * `reasoning`.
  */
 import { InvalidArgumentError } from '../common/index.js';
+import { growthTraffic, simulateHpa } from './simulate.js';
 import type { BenchHpaScalingRules, BenchOpenStep, BenchRecommendation, BenchSaturation, BenchSlo, BenchSpread } from './results.js';
 
 /** What the team expects of traffic and of the cluster. Every field has a documented default. */
@@ -158,51 +159,89 @@ export function recommend(measurements: RecommendMeasurements, inputs: Recommend
     uTarget = UTILIZATION_TARGET_BOUNDS.min;
   }
   if (uTarget > UTILIZATION_TARGET_BOUNDS.max) uTarget = UTILIZATION_TARGET_BOUNDS.max;
-  const targetPercent = Math.round(uTarget * 100);
   reasoning.push(
     `Scale-up lag T_lag = 2*${o.metricsResolutionSeconds} + ${o.syncPeriodSeconds} + ${o.podReadySeconds}${o.nodeProvisionSeconds ? ` + ${o.nodeProvisionSeconds}` : ''} = ${tLag} s; growth over it g = (1+${o.growthPerMinute})^(${tLag}/60) = ${r(g, 4)}.`,
-    `Target utilization u_t = floor5%(u_max / ((1+${o.tolerance})*g)) = floor5%(${r(uRaw)}) -> ${targetPercent}% (clamped to [${UTILIZATION_TARGET_BOUNDS.min * 100}, ${UTILIZATION_TARGET_BOUNDS.max * 100}]%).`,
+    `Target utilization u_t = floor5%(u_max / ((1+${o.tolerance})*g)) = floor5%(${r(uRaw)}) -> ${Math.round(uTarget * 100)}% (clamped to [${UTILIZATION_TARGET_BOUNDS.min * 100}, ${UTILIZATION_TARGET_BOUNDS.max * 100}]%).`,
   );
 
-  // Step 9: per-pod target throughput.
-  const targetCores = (uTarget * requestMilli) / 1000;
-  const ct = Math.min(rateAtCpu(merged, targetCores, warnings), cap.lambdaCap);
-  reasoning.push(`C_t = lambda where server CPU = u_t*R = ${r(targetCores)} cores: ${r(ct)} req/s per pod (interpolated on the measured CPU(lambda)); C_slo = lambda_cap = ${r(cap.lambdaCap)} req/s.`);
-
-  // Step 10: replica bounds.
-  const maxFromPeak = Math.ceil((o.peakRps * (1 + o.forecastMargin)) / (ct * (1 - o.tolerance)));
-  let maxReplicas = maxFromPeak + o.sparePods;
-  const minReplicas = Math.max(o.minReplicasFloor, Math.ceil(o.minRps / ct), Math.ceil((o.minRps + o.burstRps) / cap.lambdaCap));
-  reasoning.push(
-    `maxReplicas = ceil(${o.peakRps}*(1+${o.forecastMargin}) / (C_t*(1-${o.tolerance}))) + ${o.sparePods} = ${maxFromPeak} + ${o.sparePods} = ${maxReplicas}.`,
-    `minReplicas = max(${o.minReplicasFloor}, ceil(${o.minRps}/C_t), ceil((${o.minRps}+${o.burstRps})/C_slo)) = ${minReplicas}.`,
-  );
-  if (maxReplicas < minReplicas) {
-    reasoning.push(`maxReplicas raised to minReplicas (${minReplicas}).`);
-    maxReplicas = minReplicas;
-  }
-
-  // Step 11: behaviour.
+  // Steps 9-11 depend on u_t; the HPA simulation (step 12) may lower it, so they are a function.
+  const sizeFor = (u: number, notes?: string[]) => {
+    // Step 9: per-pod target throughput.
+    const targetCores = (u * requestMilli) / 1000;
+    const ct = Math.min(rateAtCpu(merged, targetCores, notes), cap.lambdaCap);
+    // Step 10: replica bounds.
+    const maxFromPeak = Math.ceil((o.peakRps * (1 + o.forecastMargin)) / (ct * (1 - o.tolerance)));
+    const minReplicas = Math.max(o.minReplicasFloor, Math.ceil(o.minRps / ct), Math.ceil((o.minRps + o.burstRps) / cap.lambdaCap));
+    const maxReplicas = Math.max(minReplicas, maxFromPeak + o.sparePods);
+    // Step 11: behaviour.
+    const scaleUp: BenchHpaScalingRules = {
+      stabilizationWindowSeconds: 0,
+      selectPolicy: 'Max',
+      policies: [
+        { type: 'Percent', value: Math.max(100, Math.ceil(100 * (g15 - 1) - 1e-9)), periodSeconds: 15 },
+        { type: 'Pods', value: Math.max(4, Math.ceil(minReplicas * (g - 1) - 1e-9)), periodSeconds: 15 },
+      ],
+    };
+    const scaleDown: BenchHpaScalingRules = {
+      stabilizationWindowSeconds: Math.max(300, 2 * tLag),
+      selectPolicy: 'Min',
+      policies: [
+        { type: 'Percent', value: 50, periodSeconds: 60 },
+        { type: 'Pods', value: Math.max(2, Math.ceil(0.1 * maxReplicas)), periodSeconds: 60 },
+      ],
+    };
+    // Step 12: the HPA simulated against the growth scenario (and the burst, if one is given).
+    const sim = (traffic: (t: number) => number, durationSeconds: number) =>
+      simulateHpa({
+        requestCores: requestMilli / 1000,
+        targetUtilization: u,
+        minReplicas,
+        maxReplicas,
+        scaleUp,
+        scaleDown,
+        tolerance: o.tolerance,
+        syncPeriodSeconds: o.syncPeriodSeconds,
+        metricsResolutionSeconds: o.metricsResolutionSeconds,
+        podReadySeconds: o.podReadySeconds + o.nodeProvisionSeconds,
+        cpuAtRate: (rps) => cpuAtRate(merged, rps),
+        sloCapacityRps: cap.lambdaCap,
+        traffic,
+        durationSeconds,
+      });
+    const growth = growthTraffic(o.minRps, o.peakRps, o.growthPerMinute);
+    const growthSim = sim(growth.traffic, growth.durationSeconds);
+    const burstSim = o.burstRps > 0 ? sim((t) => (t < 600 ? o.minRps : o.minRps + o.burstRps), 1200) : null;
+    return { targetCores, ct, maxFromPeak, minReplicas, maxReplicas, scaleUp, scaleDown, growthSim, burstSim };
+  };
   const g15 = (1 + o.growthPerMinute) ** (15 / 60);
-  const scaleUp: BenchHpaScalingRules = {
-    stabilizationWindowSeconds: 0,
-    selectPolicy: 'Max',
-    policies: [
-      { type: 'Percent', value: Math.max(100, Math.ceil(100 * (g15 - 1) - 1e-9)), periodSeconds: 15 },
-      { type: 'Pods', value: Math.max(4, Math.ceil(minReplicas * (g - 1) - 1e-9)), periodSeconds: 15 },
-    ],
-  };
-  const scaleDown: BenchHpaScalingRules = {
-    stabilizationWindowSeconds: Math.max(300, 2 * tLag),
-    selectPolicy: 'Min',
-    policies: [
-      { type: 'Percent', value: 50, periodSeconds: 60 },
-      { type: 'Pods', value: Math.max(2, Math.ceil(0.1 * maxReplicas)), periodSeconds: 60 },
-    ],
-  };
+  const violating = (x: ReturnType<typeof sizeFor>): number => x.growthSim.violationSeconds + (x.burstSim?.violationSeconds ?? 0);
+  const formulaTarget = uTarget;
+  let sized = sizeFor(uTarget);
+  const formulaViolation = violating(sized);
+  while (violating(sized) > 0 && uTarget - 0.05 >= UTILIZATION_TARGET_BOUNDS.min - 1e-9) {
+    uTarget = Math.round((uTarget - 0.05) * 100) / 100;
+    sized = sizeFor(uTarget);
+  }
+  sized = sizeFor(uTarget, warnings);
+  const targetPercent = Math.round(uTarget * 100);
+  if (uTarget < formulaTarget) {
+    reasoning.push(`HPA simulation: at ${Math.round(formulaTarget * 100)}% the SLO broke for ${formulaViolation} s of the growth${o.burstRps > 0 ? '/burst' : ''} scenario; lowered the target to ${targetPercent}%.`);
+  }
+  const { targetCores, ct, maxFromPeak, minReplicas, maxReplicas, scaleUp, scaleDown, growthSim, burstSim } = sized;
   reasoning.push(
+    `C_t = lambda where server CPU = u_t*R = ${r(targetCores)} cores: ${r(ct)} req/s per pod (interpolated on the measured CPU(lambda)); C_slo = lambda_cap = ${r(cap.lambdaCap)} req/s.`,
+    `maxReplicas = max(minReplicas, ceil(${o.peakRps}*(1+${o.forecastMargin}) / (C_t*(1-${o.tolerance}))) + ${o.sparePods}) = ${maxReplicas}.`,
+    `minReplicas = max(${o.minReplicasFloor}, ceil(${o.minRps}/C_t), ceil((${o.minRps}+${o.burstRps})/C_slo)) = ${minReplicas}.`,
     `Scale up at once (no stabilization) by max(${scaleUp.policies[0]!.value}%, ${scaleUp.policies[1]!.value} pods) per 15 s; scale down after ${scaleDown.stabilizationWindowSeconds} s of stable lower demand, by min(50%, ${scaleDown.policies[1]!.value} pods) per minute.`,
+    `HPA simulation (1 s steps; ${o.minRps} -> ${o.peakRps} req/s at +${Math.round(o.growthPerMinute * 100)}%/min): ${growthSim.violationSeconds} s above the per-pod SLO capacity, peak ${growthSim.peakReplicas} replicas${burstSim ? `; burst +${o.burstRps} req/s: ${burstSim.violationSeconds} s` : ''}.`,
   );
+  const violation = violating(sized);
+  if (violation > 0) {
+    warnings.push(
+      `Even at ${targetPercent}% the simulated HPA leaves the SLO broken for ${violation} s (first at t=${growthSim.firstViolationAt ?? burstSim?.firstViolationAt}s): the growth outruns the scale-up lag; raise minReplicas, shorten the lag (faster metrics, readiness, spare nodes) or scale on a schedule.`,
+    );
+  }
+  if (growthSim.hitMaxReplicas) warnings.push('In the simulation the HPA wanted more than maxReplicas.');
 
   // Memory.
   let memoryMiB: number;
@@ -250,6 +289,10 @@ export function recommend(measurements: RecommendMeasurements, inputs: Recommend
       targetCpuCores: targetCores,
       ctRps: ct,
       maxReplicasFromPeak: maxFromPeak,
+      utilizationTargetFromFormula: formulaTarget,
+      simulatedViolationSecondsGrowth: growthSim.violationSeconds,
+      simulatedPeakReplicasGrowth: growthSim.peakReplicas,
+      simulatedViolationSecondsBurst: burstSim?.violationSeconds ?? null,
       minReplicas,
       maxReplicas,
       peakRps: o.peakRps,
