@@ -340,7 +340,7 @@ function resolveInputs(inputs: RecommendInputs): Resolved {
 
 /** Rounds down to a multiple of `step`, tolerating float error (0.65 stays 0.65). */
 function floorTo(x: number, step: number): number {
-  return Math.floor(x / step + 1e-9) * step;
+  return Math.round(Math.floor(x / step + 1e-9) * step * 1e6) / 1e6;
 }
 
 function passes(p: CurvePoint, slo: BenchSlo): boolean {

@@ -129,6 +129,20 @@ test('policy and growth inputs: limit = request caps the target; fast growth cla
   assert.equal(fast.hpa.behavior.scaleUp.policies[0]!.value, 100);
 });
 
+test('the HPA simulation agrees with the formula, and says when even 30% cannot keep up', () => {
+  const base = { slo, peakRps: 100_000, minRps: 1000 };
+  // +30%/min, 15 s to ready: the formula's 65% holds in the simulation (no violation).
+  const calm = recommend(fixtures.basic!, base);
+  assert.equal(calm.intermediates.simulatedViolationSecondsGrowth, 0);
+  assert.equal(calm.intermediates.utilizationTarget, 0.65);
+  // +200%/min with pods taking 60 s to be ready: T_lag = 105 s, g = 3^(105/60) = 6.84, the formula
+  // gives 13% -> clamped to 30%, and the simulated HPA still lets the SLO break.
+  const wild = recommend(fixtures.basic!, { ...base, growthPerMinute: 2, podReadySeconds: 60 });
+  assert.equal(wild.hpa.targetCPUUtilizationPercentage, 30);
+  assert.ok((wild.intermediates.simulatedViolationSecondsGrowth ?? 0) > 0);
+  assert.ok(wild.warnings.some((w) => /Even at 30% the simulated HPA leaves the SLO broken for \d+ s/.test(w)));
+});
+
 test('refuses to recommend when the SLO fails at the lowest rate, and names bad inputs', () => {
   assert.throws(() => recommend(fixtures.failsAtOnce!, { slo, peakRps: 10_000 }), { code: 'HELLO_ERR_INVALID_ARG', message: /fails already at the lowest valid offered rate \(1000 req\/s/ });
   assert.throws(() => recommend(fixtures.basic!, { slo: { ...slo, percentile: 100 }, peakRps: 10 }), { code: 'HELLO_ERR_INVALID_ARG', message: /slo.percentile 100 is not allowed/ });
