@@ -62,18 +62,30 @@ export function renderHelmChart(config: FleetConfig, options: HelmOptions = {}):
   const variants = allVariants();
   // file name -> document key -> (text -> variants having that text), in order of first appearance
   const files = new Map<string, Map<string, Map<string, Variant[]>>>();
+  const appsByName = new Map(config.apps.map((a) => [a.name, a]));
+  const templated = new Map<string, { file: string; key: string; text: string }[]>();
   for (const variant of variants) {
-    const manifests = synthesizeFleet(variantConfig(config, variant, { parentName, parentNamespace, proberUrl }));
-    for (const file of manifests.files) {
-      const docs = files.get(file.name) ?? new Map<string, Map<string, Variant[]>>();
-      files.set(file.name, docs);
-      for (const object of file.objects) {
-        const key = `${object.apiVersion}/${object.kind}/${object.metadata.namespace ?? ''}/${object.metadata.name}`;
-        const text = templateDocument(object, file.app === undefined ? undefined : config.apps.find((a) => a.name === file.app), config, tokens);
-        const byText = docs.get(key) ?? new Map<string, Variant[]>();
-        docs.set(key, byText);
-        byText.set(text, [...(byText.get(text) ?? []), variant]);
+    // Without monitoring the prober switch changes nothing: reuse that synthesis.
+    const effective: Variant = variant.monitoring ? variant : { ...variant, sharedProber: false };
+    const cacheKey = TOGGLES.map((t) => (effective[t] ? '1' : '0')).join('');
+    let docsOfVariant = templated.get(cacheKey);
+    if (!docsOfVariant) {
+      docsOfVariant = [];
+      for (const file of synthesizeFleet(variantConfig(config, effective, { parentName, parentNamespace, proberUrl })).files) {
+        const app = file.app === undefined ? undefined : appsByName.get(file.app);
+        for (const object of file.objects) {
+          const key = `${object.apiVersion}/${object.kind}/${object.metadata.namespace ?? ''}/${object.metadata.name}`;
+          docsOfVariant.push({ file: file.name, key, text: templateDocument(object, app, config, tokens) });
+        }
       }
+      templated.set(cacheKey, docsOfVariant);
+    }
+    for (const { file, key, text } of docsOfVariant) {
+      const docs = files.get(file) ?? new Map<string, Map<string, Variant[]>>();
+      files.set(file, docs);
+      const byText = docs.get(key) ?? new Map<string, Variant[]>();
+      docs.set(key, byText);
+      byText.set(text, [...(byText.get(text) ?? []), variant]);
     }
   }
   const out: ChartFile[] = [];
