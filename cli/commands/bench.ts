@@ -13,7 +13,7 @@ import {
   writeBenchFiles,
   type BenchPlan,
 } from '../../bench/index.js';
-import { createLogger, parseDuration } from '../../common/index.js';
+import { createLogger, InvalidArgumentError as BadArgumentError, parseDuration } from '../../common/index.js';
 import { parseIntegerOption, parsePositiveNumberOption } from '../options.js';
 import { printJson, printText } from '../output.js';
 
@@ -110,7 +110,7 @@ export function registerBench(program: Command): void {
         openSeconds: opts.stepDuration ? parseDuration(opts.stepDuration, '--step-duration') / 1000 : base.openSeconds,
       };
       const custom = opts.repetitions !== undefined || opts.stepDuration !== undefined;
-      if (url !== undefined && !/^https?:\/\//.test(url)) throw new InvalidArgumentError(`URL ${JSON.stringify(url)} is not allowed; use an http(s) URL such as http://127.0.0.1:8080/`);
+      if (url !== undefined && !/^https?:\/\//.test(url)) throw new BadArgumentError(`URL ${JSON.stringify(url)} is not allowed; use an http(s) URL such as http://127.0.0.1:8080/`);
       const logger = createLogger({ level: 'warn', base: { command: 'bench' } });
       const run = runBench({
         url,
