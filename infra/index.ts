@@ -6,8 +6,8 @@
 export * from './config.js';
 export * from './synth.js';
 export * from './alerts.js';
-export { FLEET_LABEL, APP_LABEL, appSelector, appLabels, proberSelector, PROBER_NAME } from './labels.js';
-export { HelloApp, type HelloAppProps, SERVICE_PORT } from './constructs/hello-app.js';
+export { FLEET_LABEL, appSelector, appLabels, proberSelector, PROBER_NAME } from './labels.js';
+export { HelloApp, type HelloAppProps, SERVICE_PORT, EXEMPTION_ANNOTATION } from './constructs/hello-app.js';
 export { FleetNamespace, type FleetNamespaceProps, maxPodsDuringRollout } from './constructs/fleet-namespace.js';
 export { Prober, type ProberProps, proberConfigYaml, probeTargetUrl, probeTargetHost } from './constructs/prober.js';
 export { AppMonitoring, type AppMonitoringProps, PROBE_JOB, proberAddress } from './constructs/app-monitoring.js';

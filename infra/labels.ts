@@ -6,9 +6,6 @@
 /** Label on every object of a fleet; `hello-cli deploy` prunes by it. */
 export const FLEET_LABEL = 'hello-edge.dev/fleet';
 
-/** Label naming the app an object belongs to (also on probe series, for the alerts). */
-export const APP_LABEL = 'hello-edge.dev/app';
-
 const COMMON = { 'app.kubernetes.io/part-of': 'hello-edge', 'app.kubernetes.io/managed-by': 'hello-edge' } as const;
 
 /** The immutable selector of an app's pods: `app.kubernetes.io/name: hello` + `instance: <app>`. */
