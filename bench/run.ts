@@ -174,8 +174,14 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
       await sleep(plan.coolDownSeconds * 1000);
     }
     const capacityCores = target.quota ? target.quota.millicores / 1000 : 1;
-    const saturation = summarizeSaturation(satRuns, capacityCores);
+    const saturation = summarizeSaturation(satRuns, capacityCores, gates);
     if (saturation.maxRps <= 0) throw new ExternalError(`the saturation sweep completed no request against ${target.url}`);
+    if (saturation.limitedBy === 'unknown') {
+      const best = satRuns.reduce((a, b) => (b.rps > a.rps ? b : a));
+      problems.push(
+        `saturation: at X_max = ${Math.round(saturation.maxRps)} req/s neither the server (${best.serverCpuCores?.toFixed(2) ?? '?'} cores) nor autocannon (${best.generatorCpuCores.toFixed(2)} cores) was CPU-bound${best.otherCpuCores !== null ? `; other processes used ${best.otherCpuCores.toFixed(2)} cores` : ''}: X_max is not the server's capacity`,
+      );
+    }
     if (saturation.limitedBy === 'generator') {
       problems.push(`generator bottleneck: autocannon was CPU-bound at X_max = ${Math.round(saturation.maxRps)} req/s while the server had room; X_max is a lower bound (use --cpu-quota to make the server the limit)`);
     }

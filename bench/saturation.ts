@@ -4,7 +4,7 @@
  * Only throughput and CPU come from here: closed-loop latency hides stalls (coordinated
  * omission), so no latency from this sweep is used for the SLO.
  */
-import { processCpuSeconds } from './host.js';
+import { busyCoresBetween, processCpuSeconds, readCoreTimes } from './host.js';
 
 /** One measured autocannon run. */
 export interface SaturationRun {
@@ -18,6 +18,8 @@ export interface SaturationRun {
   readonly errors: number;
   readonly timeouts: number;
   readonly non2xx: number;
+  /** Other processes' CPU (all cores busy - server - generator) over the run, cores, or null. */
+  readonly otherCpuCores: number | null;
   /** autocannon's closed-loop latency p99 in ms (for showing what it hides; never for the SLO). */
   readonly closedLoopP99Ms: number;
 }
@@ -43,18 +45,24 @@ export async function runSaturationStep(options: SaturationStepOptions): Promise
   const { default: autocannon } = await import('autocannon');
   if (options.warmupSeconds > 0) await autocannon({ url, connections, pipelining: 1, duration: options.warmupSeconds, timeout });
   const serverBefore = pid === null ? null : processCpuSeconds(pid);
+  const coresBefore = readCoreTimes();
   const cpuBefore = process.cpuUsage();
   const started = performance.now();
   const result = await autocannon({ url, connections, pipelining: 1, duration: options.durationSeconds, timeout });
   const seconds = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpuBefore);
   const serverAfter = pid === null ? null : processCpuSeconds(pid);
+  const coresAfter = readCoreTimes();
+  const serverCpuCores = serverBefore === null || serverAfter === null ? null : (serverAfter - serverBefore) / seconds;
+  const generatorCpuCores = (cpu.user + cpu.system) / 1e6 / seconds;
   return {
     connections,
     rps: result.requests.total / seconds,
     seconds,
-    serverCpuCores: serverBefore === null || serverAfter === null ? null : (serverAfter - serverBefore) / seconds,
-    generatorCpuCores: (cpu.user + cpu.system) / 1e6 / seconds,
+    serverCpuCores,
+    generatorCpuCores,
+    otherCpuCores:
+      coresBefore === null || coresAfter === null ? null : Math.max(0, busyCoresBetween(coresBefore, coresAfter, seconds) - (serverCpuCores ?? 0) - generatorCpuCores),
     errors: result.errors,
     timeouts: result.timeouts,
     non2xx: result.non2xx,

@@ -117,9 +117,10 @@ export function summarizeOpenStep(records: readonly OpenRunRecord[], sloPercenti
  * capacity) or the generator (autocannon's CPU near a full core while the server had room).
  * @param serverCapacityCores what the server can use: its quota, or 1 (one JS thread).
  */
-export function summarizeSaturation(runs: readonly SaturationRun[], serverCapacityCores: number): BenchSaturation {
+export function summarizeSaturation(runs: readonly SaturationRun[], serverCapacityCores: number, gates: RunGates = DEFAULT_GATES): BenchSaturation {
   const steps: BenchSaturationStep[] = runs.map((r) => {
     const problems: string[] = [];
+    if (r.otherCpuCores !== null && r.otherCpuCores > gates.maxOtherCpuCores) problems.push(`noise: other processes used ${fmt(r.otherCpuCores)} cores`);
     if (r.errors > 0 || r.non2xx > 0) problems.push(`${r.errors} errors, ${r.non2xx} non-2xx`);
     if (r.generatorCpuCores >= 0.85) problems.push(`autocannon used ${fmt(r.generatorCpuCores)} cores: the generator may be the limit`);
     return {

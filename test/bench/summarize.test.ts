@@ -71,7 +71,7 @@ test('repetitions merge their histograms; a bad repetition makes the step invali
 });
 
 test('saturation: says whether the server or the generator set X_max', () => {
-  const base = { seconds: 3, errors: 0, timeouts: 0, non2xx: 0, closedLoopP99Ms: 2 };
+  const base = { seconds: 3, errors: 0, timeouts: 0, non2xx: 0, closedLoopP99Ms: 2, otherCpuCores: 0.05 };
   const server = summarizeSaturation([{ ...base, connections: 4, rps: 9000, serverCpuCores: 0.6, generatorCpuCores: 0.5 }, { ...base, connections: 16, rps: 12000, serverCpuCores: 0.97, generatorCpuCores: 0.7 }], 1);
   assert.equal(server.maxRps, 12000);
   assert.equal(server.limitedBy, 'server');
@@ -79,6 +79,10 @@ test('saturation: says whether the server or the generator set X_max', () => {
   const generator = summarizeSaturation([{ ...base, connections: 16, rps: 20000, serverCpuCores: 0.7, generatorCpuCores: 0.99 }], 1);
   assert.equal(generator.limitedBy, 'generator');
   assert.match(generator.steps[0]!.problems[0]!, /autocannon used 0\.99 cores/);
+  // Neither CPU-bound, and the machine busy with other work: unknown, with the noise named.
+  const noisy = summarizeSaturation([{ ...base, connections: 64, rps: 4700, serverCpuCores: 0.12, generatorCpuCores: 0.11, otherCpuCores: 1.7 }], 1);
+  assert.equal(noisy.limitedBy, 'unknown');
+  assert.deepEqual(noisy.steps[0]!.problems, ['noise: other processes used 1.70 cores']);
   // Under a 250m quota, 0.24 cores is the server's ceiling.
   assert.equal(summarizeSaturation([{ ...base, connections: 16, rps: 4000, serverCpuCores: 0.24, generatorCpuCores: 0.3 }], 0.25).limitedBy, 'server');
 });
