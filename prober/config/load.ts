@@ -429,7 +429,8 @@ function readIpProtocol(v: unknown, path: string): IpProtocol {
 function readRegexp(v: unknown, path: string): RegExp {
   const source = readString(v, path);
   try {
-    return new RegExp(source);
+    // RE2 (the exporter's engine) spells named groups (?P<name>...); JavaScript (?<name>...).
+    return new RegExp(source.replaceAll('(?P<', '(?<'));
   } catch (error) {
     throw new ConfigError(path, `${quoteValue(source)} is not a valid regular expression: ${describeError(error)}`);
   }
