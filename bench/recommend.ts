@@ -39,6 +39,8 @@ export interface RecommendInputs {
   readonly cpuLimit?: 'none' | 'double' | 'equal';
   /** Memory margin over the peak RSS, as a fraction. Default 0.25. */
   readonly memoryMargin?: number;
+  /** A step passes only if achieved >= this share of offered. Default {@link ACHIEVED_RATE_FLOOR} (0.99). */
+  readonly minAchievedRatio?: number;
 }
 
 /** The measurements `recommend` works from (a subset of the results file). */
@@ -61,12 +63,13 @@ const DEFAULTS = {
   sparePods: 1,
   cpuLimit: 'none',
   memoryMargin: 0.25,
+  minAchievedRatio: 0.99,
 } as const;
 
 /** Target utilization is clamped to this band (bench-method.md step 8). */
 export const UTILIZATION_TARGET_BOUNDS = { min: 0.3, max: 0.85 } as const;
 /** A step whose achieved rate is below this share of the offered rate does not pass. */
-export const ACHIEVED_RATE_FLOOR = 0.99;
+export const ACHIEVED_RATE_FLOOR = DEFAULTS.minAchievedRatio;
 const MEMORY_FLOOR_MIB = 64;
 const MEMORY_DEFAULT_MIB = 128;
 
@@ -122,7 +125,7 @@ export function recommend(measurements: RecommendMeasurements, inputs: Recommend
   }));
 
   // Step 4: capacity point.
-  const cap = capacityOf(merged, o.slo);
+  const cap = capacityOf(merged, o.slo, o.minAchievedRatio);
   reasoning.push(
     `Saturation (closed loop): X_max = ${r(measurements.saturation.maxRps)} req/s, limited by ${measurements.saturation.limitedBy}.`,
     `SLO p${o.slo.percentile} <= ${o.slo.latencyMs} ms holds up to lambda_slo = ${r(cap.lambdaSlo)} req/s (${cap.reason}).`,
@@ -328,6 +331,7 @@ function resolveInputs(inputs: RecommendInputs): Resolved {
   check('tolerance', o.tolerance, o.tolerance >= 0 && o.tolerance < 1, 'a fraction in [0, 1)');
   check('forecastMargin', o.forecastMargin, o.forecastMargin >= 0, 'a fraction >= 0');
   check('memoryMargin', o.memoryMargin, o.memoryMargin >= 0, 'a fraction >= 0');
+  check('minAchievedRatio', o.minAchievedRatio, o.minAchievedRatio >= 0 && o.minAchievedRatio <= 1, 'a fraction in [0, 1]');
   for (const name of ['metricsResolutionSeconds', 'syncPeriodSeconds', 'podReadySeconds', 'nodeProvisionSeconds'] as const) {
     check(name, o[name], o[name] >= 0, 'seconds >= 0');
   }
@@ -343,34 +347,34 @@ function floorTo(x: number, step: number): number {
   return Math.round(Math.floor(x / step + 1e-9) * step * 1e6) / 1e6;
 }
 
-function passes(p: CurvePoint, slo: BenchSlo): boolean {
-  return p.latencyUs <= slo.latencyMs * 1000 && p.errorRate <= slo.errorBudgetFraction && p.achievedRatio >= ACHIEVED_RATE_FLOOR;
+function passes(p: CurvePoint, slo: BenchSlo, floor: number): boolean {
+  return p.latencyUs <= slo.latencyMs * 1000 && p.errorRate <= slo.errorBudgetFraction && p.achievedRatio >= floor;
 }
 
 /** lambda_slo, lambda_knee, lambda_cap and CPU at lambda_cap for one curve (sorted by rate). */
-function capacityOf(points: readonly CurvePoint[], slo: BenchSlo): Capacity {
+function capacityOf(points: readonly CurvePoint[], slo: BenchSlo, floor: number): Capacity {
   const first = points[0]!;
-  if (!passes(first, slo)) {
+  if (!passes(first, slo, floor)) {
     throw new InvalidArgumentError(
       `the SLO p${slo.percentile} <= ${slo.latencyMs} ms fails already at the lowest valid offered rate (${first.rps} req/s: p${slo.percentile} ${(first.latencyUs / 1000).toFixed(2)} ms, errors ${(first.errorRate * 100).toFixed(3)}%, achieved ${(first.achievedRatio * 100).toFixed(1)}%); measure lower rates or relax the SLO`,
     );
   }
   let last = 0;
-  while (last + 1 < points.length && passes(points[last + 1]!, slo)) last += 1;
+  while (last + 1 < points.length && passes(points[last + 1]!, slo, floor)) last += 1;
   const lo = points[last]!;
   const hi = points[last + 1];
   let lambdaSlo = lo.rps;
   let reason: string;
   if (hi === undefined) {
     reason = `every valid step up to ${lo.rps} req/s meets it`;
-  } else if (hi.errorRate <= slo.errorBudgetFraction && hi.achievedRatio >= ACHIEVED_RATE_FLOOR && hi.latencyUs > lo.latencyUs) {
+  } else if (hi.errorRate <= slo.errorBudgetFraction && hi.achievedRatio >= floor && hi.latencyUs > lo.latencyUs) {
     // Latency alone broke the SLO: interpolate log(latency) linearly between the bracketing steps.
     const bound = slo.latencyMs * 1000;
     const f = (Math.log(bound) - Math.log(Math.max(1, lo.latencyUs))) / (Math.log(hi.latencyUs) - Math.log(Math.max(1, lo.latencyUs)));
     lambdaSlo = lo.rps + (hi.rps - lo.rps) * Math.min(1, Math.max(0, f));
     reason = `interpolated in log(latency) between ${lo.rps} req/s (${(lo.latencyUs / 1000).toFixed(2)} ms) and ${hi.rps} req/s (${(hi.latencyUs / 1000).toFixed(2)} ms)`;
   } else {
-    reason = `the next step, ${hi.rps} req/s, fails on ${hi.errorRate > slo.errorBudgetFraction ? 'errors' : hi.achievedRatio < ACHIEVED_RATE_FLOOR ? 'achieved rate' : 'latency'}`;
+    reason = `the next step, ${hi.rps} req/s, fails on ${hi.errorRate > slo.errorBudgetFraction ? 'errors' : hi.achievedRatio < floor ? 'achieved rate' : 'latency'}`;
   }
   const lambdaKnee = kneeOf(points, slo);
   const lambdaCap = lambdaKnee === null ? lambdaSlo : Math.min(lambdaSlo, lambdaKnee);
@@ -452,7 +456,7 @@ function spreadOverRepetitions(valid: readonly BenchOpenStep[], o: Resolved, tar
       achievedRatio: s.achievedRps / s.offeredRps,
     }));
     try {
-      const cap = capacityOf(points, o.slo);
+      const cap = capacityOf(points, o.slo, o.minAchievedRatio);
       const c = Math.min(rateAtCpu(points, targetCores), cap.lambdaCap);
       lambdaCap.push(cap.lambdaCap);
       cpuCap.push(cap.cpuCap);

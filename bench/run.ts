@@ -262,7 +262,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     progress({ phase: 'recommend', step: 1, steps: 1, message: 'recommending' });
     let recommendation;
     try {
-      recommendation = recommend({ saturation, openSteps: steps, serverPeakRssMiB: peakRss }, { ...options.inputs, slo: options.slo });
+      recommendation = recommend({ saturation, openSteps: steps, serverPeakRssMiB: peakRss }, { minAchievedRatio: gates.minAchievedRatio, ...options.inputs, slo: options.slo });
     } catch (error) {
       if (error instanceof InvalidArgumentError) throw new BenchNotRecommendedError(measured, error);
       throw error;
