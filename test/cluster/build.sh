@@ -137,10 +137,24 @@ build_etcd() {
   go build -trimpath -ldflags "-s -w" -o "$BIN/etcd" go.etcd.io/etcd/server/v3
 }
 
+KWOK_STAGES="$CACHE/share/kwok/stages.yaml"
+
 build_kwok() {
   GOBIN="$BIN" go install -trimpath \
     -ldflags "-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=$KWOK_VERSION" \
     "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION"
+  # Standalone kwok needs its stages as config (kwokctl embeds these same files): node-initialize,
+  # heartbeat with leases, and the "fast" pod stages. control-plane.sh passes them to --config.
+  local dir f first=1
+  dir="$(go mod download -json "sigs.k8s.io/kwok@$KWOK_VERSION" | jq -r .Dir)"
+  mkdir -p "$(dirname "$KWOK_STAGES")"
+  for f in node/fast/node-initialize.yaml node/heartbeat-with-lease/node-heartbeat-with-lease.yaml \
+    pod/fast/pod-ready.yaml pod/fast/pod-complete.yaml pod/fast/pod-delete.yaml; do
+    ((first)) || echo '---'
+    first=0
+    cat "$dir/kustomize/stage/$f"
+  done >"$KWOK_STAGES.tmp"
+  mv "$KWOK_STAGES.tmp" "$KWOK_STAGES"
 }
 
 # --- manifest tools ------------------------------------------------------------------------------
@@ -185,6 +199,7 @@ if [[ $what == all || $what == cluster ]]; then
   # Minimum first: etcd and the API server; then what makes scheduling real.
   run_step etcd build_etcd "$ETCD_VERSION" etcd
   run_step kubernetes build_kubernetes "$K8S_VERSION" kube-apiserver kube-controller-manager kube-scheduler
+  [[ -f "$KWOK_STAGES" ]] || rm -f "$BIN/.kwok.stamp"
   run_step kwok build_kwok "$KWOK_VERSION" kwok
 fi
 if [[ $what == all || $what == tools ]]; then
