@@ -87,6 +87,10 @@ export function renderBenchReport(results: BenchResults, files?: BenchFiles): st
   const rec = results.recommendation;
   const p = rec.slo.percentile;
   const out: string[] = [renderMeasurements(results, p), ''];
+  if (!results.validity.valid) {
+    const valid = results.measurements.openModel.steps.filter((st) => st.valid).length;
+    out.push(`!! This run did not pass its checks: the recommendation below comes from ${valid} valid open-model step(s) of ${results.measurements.openModel.steps.length} and must not be trusted until a clean run confirms it.`);
+  }
   out.push(`Recommendation for SLO p${p} <= ${rec.slo.latencyMs} ms, errors <= ${(rec.slo.errorBudgetFraction * 100).toFixed(2)}%:`);
   const r = rec.resources;
   out.push(`  resources: cpu request ${r.cpuRequestMillicores}m, cpu limit ${r.cpuLimitMillicores === null ? 'none' : `${r.cpuLimitMillicores}m`}, memory ${r.memoryRequestMiB}Mi (request = limit)`);
@@ -98,7 +102,8 @@ export function renderBenchReport(results: BenchResults, files?: BenchFiles): st
   out.push(`  RPS autoscalers: target ${rec.rps.targetPerPod} req/s per pod (SLO capacity ${rec.rps.sloCapacityPerPod}, ${rec.rps.targetUtilizationPercent}%)`);
   const spread = Object.entries(rec.spread);
   if (spread.length > 0) {
-    out.push(`  spread over repetitions: ${spread.map(([k, v]) => `${k} ${n(v.min, 1)}..${n(v.max, 1)} (median ${n(v.median, 1)}, n=${v.samples})`).join('; ')}`);
+    const g = (x: number): string => String(Number(x.toPrecision(3)));
+    out.push(`  spread over repetitions: ${spread.map(([k, v]) => `${k} ${g(v.min)}..${g(v.max)} (median ${g(v.median)}, n=${v.samples})`).join('; ')}`);
   }
   out.push('');
   out.push('Reasoning:');
