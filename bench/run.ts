@@ -267,7 +267,13 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
       if (error instanceof InvalidArgumentError) throw new BenchNotRecommendedError(measured, error);
       throw error;
     }
-    if (problems.length > 0) recommendation = { ...recommendation, warnings: [...problems.map((p) => `run check: ${p}`), ...recommendation.warnings] };
+    const extra: string[] = [];
+    const limit = recommendation.resources.cpuLimitMillicores;
+    if (limit !== null && target.quota === null) extra.push(`The recommendation sets a CPU limit of ${limit}m but the bench ran without a quota: re-run with --cpu-quota ${limit}m to see its throttling.`);
+    if (limit !== null && target.quota !== null && target.quota.millicores !== limit) {
+      extra.push(`The bench ran under a ${target.quota.millicores}m quota but recommends a ${limit}m limit: re-run with --cpu-quota ${limit}m to measure under the recommended limit.`);
+    }
+    if (problems.length > 0 || extra.length > 0) recommendation = { ...recommendation, warnings: [...problems.map((p) => `run check: ${p}`), ...extra, ...recommendation.warnings] };
     const results: BenchResults = { ...measured, recommendation };
     // What we write must be what readers accept.
     return validateBenchResults(JSON.parse(JSON.stringify(results)));
