@@ -394,7 +394,9 @@ async function requestOnce(
     // closed first and quietly: undici's own ways (Connection: close, destroy with a live
     // socket) pass an Error to socket.destroy(), whose stack is then formatted, which cost
     // about a fifth of the CPU of a probe.
-    socket?.destroy();
-    client.destroy().catch(() => undefined);
+    // Once its socket is gone the client holds nothing; destroying it too would build one more
+    // Error per probe.
+    if (socket) socket.destroy();
+    else client.destroy().catch(() => undefined);
   }
 }
