@@ -134,7 +134,16 @@ export function recommend(measurements: RecommendMeasurements, inputs: Recommend
       : `Knee of p${o.slo.percentile}(lambda) (Kneedle, latency normalised to the SLO) at lambda_knee = ${r(cap.lambdaKnee)} req/s.`,
     `lambda_cap = min(lambda_slo, lambda_knee) = ${r(cap.lambdaCap)} req/s per pod, using ${r(cap.cpuCap)} cores of CPU there (interpolated).`,
   );
-  if (cap.sloNotReached) warnings.push(`No valid step broke the SLO: lambda_slo = ${r(cap.lambdaSlo)} req/s is a lower bound of the per-pod capacity.`);
+  if (cap.sloNotReached) {
+    // An invalid step above it that was not even achieved brackets the capacity from above.
+    const unserved = measurements.openSteps
+      .filter((s) => !s.valid && s.offeredRps > cap.lambdaSlo && s.achievedRps < o.minAchievedRatio * s.offeredRps)
+      .sort((a, b) => a.offeredRps - b.offeredRps)[0];
+    warnings.push(
+      `No valid step broke the SLO: lambda_slo = ${r(cap.lambdaSlo)} req/s is a lower bound of the per-pod capacity` +
+        (unserved ? ` (the invalid step at ${unserved.offeredRps} req/s achieved only ${Math.round(unserved.achievedRps)} req/s, so the capacity is below that).` : '.'),
+    );
+  }
   if (measurements.saturation.limitedBy === 'generator') {
     warnings.push('The saturation sweep was limited by the load generator, not the server: X_max and the sweep range are lower bounds.');
   }
