@@ -90,6 +90,10 @@ test('hello-cli probe: table and exit 0 on success, exit 1 on failure, --json', 
   const unknown = await run(['probe', '--module', 'nope', `${target}/`]);
   assert.equal(unknown.status, 2);
   assert.match(unknown.stderr, /Unknown module "nope"/);
+  const good = writeConfig('modules:\n  http_2xx:\n    prober: http\n');
+  const alias = await run(['prober', '--check', '-c', good, '--json']);
+  assert.equal(alias.status, 0, alias.stderr);
+  assert.deepEqual(JSON.parse(alias.stdout), { file: good, ok: true, modules: ['http_2xx'], targets: 0 });
   const check = await run(['prober', '--config.check', '--config.file', join(FIXTURES, 'invalid-unknown-top-key.yml')]);
   assert.equal(check.status, 2);
   assert.match(check.stderr, /modles: unknown key \(did you mean modules\?\)/);
