@@ -3,7 +3,7 @@ import { stringify } from 'yaml';
 import { HelloEdgeError, type LogFields, type Logger } from '../common/index.js';
 import type { Module, ProberConfig } from './config/types.js';
 import { PROBER_DEFAULT_MODULE, PROBER_DEFAULT_SCRAPE_TIMEOUT_SECONDS, PROBER_DEFAULT_TIMEOUT_OFFSET_SECONDS } from './contract.js';
-import { renderSorted, setProbeGauge } from './metrics.js';
+import { renderSorted, roundSeconds, setProbeGauge } from './metrics.js';
 import { PROBERS } from './probers/index.js';
 
 /** Longest target accepted, in characters; longer ones are refused with 400. */
@@ -123,7 +123,7 @@ export async function runModuleProbe(
     parent?.removeEventListener('abort', onParentAbort);
     if (!deadline.signal.aborted) deadline.abort(new Error('probe finished'));
   }
-  const durationSeconds = (performance.now() - started) / 1000;
+  const durationSeconds = roundSeconds((performance.now() - started) / 1000);
   setProbeGauge(registry, 'probe_success', success ? 1 : 0);
   setProbeGauge(registry, 'probe_duration_seconds', durationSeconds);
   probeLogger.info(success ? 'Probe succeeded' : 'Probe failed', { duration_seconds: durationSeconds });

@@ -36,6 +36,11 @@ export type ProbeMetricName = keyof typeof PROBE_METRICS;
 export const HTTP_PHASES = ['connect', 'processing', 'resolve', 'tls', 'transfer'] as const;
 export type HttpPhase = (typeof HTTP_PHASES)[number];
 
+/** Seconds rounded to the nanosecond, so float noise (0.0001593439999999191) stays out of the output. */
+export function roundSeconds(seconds: number): number {
+  return Math.round(seconds * 1e9) / 1e9;
+}
+
 /** Registers a gauge named `name` (help from {@link PROBE_METRICS}) on `registry`. */
 export function probeGauge<L extends string = string>(registry: Registry, name: ProbeMetricName, labelNames: readonly L[] = []): Gauge<L> {
   return new Gauge<L>({ name, help: PROBE_METRICS[name], labelNames, registers: [registry] });

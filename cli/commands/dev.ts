@@ -3,13 +3,14 @@ import { createLogger } from '../../common/index.js';
 import { HELLO_ENV, loadHelloConfig, startHelloService } from '../../hello/index.js';
 import { buildConfig, PROBER_DEFAULT_PORT, PROBER_PATHS, startProberServer } from '../../prober/index.js';
 import { parseIntegerOption } from '../options.js';
-import { printText } from '../output.js';
+import { printJson, printText } from '../output.js';
 
 interface DevOptions {
   port: number;
   proberPort: number;
   host: string;
   interval: string;
+  json?: boolean;
 }
 
 /**
@@ -24,6 +25,7 @@ export function registerDev(program: Command): void {
     .option('--prober-port <port>', 'prober port', parseIntegerOption('--prober-port', 0, 65535), PROBER_DEFAULT_PORT)
     .option('-H, --host <host>', 'address both bind to', '127.0.0.1')
     .option('--interval <duration>', 'how often the prober probes hello', '5s')
+    .option('--json', 'print the URLs as JSON')
     .action(async (opts: DevOptions) => {
       const logger = createLogger();
       const helloConfig = loadHelloConfig({
@@ -56,19 +58,23 @@ export function registerDev(program: Command): void {
         await hello.shutdown('prober failed to start');
         throw error;
       }
-      printText(
-        [
-          `hello   ${hello.url}/`,
-          `prober  ${prober.url}${PROBER_PATHS.metrics}  (scheduled mode: ${targets.length} hello targets every ${opts.interval})`,
-          '',
-          'try:',
-          `  curl ${hello.url}/`,
-          `  curl '${prober.url}${PROBER_PATHS.probe}?module=http_2xx&target=${hello.url}/'`,
-          `  curl -s ${prober.url}${PROBER_PATHS.metrics} | grep -E '^probe_(success|runs_total|failures_total)'`,
-          '',
-          'Ctrl-C stops both.',
-        ].join('\n'),
-      );
+      if (opts.json) {
+        printJson({ hello: `${hello.url}/`, prober: prober.url, metrics: `${prober.url}${PROBER_PATHS.metrics}`, targets: targets.map((t) => t.target), interval: opts.interval });
+      } else {
+        printText(
+          [
+            `hello   ${hello.url}/`,
+            `prober  ${prober.url}${PROBER_PATHS.metrics}  (scheduled mode: ${targets.length} hello targets every ${opts.interval})`,
+            '',
+            'try:',
+            `  curl ${hello.url}/`,
+            `  curl '${prober.url}${PROBER_PATHS.probe}?module=http_2xx&target=${hello.url}/'`,
+            `  curl -s ${prober.url}${PROBER_PATHS.metrics} | grep -E '^probe_(success|runs_total|failures_total)'`,
+            '',
+            'Ctrl-C stops both.',
+          ].join('\n'),
+        );
+      }
       await new Promise<void>((resolve) => {
         const stop = (signal: NodeJS.Signals): void => {
           process.off('SIGINT', stop);

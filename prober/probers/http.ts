@@ -5,7 +5,7 @@ import type { Transform } from 'node:stream';
 import { Client } from 'undici';
 import { describeError, type Logger } from '../../common/index.js';
 import type { HttpProbeConfig } from '../config/types.js';
-import { HTTP_PHASES, probeGauge, setProbeGauge, type HttpPhase } from '../metrics.js';
+import { HTTP_PHASES, probeGauge, roundSeconds, setProbeGauge, type HttpPhase } from '../metrics.js';
 import type { ProbeFn } from '../types.js';
 import { resolveTarget } from './resolve.js';
 import { registerTlsMetrics, summarizeTls, tlsOptions, type TlsSummary } from './tls.js';
@@ -67,7 +67,7 @@ export const probeHttp: ProbeFn = async (target, module, registry, signal, logge
   const phases = probeGauge<'phase'>(registry, 'probe_http_duration_seconds', ['phase']);
   const sums: Record<HttpPhase, number> = { connect: 0, processing: 0, resolve: resolved.lookupSeconds, tls: 0, transfer: 0 };
   const writePhases = (): void => {
-    for (const phase of HTTP_PHASES) phases.labels({ phase }).set(sums[phase]);
+    for (const phase of HTTP_PHASES) phases.labels({ phase }).set(roundSeconds(sums[phase]));
   };
 
   let current = url;

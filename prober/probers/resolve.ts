@@ -3,7 +3,7 @@ import { isIP } from 'node:net';
 import type { Registry } from 'prom-client';
 import { describeError, type Logger } from '../../common/index.js';
 import type { IpProtocol, Module } from '../config/types.js';
-import { ipAddressHash, setProbeGauge } from '../metrics.js';
+import { ipAddressHash, roundSeconds, setProbeGauge } from '../metrics.js';
 
 /** A resolved target address. */
 export interface ResolvedAddress {
@@ -47,7 +47,7 @@ export async function resolveTarget(
   const want = preferred === 'ip6' ? 6 : 4;
   let chosen = candidates.find((c) => c.family === want);
   if (!chosen && (fallback || literal !== 0)) chosen = candidates[0];
-  const lookupSeconds = (performance.now() - started) / 1000;
+  const lookupSeconds = roundSeconds((performance.now() - started) / 1000);
   if (!chosen) {
     logger.error('Resolution with IP protocol failed', { target: bare, ip_protocol: preferred });
     return undefined;
