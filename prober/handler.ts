@@ -1,7 +1,7 @@
 import { Registry } from 'prom-client';
 import { stringify } from 'yaml';
 import { HelloEdgeError, type LogFields, type Logger } from '../common/index.js';
-import type { Module, ProberConfig } from './config/types.js';
+import type { Module, ProberConfig, ProberName } from './config/types.js';
 import { PROBER_DEFAULT_MODULE, PROBER_DEFAULT_SCRAPE_TIMEOUT_SECONDS, PROBER_DEFAULT_TIMEOUT_OFFSET_SECONDS } from './contract.js';
 import { renderSorted, roundSeconds, setProbeGauge } from './metrics.js';
 import { PROBERS } from './probers/index.js';
@@ -74,6 +74,9 @@ export function selectModule(config: ProberConfig, params: ProbeParams): { modul
   const name = params.module === undefined || params.module === '' ? PROBER_DEFAULT_MODULE : params.module;
   const module = Object.hasOwn(config.modules, name) ? config.modules[name] : undefined;
   if (!module) throw new ProbeRequestError(400, `Unknown module ${JSON.stringify(name)}`);
+  if (!Object.hasOwn(PROBERS, module.prober)) {
+    throw new ProbeRequestError(400, `Module ${JSON.stringify(name)} uses the ${module.prober} prober, which this prober does not implement (http and tcp only)`);
+  }
   const target = params.target ?? '';
   if (target === '') throw new ProbeRequestError(400, 'Target parameter is missing');
   if (target.length > MAX_TARGET_LENGTH) throw new ProbeRequestError(400, `Target parameter is longer than ${MAX_TARGET_LENGTH} characters`);
@@ -109,7 +112,7 @@ export async function runModuleProbe(
       if (deadline.signal.aborted) resolve(false);
       deadline.signal.addEventListener('abort', () => resolve(false), { once: true });
     });
-    success = await Promise.race([PROBERS[module.prober](target, module, registry, deadline.signal, probeLogger), aborted]);
+    success = await Promise.race([PROBERS[module.prober as ProberName](target, module, registry, deadline.signal, probeLogger), aborted]);
     if (deadline.signal.aborted) {
       success = false;
       probeLogger.error('Probe aborted', { reason: String((deadline.signal.reason as Error | undefined)?.message ?? deadline.signal.reason) });

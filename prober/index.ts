@@ -4,7 +4,7 @@
  */
 export * from './contract.js';
 export type * from './config/types.js';
-export { PROBER_NAMES, TLS_VERSIONS } from './config/types.js';
+export { PROBER_NAMES, UNIMPLEMENTED_PROBER_NAMES, TLS_VERSIONS } from './config/types.js';
 export { loadProberConfig, parseProberConfig, buildConfig, defaultProberConfig, DEFAULT_HTTP_PROBE, DEFAULT_TCP_PROBE, DEFAULT_LIMITS, DEFAULT_TARGET_POLICY } from './config/load.js';
 export type { ProbeFn } from './types.js';
 export { PROBERS, probeHttp, probeTcp } from './probers/index.js';

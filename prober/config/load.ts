@@ -7,6 +7,7 @@ import { compilePolicy, parsePattern, type CompiledPolicy } from '../target-poli
 import {
   PROBER_NAMES,
   TLS_VERSIONS,
+  UNIMPLEMENTED_PROBER_NAMES,
   type HeaderMatch,
   type HttpProbeConfig,
   type IpProtocol,
@@ -14,6 +15,7 @@ import {
   type Module,
   type ProberConfig,
   type ProberName,
+  type UnimplementedProberName,
   type QueryResponseStep,
   type ScheduledTarget,
   type TargetPolicy,
@@ -78,7 +80,7 @@ export const DEFAULT_TARGET_INTERVAL_MS = 15_000;
 export const MIN_TARGET_INTERVAL_MS = 1_000;
 
 const TOP_KEYS = ['modules', 'target_policy', 'limits', 'targets'];
-const MODULE_KEYS = ['prober', 'timeout', 'http', 'tcp'];
+const MODULE_KEYS = ['prober', 'timeout', 'http', 'tcp', ...UNIMPLEMENTED_PROBER_NAMES];
 const HTTP_KEYS = [
   'valid_status_codes',
   'valid_http_versions',
@@ -168,11 +170,21 @@ export function buildConfig(raw: unknown, ctx: LoadContext = { baseDir: process.
 function readModule(name: string, raw: unknown, ctx: LoadContext, policy: CompiledPolicy): Module {
   const path = `modules.${name}`;
   const m = readMap(raw, path, MODULE_KEYS);
-  if (m.prober === undefined) throw new ConfigError(`${path}.prober`, `is required; use one of ${PROBER_NAMES.join(', ')}`);
-  const prober = readEnum(m.prober, `${path}.prober`, PROBER_NAMES) as ProberName;
+  const known = [...PROBER_NAMES, ...UNIMPLEMENTED_PROBER_NAMES] as readonly string[];
+  const proberHelp = `use http or tcp (${UNIMPLEMENTED_PROBER_NAMES.join(', ')} modules load but cannot be probed here)`;
+  if (m.prober === undefined) throw new ConfigError(`${path}.prober`, `is required; ${proberHelp}`);
+  if (typeof m.prober !== 'string' || !known.includes(m.prober)) {
+    throw new ConfigError(`${path}.prober`, `${quoteValue(m.prober)} is not a prober; ${proberHelp}`);
+  }
+  const prober = m.prober as ProberName | UnimplementedProberName;
   const timeoutMs = m.timeout === undefined ? 0 : readDuration(m.timeout, `${path}.timeout`);
-  if (prober !== 'http' && m.http !== undefined) throw new ConfigError(`${path}.http`, `is set but the prober is ${quoteValue(prober)}`);
-  if (prober !== 'tcp' && m.tcp !== undefined) throw new ConfigError(`${path}.tcp`, `is set but the prober is ${quoteValue(prober)}`);
+  // Like the exporter, only the section of the module's own prober is read; unlike it, a
+  // section for another prober is an error, since it would silently do nothing.
+  for (const section of ['http', 'tcp', ...UNIMPLEMENTED_PROBER_NAMES]) {
+    if (section !== prober && m[section] !== undefined) {
+      throw new ConfigError(`${path}.${section}`, `is set but the prober is ${quoteValue(prober)}`);
+    }
+  }
   return {
     name,
     prober,
@@ -339,6 +351,11 @@ function readTargets(raw: unknown, modules: Record<string, Module>): ScheduledTa
       const known = Object.keys(modules);
       throw new ConfigError(`${path}.module`, `${quoteValue(module)} is not a module of this config; known: ${known.length ? known.join(', ') : '(none)'}`);
     }
+    const prober = modules[module]?.prober;
+    if (prober !== 'http' && prober !== 'tcp') {
+      throw new ConfigError(`${path}.module`, `${quoteValue(module)} uses the ${prober} prober, which cannot be scheduled here (http and tcp only)`);
+    }
+    checkTargetForm(target, prober, `${path}.target`);
     const intervalMs = t.interval === undefined ? DEFAULT_TARGET_INTERVAL_MS : readDuration(t.interval, `${path}.interval`);
     if (intervalMs < MIN_TARGET_INTERVAL_MS) {
       throw new ConfigError(`${path}.interval`, `${quoteValue(t.interval)} is too short; use at least 1s`);
@@ -357,6 +374,26 @@ function readTargets(raw: unknown, modules: Record<string, Module>): ScheduledTa
     seen.add(key);
     return { target, module, intervalMs, labels };
   });
+}
+
+// A scheduled target that can never be probed is a config error, not a probe failure forever.
+function checkTargetForm(target: string, prober: 'http' | 'tcp', path: string): void {
+  if (prober === 'tcp') {
+    if (!/^(\[[0-9a-fA-F:.]+\]|[^:[\]/\s]+):\d{1,5}$/.test(target)) {
+      throw new ConfigError(path, `${quoteValue(target)} is not host:port, which the tcp prober needs`);
+    }
+    return;
+  }
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(target) ? target : `http://${target}`;
+  let url: URL | undefined;
+  try {
+    url = new URL(withScheme);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    throw new ConfigError(path, `${quoteValue(target)} is not an http(s) URL, which the http prober needs`);
+  }
 }
 
 // ---- small readers: each names the path and what is allowed ----
@@ -429,11 +466,19 @@ function readIpProtocol(v: unknown, path: string): IpProtocol {
 function readRegexp(v: unknown, path: string): RegExp {
   const source = readString(v, path);
   try {
-    // RE2 (the exporter's engine) spells named groups (?P<name>...); JavaScript (?<name>...).
-    return new RegExp(source.replaceAll('(?P<', '(?<'));
+    return new RegExp(fromRe2(source));
   } catch (error) {
     throw new ConfigError(path, `${quoteValue(source)} is not a valid regular expression: ${describeError(error)}`);
   }
+}
+
+/**
+ * Rewrites the RE2 spellings (the exporter's engine) that JavaScript refuses: named groups
+ * `(?P<name>...)` become `(?<name>...)`, and a quantified anchor (`^+OK` in the exporter's own
+ * example config) becomes `(?:^)+`.
+ */
+export function fromRe2(source: string): string {
+  return source.replaceAll('(?P<', '(?<').replace(/(?<![\\[])([\^$])(?=[*+?]|\{\d)/g, '(?:$1)');
 }
 
 function readRegexps(v: unknown, path: string): RegExp[] {

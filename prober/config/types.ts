@@ -6,9 +6,16 @@
  */
 import type { CompiledPolicy } from '../target-policy.js';
 
-/** Names of the probers this build knows. */
+/** Names of the probers this build implements. */
 export const PROBER_NAMES = ['http', 'tcp'] as const;
 export type ProberName = (typeof PROBER_NAMES)[number];
+
+/**
+ * The exporter's other probers. A module using one loads (so the exporter's stock
+ * `blackbox.yml` is a valid config) but cannot be probed: `/probe` answers 400 naming it.
+ */
+export const UNIMPLEMENTED_PROBER_NAMES = ['dns', 'icmp', 'grpc', 'unix', 'websocket'] as const;
+export type UnimplementedProberName = (typeof UNIMPLEMENTED_PROBER_NAMES)[number];
 
 /** IP families, in the exporter's spelling. */
 export type IpProtocol = 'ip4' | 'ip6';
@@ -95,7 +102,7 @@ export interface TcpProbeConfig {
 /** One module (`modules.<name>`). */
 export interface Module {
   readonly name: string;
-  readonly prober: ProberName;
+  readonly prober: ProberName | UnimplementedProberName;
   /** 0 = no module timeout (the scrape's timeout applies). */
   readonly timeoutMs: number;
   readonly http: HttpProbeConfig;

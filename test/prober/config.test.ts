@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { ConfigError } from '../../common/index.js';
-import { buildConfig, loadProberConfig, parseProberConfig, DEFAULT_HTTP_PROBE, DEFAULT_LIMITS } from '../../prober/index.js';
+import { silentLogger } from '../../common/index.js';
+import { buildConfig, loadProberConfig, parseProberConfig, runProbe, ProbeRequestError, DEFAULT_HTTP_PROBE, DEFAULT_LIMITS } from '../../prober/index.js';
 import { FIXTURES } from './support.js';
 
 // One fixture per validation rule, each with the exact message a user sees.
@@ -22,13 +23,16 @@ const INVALID: readonly (readonly [string, string])[] = [
   ["invalid-ip-protocol.yml", "modules.http_2xx.http.preferred_ip_protocol: \"ipv4\" is not allowed; use ip4 or ip6"],
   ["invalid-limits.yml", "limits.max_concurrent_probes: 0 is not allowed; use a whole number from 1 to 100000"],
   ["invalid-method.yml", "modules.http_2xx.http.method: \"GET /\" is not an HTTP method; use e.g. GET, HEAD or POST"],
-  ["invalid-missing-prober.yml", "modules.http_2xx.prober: is required; use one of http, tcp"],
+  ["invalid-missing-prober.yml", "modules.http_2xx.prober: is required; use http or tcp (dns, icmp, grpc, unix, websocket modules load but cannot be probed here)"],
   ["invalid-modules-list.yml", "modules: must be a map, got a list"],
   ["invalid-policy-cidr.yml", "target_policy.allow[0]: \"10.0.0.0/33\" has a bad prefix length; use 0 to 32"],
   ["invalid-policy-pattern.yml", "target_policy.deny[0]: \"http://metadata/\" is neither a CIDR (10.0.0.0/8, ::1/128) nor a host pattern (example.com, *.example.com)"],
-  ["invalid-prober.yml", "modules.ping.prober: \"icmp\" is not allowed; use one of http, tcp"],
+  ["invalid-prober.yml", "modules.ping.prober: \"ping\" is not a prober; use http or tcp (dns, icmp, grpc, unix, websocket modules load but cannot be probed here)"],
   ["invalid-query-response.yml", "modules.smtp.tcp.query_response[1].sned: unknown key (did you mean send?); allowed here: expect, send, starttls"],
   ["invalid-regexp.yml", "modules.http_body.http.fail_if_body_not_matches_regexp[0]: \"(unclosed\" is not a valid regular expression: Invalid regular expression: /(unclosed/: Unterminated group"],
+  ["invalid-section-mismatch.yml", "modules.icmp.tcp: is set but the prober is \"icmp\""],
+  ["invalid-target-scheme.yml", "targets[0].target: \"ftp://127.0.0.1/file\" is not an http(s) URL, which the http prober needs"],
+  ["invalid-target-unimplemented.yml", "targets[0].module: \"icmp\" uses the icmp prober, which cannot be scheduled here (http and tcp only)"],
   ["invalid-ssl-both.yml", "modules.http_2xx.http.fail_if_not_ssl: fail_if_ssl and fail_if_not_ssl are both true, so every probe would fail"],
   ["invalid-status-code.yml", "modules.http_2xx.http.valid_status_codes[1]: 1000 is not an HTTP status code; use a whole number from 100 to 599"],
   ["invalid-target-duplicate.yml", "targets[1]: target \"http://127.0.0.1:8080/\" with module \"http_2xx\" is listed twice"],
@@ -38,7 +42,7 @@ const INVALID: readonly (readonly [string, string])[] = [
   ["invalid-timeout.yml", "modules.http_2xx.timeout: 5 is not a duration; use a number with a unit (ms, s, m, h), e.g. \"250ms\", \"5s\" or \"1m30s\""],
   ["invalid-tls-version.yml", "modules.https.http.tls_config.min_version: \"TLS1.2\" is not allowed; use one of TLS10, TLS11, TLS12, TLS13"],
   ["invalid-unknown-http-key.yml", "modules.http_2xx.http.valid_status_code: unknown key (did you mean valid_status_codes?); allowed here: valid_status_codes, valid_http_versions, method, headers, body, body_file, follow_redirects, fail_if_ssl, fail_if_not_ssl, fail_if_body_matches_regexp, fail_if_body_not_matches_regexp, fail_if_header_matches, fail_if_header_not_matches, tls_config, preferred_ip_protocol, ip_protocol_fallback, basic_auth, bearer_token, compression, body_size_limit"],
-  ["invalid-unknown-module-key.yml", "modules.http_2xx.timout: unknown key (did you mean timeout?); allowed here: prober, timeout, http, tcp"],
+  ["invalid-unknown-module-key.yml", "modules.http_2xx.timout: unknown key (did you mean timeout?); allowed here: prober, timeout, http, tcp, dns, icmp, grpc, unix, websocket"],
   ["invalid-unknown-tls-key.yml", "modules.https.http.tls_config.insecure: unknown key; allowed here: insecure_skip_verify, ca_file, cert_file, key_file, server_name, min_version, max_version"],
   ["invalid-unknown-top-key.yml", "modles: unknown key (did you mean modules?); allowed here: modules, target_policy, limits, targets"],
   ["invalid-yaml.yml", "yaml: All mapping items must start at the same column at line 4, column 1"],
@@ -142,4 +146,18 @@ test('config: relative files resolve from the config file directory; an empty fi
   writeFileSync(join(dir, 'empty.yml'), '');
   assert.deepEqual(Object.keys(loadProberConfig(join(dir, 'empty.yml')).modules), []);
   assert.throws(() => loadProberConfig(join(dir, 'missing.yml')), (e: unknown) => e instanceof ConfigError && /cannot read the config file/.test(e.message));
+});
+
+test("config: the exporter's stock Debian blackbox.yml loads as is; its grpc and icmp modules are refused at /probe", async () => {
+  // test/fixtures/prober/debian-blackbox.yml is /etc/prometheus/blackbox.yml of prometheus-blackbox-exporter 0.23.0.
+  const config = loadProberConfig(join(FIXTURES, 'debian-blackbox.yml'));
+  assert.deepEqual(Object.keys(config.modules), ['http_2xx', 'http_post_2xx', 'tcp_connect', 'pop3s_banner', 'grpc', 'grpc_plain', 'ssh_banner', 'irc_banner', 'icmp', 'icmp_ttl5']);
+  // RE2 accepts the quantified anchor in "^+OK"; it is rewritten, not refused.
+  const expect = config.modules.pop3s_banner!.tcp.queryResponse[0]!.expect!;
+  assert.equal(expect.test('OK ready'), true);
+  assert.equal(config.modules.irc_banner!.tcp.queryResponse[2]!.send, 'PONG ${1}');
+  await assert.rejects(
+    runProbe(config, { target: '127.0.0.1', module: 'icmp' }, silentLogger),
+    (e: unknown) => e instanceof ProbeRequestError && e.status === 400 && e.message === 'Module "icmp" uses the icmp prober, which this prober does not implement (http and tcp only)',
+  );
 });

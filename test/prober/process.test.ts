@@ -54,7 +54,7 @@ test('main.js: --config.check exits 0 for a good file and 2 naming the key for a
   assert.match(good.stderr, /"msg":"Config file is ok"/);
   const bad = spawnSync(process.execPath, [MAIN, '--config.check', '--config.file', join(FIXTURES, 'invalid-prober.yml')], { encoding: 'utf8' });
   assert.equal(bad.status, 2);
-  assert.match(bad.stderr, /modules\.ping\.prober: \\"icmp\\" is not allowed; use one of http, tcp/);
+  assert.match(bad.stderr, /modules\.ping\.prober: \\"ping\\" is not a prober; use http or tcp/);
   const flag = spawnSync(process.execPath, [MAIN, '--config.fil', 'x'], { encoding: 'utf8' });
   assert.equal(flag.status, 2);
   assert.match(flag.stderr, /known flags: --config.file/);
