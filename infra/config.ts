@@ -223,7 +223,8 @@ export const DEFAULT_RESOURCES: ResourcesConfig = Object.freeze({
   source: 'default',
 });
 
-const DEFAULT_LIMITS: ResourceAmounts = { cpuMillis: 500, memoryBytes: 192 * 2 ** 20, ephemeralStorageBytes: 64 * 2 ** 20 };
+// A limit written in the config always exists; only a bench recommendation may say "no CPU limit".
+const DEFAULT_LIMIT_CPU_MILLIS = 500;
 
 /** Built-in prober resources. */
 export const DEFAULT_PROBER_RESOURCES: ResourcesConfig = Object.freeze({
@@ -406,7 +407,7 @@ function parseMonitoring(raw: unknown): MonitoringConfig {
       image: parseImage(p.image ?? DEFAULT_PROBER_IMAGE, 'monitoring.prober.image'),
       replicas: expectInteger(p.replicas ?? 2, 'monitoring.prober.replicas', 2, 10),
       probeVia: expectEnum(p.probeVia ?? 'ingress', 'monitoring.prober.probeVia', ['ingress', 'service'] as const),
-      resources: p.resources === undefined ? DEFAULT_PROBER_RESOURCES : parseResources(p.resources, 'monitoring.prober.resources', {}),
+      resources: p.resources === undefined ? DEFAULT_PROBER_RESOURCES : parseResources(p.resources, 'monitoring.prober.resources', DEFAULT_PROBER_RESOURCES),
     },
     alerts: {
       targetDownForSeconds: seconds(a.targetDownFor ?? '5m', 'monitoring.alerts.targetDownFor', 1),
@@ -445,10 +446,10 @@ function parseApp(o: Plain, field: string, ns: NamespacesConfig, options: ParseO
     } catch (error) {
       throw new ConfigError(join(field, 'resources.fromBench'), `${quoteValue(resRaw.fromBench)} is not a usable bench results file: ${describeError(error)}`, { cause: error });
     }
-    const parsed = parseResources({ requests: bench.requests, limits: { ...bench.limits, cpu: bench.limits.cpu ?? bench.requests.cpu } }, `${join(field, 'resources.fromBench')}(${file})`, {});
+    const parsed = parseResources({ requests: bench.requests, limits: { ...bench.limits, cpu: bench.limits.cpu ?? bench.requests.cpu } }, `${join(field, 'resources.fromBench')}(${file})`, DEFAULT_RESOURCES);
     resources = { ...parsed, limits: { ...parsed.limits, cpuMillis: bench.limits.cpu === null ? null : parsed.limits.cpuMillis }, source: 'bench', benchFile: file };
   } else {
-    resources = resRaw === undefined ? DEFAULT_RESOURCES : parseResources(resRaw, join(field, 'resources'), {});
+    resources = resRaw === undefined ? DEFAULT_RESOURCES : parseResources(resRaw, join(field, 'resources'), DEFAULT_RESOURCES);
   }
   const scaling = parseScaling(o.scaling ?? {}, join(field, 'scaling'), bench);
   return {
@@ -509,7 +510,8 @@ export function imageString(image: ImageRef): string {
   return image.digest !== undefined ? `${image.repository}@${image.digest}` : `${image.repository}:${image.tag ?? ''}`;
 }
 
-function parseResources(raw: unknown, field: string, _defaults: object): ResourcesConfig {
+/** Requests and limits; each amount not given takes its value from `base`. */
+function parseResources(raw: unknown, field: string, base: ResourcesConfig): ResourcesConfig {
   const o = expectObject(raw, field, ['requests', 'limits']);
   const amounts = (v: unknown, f: string, base: ResourceAmounts): ResourceAmounts => {
     const a = expectObject(v ?? {}, f, ['cpu', 'memory', 'ephemeralStorage']);
@@ -519,8 +521,8 @@ function parseResources(raw: unknown, field: string, _defaults: object): Resourc
       ephemeralStorageBytes: a.ephemeralStorage === undefined ? base.ephemeralStorageBytes : parseBytes(a.ephemeralStorage, join(f, 'ephemeralStorage')),
     };
   };
-  const requests = amounts(o.requests, join(field, 'requests'), DEFAULT_RESOURCES.requests);
-  const limits = amounts(o.limits, join(field, 'limits'), DEFAULT_LIMITS);
+  const requests = amounts(o.requests, join(field, 'requests'), base.requests);
+  const limits = amounts(o.limits, join(field, 'limits'), { ...base.limits, cpuMillis: base.limits.cpuMillis ?? DEFAULT_LIMIT_CPU_MILLIS });
   for (const key of ['cpuMillis', 'memoryBytes', 'ephemeralStorageBytes'] as const) {
     if (requests[key] > limits[key]) {
       const name = { cpuMillis: 'cpu', memoryBytes: 'memory', ephemeralStorageBytes: 'ephemeralStorage' }[key];

@@ -123,3 +123,11 @@ test('a missing or malformed config file is a ConfigError naming it', (t) => {
   writeFileSync(file, 'apps: []\napps: []\n');
   assert.throws(() => loadFleetConfig(file), /is not valid YAML/);
 });
+
+test('partial resources take the rest from the right defaults (app or prober)', () => {
+  const c = parseFleetConfig(minimalInput({ monitoring: { prober: { resources: { requests: { cpu: '20m' } } } } }, { resources: { limits: { memory: '256Mi' } } }));
+  assert.equal(c.monitoring.prober.resources.requests.cpuMillis, 20);
+  assert.equal(c.monitoring.prober.resources.requests.memoryBytes, 64 * 2 ** 20, 'prober default, not the app default');
+  assert.equal(c.apps[0]!.resources.limits.memoryBytes, 256 * 2 ** 20);
+  assert.equal(c.apps[0]!.resources.requests.cpuMillis, DEFAULT_RESOURCES.requests.cpuMillis);
+});

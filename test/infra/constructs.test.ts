@@ -202,3 +202,9 @@ test('synthesis is deterministic', () => {
   const input = minimalInput();
   assert.deepEqual(synth(input), synth(input));
 });
+
+test('a created Gateway refuses more hosts than listeners allow, naming the field', () => {
+  const apps = Array.from({ length: 64 }, (_, i) => ({ name: `a${i}`, host: `a${i}.example.com` }));
+  assert.throws(() => synth({ routing: { kind: 'gateway', gateway: { create: true } }, apps }), /routing.gateway.create: true is not allowed with 64 hosts; a Gateway holds at most 64 listeners/);
+  assert.doesNotThrow(() => synth({ routing: { kind: 'gateway' }, apps }));
+});
