@@ -12,7 +12,7 @@ import { PROBER_DURATION_BUCKETS } from '../prober/contract.js';
 import { validateBenchResults } from '../bench/index.js';
 import { parseBytes, parseCpu } from './quantity.js';
 import {
-  DNS_LABEL, HOST_NAME, expectBoolean, expectEnum, expectInteger, expectNumber, expectObject, expectString,
+  DNS_LABEL, HOST_NAME, expectBoolean, expectEnum, expectInteger, expectList, expectNumber, expectObject, expectString,
   expectStringMap, isPlain, join, type Plain,
 } from './validate.js';
 
@@ -175,6 +175,12 @@ export interface MonitoringConfig {
     readonly replicas: number;
     /** `ingress` (default): probe the public URL, as a user would; `service`: the in-cluster Service. */
     readonly probeVia: 'ingress' | 'service';
+    /**
+     * Extra CIDRs the prober may reach on 80/443 (probeVia `ingress`): the load balancer's
+     * addresses where in-cluster traffic to them leaves the cluster instead of being routed to the
+     * ingress controller pods. Default none.
+     */
+    readonly egressCidrs: readonly string[];
     readonly resources: ResourcesConfig;
   };
   readonly alerts: {
@@ -260,6 +266,7 @@ const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 const DIGEST = /^sha256:[a-f0-9]{64}$/;
 const PATH = /^\/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$/;
 const PROBER_URL = /^[A-Za-z0-9.-]+:\d{1,5}$/;
+const CIDR = /^((\d{1,3}\.){3}\d{1,3}\/\d{1,2}|[0-9a-fA-F:]+\/\d{1,3})$/;
 
 const TOP_KEYS = ['fleet', 'namespaces', 'routing', 'monitoring', 'priorityClassName', 'defaults', 'apps'] as const;
 const APP_KEYS = ['name', 'image', 'host', 'path', 'hosts', 'slo', 'scaling', 'resources', 'drainDelay', 'shutdownTimeout', 'preStop'] as const;
@@ -380,7 +387,7 @@ function parseRouting(raw: unknown): RoutingConfig {
 
 function parseMonitoring(raw: unknown): MonitoringConfig {
   const o = expectObject(raw, 'monitoring', ['enabled', 'labels', 'prometheusNamespace', 'interval', 'scrapeTimeout', 'serviceMonitor', 'probe', 'rules', 'prober', 'alerts']);
-  const p = expectObject(o.prober ?? {}, 'monitoring.prober', ['mode', 'url', 'namespace', 'image', 'replicas', 'probeVia', 'resources']);
+  const p = expectObject(o.prober ?? {}, 'monitoring.prober', ['mode', 'url', 'namespace', 'image', 'replicas', 'probeVia', 'egressCidrs', 'resources']);
   const a = expectObject(o.alerts ?? {}, 'monitoring.alerts', ['targetDownFor', 'certExpiryDays']);
   const mode = expectEnum(p.mode ?? 'local', 'monitoring.prober.mode', ['local', 'shared'] as const);
   if (mode === 'shared' && p.url === undefined) {
@@ -407,6 +414,7 @@ function parseMonitoring(raw: unknown): MonitoringConfig {
       image: parseImage(p.image ?? DEFAULT_PROBER_IMAGE, 'monitoring.prober.image'),
       replicas: expectInteger(p.replicas ?? 2, 'monitoring.prober.replicas', 2, 10),
       probeVia: expectEnum(p.probeVia ?? 'ingress', 'monitoring.prober.probeVia', ['ingress', 'service'] as const),
+      egressCidrs: expectList(p.egressCidrs ?? [], 'monitoring.prober.egressCidrs').map((c, i) => expectString(c, join('monitoring.prober.egressCidrs', i), CIDR, 'an IPv4 or IPv6 CIDR such as "203.0.113.0/24"')),
       resources: p.resources === undefined ? DEFAULT_PROBER_RESOURCES : parseResources(p.resources, 'monitoring.prober.resources', DEFAULT_PROBER_RESOURCES),
     },
     alerts: {

@@ -45,6 +45,12 @@ export function expectEnum<T extends string>(value: unknown, field: string, allo
   return value as T;
 }
 
+/** A list (its items are checked by the caller). */
+export function expectList(value: unknown, field: string): unknown[] {
+  if (!Array.isArray(value)) throw new ConfigError(field, `${quoteValue(value)} is not allowed; expected a list`);
+  return value;
+}
+
 /** A boolean. */
 export function expectBoolean(value: unknown, field: string): boolean {
   if (typeof value !== 'boolean') throw new ConfigError(field, `${quoteValue(value)} is not allowed; expected true or false`);

@@ -154,10 +154,14 @@ export class Prober extends Construct {
 
     // Egress: DNS plus exactly the probed targets (the ingress controller / gateway for public
     // URLs, or the app pods for in-cluster probing): a prober is an SSRF risk by nature.
+    const web = [80, 443].map((p) => ({ protocol: 'TCP', port: k8s.IntOrString.fromNumber(p) }));
     const targets: k8s.NetworkPolicyEgressRule[] = m.prober.probeVia === 'ingress'
       ? [{
-          to: [namespacePeer(fleet.routing.kind === 'ingress' ? fleet.routing.ingress.controllerNamespace : fleet.routing.gateway.dataplaneNamespace)],
-          ports: [80, 443].map((p) => ({ protocol: 'TCP', port: k8s.IntOrString.fromNumber(p) })),
+          to: [
+            namespacePeer(fleet.routing.kind === 'ingress' ? fleet.routing.ingress.controllerNamespace : fleet.routing.gateway.dataplaneNamespace),
+            ...m.prober.egressCidrs.map((cidr) => ({ ipBlock: { cidr } })),
+          ],
+          ports: web,
         }]
       : [{
           to: fleet.apps.map((a) => namespacePeer(a.namespace, appSelector(a.name))),

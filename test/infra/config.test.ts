@@ -60,6 +60,7 @@ const bad: { name: string; input: Record<string, unknown>; field: string; says: 
   { name: 'prober url with scheme', input: minimalInput({ monitoring: { prober: { mode: 'shared', url: 'http://bb:9115' } } }), field: 'monitoring.prober.url', says: /"host:port" without a scheme/ },
   { name: 'scrape timeout above interval', input: minimalInput({ monitoring: { interval: '10s', scrapeTimeout: '20s' } }), field: 'monitoring.scrapeTimeout', says: /must not exceed monitoring.interval/ },
   { name: 'bad label key', input: minimalInput({ monitoring: { labels: { 'bad key': 'x' } } }), field: 'monitoring.labels.bad key', says: /label\/annotation key/ },
+  { name: 'bad egress CIDR', input: minimalInput({ monitoring: { prober: { egressCidrs: ['10.0.0.0'] } } }), field: 'monitoring.prober.egressCidrs[0]', says: /"10.0.0.0" is not allowed; expected an IPv4 or IPv6 CIDR/ },
   { name: 'prober in an app namespace', input: minimalInput({ monitoring: { prober: { namespace: 'hello-web' } } }), field: 'monitoring.prober.namespace', says: /is an app namespace/ },
 ];
 

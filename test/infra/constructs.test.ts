@@ -208,3 +208,10 @@ test('a created Gateway refuses more hosts than listeners allow, naming the fiel
   assert.throws(() => synth({ routing: { kind: 'gateway', gateway: { create: true } }, apps }), /routing.gateway.create: true is not allowed with 64 hosts; a Gateway holds at most 64 listeners/);
   assert.doesNotThrow(() => synth({ routing: { kind: 'gateway' }, apps }));
 });
+
+test('prober egress CIDRs (load balancer addresses) are allowed on 80/443 beside the ingress namespace', () => {
+  const shared = synth(minimalInput({ monitoring: { prober: { egressCidrs: ['203.0.113.0/24', '2001:db8::/32'] } } })).files[0]!.objects;
+  const np = findOne(shared, 'NetworkPolicy', 'hello-prober');
+  assert.deepEqual(np.spec.egress[1].to.slice(1), [{ ipBlock: { cidr: '203.0.113.0/24' } }, { ipBlock: { cidr: '2001:db8::/32' } }]);
+  assert.deepEqual(np.spec.egress[1].ports.map((p: { port: number }) => p.port), [80, 443]);
+});

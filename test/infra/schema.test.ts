@@ -14,6 +14,10 @@ const cases = {
     routing: { kind: 'gateway', gateway: { create: true } },
     monitoring: { prober: { probeVia: 'service' } },
   })),
+  'prober egress CIDRs, Issuer, extra ingress annotations, no nginx': () => synth(minimalInput({
+    routing: { ingress: { className: 'traefik', annotations: { 'traefik.ingress.kubernetes.io/router.entrypoints': 'websecure' } }, tls: { issuerKind: 'Issuer' } },
+    monitoring: { prober: { egressCidrs: ['203.0.113.0/24'] } },
+  })),
   'shared exporter, external gateway with a section': () => synth(minimalInput({
     routing: { kind: 'gateway', gateway: { parentRef: { name: 'gw', namespace: 'infra', sectionName: 'https' } } },
     monitoring: { prober: { mode: 'shared', url: 'blackbox.monitoring.svc:9115' } },
