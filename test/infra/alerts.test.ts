@@ -147,6 +147,29 @@ function writeRules(dir: string, groups: readonly AlertGroup[]): string {
   return file;
 }
 
+test('promtool test rules: a whole-second threshold matches both le="1" and Prometheus 3\'s le="1.0"', async (t) => {
+  const promtool = requireTool(t, 'promtool', 'apt-get install prometheus');
+  if (!promtool) return;
+  const slowApp = parseFleetConfig(minimalInput({}, { slo: { latency: { threshold: '1s', objective: 99 } } }));
+  const g = appAlertGroup(slowApp.apps[0]!, slowApp.monitoring);
+  const fast = g.rules.find((r) => r.alert === 'HelloLatencyBudgetBurnFast')!;
+  const dir = tempDir(t);
+  writeRules(dir, [g]);
+  const cases = ['1', '1.0'].map((le) => ({
+    name: `le="${le}"`,
+    interval: '1m',
+    input_series: [
+      { series: `probe_duration_seconds_count{${web}}`, values: '0+200x30' },
+      { series: `probe_duration_seconds_bucket{${web},le="${le}"}`, values: '0+100x30' },
+    ],
+    alert_rule_test: [{ eval_time: '20m', alertname: 'HelloLatencyBudgetBurnFast', exp_alerts: [{ exp_labels: { ...fast.labels }, exp_annotations: { ...fast.annotations } }] }],
+  }));
+  const testFile = join(dir, 'tests.yaml');
+  writeFileSync(testFile, stringify({ rule_files: ['rules.yaml'], evaluation_interval: '1m', tests: cases }, { lineWidth: 0 }));
+  const result = await run(promtool, ['test', 'rules', testFile]).catch((error: { stdout?: string; stderr?: string }) => error);
+  assert.match(result.stdout ?? '', /SUCCESS/, `${result.stdout ?? ''}${result.stderr ?? ''}`);
+});
+
 test('promtool check rules: the rules of every app of the 20-app fleet', async (t) => {
   const promtool = requireTool(t, 'promtool', 'apt-get install prometheus');
   if (!promtool) return;
