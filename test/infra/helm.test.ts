@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
 import { type FleetConfig, type KubeObject, parseFleetConfig, synthesizeFleet, writeHelmChart } from '../../infra/index.js';
 import { requireTool } from '../support/tools.js';
-import { allObjects, exampleConfig, minimalInput, tempDir } from './support.js';
+import { allObjects, exampleConfig, minimalInput, repoPath, tempDir } from './support.js';
 
 const run = promisify(execFile);
 const HINT = 'built by test/tools/build-tools.sh into $HELLO_EDGE_CACHE/bin';
@@ -38,6 +38,14 @@ function assertSameObjects(rendered: readonly KubeObject[], expected: readonly K
 const charts: Record<string, () => FleetConfig> = {
   'examples/one-app.yaml': () => exampleConfig('one-app'),
   'examples/fleet-20.yaml': () => exampleConfig('fleet-20'),
+  'created Gateway, shared namespace, in-cluster probing, two hosts, bench resources': () => parseFleetConfig(minimalInput(
+    { namespaces: { layout: 'shared' }, routing: { kind: 'gateway', gateway: { create: true } }, monitoring: { prober: { probeVia: 'service', egressCidrs: ['203.0.113.0/24'] } } },
+    { host: undefined, hosts: [{ host: 'a.example.com' }, { host: 'b.example.com', path: '/b' }], resources: { fromBench: repoPath('test/fixtures/bench/results-v1.json') } },
+  )),
+  'shared exporter, monitoring labels, Issuer': () => parseFleetConfig(minimalInput({
+    routing: { tls: { issuerKind: 'Issuer' } },
+    monitoring: { labels: { release: 'kps', team: 'edge' }, prober: { mode: 'shared', url: 'bb.monitoring.svc:9115' } },
+  })),
 };
 
 for (const [name, load] of Object.entries(charts)) {
