@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
-import { repoPath, tempDir } from './support.js';
+import { synthesizeFleet, writeManifests } from '../../infra/index.js';
+import { exampleConfig, repoPath, tempDir } from './support.js';
 
 const run = promisify(execFile);
 const cli = (...args: string[]) => run(process.execPath, [repoPath('dist', 'cli', 'main.js'), ...args], { cwd: repoPath() });
@@ -47,4 +48,12 @@ test('hello-cli cost prints the envelope beside the original setup', async () =>
   assert.match(stdout, /original total\s+4\s+200m \/ 256Mi/);
   const json = JSON.parse((await cli('cost', '--config', 'examples/one-app.yaml', '--json')).stdout) as { total: { max: { replicas: number } } };
   assert.equal(json.total.max.replicas, 6 + 2);
+});
+
+test('writeManifests: the output directory mirrors the config (files of removed apps are deleted, others kept)', (t) => {
+  const out = tempDir(t);
+  writeManifests(synthesizeFleet(exampleConfig('fleet-20')), out);
+  writeFileSync(join(out, 'notes.txt'), 'mine');
+  writeManifests(synthesizeFleet(exampleConfig('one-app')), out);
+  assert.deepEqual(readdirSync(out).sort(), ['app-hello.yaml', 'notes.txt', 'shared.yaml']);
 });
