@@ -142,7 +142,24 @@ export async function deployFleet(manifests: FleetManifests, options: DeployOpti
   const warnings = new Set<string>();
   const desiredKeys = new Set<string>();
 
-  for (const [index, objects] of applyStages(manifests).entries()) {
+  // A server dry run cannot admit objects into a namespace that does not exist yet (the namespace
+  // itself is only dry-run). Those objects are reported as to be created, with a warning saying
+  // the server did not check them, rather than failing the whole dry run.
+  const existingNamespacesNow = dryRun ? await existingNamespaces(options) : undefined;
+  const unchecked = new Map<string, number>();
+
+  for (const [index, stageObjects] of applyStages(manifests).entries()) {
+    let objects = stageObjects;
+    if (existingNamespacesNow) {
+      const pending = objects.filter((o) => o.metadata.namespace !== undefined && !existingNamespacesNow.has(o.metadata.namespace));
+      for (const o of pending) {
+        applied.push({ ref: refOf(o), action: 'created' });
+        desiredKeys.add(refKey(refOf(o)));
+        unchecked.set(o.metadata.namespace!, (unchecked.get(o.metadata.namespace!) ?? 0) + 1);
+      }
+      objects = objects.filter((o) => !pending.includes(o));
+      if (objects.length === 0) continue;
+    }
     const list = JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects });
     const args = ['apply', '--server-side', `--field-manager=${FIELD_MANAGER}`, '--force-conflicts', '-o', 'json', '-f', '-'];
     if (dryRun) args.push('--dry-run=server');
@@ -161,6 +178,10 @@ export async function deployFleet(manifests: FleetManifests, options: DeployOpti
     options.onProgress?.({ type: 'applied', stage: index, objects: objects.length });
   }
 
+  for (const [namespace, count] of unchecked) {
+    warnings.add(`namespace ${namespace} does not exist yet: its ${count} object(s) were not checked by the server in this dry run`);
+  }
+
   const pruned: ObjectRef[] = [];
   if (options.prune ?? true) {
     const stale = [...before.values()].map(refOf).filter((ref) => !desiredKeys.has(refKey(ref)));
@@ -173,6 +194,12 @@ export async function deployFleet(manifests: FleetManifests, options: DeployOpti
   }
   const changes = applied.filter((a) => a.action !== 'unchanged').length + pruned.length;
   return { fleet: manifests.fleet, dryRun, applied, pruned, rollouts, warnings: [...warnings], changes };
+}
+
+/** Names of the namespaces that exist in the cluster now. */
+async function existingNamespaces(target: ClusterTarget): Promise<Set<string>> {
+  const { stdout } = await kubectl(target, ['get', 'namespaces', '-o', 'name']);
+  return new Set(stdout.split('\n').map((line) => line.trim().replace(/^namespace\//, '')).filter(Boolean));
 }
 
 /** Deletes objects in reverse apply order, namespaces last; returns what was deleted. */
@@ -319,8 +346,10 @@ export async function diffFleet(manifests: FleetManifests, target: ClusterTarget
     ...result.applied.filter((a) => a.action !== 'unchanged').map((a) => ({ ref: a.ref, action: a.action === 'created' ? ('create' as const) : ('update' as const) })),
     ...result.pruned.map((ref) => ({ ref, action: 'prune' as const })),
   ];
-  // kubectl diff gives the field-level view; it exits 1 when there are differences.
-  const objects = manifests.files.flatMap((f) => f.objects);
+  // kubectl diff gives the field-level view; it exits 1 when there are differences. Like the dry
+  // run, it cannot look into namespaces that do not exist yet: their objects are all "create".
+  const existing = await existingNamespaces(target);
+  const objects = manifests.files.flatMap((f) => f.objects).filter((o) => o.metadata.namespace === undefined || existing.has(o.metadata.namespace));
   const { stdout: diff } = await kubectl(
     target,
     ['diff', '--server-side', `--field-manager=${FIELD_MANAGER}`, '--force-conflicts', '-f', '-'],

@@ -65,7 +65,9 @@ export function kubectl(target: ClusterTarget, args: readonly string[], input?: 
 /** Turns kubectl's stderr into one actionable error. Exported for tests. */
 export function explainFailure(target: ClusterTarget, args: readonly string[], stderr: string, code: number | null): ExternalError {
   const where = target.context ? `context "${target.context}"` : target.kubeconfig ? `kubeconfig ${target.kubeconfig}` : 'the current kubeconfig context';
-  const firstError = stderr.split('\n').find((line) => line.trim() !== '' && !line.startsWith('Warning: ')) ?? `exit code ${code}`;
+  // Skip warnings and klog lines ("E1126 06:54:50.564253 ...") to reach kubectl's own sentence.
+  const lines = stderr.split('\n').filter((line) => line.trim() !== '' && !line.startsWith('Warning: ') && !/^[IWEF]\d{4} /.test(line));
+  const firstError = lines[0] ?? stderr.split('\n').find((line) => line.trim() !== '') ?? `exit code ${code}`;
   if (/Unable to connect to the server|connection refused|no such host|i\/o timeout|dial tcp/.test(stderr)) {
     return new ExternalError(`no cluster reachable through ${where}: ${firstError.trim()}. Start the cluster, or pick one with --context or --kubeconfig.`, { exitCode: 4 });
   }

@@ -1,0 +1,53 @@
+/**
+ * A real local control plane for a test (test/cluster/control-plane.sh): started in a fresh
+ * directory, stopped in `t.after`. Skips (or fails under CI=true) when the Go-built binaries
+ * are missing.
+ */
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestContext } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { run } from './run.js';
+import { findTool, requireTool } from './tools.js';
+
+/** The repository root (dist/test/support -> repo). */
+export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+/** A started control plane. */
+export interface ControlPlane {
+  readonly dir: string;
+  readonly kubeconfig: string;
+  /** True when controller-manager, scheduler and kwok run too (pods get created and scheduled). */
+  readonly full: boolean;
+  /** Runs kubectl against this plane; rejects on a non-zero exit with kubectl's stderr. */
+  kubectl(args: readonly string[], input?: string): Promise<string>;
+}
+
+/**
+ * Starts a control plane for this test, or returns undefined when it was skipped.
+ * @param needFull also require controller-manager, scheduler and kwok.
+ */
+export async function startControlPlane(t: TestContext, needFull: boolean): Promise<ControlPlane | undefined> {
+  const hint = 'build it with: bash test/cluster/build.sh';
+  const needed = ['etcd', 'kube-apiserver', 'kubectl', ...(needFull ? ['kube-controller-manager', 'kube-scheduler', 'kwok'] : [])];
+  for (const tool of needed) if (!requireTool(t, tool, hint)) return undefined;
+  const full = ['kube-controller-manager', 'kube-scheduler', 'kwok'].every((tool) => findTool(tool));
+  const dir = await mkdtemp(join(tmpdir(), 'hello-edge-cp-'));
+  const env = { ...process.env, HELLO_EDGE_CLUSTER_DIR: dir };
+  const script = join(REPO_ROOT, 'test', 'cluster', 'control-plane.sh');
+  t.after(() => run('bash', [script, 'stop'], { env, timeoutMs: 60_000 }));
+  const started = await run('bash', [script, 'start', ...(needFull || full ? [] : ['--minimal'])], { env, timeoutMs: 180_000 });
+  if (started.code !== 0) throw new Error(`control plane did not start (exit ${started.code}):\n${started.stderr.slice(-3000)}`);
+  const kubeconfig = join(dir, 'kubeconfig');
+  return {
+    dir,
+    kubeconfig,
+    full,
+    async kubectl(args, input) {
+      const result = await run('kubectl', ['--kubeconfig', kubeconfig, ...args], { ...(input === undefined ? {} : { input }) });
+      if (result.code !== 0) throw new Error(`kubectl ${args.join(' ')} failed: ${result.stderr}`);
+      return result.stdout;
+    },
+  };
+}
