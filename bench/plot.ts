@@ -4,7 +4,8 @@
  * axis, the SLO line, lambda_cap and the chosen operating point C_t. Invalid steps are drawn
  * hollow and left out of the lines.
  */
-import type { BenchResults } from './results.js';
+import type { BenchRecommendation } from './results.js';
+import type { BenchMeasuredRun } from './run.js';
 
 const W = 760;
 const H = 440;
@@ -19,17 +20,22 @@ const SERIES = [
 const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const f = (x: number): string => x.toFixed(1);
 
-/** Renders the latency-vs-offered-rate plot of `results` as SVG text. */
-export function renderLatencyPlot(results: BenchResults): string {
+/**
+ * Renders the latency-vs-offered-rate plot as SVG text. Without a recommendation (a run that had
+ * nothing valid to recommend from) the SLO line comes from the run's inputs and there is no
+ * operating point.
+ */
+export function renderLatencyPlot(results: BenchMeasuredRun & { readonly recommendation?: BenchRecommendation | null }): string {
   const steps = [...results.measurements.openModel.steps].sort((a, b) => a.offeredRps - b.offeredRps);
-  const rec = results.recommendation;
-  const sloMs = rec.slo.latencyMs;
-  const opRps = rec.intermediates.ctRps ?? rec.rps.targetPerPod;
-  const capRps = rec.intermediates.lambdaCapRps ?? rec.rps.sloCapacityPerPod;
+  const rec = results.recommendation ?? null;
+  const sloMs = rec?.slo.latencyMs ?? Number(results.inputs.sloLatencyMs ?? 0);
+  const sloPercentile = rec?.slo.percentile ?? Number(results.inputs.sloPercentile ?? 99);
+  const opRps = rec ? (rec.intermediates.ctRps ?? rec.rps.targetPerPod) : null;
+  const capRps = rec ? (rec.intermediates.lambdaCapRps ?? rec.rps.sloCapacityPerPod) : null;
   const values = steps.flatMap((s) => SERIES.map((k) => s.latencyUs[k.key] / 1000)).filter((v) => v > 0);
-  const yMin = 10 ** Math.floor(Math.log10(Math.max(0.01, Math.min(...values, sloMs))));
-  const yMax = 10 ** Math.ceil(Math.log10(Math.max(...values, sloMs * 2)));
-  const xMax = Math.max(...steps.map((s) => s.offeredRps), capRps) * 1.05;
+  const yMin = 10 ** Math.floor(Math.log10(Math.max(0.01, Math.min(...values, sloMs || Infinity, 1))));
+  const yMax = 10 ** Math.ceil(Math.log10(Math.max(...values, sloMs * 2, 1)));
+  const xMax = Math.max(...steps.map((s) => s.offeredRps), capRps ?? 0, 1) * 1.05;
   const pw = W - M.left - M.right;
   const ph = H - M.top - M.bottom;
   const x = (rps: number): number => M.left + (rps / xMax) * pw;
@@ -58,11 +64,15 @@ export function renderLatencyPlot(results: BenchResults): string {
 
   // SLO line, capacity and operating point.
   out.push(`<line x1="${M.left}" x2="${M.left + pw}" y1="${f(y(sloMs))}" y2="${f(y(sloMs))}" stroke="#c00" stroke-dasharray="6 4" stroke-width="1.5"/>`);
-  out.push(`<text x="${M.left + pw + 6}" y="${f(y(sloMs) + 4)}" fill="#c00">SLO p${rec.slo.percentile} ${sloMs} ms</text>`);
-  out.push(`<line x1="${f(x(capRps))}" x2="${f(x(capRps))}" y1="${M.top}" y2="${M.top + ph}" stroke="#999" stroke-dasharray="3 3"/>`);
-  out.push(`<text x="${f(x(capRps) + 4)}" y="${M.top + 14}" fill="#666">lambda_cap ${Math.round(capRps)}</text>`);
-  out.push(`<line x1="${f(x(opRps))}" x2="${f(x(opRps))}" y1="${M.top}" y2="${M.top + ph}" stroke="#000" stroke-width="1.5"/>`);
-  out.push(`<text x="${f(x(opRps) + 4)}" y="${M.top + 30}">operating point C_t ${Math.round(opRps)} (${rec.hpa.targetCPUUtilizationPercentage}% CPU)</text>`);
+  out.push(`<text x="${M.left + pw + 6}" y="${f(y(sloMs) + 4)}" fill="#c00">SLO p${sloPercentile} ${sloMs} ms</text>`);
+  if (rec && capRps !== null && opRps !== null) {
+    out.push(`<line x1="${f(x(capRps))}" x2="${f(x(capRps))}" y1="${M.top}" y2="${M.top + ph}" stroke="#999" stroke-dasharray="3 3"/>`);
+    out.push(`<text x="${f(x(capRps) + 4)}" y="${M.top + 14}" fill="#666">lambda_cap ${Math.round(capRps)}</text>`);
+    out.push(`<line x1="${f(x(opRps))}" x2="${f(x(opRps))}" y1="${M.top}" y2="${M.top + ph}" stroke="#000" stroke-width="1.5"/>`);
+    out.push(`<text x="${f(x(opRps) + 4)}" y="${M.top + 30}">operating point C_t ${Math.round(opRps)} (${rec.hpa.targetCPUUtilizationPercentage}% CPU)</text>`);
+  } else {
+    out.push(`<text x="${M.left + 8}" y="${M.top + 14}" fill="#c00">no recommendation: no valid step (see the run checks)</text>`);
+  }
 
   // Series.
   SERIES.forEach((s, i) => {

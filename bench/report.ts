@@ -15,6 +15,19 @@ export interface BenchFiles {
   readonly plot: string;
 }
 
+/**
+ * Writes what a run that could not recommend measured, as `bench-<mode>-<time>.invalid.json`
+ * (`recommendation: null`; not a results file, readBenchResults refuses it) and its plot.
+ */
+export async function writeMeasuredRun(measured: BenchMeasuredRun, dir: string): Promise<BenchFiles> {
+  await mkdir(dir, { recursive: true });
+  const stamp = measured.createdAt.replace(/[:.]/g, '-');
+  const files = { results: join(dir, `bench-${measured.mode}-${stamp}.invalid.json`), plot: join(dir, `bench-${measured.mode}-${stamp}.invalid.svg`) };
+  await writeFile(files.results, `${JSON.stringify({ ...measured, recommendation: null }, null, 2)}\n`);
+  await writeFile(files.plot, renderLatencyPlot(measured));
+  return files;
+}
+
 /** Writes `results.json` and `latency.svg` under `dir` (created if missing), named by time. */
 export async function writeBenchFiles(results: BenchResults, dir: string): Promise<BenchFiles> {
   await mkdir(dir, { recursive: true });

@@ -11,6 +11,7 @@ import {
   renderMeasurements,
   runBench,
   writeBenchFiles,
+  writeMeasuredRun,
   type BenchPlan,
 } from '../../bench/index.js';
 import { createLogger, InvalidArgumentError as BadArgumentError, parseDuration } from '../../common/index.js';
@@ -138,11 +139,12 @@ export function registerBench(program: Command): void {
         // Progress is for people: stderr, so stdout stays the report or the JSON.
         onProgress: (e) => process.stderr.write(`[${e.phase} ${e.step}/${e.steps}] ${e.message}\n`),
       });
-      const results = await run.catch((error: unknown) => {
-        // Show what was measured and why it is not enough, then fail with the reason.
+      const results = await run.catch(async (error: unknown) => {
+        // Show (and keep) what was measured and why it is not enough, then fail with the reason.
         if (error instanceof BenchNotRecommendedError) {
+          const files = await writeMeasuredRun(error.measured, opts.out);
           if (opts.json) printJson({ ...error.measured, recommendation: null });
-          else printText(renderMeasurements(error.measured, opts.sloPercentile));
+          else printText(`${renderMeasurements(error.measured, opts.sloPercentile)}\n\nMeasurements: ${files.results}\nPlot:         ${files.plot}`);
         }
         throw error;
       });

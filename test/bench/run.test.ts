@@ -7,7 +7,17 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { readBenchResults, renderBenchReport, runBench, writeBenchFiles, type BenchPlan, type BenchProgress, type RunGates } from '../../bench/index.js';
+import {
+  BenchNotRecommendedError,
+  readBenchResults,
+  renderBenchReport,
+  runBench,
+  writeBenchFiles,
+  writeMeasuredRun,
+  type BenchPlan,
+  type BenchProgress,
+  type RunGates,
+} from '../../bench/index.js';
 
 const TINY: BenchPlan = {
   saturationConnections: [2],
@@ -54,4 +64,27 @@ test('runBench: hello started, swept, recommended, written, read back', { timeou
   const report = renderBenchReport(results, files);
   assert.match(report, /HPA: min \d+, max \d+, target CPU \d+%/);
   assert.match(report, /Reasoning:/);
+});
+
+test('runBench: when every step fails its checks there is no recommendation, but the measurements are kept', { timeout: 120_000 }, async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'bench-run-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  // A send-lag gate no generator can pass stands in for a machine too busy to measure on.
+  const impossible: RunGates = { ...LOOSE, maxSendLagP99Ms: -1 };
+  const error = await runBench({ mode: 'custom', plan: TINY, slo: { percentile: 99, latencyMs: 10_000, errorBudgetFraction: 1 }, inputs: { peakRps: 100 }, gates: impossible }).then(
+    () => assert.fail('expected no recommendation'),
+    (e: unknown) => e,
+  );
+  assert.ok(error instanceof BenchNotRecommendedError);
+  assert.equal(error.code, 'HELLO_ERR_EXTERNAL');
+  assert.match(error.message, /no recommendation: no valid open-model step/);
+  assert.match(error.message, /3 of 3 open-model step\(s\) failed the run checks: .*generator send lag p99/);
+  assert.equal(error.measured.validity.valid, false);
+  assert.ok(error.measured.measurements.openModel.steps.every((s) => !s.valid && s.problems.length > 0));
+  const files = await writeMeasuredRun(error.measured, dir);
+  assert.match(files.results, /\.invalid\.json$/);
+  const doc = JSON.parse(await readFile(files.results, 'utf8')) as { recommendation: unknown };
+  assert.equal(doc.recommendation, null);
+  await assert.rejects(readBenchResults(files.results), { code: 'HELLO_ERR_CONFIG' });
+  assert.match(await readFile(files.plot, 'utf8'), /no recommendation: no valid step/);
 });
