@@ -1,6 +1,6 @@
 // `npm run bench:prober`: the Debian blackbox exporter vs our prober, in one run, on the same
 // loopback targets and the same config. Each prober runs on CPU 0; the target and wrk share
-// CPU 1 (taskset). Prints probes/s under the same parallel /probe load, CPU-seconds per 1000
+// CPU 1 (taskset); load runs and accuracy probes alternate between the two probers. Prints probes/s under the same parallel /probe load, CPU-seconds per 1000
 // probes (from /proc utime+stime), RSS idle and peak under load, and the accuracy of
 // probe_duration_seconds against a target with a known 250 ms delay (mean and spread over 20
 // sequential probes). A benchmark, not a test: it asserts nothing.
@@ -114,6 +114,7 @@ interface Row {
   rssPeakMb: number;
   failedProbes: number;
   durationMeanMs: number;
+  durationMedianMs: number;
   durationSpreadMs: number;
   durationErrorMs: number;
   runs: { rps: number; cpuPer1000: number }[];
@@ -164,53 +165,62 @@ async function main(): Promise<void> {
   ];
   log(`bench:prober: node ${process.version}, wrk -t1 -c${CONNECTIONS} -d${DURATION_S}s on /probe, ${RUNS} runs, ${pinning ? `probers on CPU ${PROBER_CPU}, target + wrk on CPU ${LOAD_CPU}` : 'unpinned'}`);
 
-  const rows: Row[] = [];
+  // Both probers run side by side (each pinned to CPU 0, only one under load at a time); the
+  // load runs alternate between them so both see the same background noise.
+  const live: { name: string; child: ChildProcess; base: string; rssIdleMb: number; failed: number; runs: { rps: number; cpuPer1000: number }[] }[] = [];
   for (const p of probers) {
-    const runs: { rps: number; cpuPer1000: number }[] = [];
-    let failed = 0;
-    // Fresh process per run, round-robin would interleave noise better but doubles start-ups;
-    // one process per prober keeps RSS figures comparable.
     const port = await freePort();
     const child = start(p.cmd(port));
     children.push(child);
     const base = `http://127.0.0.1:${port}`;
     await waitUp(`${base}/-/healthy`, child);
     await new Promise((r) => setTimeout(r, 500));
-    const rssIdle = memory(child.pid!).rssMb;
+    const rssIdleMb = memory(child.pid!).rssMb;
     const check = await probeDuration(`${base}/probe?module=http_2xx&target=${fastTarget}`);
     if (check.success !== 1) throw new Error(`${p.name}: probe of hello failed before the load`);
-    const probeUrl = `${base}/probe?module=http_2xx&target=${fastTarget}`;
-    wrk(probeUrl, 2); // warm-up
-    for (let i = 0; i < RUNS; i++) {
-      const cpuBefore = cpuSeconds(child.pid!);
-      const result = wrk(probeUrl, DURATION_S);
-      const cpu = cpuSeconds(child.pid!) - cpuBefore;
-      failed += result.non2xx;
-      runs.push({ rps: result.rps, cpuPer1000: (cpu / result.requests) * 1000 });
-      log(`  ${p.name} run ${i + 1}: ${result.rps.toFixed(0)} probes/s, ${((cpu / result.requests) * 1000).toFixed(2)} CPU-s/1000 probes${result.non2xx ? `, ${result.non2xx} non-2xx` : ''}`);
+    live.push({ name: p.name, child, base, rssIdleMb, failed: 0, runs: [] });
+  }
+  for (const l of live) wrk(`${l.base}/probe?module=http_2xx&target=${fastTarget}`, 2); // warm-up
+  for (let i = 0; i < RUNS; i++) {
+    for (const l of live) {
+      const cpuBefore = cpuSeconds(l.child.pid!);
+      const result = wrk(`${l.base}/probe?module=http_2xx&target=${fastTarget}`, DURATION_S);
+      const cpu = cpuSeconds(l.child.pid!) - cpuBefore;
+      l.failed += result.non2xx;
+      l.runs.push({ rps: result.rps, cpuPer1000: (cpu / result.requests) * 1000 });
+      log(`  ${l.name} run ${i + 1}: ${result.rps.toFixed(0)} probes/s, ${((cpu / result.requests) * 1000).toFixed(2)} CPU-s/1000 probes${result.non2xx ? `, ${result.non2xx} non-2xx` : ''}`);
     }
-    const rssPeak = memory(child.pid!).hwmMb;
-    // Accuracy on the delayed target: sequential, nothing else running.
-    const durations: number[] = [];
-    for (let i = 0; i < SAMPLES; i++) {
+  }
+  const rows: Row[] = live.map((l) => ({
+    name: l.name,
+    rps: median(l.runs.map((r) => r.rps)),
+    cpuPer1000: median(l.runs.map((r) => r.cpuPer1000)),
+    rssIdleMb: l.rssIdleMb,
+    rssPeakMb: memory(l.child.pid!).hwmMb,
+    failedProbes: l.failed,
+    durationMeanMs: 0,
+    durationMedianMs: 0,
+    durationSpreadMs: 0,
+    durationErrorMs: 0,
+    runs: l.runs,
+  }));
+  const bases = live.map((l) => l.base);
+  // Accuracy on the delayed target: sequential probes, alternating between the probers so both
+  // see the same background noise.
+  const samples: number[][] = probers.map(() => []);
+  for (let i = 0; i < SAMPLES; i++) {
+    for (const [j, base] of bases.entries()) {
       const r = await probeDuration(`${base}/probe?module=http_2xx&target=${slowTarget}`);
-      if (r.success === 1) durations.push(r.seconds * 1000);
+      if (r.success === 1) samples[j]!.push(r.seconds * 1000);
     }
+  }
+  for (const [j, row] of rows.entries()) {
+    const durations = samples[j]!;
     const mean = durations.reduce((a, b) => a + b, 0) / Math.max(1, durations.length);
-    const spread = Math.sqrt(durations.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, durations.length - 1));
-    child.kill('SIGTERM');
-    rows.push({
-      name: p.name,
-      rps: median(runs.map((r) => r.rps)),
-      cpuPer1000: median(runs.map((r) => r.cpuPer1000)),
-      rssIdleMb: rssIdle,
-      rssPeakMb: rssPeak,
-      failedProbes: failed,
-      durationMeanMs: mean,
-      durationSpreadMs: spread,
-      durationErrorMs: mean - DELAY_MS,
-      runs,
-    });
+    row.durationMeanMs = mean;
+    row.durationMedianMs = median(durations);
+    row.durationSpreadMs = Math.sqrt(durations.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, durations.length - 1));
+    row.durationErrorMs = mean - DELAY_MS;
   }
   cleanup();
 
@@ -218,7 +228,7 @@ async function main(): Promise<void> {
     process.stdout.write(`${JSON.stringify({ node: process.version, connections: CONNECTIONS, durationS: DURATION_S, runs: RUNS, delayMs: DELAY_MS, samples: SAMPLES, pinned: pinning, rows }, null, 2)}\n`);
     return;
   }
-  const header = ['prober', 'probes/s', 'CPU-s/1000 probes', 'RSS idle MB', 'RSS peak MB', `duration @${DELAY_MS}ms: mean`, 'spread (sd)', 'error'];
+  const header = ['prober', 'probes/s', 'CPU-s/1000 probes', 'RSS idle MB', 'RSS peak MB', `duration @${DELAY_MS}ms: mean`, 'median', 'spread (sd)', 'error (mean)'];
   const table = rows.map((r) => [
     r.name,
     r.rps.toFixed(0),
@@ -226,6 +236,7 @@ async function main(): Promise<void> {
     r.rssIdleMb.toFixed(1),
     r.rssPeakMb.toFixed(1),
     `${r.durationMeanMs.toFixed(2)} ms`,
+    `${r.durationMedianMs.toFixed(2)} ms`,
     `${r.durationSpreadMs.toFixed(2)} ms`,
     `${r.durationErrorMs >= 0 ? '+' : ''}${r.durationErrorMs.toFixed(2)} ms`,
   ]);
