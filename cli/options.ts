@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from 'commander';
+import { parseDuration } from '../common/index.js';
 
 /** A commander argument parser for a whole number in [min, max], with a message naming the flag. */
 export function parseIntegerOption(flag: string, min: number, max: number): (value: string) => number {
@@ -18,5 +19,16 @@ export function parsePositiveNumberOption(flag: string): (value: string) => numb
       throw new InvalidArgumentError(`${flag} ${JSON.stringify(value)} is not allowed; use a positive number.`);
     }
     return n;
+  };
+}
+
+/** A commander parser for a duration flag such as `5m` or `90s`, in milliseconds. */
+export function parseDurationOption(flag: string): (value: string) => number {
+  return (value: string) => {
+    try {
+      return parseDuration(value, flag);
+    } catch (error) {
+      throw new InvalidArgumentError((error as Error).message);
+    }
   };
 }

@@ -50,7 +50,14 @@ export const PROBER_FLAGS = {
   configCheck: '--config.check',
   timeoutOffset: '--timeout-offset',
   logLevel: '--log.level',
+  /** Re-read the config file when its content changes (the exporter's flag): ConfigMap updates apply by themselves. */
+  autoReload: '--config.enable-auto-reload',
+  /** How often the auto-reload looks at the file (a duration; default 30s, the exporter's). */
+  autoReloadInterval: '--config.auto-reload-interval',
 } as const;
+
+/** Default of {@link PROBER_FLAGS.autoReloadInterval}, in milliseconds. */
+export const PROBER_DEFAULT_AUTO_RELOAD_INTERVAL_MS = 30_000;
 
 /** Environment variables read when the matching flag is absent. */
 export const PROBER_ENV = {

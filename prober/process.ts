@@ -1,8 +1,17 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { ConfigError, createLogger, describeError, LOG_LEVELS, quoteValue, type Logger, type LogLevel } from '../common/index.js';
+import { ConfigError, createLogger, describeError, LOG_LEVELS, parseDuration, quoteValue, type Logger, type LogLevel } from '../common/index.js';
 import { loadProberConfig } from './config/load.js';
 import type { ProberConfig } from './config/types.js';
-import { PROBER_DEFAULT_CONFIG_FILE, PROBER_DEFAULT_LISTEN_ADDRESS, PROBER_DEFAULT_TIMEOUT_OFFSET_SECONDS, PROBER_ENV } from './contract.js';
+import {
+  PROBER_DEFAULT_AUTO_RELOAD_INTERVAL_MS,
+  PROBER_DEFAULT_CONFIG_FILE,
+  PROBER_DEFAULT_LISTEN_ADDRESS,
+  PROBER_DEFAULT_TIMEOUT_OFFSET_SECONDS,
+  PROBER_ENV,
+} from './contract.js';
 import { startProberServer, type ProberServer } from './server.js';
 
 /** Settings of the prober process (flags, then environment, then defaults). */
@@ -17,6 +26,10 @@ export interface ProberProcessOptions {
   readonly timeoutOffsetSeconds?: number | undefined;
   /** `--log.level`. Default `$PROBER_LOG_LEVEL` or `info`. */
   readonly logLevel?: string | undefined;
+  /** `--config.enable-auto-reload`: reload when the file's content changes. Default false. */
+  readonly autoReload?: boolean | undefined;
+  /** `--config.auto-reload-interval` in ms. Default 30000. */
+  readonly autoReloadIntervalMs?: number | undefined;
   /** Environment to read. Default `process.env`. */
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Called with the exit code when the process should end. Default `process.exit`. */
@@ -39,12 +52,14 @@ export function parseProberArgs(argv: readonly string[]): ProberProcessOptions {
         'config.check': { type: 'boolean' },
         'timeout-offset': { type: 'string' },
         'log.level': { type: 'string' },
+        'config.enable-auto-reload': { type: 'boolean' },
+        'config.auto-reload-interval': { type: 'string' },
       },
       strict: true,
       allowPositionals: false,
     }));
   } catch (error) {
-    throw new ConfigError('arguments', `${describeError(error)}; known flags: --config.file, --web.listen-address, --config.check, --timeout-offset, --log.level`);
+    throw new ConfigError('arguments', `${describeError(error)}; known flags: --config.file, --web.listen-address, --config.check, --config.enable-auto-reload, --config.auto-reload-interval, --timeout-offset, --log.level`);
   }
   const offset = values['timeout-offset'];
   let timeoutOffsetSeconds: number | undefined;
@@ -54,8 +69,15 @@ export function parseProberArgs(argv: readonly string[]): ProberProcessOptions {
       throw new ConfigError('--timeout-offset', `${quoteValue(offset)} is not allowed; use seconds >= 0, e.g. 0.5`);
     }
   }
+  const interval = values['config.auto-reload-interval'];
+  const autoReloadIntervalMs = interval === undefined ? undefined : parseDuration(interval, '--config.auto-reload-interval');
+  if (autoReloadIntervalMs !== undefined && autoReloadIntervalMs < 1000) {
+    throw new ConfigError('--config.auto-reload-interval', `${quoteValue(interval)} is not allowed; use at least 1s`);
+  }
   return {
     configFile: values['config.file'],
+    autoReload: values['config.enable-auto-reload'],
+    autoReloadIntervalMs,
     listenAddress: values['web.listen-address'],
     check: values['config.check'],
     timeoutOffsetSeconds,
@@ -87,8 +109,11 @@ export async function runProberProcess(options: ProberProcessOptions = {}): Prom
   const configFile = options.configFile ?? env[PROBER_ENV.configFile] ?? PROBER_DEFAULT_CONFIG_FILE;
   const listenAddress = options.listenAddress ?? env[PROBER_ENV.listenAddress] ?? PROBER_DEFAULT_LISTEN_ADDRESS;
   let config: ProberConfig;
+  let loadedDigest: string | undefined;
   try {
     logger = createLogger({ level: resolveLogLevel(options.logLevel ?? env[PROBER_ENV.logLevel]), base: { service: 'prober' } });
+    // Fingerprint the bytes before loading them, so a change made while we start is not missed.
+    if (options.autoReload) loadedDigest = sha256(readFileSync(configFile));
     config = loadProberConfig(configFile);
   } catch (error) {
     logger.error('Error loading config', { file: configFile, err: describeError(error) });
@@ -114,6 +139,9 @@ export async function runProberProcess(options: ProberProcessOptions = {}): Prom
     exit(error instanceof ConfigError ? 2 : 1);
     return undefined;
   }
+  if (options.autoReload) {
+    watchConfigFile(configFile, loadedDigest, options.autoReloadIntervalMs ?? PROBER_DEFAULT_AUTO_RELOAD_INTERVAL_MS, server, logger);
+  }
   logger.info('listening', {
     url: server.url,
     config_file: configFile,
@@ -138,4 +166,35 @@ export async function runProberProcess(options: ProberProcessOptions = {}): Prom
   process.on('SIGTERM', onStop);
   process.on('SIGINT', onStop);
   return server;
+}
+
+/**
+ * Auto-reload: looks at the config file's content every `intervalMs` and reloads when it changed.
+ * Content, not mtime, because a ConfigMap volume swaps a symlink and keeps old timestamps. A bad
+ * new config is logged once (the reload keeps the old one) and retried only when the file changes
+ * again.
+ */
+function watchConfigFile(file: string, loadedDigest: string | undefined, intervalMs: number, server: ProberServer, logger: Logger): void {
+  const digest = async (): Promise<string | undefined> => {
+    try {
+      return sha256(await readFile(file));
+    } catch {
+      return undefined; // mid-swap or gone: look again next time
+    }
+  };
+  let seen: Promise<string | undefined> = Promise.resolve(loadedDigest);
+  const timer = setInterval(() => {
+    seen = seen.then(async (previous) => {
+      const now = await digest();
+      if (now === undefined || now === previous) return previous;
+      logger.info('config file changed, reloading', { file });
+      await server.reload();
+      return now;
+    });
+  }, intervalMs);
+  timer.unref();
+}
+
+function sha256(bytes: Buffer): string {
+  return createHash('sha256').update(bytes).digest('hex');
 }

@@ -1,6 +1,4 @@
 import type { Command } from 'commander';
-import { parseDuration } from '../../common/index.js';
-import { InvalidArgumentError } from 'commander';
 import { DEFAULT_FLEET_CONFIG } from './synth.js';
 
 /** Options shared by deploy, diff and destroy. */
@@ -18,15 +16,4 @@ export function withClusterOptions(command: Command): Command {
     .option('--context <name>', 'kubeconfig context (default: the current one)')
     .option('--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG or ~/.kube/config)')
     .option('--json', 'print the result as JSON');
-}
-
-/** A commander parser for a duration flag such as `5m` or `90s`, in milliseconds. */
-export function parseDurationOption(flag: string): (value: string) => number {
-  return (value: string) => {
-    try {
-      return parseDuration(value, flag);
-    } catch (error) {
-      throw new InvalidArgumentError((error as Error).message);
-    }
-  };
 }

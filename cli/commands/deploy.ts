@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { deployFleet, formatRef, loadFleetConfig, synthesizeFleet, type DeployEvent } from '../../infra/index.js';
 import { createProgress, formatTable, printJson, printText } from '../output.js';
-import { parseDurationOption, withClusterOptions, type ClusterCommandOptions } from './cluster-options.js';
+import { parseDurationOption } from '../options.js';
+import { withClusterOptions, type ClusterCommandOptions } from './cluster-options.js';
 
 /** `hello-cli deploy`: synthesize the fleet, apply it in order, prune, wait for rollouts. */
 export function registerDeploy(program: Command): void {

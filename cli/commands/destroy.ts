@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { destroyFleet, formatRef, loadFleetConfig, synthesizeFleet } from '../../infra/index.js';
 import { createProgress, printJson, printText } from '../output.js';
-import { parseDurationOption, withClusterOptions, type ClusterCommandOptions } from './cluster-options.js';
+import { parseDurationOption } from '../options.js';
+import { withClusterOptions, type ClusterCommandOptions } from './cluster-options.js';
 
 /** `hello-cli destroy`: remove every object of the fleet (selected by its fleet label). */
 export function registerDestroy(program: Command): void {

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { checkProberConfig, PROBER_DEFAULT_CONFIG_FILE, PROBER_ENV, runProberProcess } from '../../prober/index.js';
 import { printJson, printText } from '../output.js';
+import { parseDurationOption } from '../options.js';
 
 interface ProberOptions {
   'config.file'?: string;
@@ -13,6 +14,8 @@ interface ProberOptions {
   timeoutOffset?: number;
   'log.level'?: string;
   logLevel?: string;
+  'config.enable-auto-reload'?: boolean;
+  'config.auto-reload-interval'?: number;
   json?: boolean;
 }
 
@@ -42,6 +45,8 @@ export function registerProber(program: Command): void {
     .option('--timeout-offset <seconds>', 'seconds subtracted from the scrape timeout (default 0.5)', parseOffset)
     .option('--log.level <level>', `debug | info | warn | error (env ${PROBER_ENV.logLevel})`)
     .option('--log-level <level>', 'alias of --log.level')
+    .option('--config.enable-auto-reload', 'reload when the config file changes (a ConfigMap update)')
+    .option('--config.auto-reload-interval <duration>', 'how often auto-reload looks at the file (default 30s)', parseDurationOption('--config.auto-reload-interval'))
     .option('--json', 'with --config.check: print the result as JSON')
     .action(async (opts: ProberOptions) => {
       const configFile = opts['config.file'] ?? opts.config;
@@ -57,6 +62,8 @@ export function registerProber(program: Command): void {
         listenAddress: opts['web.listen-address'] ?? opts.listen,
         timeoutOffsetSeconds: opts.timeoutOffset,
         logLevel: opts['log.level'] ?? opts.logLevel,
+        autoReload: opts['config.enable-auto-reload'],
+        autoReloadIntervalMs: opts['config.auto-reload-interval'],
       });
     });
 }

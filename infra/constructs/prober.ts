@@ -117,7 +117,9 @@ export class Prober extends Construct {
               name: 'prober',
               image: imageString(m.prober.image),
               imagePullPolicy: 'Always',
-              args: [`${PROBER_FLAGS.configFile}=${PROBER_DEFAULT_CONFIG_FILE}`],
+              // Auto-reload: a changed ConfigMap reaches the mounted directory within a minute or so,
+              // and the prober picks it up without a restart.
+              args: [`${PROBER_FLAGS.configFile}=${PROBER_DEFAULT_CONFIG_FILE}`, PROBER_FLAGS.autoReload],
               ports: [{ name: PROBER_PORT_NAME, containerPort: PROBER_DEFAULT_PORT, protocol: 'TCP' }],
               resources: resourceRequirements(m.prober.resources),
               securityContext: containerSecurityContext(PROBER_RUN_AS_UID, PROBER_RUN_AS_GID),

@@ -18,8 +18,8 @@ function writeConfig(text: string): string {
   return file;
 }
 
-async function waitForLog(logs: Record<string, unknown>[], msg: string): Promise<Record<string, unknown>> {
-  for (let i = 0; i < 200; i++) {
+async function waitForLog(logs: Record<string, unknown>[], msg: string, timeoutMs = 5000): Promise<Record<string, unknown>> {
+  for (let i = 0; i < timeoutMs / 25; i++) {
     const found = logs.find((l) => l.msg === msg);
     if (found) return found;
     await new Promise((r) => setTimeout(r, 25));
@@ -44,6 +44,25 @@ test('main.js: listens, reloads on SIGHUP (a bad file keeps the old config), sto
   await waitForLog(server.logs, 'Loaded config file');
   assert.equal((await get(`${server.url}/probe?module=tcp_connect&target=${target.slice(7)}`)).status, 200);
 
+  server.child.kill('SIGTERM');
+  assert.equal(await server.exited, 0);
+});
+
+test('main.js: --config.enable-auto-reload picks up a changed file (as a ConfigMap update), keeps the old config on a bad one', async (t) => {
+  const file = writeConfig('modules:\n  http_2xx:\n    prober: http\n');
+  const server = await spawnServer(t, MAIN, {}, ['--config.file', file, '--web.listen-address', '127.0.0.1:0', '--config.enable-auto-reload', '--config.auto-reload-interval', '1s']);
+  const target = await startHttpTarget(t);
+
+  writeFileSync(file, 'modules:\n  http_2xx:\n    prober: http\n    htp: {}\n');
+  // Bounded waits well above the 1 s interval: the machine may be busy.
+  const failed = await waitForLog(server.logs, 'Error reloading config', 20_000);
+  assert.match(String(failed.err), /modules\.http_2xx\.htp: unknown key/);
+  assert.equal(valueOf(parseExposition((await get(`${server.url}/probe?target=${target}/`)).text), 'probe_success'), 1, 'old config in force');
+  assert.equal(server.logs.filter((l) => l.msg === 'config file changed, reloading').length, 1, 'an unchanged bad file is not retried');
+
+  writeFileSync(file, 'modules:\n  http_2xx:\n    prober: http\n  tcp_connect:\n    prober: tcp\n');
+  await waitForLog(server.logs, 'Loaded config file', 20_000);
+  assert.equal((await get(`${server.url}/probe?module=tcp_connect&target=${target.slice(7)}`)).status, 200);
   server.child.kill('SIGTERM');
   assert.equal(await server.exited, 0);
 });
