@@ -13,7 +13,12 @@ import type { SaturationRun } from './saturation.js';
 export interface RunGates {
   /** Generator event-loop delay p99 above this (ms) invalidates a step. Default 5. */
   readonly maxEventLoopDelayP99Ms: number;
-  /** Send lag p99 above this (ms) invalidates a step. Default 2. */
+  /**
+   * Send lag p99 above this (ms) invalidates a step. Default 5, not bench-method.md's 2: Node
+   * timers on the project's VMs are 2-3 ms late at p99 with no load at all (docs/BENCH.md), so 2 ms
+   * would reject every step; a generator that cannot keep up shows tens of ms. Lateness is never
+   * hidden either way: latency is measured from the intended send time.
+   */
   readonly maxSendLagP99Ms: number;
   /** Generator CPU above this (cores) invalidates an open-model step. Default 0.7. */
   readonly maxGeneratorCpuCores: number;
@@ -28,7 +33,7 @@ export interface RunGates {
 /** The default gates. */
 export const DEFAULT_GATES: RunGates = {
   maxEventLoopDelayP99Ms: 5,
-  maxSendLagP99Ms: 2,
+  maxSendLagP99Ms: 5,
   maxGeneratorCpuCores: 0.7,
   minAchievedRatio: 0.99,
   maxOtherCpuCores: 0.25,

@@ -3,6 +3,7 @@ import { InvalidArgumentError } from 'commander';
 import {
   BenchNotRecommendedError,
   compareBenchResults,
+  DEFAULT_GATES,
   FULL_PLAN,
   QUICK_PLAN,
   readBenchResults,
@@ -42,6 +43,7 @@ interface BenchCliOptions {
   metricsResolution: string;
   podReady: string;
   minReplicas: number;
+  maxSendLag: string;
 }
 
 /** "500m" or "0.5" (cores) -> 500 millicores. */
@@ -96,6 +98,7 @@ export function registerBench(program: Command): void {
     .option('--metrics-resolution <duration>', 'metrics-server resolution of the cluster', '15s')
     .option('--pod-ready <duration>', 'time from pod start to Ready', '15s')
     .option('--min-replicas <n>', 'availability floor for minReplicas', parseIntegerOption('--min-replicas', 1, 1000), 2)
+    .option('--max-send-lag <duration>', 'run check: generator send-lag p99 above this invalidates a step', '5ms')
     .action(async (url: string | undefined, opts: BenchCliOptions) => {
       if (opts.compare) {
         const runs = await Promise.all(opts.compare.map((file) => readBenchResults(file)));
@@ -135,6 +138,7 @@ export function registerBench(program: Command): void {
         seed: opts.seed,
         connections: opts.connections,
         timeoutMs: parseDuration(opts.timeout, '--timeout'),
+        gates: { ...DEFAULT_GATES, maxSendLagP99Ms: parseDuration(opts.maxSendLag, '--max-send-lag') },
         logger,
         // Progress is for people: stderr, so stdout stays the report or the JSON.
         onProgress: (e) => process.stderr.write(`[${e.phase} ${e.step}/${e.steps}] ${e.message}\n`),

@@ -36,7 +36,7 @@ test('each generator gate names what failed', () => {
   const table: [string, Partial<OpenModelRun> & { lagUs?: number }, RegExp | null][] = [
     ['healthy', {}, null],
     ['event-loop delay', { eventLoopDelayP99Ms: 12 }, /generator event-loop delay p99 12\.00 ms > 5 ms/],
-    ['send lag', { lagUs: 3500 }, /generator send lag p99 3\.50 ms > 2 ms/],
+    ['send lag', { lagUs: 7500 }, /generator send lag p99 7\.50 ms > 5 ms/],
     ['generator CPU', { generatorCpuCores: 0.95 }, /generator CPU 0\.95 cores > 0\.7/],
     ['achieved short', { achievedRps: 950 }, /achieved 950 req\/s < 99% of offered 1000 req\/s/],
     ['abandoned', { abandoned: true }, /generator fell too far behind its plan; the step was stopped after 1000 measured request/],
@@ -58,7 +58,7 @@ test('repetitions merge their histograms; a bad repetition makes the step invali
   // Rep 1: 98 fast + 2 slow (its p99 is 50 ms); rep 2: 100 fast (p99 0.5 ms). Merged, the 2 slow
   // samples are 1% of 200, so p99 is 0.5 ms and p99.9 50 ms; averaging p99s would say 25 ms.
   const a = fakeRun({ latencies: [...Array(98).fill(500), 50_000, 50_000] });
-  const b = fakeRun({ latencies: Array(100).fill(500), lagUs: 5000 });
+  const b = fakeRun({ latencies: Array(100).fill(500), lagUs: 6000 });
   const step = summarizeOpenStep([rec(a), rec(b)], 99);
   assert.equal(decodeHistogram(step.histogram).totalCount, 200);
   assert.ok(step.latencyUs.p99 < 1000, `merged p99 ${step.latencyUs.p99}`);
@@ -66,7 +66,7 @@ test('repetitions merge their histograms; a bad repetition makes the step invali
   assert.equal(step.sloLatencyUsPerRepetition.length, 2);
   assert.ok(step.sloLatencyUsPerRepetition[0]! >= 49_000 && step.sloLatencyUsPerRepetition[1]! < 1000);
   assert.equal(step.valid, false);
-  assert.deepEqual(step.problems, ['rep 2: generator send lag p99 5.00 ms > 2 ms']);
+  assert.deepEqual(step.problems, ['rep 2: generator send lag p99 6.00 ms > 5 ms']);
   assert.equal(step.requests, 2000);
 });
 
