@@ -135,13 +135,15 @@ export function recommend(measurements: RecommendMeasurements, inputs: Recommend
     `lambda_cap = min(lambda_slo, lambda_knee) = ${r(cap.lambdaCap)} req/s per pod, using ${r(cap.cpuCap)} cores of CPU there (interpolated).`,
   );
   if (cap.sloNotReached) {
-    // An invalid step above it that was not even achieved brackets the capacity from above.
+    // An invalid step above it that the server did not keep up with (achieved short of offered,
+    // while the generator itself was healthy) brackets the capacity from above.
     const unserved = measurements.openSteps
       .filter((s) => !s.valid && s.offeredRps > cap.lambdaSlo && s.achievedRps < o.minAchievedRatio * s.offeredRps)
+      .filter((s) => s.problems.every((p) => /achieved \d+ req\/s </.test(p)))
       .sort((a, b) => a.offeredRps - b.offeredRps)[0];
     warnings.push(
       `No valid step broke the SLO: lambda_slo = ${r(cap.lambdaSlo)} req/s is a lower bound of the per-pod capacity` +
-        (unserved ? ` (the invalid step at ${unserved.offeredRps} req/s achieved only ${Math.round(unserved.achievedRps)} req/s, so the capacity is below that).` : '.'),
+        (unserved ? ` (the invalid step at ${unserved.offeredRps} req/s achieved only ${Math.round(unserved.achievedRps)} req/s, with a healthy generator, so the capacity is below that).` : '.'),
     );
   }
   if (measurements.saturation.limitedBy === 'generator') {
