@@ -95,6 +95,17 @@ test('invalid steps are left out, and an SLO never crossed is called a lower bou
   assert.ok(r.warnings.some((w) => /1 of 4 open-model step/.test(w)));
 });
 
+test('an unserved step above the valid ones brackets the capacity only when the generator was healthy', () => {
+  const base = fixtures.withInvalid!;
+  const above = { ...base.openSteps[3]!, offeredRps: 5000, achievedRps: 4000, valid: false };
+  const serverShort = { ...above, problems: ['achieved 4000 req/s < 99% of offered 5000 req/s'] };
+  const generatorShort = { ...above, problems: ['generator send lag p99 9.00 ms > 5 ms', 'achieved 4000 req/s < 99% of offered 5000 req/s'] };
+  const a = recommend({ ...base, openSteps: [...base.openSteps, serverShort] }, { slo, peakRps: 10_000 });
+  assert.ok(a.warnings.some((w) => /the invalid step at 5000 req\/s achieved only 4000 req\/s with a healthy generator, so the capacity is below that/.test(w)));
+  const b = recommend({ ...base, openSteps: [...base.openSteps, generatorShort] }, { slo, peakRps: 10_000 });
+  assert.ok(b.warnings.some((w) => /is a lower bound of the per-pod capacity\.$/.test(w)));
+});
+
 test('repetitions: the merged curve takes the worst repetition; the spread analyses each alone', () => {
   const r = recommend(fixtures.twoReps!, { slo, peakRps: 10_000 });
   // Worst p99 at 6000 is 12 ms: f = ln5/ln6 = 0.89824 -> 5796.5 req/s; CPU 0.4 + 0.2*f = 0.5796.
