@@ -143,7 +143,7 @@ export function recommend(measurements: RecommendMeasurements, inputs: Recommend
       .sort((a, b) => a.offeredRps - b.offeredRps)[0];
     warnings.push(
       `No valid step broke the SLO: lambda_slo = ${r(cap.lambdaSlo)} req/s is a lower bound of the per-pod capacity` +
-        (unserved ? ` (the invalid step at ${unserved.offeredRps} req/s achieved only ${Math.round(unserved.achievedRps)} req/s, with a healthy generator, so the capacity is below that).` : '.'),
+        (unserved ? ` (the invalid step at ${unserved.offeredRps} req/s achieved only ${Math.round(unserved.achievedRps)} req/s with a healthy generator, so the capacity is below that).` : '.'),
     );
   }
   if (measurements.saturation.limitedBy === 'generator') {
