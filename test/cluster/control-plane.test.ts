@@ -4,54 +4,10 @@
  * by control-plane.sh in a temporary directory and stopped in `t.after`.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { startControlPlane } from '../support/cluster.js';
+import { run } from '../support/run.js';
 import { findTool, requireTool } from '../support/tools.js';
-
-const SCRIPT = join('test', 'cluster', 'control-plane.sh');
-
-/** The repository root: the first parent of this file holding test/cluster/control-plane.sh. */
-function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, SCRIPT))) {
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error(`${SCRIPT} not found above ${fileURLToPath(import.meta.url)}`);
-    dir = parent;
-  }
-  return dir;
-}
-
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Runs a command to completion, feeding `input` on stdin; never rejects on a non-zero exit. */
-function run(cmd: string, args: string[], options: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { env: options.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
-    child.on('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin.end(options.input ?? '');
-  });
-}
 
 interface KubeList<T> {
   readonly items: T[];
@@ -115,27 +71,14 @@ async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<
 }
 
 test('local Kubernetes control plane (test/cluster/control-plane.sh)', { timeout: 300_000 }, async (t: TestContext) => {
-  const hint = 'bash test/cluster/build.sh';
-  if (!requireTool(t, 'etcd', hint) || !requireTool(t, 'kube-apiserver', hint)) return;
-  const kubectlBin = requireTool(t, 'kubectl', 'preinstalled kubectl');
-  if (!kubectlBin) return;
   for (const tool of ['openssl', 'curl']) if (!requireTool(t, tool, `apt-get install -y ${tool}`)) return;
-
-  const root = repoRoot();
-  const dir = await mkdtemp(join(tmpdir(), 'hello-edge-cluster-test-'));
-  const env = { ...process.env, HELLO_EDGE_CLUSTER_DIR: dir };
-  const script = join(root, SCRIPT);
-  t.after(async () => {
-    const stopped = await run('bash', [script, 'stop'], { env });
-    if (stopped.code !== 0) throw new Error(`control-plane.sh stop failed: ${stopped.stderr}`);
-  });
-
   const started = Date.now();
-  const start = await run('bash', [script, 'start'], { env, timeoutMs: 240_000 });
-  assert.equal(start.code, 0, `control-plane.sh start failed:\n${start.stderr}`);
+  const cp = await startControlPlane(t, false);
+  if (!cp) return;
   t.diagnostic(`control plane started in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  const kubeconfig = join(dir, 'kubeconfig');
-  assert.equal(start.stdout.trim(), `export KUBECONFIG=${kubeconfig}`);
+  assert.equal(cp.startOutput.trim(), `export KUBECONFIG=${cp.kubeconfig}`);
+  const kubectlBin = findTool('kubectl')!;
+  const kubeconfig = cp.kubeconfig;
 
   const kubectl = (args: string[], input?: string) => run(kubectlBin, ['--kubeconfig', kubeconfig, ...args], { input });
   const kubectlJson = async <T>(args: string[]): Promise<T> => {
@@ -143,8 +86,6 @@ test('local Kubernetes control plane (test/cluster/control-plane.sh)', { timeout
     assert.equal(r.code, 0, r.stderr);
     return JSON.parse(r.stdout) as T;
   };
-  // Which components run is decided by what was built; the tests that need them require them.
-  const withScheduling = Boolean(findTool('kube-controller-manager') && findTool('kube-scheduler') && findTool('kwok'));
 
   await t.test('the API server is ready', async () => {
     const r = await kubectl(['get', '--raw', '/readyz']);
@@ -215,7 +156,7 @@ test('local Kubernetes control plane (test/cluster/control-plane.sh)', { timeout
 
   await t.test('a Deployment rolls out onto fake nodes, spread across the zones', async (t) => {
     for (const tool of ['kube-controller-manager', 'kube-scheduler', 'kwok']) if (!requireTool(t, tool, 'bash test/cluster/build.sh')) return;
-    assert.ok(withScheduling);
+    assert.ok(cp.full);
     const applied = await kubectl(['apply', '-f', '-'], deployment('spread', ns, 'registry.invalid/hello:1', 3));
     assert.equal(applied.code, 0, applied.stderr);
     const rollout = await kubectl(['-n', ns, 'rollout', 'status', 'deployment/spread', '--timeout=90s']);

@@ -20,23 +20,30 @@ export interface ControlPlane {
   readonly kubeconfig: string;
   /** True when controller-manager, scheduler and kwok run too (pods get created and scheduled). */
   readonly full: boolean;
+  /** What `control-plane.sh start` wrote to stdout (`export KUBECONFIG=...`). */
+  readonly startOutput: string;
   /** Runs kubectl against this plane; rejects on a non-zero exit with kubectl's stderr. */
   kubectl(args: readonly string[], input?: string): Promise<string>;
 }
 
 /**
- * Starts a control plane for this test, or returns undefined when it was skipped.
+ * Starts a control plane for this test, or returns undefined when it was skipped. The stop in
+ * `t.after` fails the test when control-plane.sh stop fails.
  * @param needFull also require controller-manager, scheduler and kwok.
  */
 export async function startControlPlane(t: TestContext, needFull: boolean): Promise<ControlPlane | undefined> {
   const hint = 'build it with: bash test/cluster/build.sh';
   const needed = ['etcd', 'kube-apiserver', 'kubectl', ...(needFull ? ['kube-controller-manager', 'kube-scheduler', 'kwok'] : [])];
   for (const tool of needed) if (!requireTool(t, tool, hint)) return undefined;
+  const kubectlBin = findTool('kubectl')!;
   const full = ['kube-controller-manager', 'kube-scheduler', 'kwok'].every((tool) => findTool(tool));
   const dir = await mkdtemp(join(tmpdir(), 'hello-edge-cp-'));
   const env = { ...process.env, HELLO_EDGE_CLUSTER_DIR: dir };
   const script = join(REPO_ROOT, 'test', 'cluster', 'control-plane.sh');
-  t.after(() => run('bash', [script, 'stop'], { env, timeoutMs: 60_000 }));
+  t.after(async () => {
+    const stopped = await run('bash', [script, 'stop'], { env, timeoutMs: 60_000 });
+    if (stopped.code !== 0) throw new Error(`control-plane.sh stop failed (exit ${stopped.code}): ${stopped.stderr}`);
+  });
   const started = await run('bash', [script, 'start', ...(needFull || full ? [] : ['--minimal'])], { env, timeoutMs: 180_000 });
   if (started.code !== 0) throw new Error(`control plane did not start (exit ${started.code}):\n${started.stderr.slice(-3000)}`);
   const kubeconfig = join(dir, 'kubeconfig');
@@ -44,8 +51,9 @@ export async function startControlPlane(t: TestContext, needFull: boolean): Prom
     dir,
     kubeconfig,
     full,
+    startOutput: started.stdout,
     async kubectl(args, input) {
-      const result = await run('kubectl', ['--kubeconfig', kubeconfig, ...args], { ...(input === undefined ? {} : { input }) });
+      const result = await run(kubectlBin, ['--kubeconfig', kubeconfig, ...args], { ...(input === undefined ? {} : { input }) });
       if (result.code !== 0) throw new Error(`kubectl ${args.join(' ')} failed: ${result.stderr}`);
       return result.stdout;
     },
