@@ -13,7 +13,7 @@ import { runOpenModel } from './open-model.js';
 import { recommend, type RecommendInputs } from './recommend.js';
 import { BENCH_RESULTS_SCHEMA_VERSION, validateBenchResults, type BenchEnvironment, type BenchOpenStep, type BenchResults, type BenchSlo } from './results.js';
 import { runSaturationStep, type SaturationRun } from './saturation.js';
-import { DEFAULT_GATES, noiseOf, summarizeOpenStep, summarizeSaturation, type OpenRunRecord, type RunGates } from './summarize.js';
+import { DEFAULT_GATES, noiseOf, refineRates, summarizeOpenStep, summarizeSaturation, type OpenRunRecord, type RunGates } from './summarize.js';
 import { externalTarget, startHelloTarget, type BenchTarget } from './target.js';
 
 /** How long and how wide a bench run is. */
@@ -186,34 +186,38 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
       problems.push(`generator bottleneck: autocannon was CPU-bound at X_max = ${Math.round(saturation.maxRps)} req/s while the server had room; X_max is a lower bound (use --cpu-quota to make the server the limit)`);
     }
 
-    // 2. Open-model sweep, steps in a seeded random order.
-    const rates = plan.rateFractions.map((f) => Math.max(1, Math.round(saturation.maxRps * f)));
-    const order: { rate: number; rep: number }[] = rates.flatMap((rate) => Array.from({ length: plan.repetitions }, (_, rep) => ({ rate, rep })));
-    shuffle(order, createRandom(seed ^ 0x9e3779b9));
+    // 2. Open-model sweep, steps in a seeded random order; then a refinement pass with two more
+    // rates where the SLO (or validity) boundary fell between two coarse steps.
     const records = new Map<number, OpenRunRecord[]>();
-    for (const [i, { rate, rep }] of order.entries()) {
-      if (options.signal?.aborted) throw new HelloEdgeError('HELLO_ERR_TIMEOUT', 'bench aborted');
-      progress({ phase: 'open', step: i + 1, steps: order.length, message: `open model ${rate} req/s (rep ${rep + 1}/${plan.repetitions}), ${plan.openWarmupSeconds}s warm-up + ${plan.openSeconds}s` });
-      const record = await measureOpenStep(target, {
-        rate,
-        seed: seed + rep * 1000 + i,
-        plan,
-        arrivals,
-        connections: options.connections ?? 64,
-        timeoutMs: options.timeoutMs ?? 2000,
-        signal: options.signal,
-      });
-      records.set(rate, [...(records.get(rate) ?? []), record]);
-      const p = record.run;
-      progress({
-        phase: 'open',
-        step: i + 1,
-        steps: order.length,
-        message: `  achieved ${Math.round(p.achievedRps)} req/s, p${options.slo.percentile} ${(p.response.getValueAtPercentile(options.slo.percentile) / 1000).toFixed(2)} ms, errors ${p.errors}, send lag p99 ${(p.sendLag.getValueAtPercentile(99) / 1000).toFixed(2)} ms`,
-      });
-      await sleep(plan.coolDownSeconds * 1000);
-    }
-    const steps: BenchOpenStep[] = rates.filter((r, i) => rates.indexOf(r) === i).map((rate) => summarizeOpenStep(records.get(rate)!, options.slo.percentile, gates));
+    const connections = options.connections ?? 64;
+    const timeoutMs = options.timeoutMs ?? 2000;
+    let done = 0;
+    const sweep = async (rates: readonly number[], label: string, total: number): Promise<void> => {
+      const order: { rate: number; rep: number }[] = rates.flatMap((rate) => Array.from({ length: plan.repetitions }, (_, rep) => ({ rate, rep })));
+      shuffle(order, createRandom((seed + done) ^ 0x9e3779b9));
+      for (const { rate, rep } of order) {
+        if (options.signal?.aborted) throw new HelloEdgeError('HELLO_ERR_TIMEOUT', 'bench aborted');
+        done += 1;
+        progress({ phase: 'open', step: done, steps: total, message: `${label} ${rate} req/s (rep ${rep + 1}/${plan.repetitions}), ${plan.openWarmupSeconds}s warm-up + ${plan.openSeconds}s` });
+        const record = await measureOpenStep(target, { rate, seed: seed + rep * 1000 + done, plan, arrivals, connections, timeoutMs, signal: options.signal });
+        records.set(rate, [...(records.get(rate) ?? []), record]);
+        const p = record.run;
+        progress({
+          phase: 'open',
+          step: done,
+          steps: total,
+          message: `  achieved ${Math.round(p.achievedRps)} req/s, p${options.slo.percentile} ${(p.response.getValueAtPercentile(options.slo.percentile) / 1000).toFixed(2)} ms, errors ${p.errors}, send lag p99 ${(p.sendLag.getValueAtPercentile(99) / 1000).toFixed(2)} ms`,
+        });
+        await sleep(plan.coolDownSeconds * 1000);
+      }
+    };
+    const coarse = [...new Set(plan.rateFractions.map((f) => Math.max(1, Math.round(saturation.maxRps * f))))];
+    const refineCount = 2;
+    await sweep(coarse, 'open model', (coarse.length + refineCount) * plan.repetitions);
+    const summarize = (): BenchOpenStep[] => [...records.keys()].sort((a, b) => a - b).map((rate) => summarizeOpenStep(records.get(rate)!, options.slo.percentile, gates));
+    const refine = refineRates(summarize(), options.slo, gates.minAchievedRatio, refineCount);
+    if (refine.length > 0) await sweep(refine, 'refine', done + refine.length * plan.repetitions);
+    const steps = summarize();
     const noisy = [...records.values()].flat().map((r) => noiseOf(r, gates)).filter((n): n is string => n !== null);
     if (noisy.length > 0) problems.push(`noise: ${noisy.length} open-model run(s) shared the machine with other work (worst: ${noisy.sort().at(-1)})`);
     const invalid = steps.filter((s) => !s.valid);

@@ -6,7 +6,7 @@
  */
 import { encodeHistogram, mergeHistograms, percentileUs, percentilesOf } from './histogram.js';
 import type { OpenModelRun } from './open-model.js';
-import type { BenchOpenStep, BenchSaturation, BenchSaturationStep } from './results.js';
+import type { BenchOpenStep, BenchSaturation, BenchSaturationStep, BenchSlo } from './results.js';
 import type { SaturationRun } from './saturation.js';
 
 /** Thresholds of the run checks (bench-method.md section 6 step 0). */
@@ -156,4 +156,26 @@ function median(values: readonly number[]): number {
   const s = [...values].sort((a, b) => a - b);
   const m = Math.floor(s.length / 2);
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/**
+ * Where to measure more: the first step (by rate) that is invalid or misses the SLO (worst
+ * repetition's latency, error budget, achieved rate), and the step below it, bracket the
+ * capacity. When they are more than 25% apart, returns `count` rates spaced geometrically
+ * between them; otherwise none (also when the lowest step already fails, or none does).
+ */
+export function refineRates(steps: readonly BenchOpenStep[], slo: BenchSlo, minAchievedRatio: number, count = 2): number[] {
+  const sorted = [...steps].sort((a, b) => a.offeredRps - b.offeredRps);
+  const ok = (s: BenchOpenStep): boolean =>
+    s.valid &&
+    Math.max(...s.sloLatencyUsPerRepetition, 0) <= slo.latencyMs * 1000 &&
+    (s.requests === 0 ? 0 : s.errors / s.requests) <= slo.errorBudgetFraction &&
+    s.achievedRps >= minAchievedRatio * s.offeredRps;
+  const firstBad = sorted.findIndex((s) => !ok(s));
+  if (firstBad <= 0) return [];
+  const lo = sorted[firstBad - 1]!.offeredRps;
+  const hi = sorted[firstBad]!.offeredRps;
+  if (hi / lo <= 1.25) return [];
+  const known = new Set(sorted.map((s) => s.offeredRps));
+  return Array.from({ length: count }, (_, i) => Math.round(lo * (hi / lo) ** ((i + 1) / (count + 1)))).filter((r) => r > lo && r < hi && !known.has(r));
 }

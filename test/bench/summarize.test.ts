@@ -2,7 +2,18 @@
 // invalid with a reason; histograms of repetitions are merged, never averaged.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { checkOpenRun, createLatencyHistogram, decodeHistogram, noiseOf, summarizeOpenStep, summarizeSaturation, type OpenModelRun, type OpenRunRecord } from '../../bench/index.js';
+import {
+  checkOpenRun,
+  createLatencyHistogram,
+  decodeHistogram,
+  noiseOf,
+  refineRates,
+  summarizeOpenStep,
+  summarizeSaturation,
+  type BenchOpenStep,
+  type OpenModelRun,
+  type OpenRunRecord,
+} from '../../bench/index.js';
 
 function fakeRun(over: Partial<OpenModelRun> & { latencies?: number[]; lagUs?: number } = {}): OpenModelRun {
   const response = createLatencyHistogram();
@@ -85,4 +96,17 @@ test('saturation: says whether the server or the generator set X_max', () => {
   assert.deepEqual(noisy.steps[0]!.problems, ['noise: other processes used 1.70 cores']);
   // Under a 250m quota, 0.24 cores is the server's ceiling.
   assert.equal(summarizeSaturation([{ ...base, connections: 16, rps: 4000, serverCpuCores: 0.24, generatorCpuCores: 0.3 }], 0.25).limitedBy, 'server');
+});
+
+test('refineRates: two more rates between the last good step and the first bad one', () => {
+  const slo = { percentile: 99, latencyMs: 25, errorBudgetFraction: 0.001 };
+  const step = (offeredRps: number, p99Us: number, valid = true): BenchOpenStep =>
+    ({ offeredRps, achievedRps: offeredRps, requests: 1000, errors: 0, sloLatencyUsPerRepetition: [p99Us], valid }) as unknown as BenchOpenStep;
+  // 2000 -> 4000: 2000 * 2^(1/3) = 2520, 2000 * 2^(2/3) = 3175.
+  assert.deepEqual(refineRates([step(1000, 900), step(4000, 30_000), step(2000, 1000)], slo, 0.99), [2520, 3175]);
+  // An invalid step is a boundary too.
+  assert.deepEqual(refineRates([step(1000, 900), step(2000, 1000, false)], slo, 0.99), [1260, 1587]);
+  assert.deepEqual(refineRates([step(1000, 900), step(1200, 30_000)], slo, 0.99), [], 'close enough already');
+  assert.deepEqual(refineRates([step(1000, 30_000), step(2000, 30_000)], slo, 0.99), [], 'nothing good to refine from');
+  assert.deepEqual(refineRates([step(1000, 900), step(2000, 900)], slo, 0.99), [], 'no boundary');
 });
