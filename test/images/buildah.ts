@@ -4,15 +4,14 @@
  * root filesystem), talking to the real server on loopback. Every buildah call uses the same
  * storage as the scripts (test/images/lib.sh): vfs under the tool cache.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
+import { execFile, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import type { TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { spawnListening, type ChildServer } from '../support/child.js';
 import { inCI, requireTool } from '../support/tools.js';
 
 const run = promisify(execFile);
@@ -134,13 +133,9 @@ export async function fromImage(t: TestContext, image: string): Promise<string> 
 }
 
 /** A server started from an image, with its JSON log lines and the pid of the node process. */
-export interface ImageServer {
-  readonly child: ChildProcess;
-  readonly url: string;
-  readonly logs: Record<string, unknown>[];
+export interface ImageServer extends ChildServer {
   /** Pid of the workload process itself (buildah does not forward signals to it). */
   readonly pid: number;
-  readonly exited: Promise<number | string>;
 }
 
 /** Pids of every descendant of `pid`, from /proc. */
@@ -196,51 +191,29 @@ export async function startServer(
   env: Record<string, string>,
   timeoutMs = 60_000,
 ): Promise<ImageServer> {
-  const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const exited = once(child, 'exit').then(([code, signal]) => (code ?? signal) as number | string);
-  const findWorkload = (): number | undefined =>
-    [child.pid!, ...descendants(child.pid!)].find((pid) => argvOf(pid).join('\0') === argv.join('\0'));
   const found: { pid?: number } = {};
-  t.after(async () => {
-    // buildah run does not pass signals on, and killing it would orphan the workload: end both.
-    const pid = found.pid ?? findWorkload();
-    if (pid !== undefined) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // already gone
+  const findWorkload = (child: ChildProcess): number | undefined =>
+    [child.pid!, ...descendants(child.pid!)].find((pid) => argvOf(pid).join('\0') === argv.join('\0'));
+  const server = await spawnListening(t, command, args, {
+    env,
+    timeoutMs,
+    async stop(child, exited) {
+      // buildah run does not pass signals on, and killing it would orphan the workload: end both.
+      const pid = found.pid ?? findWorkload(child);
+      if (pid !== undefined) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
       }
-    }
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    await exited;
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    },
   });
-  const logs: Record<string, unknown>[] = [];
-  const output: string[] = [];
-  child.stdout!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-  const lines = createInterface({ input: child.stderr! });
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no "listening" log line within ${timeoutMs}ms: ${JSON.stringify(logs)}`)), timeoutMs);
-    lines.on('line', (line) => {
-      let entry: Record<string, unknown>;
-      try {
-        entry = JSON.parse(line) as Record<string, unknown>;
-      } catch {
-        entry = { msg: line };
-      }
-      logs.push(entry);
-      if (entry.msg === 'listening' && typeof entry.url === 'string') {
-        clearTimeout(timer);
-        resolve(entry.url);
-      }
-    });
-    void exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`${command} exited (${code}) before listening: ${JSON.stringify(logs)} ${output.join('')}`));
-    });
-  });
-  found.pid = findWorkload();
+  found.pid = findWorkload(server.child);
   if (found.pid === undefined) throw new Error(`no process with argv ${JSON.stringify(argv)} under ${command}`);
-  return { child, url, logs, pid: found.pid, exited };
+  return { ...server, pid: found.pid };
 }
 
 /**

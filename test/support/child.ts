@@ -18,29 +18,38 @@ export interface ChildServer {
   readonly exited: Promise<number | string>;
 }
 
+/** Options of {@link spawnListening}. */
+export interface SpawnListeningOptions {
+  /** The whole environment of the child (not added to the current one). */
+  readonly env: NodeJS.ProcessEnv;
+  /** Rejects when no "listening" line came within this many ms. */
+  readonly timeoutMs: number;
+  /**
+   * Ends the child in `t.after`; default: SIGKILL to the child if it still runs. For wrappers
+   * (buildah run, unshare) that do not pass signals on to the server they start.
+   */
+  readonly stop?: (child: ChildProcess, exited: Promise<number | string>) => Promise<void>;
+}
+
 /**
- * Spawns `node script args` with `env` added to the current environment and resolves when a
- * log line with `msg: "listening"` and a `url` appears. Kills the child in `t.after`.
+ * Spawns `command args` and resolves when a stderr log line with `msg: "listening"` and a `url`
+ * appears; rejects when the process exits first or the timeout passes. Ends it in `t.after`.
  */
-export async function spawnServer(
-  t: TestContext,
-  script: string,
-  env: Record<string, string>,
-  args: string[] = [],
-  timeoutMs = 10_000,
-): Promise<ChildServer> {
-  const child = spawn(process.execPath, [script, ...args], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  t.after(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  });
+export async function spawnListening(t: TestContext, command: string, args: readonly string[], options: SpawnListeningOptions): Promise<ChildServer> {
+  const { env, timeoutMs, stop } = options;
+  const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = once(child, 'exit').then(([code, signal]) => (code ?? signal) as number | string);
+  t.after(async () => {
+    if (stop) await stop(child, exited);
+    else if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
   const logs: Record<string, unknown>[] = [];
+  const output: string[] = [];
+  child.stdout!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+  const name = [command, ...args].join(' ').slice(0, 200);
   const lines = createInterface({ input: child.stderr! });
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${script} did not log "listening" within ${timeoutMs}ms`)), timeoutMs);
+    const timer = setTimeout(() => reject(new Error(`${name} did not log "listening" within ${timeoutMs}ms: ${JSON.stringify(logs)}`)), timeoutMs);
     lines.on('line', (line) => {
       let entry: Record<string, unknown>;
       try {
@@ -56,9 +65,22 @@ export async function spawnServer(
     });
     void exited.then((code) => {
       clearTimeout(timer);
-      reject(new Error(`${script} exited (${code}) before listening: ${JSON.stringify(logs)}`));
+      reject(new Error(`${name} exited (${code}) before listening: ${JSON.stringify(logs)} ${output.join('')}`));
     });
   });
-  child.stdout!.resume();
   return { child, url, logs, exited };
+}
+
+/**
+ * Spawns `node script args` with `env` added to the current environment and resolves when a
+ * log line with `msg: "listening"` and a `url` appears. Kills the child in `t.after`.
+ */
+export function spawnServer(
+  t: TestContext,
+  script: string,
+  env: Record<string, string>,
+  args: string[] = [],
+  timeoutMs = 10_000,
+): Promise<ChildServer> {
+  return spawnListening(t, process.execPath, [script, ...args], { env: { ...process.env, ...env }, timeoutMs });
 }
