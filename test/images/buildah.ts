@@ -5,8 +5,9 @@
  * storage as the scripts (test/images/lib.sh): vfs under the tool cache.
  */
 import { execFile, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -59,6 +60,9 @@ export function requireImageTools(t: TestContext): boolean {
   }
   return true;
 }
+
+/** The stand-in runtime base both images are built on (test/images/build-standin-base.sh). */
+export const STANDIN_RUNTIME = 'localhost/hello-edge/node24-standin-runtime:latest';
 
 /** Builds `localhost/hello-edge/<name>:<tag>` from the work tree on the stand-in bases. */
 export async function buildImage(name: 'hello' | 'prober', tag = 'test'): Promise<{ image: string; seconds: number; log: string }> {
@@ -120,6 +124,87 @@ export function envOf(info: ImageInfo): Record<string, string> {
     env[entry.slice(0, at)] = entry.slice(at + 1);
   }
   return env;
+}
+
+/** An image built by {@link builtImage}, with its configuration. */
+export interface BuiltImage {
+  readonly image: string;
+  readonly info: ImageInfo;
+  readonly seconds: number;
+}
+
+const builds = new Map<'hello' | 'prober', Promise<BuiltImage>>();
+/** Builds and inspects `name` once per test file (every test needs it). */
+export function builtImage(name: 'hello' | 'prober'): Promise<BuiltImage> {
+  let built = builds.get(name);
+  if (!built) {
+    built = buildImage(name).then(async ({ image, seconds }) => ({ image, seconds, info: await inspectImage(image) }));
+    builds.set(name, built);
+  }
+  return built;
+}
+
+/**
+ * Checks what both images' configurations must have: `user` (numeric, non-root), only `port`
+ * exposed, SIGTERM as the stop signal, no build-only CA variable, and the OCI source, revision
+ * and version labels.
+ */
+export function assertImageConfig(info: ImageInfo, user: string, port: number): void {
+  const { config } = info;
+  assert.equal(config.User, user, 'numeric non-root USER');
+  assert.deepEqual(Object.keys(config.ExposedPorts ?? {}), [`${port}/tcp`]);
+  assert.equal(config.StopSignal, 'SIGTERM');
+  assert.equal(envOf(info).NODE_EXTRA_CA_CERTS, undefined, 'the build-only CA variable stays out of the runtime image');
+  const labels = config.Labels ?? {};
+  for (const key of ['source', 'revision', 'version']) {
+    assert.ok(labels[`org.opencontainers.image.${key}`], `label org.opencontainers.image.${key}`);
+  }
+}
+
+/** The layers of `info` above the stand-in base, after checking it is built on that base. */
+export async function layersAboveBase(info: ImageInfo): Promise<{ count: number; bytes: number }> {
+  const base = await inspectImage(STANDIN_RUNTIME);
+  assert.deepEqual(info.diffIds.slice(0, base.diffIds.length), base.diffIds, 'built on the stand-in base');
+  const above = info.layers.slice(base.layers.length);
+  return { count: above.length, bytes: above.reduce((sum, layer) => sum + layer.size, 0) };
+}
+
+/** Checks that every file under `dir` is owned by root and not group/other-writable; returns their paths. */
+export function assertRootOwned(dir: string): string[] {
+  const files = readdirSync(dir, { recursive: true }).map(String);
+  for (const file of files) {
+    const stat = statSync(join(dir, file));
+    assert.equal(stat.uid, 0, `${file} is owned by root`);
+    assert.equal(stat.mode & 0o022, 0, `${file} is not group/other-writable`);
+  }
+  return files;
+}
+
+/**
+ * A `node -e` script that tries to write each of `paths` and prints, as JSON, "written" or the
+ * error code for each; with `withUid`, followed by a space and its UID.
+ */
+export function writeAttemptScript(paths: readonly string[], withUid = false): string {
+  return `const fs = require('node:fs'); console.log(JSON.stringify(${JSON.stringify(paths)}.map((p) => { try { fs.writeFileSync(p, 'x'); return 'written'; } catch (e) { return e.code; } }))${withUid ? ', process.getuid()' : ''})`;
+}
+
+/** GET `url`; resolves with the status and body. */
+export async function get(url: string, timeoutMs: number): Promise<{ status: number; body: string }> {
+  const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+  return { status: response.status, body: await response.text() };
+}
+
+/** A fresh working container of `image`, mounted (both removed in `t.after`). */
+export async function mountImage(t: TestContext, image: string): Promise<{ container: string; root: string }> {
+  const container = await fromImage(t, image);
+  return { container, root: (await buildah(['mount', container])).trim() };
+}
+
+/** An empty directory to mount a read-only root on, removed in `t.after`. */
+export function mountPointDir(t: TestContext, prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
 }
 
 /** A working container made from an image, removed in `t.after`. */
@@ -239,6 +324,23 @@ export async function runImage(
     argv,
     { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' },
   );
+}
+
+/**
+ * Starts the image's entry point (Entrypoint + Cmd) as `user` in a read-only copy of `rootfs` at
+ * `mountPoint`, with `binds` ([host dir, path inside]) mounted read-only; see {@link readOnlyRootArgs}.
+ */
+export function startReadOnly(
+  t: TestContext,
+  rootfs: string,
+  mountPoint: string,
+  user: string,
+  info: ImageInfo,
+  env: Record<string, string>,
+  binds: readonly (readonly [string, string])[] = [],
+): Promise<ImageServer> {
+  const argv = [...(info.config.Entrypoint ?? []), ...(info.config.Cmd ?? [])];
+  return startServer(t, 'unshare', readOnlyRootArgs(rootfs, mountPoint, user, argv, binds), argv, env);
 }
 
 /**

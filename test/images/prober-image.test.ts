@@ -4,7 +4,7 @@
 // Skips without buildah/root, fails under CI=true.
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { chmodSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -23,21 +23,25 @@ import {
   PROBER_RUN_AS_UID,
 } from '../../prober/contract.js';
 import {
+  assertImageConfig,
+  assertRootOwned,
   buildah,
-  buildImage,
+  builtImage,
   envOf,
   fromImage,
+  get as getWithin,
   idsOf,
-  inspectImage,
-  readOnlyRootArgs,
+  layersAboveBase,
+  mountImage,
+  mountPointDir,
   requireImageTools,
   runImage,
   runReadOnly,
-  startServer,
+  startReadOnly,
+  writeAttemptScript,
   type ImageInfo,
 } from './buildah.js';
 
-const STANDIN_RUNTIME = 'localhost/hello-edge/node24-standin-runtime:latest';
 const user = `${PROBER_RUN_AS_UID}:${PROBER_RUN_AS_GID}`;
 /** The only packages the prober's image may carry: what it imports, and their dependencies. */
 const ALLOWED_PACKAGES = ['@opentelemetry', 'bintrees', 'prom-client', 'tdigest', 'undici', 'yaml'];
@@ -51,11 +55,7 @@ const CONFIG = `modules:
     timeout: 2s
 `;
 
-let built: Promise<{ image: string; info: ImageInfo; seconds: number }> | undefined;
-function proberImage(): Promise<{ image: string; info: ImageInfo; seconds: number }> {
-  built ??= buildImage('prober').then(async ({ image, seconds }) => ({ image, seconds, info: await inspectImage(image) }));
-  return built;
-}
+const proberImage = () => builtImage('prober');
 
 /** A config directory like the ConfigMap volume, removed afterwards. */
 function configDir(t: TestContext): string {
@@ -86,10 +86,7 @@ function onLoopback(info: ImageInfo): ImageInfo {
   };
 }
 
-async function get(url: string): Promise<{ status: number; body: string }> {
-  const response = await fetch(url, { signal: AbortSignal.timeout(10_000) });
-  return { status: response.status, body: await response.text() };
-}
+const get = (url: string) => getWithin(url, 10_000);
 
 function sample(body: string, name: string): string | undefined {
   return new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(body)?.[1];
@@ -114,40 +111,26 @@ describe('Dockerfile.prober (buildah)', { timeout: 20 * 60_000 }, () => {
     const { info, seconds } = await proberImage();
     t.diagnostic(`built in ${seconds.toFixed(1)}s, digest ${info.digest}`);
     const { config } = info;
-    assert.equal(config.User, user, 'numeric non-root USER');
+    assertImageConfig(info, user, PROBER_DEFAULT_PORT);
     assert.ok(PROBER_RUN_AS_UID >= 10000 && PROBER_RUN_AS_GID >= 10000);
-    assert.deepEqual(Object.keys(config.ExposedPorts ?? {}), [`${PROBER_DEFAULT_PORT}/tcp`]);
-    assert.equal(config.StopSignal, 'SIGTERM');
     assert.deepEqual(config.Entrypoint, ['/nodejs/bin/node', '/app/prober/main.js']);
     assert.deepEqual(config.Cmd, [
       `${PROBER_FLAGS.configFile}=${PROBER_DEFAULT_CONFIG_FILE}`,
       `${PROBER_FLAGS.listenAddress}=${PROBER_DEFAULT_LISTEN_ADDRESS}`,
     ]);
-    assert.equal(envOf(info).NODE_EXTRA_CA_CERTS, undefined);
-    const labels = config.Labels ?? {};
-    for (const key of ['source', 'revision', 'version']) {
-      assert.ok(labels[`org.opencontainers.image.${key}`], `label org.opencontainers.image.${key}`);
-    }
   });
 
   test('carries the prober, common/ and only the packages the prober imports', async (t: TestContext) => {
     if (!requireImageTools(t)) return;
     const { image, info } = await proberImage();
-    const base = await inspectImage(STANDIN_RUNTIME);
-    assert.deepEqual(info.diffIds.slice(0, base.diffIds.length), base.diffIds, 'built on the stand-in base');
-    const bytes = info.layers.slice(base.layers.length).reduce((sum, layer) => sum + layer.size, 0);
-    t.diagnostic(`${info.layers.length - base.layers.length} layer(s) above the base, ${bytes} bytes (uncompressed tar)`);
+    const { count, bytes } = await layersAboveBase(info);
+    t.diagnostic(`${count} layer(s) above the base, ${bytes} bytes (uncompressed tar)`);
 
-    const container = await fromImage(t, image);
-    const root = (await buildah(['mount', container])).trim();
+    const { root } = await mountImage(t, image);
     const app = join(root, 'app');
     assert.deepEqual(readdirSync(app).sort(), ['common', 'node_modules', 'package.json', 'prober']);
     assert.deepEqual(readdirSync(join(app, 'node_modules')).filter((n) => !n.startsWith('.')).sort(), ALLOWED_PACKAGES);
-    for (const file of readdirSync(app, { recursive: true }).map(String)) {
-      const stat = statSync(join(app, file));
-      assert.equal(stat.uid, 0, `${file} is owned by root`);
-      assert.equal(stat.mode & 0o022, 0, `${file} is not group/other-writable`);
-    }
+    assertRootOwned(app);
   });
 
   test('runs as UID 10001, answers /probe and /metrics, stops on SIGTERM with exit 0', async (t: TestContext) => {
@@ -161,7 +144,7 @@ describe('Dockerfile.prober (buildah)', { timeout: 20 * 60_000 }, () => {
 
     const probe = await buildah([
       'run', '--isolation', 'chroot', container, '--', '/nodejs/bin/node', '-e',
-      `const fs = require('node:fs'); console.log(JSON.stringify(['/x', '/app/x', '/app/node_modules/yaml/x'].map((p) => { try { fs.writeFileSync(p, 'x'); return 'written'; } catch (e) { return e.code; } })), process.getuid())`,
+      writeAttemptScript(['/x', '/app/x', '/app/node_modules/yaml/x'], true),
     ]);
     assert.equal(probe.trim(), `["EACCES","EACCES","EACCES"] ${PROBER_RUN_AS_UID}`);
 
@@ -172,22 +155,16 @@ describe('Dockerfile.prober (buildah)', { timeout: 20 * 60_000 }, () => {
   test('serves from a read-only root filesystem and cannot write anywhere in it', async (t: TestContext) => {
     if (!requireImageTools(t)) return;
     const { image, info } = await proberImage();
-    const container = await fromImage(t, image);
-    const rootfs = (await buildah(['mount', container])).trim();
-    const mountPoint = mkdtempSync(join(tmpdir(), 'prober-ro-'));
-    t.after(() => rmSync(mountPoint, { recursive: true, force: true }));
+    const { root: rootfs } = await mountImage(t, image);
+    const mountPoint = mountPointDir(t, 'prober-ro-');
     const binds = [[configDir(t), PROBER_CONFIG_DIR]] as const;
     const env = envOf(info);
 
-    const writes = await runReadOnly(rootfs, mountPoint, user, ['/nodejs/bin/node', '-e',
-      `const fs = require('node:fs'); console.log(JSON.stringify(['/x', '/app/x', '/tmp/x', '${PROBER_CONFIG_DIR}/x'].map((p) => { try { fs.writeFileSync(p, 'x'); return 'written'; } catch (e) { return e.code; } })))`,
-    ], env, binds);
+    const writes = await runReadOnly(rootfs, mountPoint, user, ['/nodejs/bin/node', '-e', writeAttemptScript(['/x', '/app/x', '/tmp/x', `${PROBER_CONFIG_DIR}/x`])], env, binds);
     assert.equal(writes.trim(), '["EROFS","EROFS","EROFS","EROFS"]');
 
     const good = await target(t);
-    const loopback = onLoopback(info);
-    const argv = [...(loopback.config.Entrypoint ?? []), ...(loopback.config.Cmd ?? [])];
-    const server = await startServer(t, 'unshare', readOnlyRootArgs(rootfs, mountPoint, user, argv, binds), argv, env);
+    const server = await startReadOnly(t, rootfs, mountPoint, user, onLoopback(info), env, binds);
     assert.deepEqual(idsOf(server.pid), { uid: PROBER_RUN_AS_UID, gid: PROBER_RUN_AS_GID });
     await checkProbes(server.url, good);
     process.kill(server.pid, 'SIGTERM');
