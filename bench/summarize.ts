@@ -159,9 +159,9 @@ function median(values: readonly number[]): number {
 }
 
 /**
- * Where to measure more: the first step (by rate) that is invalid or misses the SLO (worst
- * repetition's latency, error budget, achieved rate), and the step below it, bracket the
- * capacity. When they are more than 25% apart, returns `count` rates spaced geometrically
+ * Where to measure more: the first step (by rate, after the first good one) that is invalid or
+ * misses the SLO (worst repetition's latency, error budget, achieved rate), and the step below
+ * it, bracket the capacity. When they are more than 25% apart, returns `count` rates spaced geometrically
  * between them; otherwise none (also when the lowest step already fails, or none does).
  */
 export function refineRates(steps: readonly BenchOpenStep[], slo: BenchSlo, minAchievedRatio: number, count = 2): number[] {
@@ -171,8 +171,10 @@ export function refineRates(steps: readonly BenchOpenStep[], slo: BenchSlo, minA
     Math.max(...s.sloLatencyUsPerRepetition, 0) <= slo.latencyMs * 1000 &&
     (s.requests === 0 ? 0 : s.errors / s.requests) <= slo.errorBudgetFraction &&
     s.achievedRps >= minAchievedRatio * s.offeredRps;
-  const firstBad = sorted.findIndex((s) => !ok(s));
-  if (firstBad <= 0) return [];
+  // Skip leading bad steps (a noisy first step), then find the first bad step after a good one.
+  const firstGood = sorted.findIndex(ok);
+  const firstBad = firstGood < 0 ? -1 : sorted.findIndex((s, i) => i > firstGood && !ok(s));
+  if (firstBad < 0) return [];
   const lo = sorted[firstBad - 1]!.offeredRps;
   const hi = sorted[firstBad]!.offeredRps;
   if (hi / lo <= 1.25) return [];

@@ -109,4 +109,6 @@ test('refineRates: two more rates between the last good step and the first bad o
   assert.deepEqual(refineRates([step(1000, 900), step(1200, 30_000)], slo, 0.99), [], 'close enough already');
   assert.deepEqual(refineRates([step(1000, 30_000), step(2000, 30_000)], slo, 0.99), [], 'nothing good to refine from');
   assert.deepEqual(refineRates([step(1000, 900), step(2000, 900)], slo, 0.99), [], 'no boundary');
+  // A bad (noisy) lowest step is skipped: the boundary is after the first good one.
+  assert.deepEqual(refineRates([step(500, 90_000, false), step(1000, 900), step(2000, 30_000)], slo, 0.99), [1260, 1587]);
 });
