@@ -1,10 +1,11 @@
 import { Construct } from 'constructs';
 import { PROBER_DEFAULT_MODULE, PROBER_DEFAULT_PORT, PROBER_PATHS } from '../../prober/contract.js';
-import { Probe, ProbeSpecProberScheme, PrometheusRule, PrometheusRuleSpecGroupsRulesExpr } from '../imports/monitoring.coreos.com.js';
+import { Probe, ProbeSpecProberScheme } from '../imports/monitoring.coreos.com.js';
 import { SERIES_APP_LABEL, appAlertGroup } from '../alerts.js';
 import type { AppConfig, FleetConfig } from '../config.js';
 import { PROBER_NAME, appLabels } from '../labels.js';
 import { probeTargetUrl } from './prober.js';
+import { addPrometheusRule } from './prometheus-rule.js';
 
 /** Job label of every Probe's series. */
 export const PROBE_JOB = 'hello-edge-probe';
@@ -50,23 +51,6 @@ export class AppMonitoring extends Construct {
         },
       });
     }
-    if (m.rules) {
-      const group = appAlertGroup(app, m);
-      new PrometheusRule(this, 'rules', {
-        metadata,
-        spec: {
-          groups: [{
-            name: group.name,
-            rules: group.rules.map((r) => ({
-              alert: r.alert,
-              expr: PrometheusRuleSpecGroupsRulesExpr.fromString(r.expr),
-              for: r.for,
-              labels: { ...r.labels },
-              annotations: { ...r.annotations },
-            })),
-          }],
-        },
-      });
-    }
+    if (m.rules) addPrometheusRule(this, 'rules', metadata, appAlertGroup(app, m));
   }
 }

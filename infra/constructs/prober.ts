@@ -6,7 +6,7 @@ import {
   PROBER_FLAGS, PROBER_PATHS, PROBER_PORT_NAME, PROBER_RUN_AS_GID, PROBER_RUN_AS_UID,
 } from '../../prober/contract.js';
 import { HELLO_DEFAULT_PORT } from '../../hello/contract.js';
-import { PrometheusRule, PrometheusRuleSpecGroupsRulesExpr, ServiceMonitor } from '../imports/monitoring.coreos.com.js';
+import { ServiceMonitor } from '../imports/monitoring.coreos.com.js';
 import { SERIES_APP_LABEL, proberAlertGroup } from '../alerts.js';
 import type { AppConfig, FleetConfig } from '../config.js';
 import { imageString } from '../config.js';
@@ -15,6 +15,7 @@ import {
   containerSecurityContext, dnsEgress, hostAntiAffinity, namespacePeer, podSecurityContext, resourceRequirements, topologySpread,
 } from '../pod-spec.js';
 import { SERVICE_PORT } from './hello-app.js';
+import { addPrometheusRule } from './prometheus-rule.js';
 
 /** The URL the prober probes for an app host: the public URL, or the in-cluster Service. */
 export function probeTargetUrl(app: AppConfig, host: { host: string; path: string }, via: 'ingress' | 'service'): string {
@@ -180,22 +181,7 @@ export class Prober extends Construct {
     });
 
     if (m.rules && m.serviceMonitor) {
-      const group = proberAlertGroup(m);
-      new PrometheusRule(this, 'rules', {
-        metadata: { name: PROBER_NAME, namespace, labels: { ...labels, ...m.labels } },
-        spec: {
-          groups: [{
-            name: group.name,
-            rules: group.rules.map((r) => ({
-              alert: r.alert,
-              expr: PrometheusRuleSpecGroupsRulesExpr.fromString(r.expr),
-              for: r.for,
-              labels: { ...r.labels },
-              annotations: { ...r.annotations },
-            })),
-          }],
-        },
-      });
+      addPrometheusRule(this, 'rules', { name: PROBER_NAME, namespace, labels: { ...labels, ...m.labels } }, proberAlertGroup(m));
     }
     if (m.serviceMonitor) {
       new ServiceMonitor(this, 'service-monitor', {
