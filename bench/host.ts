@@ -47,9 +47,13 @@ export function readCoreTimes(): CoreTimes | null {
       if (!m) continue;
       const v = m[2]!.trim().split(/\s+/).map(Number);
       // user nice system idle iowait irq softirq steal guest guest_nice; guest is inside user.
+      // Interrupt time is left out of "busy": on loopback it is mostly our own traffic's
+      // softirq, which no process is charged for. Steal (the hypervisor running other VMs)
+      // stays in: it is noise.
       const total = v.slice(0, 8).reduce((a, b) => a + b, 0);
       const idle = (v[3] ?? 0) + (v[4] ?? 0);
-      out.set(Number(m[1]), { busy: total - idle, total });
+      const interrupts = (v[5] ?? 0) + (v[6] ?? 0);
+      out.set(Number(m[1]), { busy: total - idle - interrupts, total });
     }
     return out;
   } catch {
