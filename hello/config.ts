@@ -64,14 +64,14 @@ export function loadHelloConfig(env: Env = process.env): HelloConfig {
     [HELLO_ENV.requestTimeout, config.requestTimeoutMs],
   ] as const) {
     if (ms === 0) {
-      throw new ConfigError(name, `"0" disables the timeout, which leaves the server open to slow clients; give a positive duration`);
+      throw new ConfigError(name, `${quoteValue(env[name])} disables the timeout, which leaves the server open to slow clients; give a positive duration`);
     }
   }
   // node:http refuses headersTimeout > requestTimeout; say so in our words, at start.
   if (config.headersTimeoutMs > config.requestTimeoutMs) {
     throw new ConfigError(
       HELLO_ENV.headersTimeout,
-      `${quoteValue(env[HELLO_ENV.headersTimeout])} must not exceed ${HELLO_ENV.requestTimeout} (${config.requestTimeoutMs}ms)`,
+      `${quoteValue(env[HELLO_ENV.headersTimeout] ?? `${config.headersTimeoutMs}ms`)} must not exceed ${HELLO_ENV.requestTimeout} (${config.requestTimeoutMs}ms)`,
     );
   }
   return Object.freeze(config);

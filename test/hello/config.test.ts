@@ -54,8 +54,11 @@ const badValues: [Record<string, string>, string][] = [
   [{ HOST: 'a b' }, 'HOST: "a b" is not allowed; use an IP address or a host name, e.g. 0.0.0.0, :: or 127.0.0.1'],
   [{ HELLO_DRAIN_DELAY: '5' }, 'HELLO_DRAIN_DELAY: "5" is not a duration; use a number with a unit (ms, s, m, h), e.g. "250ms", "5s" or "1m30s"'],
   [{ HELLO_DRAIN_DELAY: '30s' }, 'HELLO_DRAIN_DELAY: "30s" must be shorter than HELLO_SHUTDOWN_TIMEOUT (20000ms), or in-flight requests get no time to finish'],
-  [{ HELLO_HEADERS_TIMEOUT: '0s' }, 'HELLO_HEADERS_TIMEOUT: "0" disables the timeout, which leaves the server open to slow clients; give a positive duration'],
+  [{ HELLO_HEADERS_TIMEOUT: '0s' }, 'HELLO_HEADERS_TIMEOUT: "0s" disables the timeout, which leaves the server open to slow clients; give a positive duration'],
+  [{ HELLO_REQUEST_TIMEOUT: '0ms' }, 'HELLO_REQUEST_TIMEOUT: "0ms" disables the timeout, which leaves the server open to slow clients; give a positive duration'],
   [{ HELLO_HEADERS_TIMEOUT: '40s' }, 'HELLO_HEADERS_TIMEOUT: "40s" must not exceed HELLO_REQUEST_TIMEOUT (30000ms)'],
+  // Only the request timeout set, below the default headers timeout: the message shows that default.
+  [{ HELLO_REQUEST_TIMEOUT: '5s' }, 'HELLO_HEADERS_TIMEOUT: "10000ms" must not exceed HELLO_REQUEST_TIMEOUT (5000ms)'],
   [{ HELLO_MAX_HEADER_SIZE: '10' }, 'HELLO_MAX_HEADER_SIZE: "10" is not allowed; use a whole number from 1024 to 1048576'],
   [{ HELLO_LOG_LEVEL: 'loud' }, 'HELLO_LOG_LEVEL: "loud" is not allowed; use one of debug, info, warn, error'],
   [{ HELLO_ACCESS_LOG: 'maybe' }, 'HELLO_ACCESS_LOG: "maybe" is not allowed; use true or false'],
