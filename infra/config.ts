@@ -396,7 +396,7 @@ function parseMonitoring(raw: unknown): MonitoringConfig {
   const intervalSeconds = seconds(o.interval ?? '30s', 'monitoring.interval', 1);
   const scrapeTimeoutSeconds = seconds(o.scrapeTimeout ?? '10s', 'monitoring.scrapeTimeout', 1);
   if (scrapeTimeoutSeconds > intervalSeconds) {
-    throw new ConfigError('monitoring.scrapeTimeout', `${quoteValue(o.scrapeTimeout)} is not allowed; it must not exceed monitoring.interval (${intervalSeconds}s)`);
+    throw new ConfigError('monitoring.scrapeTimeout', `${quoteValue(o.scrapeTimeout ?? '10s')} is not allowed; it must not exceed monitoring.interval (${intervalSeconds}s)`);
   }
   return {
     enabled: expectBoolean(o.enabled ?? true, 'monitoring.enabled'),
