@@ -22,13 +22,18 @@ export function parsePositiveNumberOption(flag: string): (value: string) => numb
   };
 }
 
-/** A commander parser for a duration flag such as `5m` or `90s`, in milliseconds. */
-export function parseDurationOption(flag: string): (value: string) => number {
+/** A commander parser from a library parser whose errors (ConfigError) name the flag. */
+export function parseWith<T>(parse: (value: string) => T): (value: string) => T {
   return (value: string) => {
     try {
-      return parseDuration(value, flag);
+      return parse(value);
     } catch (error) {
       throw new InvalidArgumentError((error as Error).message);
     }
   };
+}
+
+/** A commander parser for a duration flag such as `5m` or `90s`, in milliseconds. */
+export function parseDurationOption(flag: string): (value: string) => number {
+  return parseWith((value) => parseDuration(value, flag));
 }

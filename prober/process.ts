@@ -11,6 +11,7 @@ import {
   PROBER_DEFAULT_LISTEN_ADDRESS,
   PROBER_DEFAULT_TIMEOUT_OFFSET_SECONDS,
   PROBER_ENV,
+  PROBER_FLAGS,
 } from './contract.js';
 import { startProberServer, type ProberServer } from './server.js';
 
@@ -70,10 +71,7 @@ export function parseProberArgs(argv: readonly string[]): ProberProcessOptions {
     }
   }
   const interval = values['config.auto-reload-interval'];
-  const autoReloadIntervalMs = interval === undefined ? undefined : parseDuration(interval, '--config.auto-reload-interval');
-  if (autoReloadIntervalMs !== undefined && autoReloadIntervalMs < 1000) {
-    throw new ConfigError('--config.auto-reload-interval', `${quoteValue(interval)} is not allowed; use at least 1s`);
-  }
+  const autoReloadIntervalMs = interval === undefined ? undefined : parseAutoReloadInterval(interval);
   return {
     configFile: values['config.file'],
     autoReload: values['config.enable-auto-reload'],
@@ -83,6 +81,16 @@ export function parseProberArgs(argv: readonly string[]): ProberProcessOptions {
     timeoutOffsetSeconds,
     logLevel: values['log.level'],
   };
+}
+
+/**
+ * Parses `--config.auto-reload-interval` (a duration of at least 1s) into milliseconds.
+ * @throws ConfigError naming the flag.
+ */
+export function parseAutoReloadInterval(text: string): number {
+  const ms = parseDuration(text, PROBER_FLAGS.autoReloadInterval);
+  if (ms < 1000) throw new ConfigError(PROBER_FLAGS.autoReloadInterval, `${quoteValue(text)} is not allowed; use at least 1s`);
+  return ms;
 }
 
 function resolveLogLevel(text: string | undefined): LogLevel {

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import { checkProberConfig, PROBER_DEFAULT_CONFIG_FILE, PROBER_ENV, runProberProcess } from '../../prober/index.js';
+import { checkProberConfig, parseAutoReloadInterval, PROBER_DEFAULT_CONFIG_FILE, PROBER_ENV, runProberProcess } from '../../prober/index.js';
 import { printJson, printText } from '../output.js';
-import { parseDurationOption } from '../options.js';
+import { parseWith } from '../options.js';
 
 interface ProberOptions {
   'config.file'?: string;
@@ -46,7 +46,7 @@ export function registerProber(program: Command): void {
     .option('--log.level <level>', `debug | info | warn | error (env ${PROBER_ENV.logLevel})`)
     .option('--log-level <level>', 'alias of --log.level')
     .option('--config.enable-auto-reload', 'reload when the config file changes (a ConfigMap update)')
-    .option('--config.auto-reload-interval <duration>', 'how often auto-reload looks at the file (default 30s)', parseDurationOption('--config.auto-reload-interval'))
+    .option('--config.auto-reload-interval <duration>', 'how often auto-reload looks at the file (at least 1s, default 30s)', parseWith(parseAutoReloadInterval))
     .option('--json', 'with --config.check: print the result as JSON')
     .action(async (opts: ProberOptions) => {
       const configFile = opts['config.file'] ?? opts.config;
