@@ -160,7 +160,8 @@ export function buildConfig(raw: unknown, ctx: LoadContext = { baseDir: process.
   const modulesRaw = top.modules === undefined ? {} : readMap(top.modules, 'modules', undefined);
   const modules: Record<string, Module> = {};
   for (const [name, value] of Object.entries(modulesRaw)) {
-    modules[name] = readModule(name, value, ctx, policy);
+    // defineProperty, not assignment: a module named __proto__ would otherwise replace the prototype and vanish.
+    Object.defineProperty(modules, name, { value: readModule(name, value, ctx, policy), enumerable: true, writable: true, configurable: true });
   }
   const limits = top.limits === undefined ? DEFAULT_LIMITS : readLimits(top.limits);
   const targets = top.targets === undefined ? [] : readTargets(top.targets, modules);
@@ -347,7 +348,7 @@ function readTargets(raw: unknown, modules: Record<string, Module>): ScheduledTa
     const target = readString(t.target, `${path}.target`);
     if (target.trim() === '') throw new ConfigError(`${path}.target`, 'is empty');
     const module = t.module === undefined ? 'http_2xx' : readString(t.module, `${path}.module`);
-    if (!(module in modules)) {
+    if (!Object.hasOwn(modules, module)) {
       const known = Object.keys(modules);
       throw new ConfigError(`${path}.module`, `${quoteValue(module)} is not a module of this config; known: ${known.length ? known.join(', ') : '(none)'}`);
     }

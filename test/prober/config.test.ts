@@ -63,6 +63,17 @@ for (const [file, message] of INVALID) {
   });
 }
 
+test('config: module names are own keys only: "toString" is not a module, "__proto__" is one like any other', () => {
+  assert.throws(
+    () => buildConfig({ modules: { http_2xx: { prober: 'http' } }, targets: [{ target: 'http://127.0.0.1/', module: 'toString' }] }),
+    { message: 'targets[0].module: "toString" is not a module of this config; known: http_2xx' },
+  );
+  const config = parseProberConfig('modules:\n  __proto__:\n    prober: tcp\ntargets:\n  - target: 127.0.0.1:80\n    module: __proto__\n');
+  assert.deepEqual(Object.keys(config.modules), ['__proto__']);
+  assert.equal(Object.getPrototypeOf(config.modules), Object.prototype);
+  assert.equal(config.targets[0]?.module, '__proto__');
+});
+
 test('config: an exporter blackbox.yml loads with the exporter defaults applied and is frozen', () => {
   const config = parseProberConfig(`
 modules:
