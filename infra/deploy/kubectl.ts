@@ -80,7 +80,7 @@ export function explainFailure(target: ClusterTarget, args: readonly string[], s
     const fix = group.includes('monitoring.coreos.com')
       ? 'install the Prometheus Operator (or just its CRDs), or set monitoring.enabled: false in the fleet config'
       : group.includes('gateway.networking.k8s.io')
-        ? 'install the Gateway API CRDs, or use routing.mode: ingress in the fleet config'
+        ? 'install the Gateway API CRDs, or use routing.kind: ingress in the fleet config'
         : 'install the CRD that defines it';
     return new ExternalError(`the cluster does not know ${missingKind[1]}${missingKind[2] ? ` (${missingKind[2]})` : ''}: ${fix}.`, { exitCode: 5 });
   }

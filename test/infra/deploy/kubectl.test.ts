@@ -18,7 +18,7 @@ const cases: { stderr: string; expect: RegExp; exitCode: number }[] = [
   },
   {
     stderr: 'error: resource mapping not found for name: "r" namespace: "n" from "STDIN": no matches for kind "HTTPRoute" in version "gateway.networking.k8s.io/v1"',
-    expect: /install the Gateway API CRDs, or use routing.mode: ingress/,
+    expect: /install the Gateway API CRDs, or use routing.kind: ingress in the fleet config/,
     exitCode: 5,
   },
   {
