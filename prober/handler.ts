@@ -15,9 +15,12 @@ export const MAX_TARGET_LENGTH = 2048;
  */
 export class ProbeRequestError extends HelloEdgeError {
   readonly status: number;
-  constructor(status: number, message: string) {
+  /** Why the request was refused, for callers that count refusals (e.g. unknown modules). */
+  readonly reason: 'unknown_module' | 'bad_request';
+  constructor(status: number, message: string, reason: 'unknown_module' | 'bad_request' = 'bad_request') {
     super('HELLO_ERR_INVALID_ARG', message, { exitCode: 2 });
     this.status = status;
+    this.reason = reason;
   }
 }
 
@@ -73,7 +76,7 @@ export function probeTimeoutSeconds(module: Module, header: string | undefined, 
 export function selectModule(config: ProberConfig, params: ProbeParams): { module: Module; target: string } {
   const name = params.module === undefined || params.module === '' ? PROBER_DEFAULT_MODULE : params.module;
   const module = Object.hasOwn(config.modules, name) ? config.modules[name] : undefined;
-  if (!module) throw new ProbeRequestError(400, `Unknown module ${JSON.stringify(name)}`);
+  if (!module) throw new ProbeRequestError(400, `Unknown module ${JSON.stringify(name)}`, 'unknown_module');
   if (!Object.hasOwn(PROBERS, module.prober)) {
     throw new ProbeRequestError(400, `Module ${JSON.stringify(name)} uses the ${module.prober} prober, which this prober does not implement (http and tcp only)`);
   }

@@ -146,7 +146,7 @@ export async function startProberServer(options: ProberServerOptions): Promise<P
       }
     } catch (error) {
       if (error instanceof ProbeRequestError) {
-        if (error.message.startsWith('Unknown module')) unknownModule.inc();
+        if (error.reason === 'unknown_module') unknownModule.inc();
         logger.debug('probe request refused', { status: error.status, err: error.message });
         text(res, error.status, `${error.message}\n`);
         return;

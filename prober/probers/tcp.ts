@@ -25,15 +25,17 @@ export const probeTcp: ProbeFn = async (target, module, registry, signal, logger
   const resolved = await resolveTarget(hostPort.host, cfg.preferredIpProtocol, cfg.ipProtocolFallback, module, registry, signal, logger);
   if (!resolved) return false;
 
-  let socket: Socket;
+  let socket: Socket | undefined;
   try {
-    logger.info('Dialing TCP without TLS', { address: resolved.address, port: hostPort.port });
+    logger.info(cfg.tls ? 'Dialing TCP with TLS' : 'Dialing TCP without TLS', { address: resolved.address, port: hostPort.port });
     socket = await dial(resolved.address, hostPort.port, signal);
     if (cfg.tls) {
       socket = await upgrade(socket, cfg.tlsConfig, hostPort.host, signal);
       registerTls(registry, socket as TLSSocket);
     }
   } catch (error) {
+    // A failed TLS upgrade leaves the plain socket open; close it here, not at GC time.
+    socket?.destroy();
     logger.error('Error dialing TCP', { err: describeError(error) });
     return false;
   }
