@@ -8,6 +8,11 @@ export function printText(text: string): void {
   process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
 }
 
+/** Writes a warning line on stderr, so stdout keeps only results. */
+export function printWarning(text: string): void {
+  process.stderr.write(`warning: ${text}\n`);
+}
+
 /** Writes a value as pretty JSON (for `--json`). */
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { deployFleet, formatRef, loadFleetConfig, synthesizeFleet, type DeployEvent } from '../../infra/index.js';
-import { createProgress, formatTable, printJson, printText } from '../output.js';
+import { createProgress, formatTable, printJson, printText, printWarning } from '../output.js';
 import { parseDurationOption } from '../options.js';
 import { withClusterOptions, type ClusterCommandOptions } from './cluster-options.js';
 
@@ -34,7 +34,7 @@ export function registerDeploy(program: Command): void {
         ...result.pruned.map((ref) => ['pruned', formatRef(ref)]),
       ];
       if (rows.length) printText(formatTable(['change', 'object'], rows));
-      for (const warning of result.warnings) printText(`warning: ${warning}`);
+      for (const warning of result.warnings) printWarning(warning);
       const unchanged = result.applied.length - result.applied.filter((a) => a.action !== 'unchanged').length;
       const rolled = result.rollouts.length ? `, ${result.rollouts.length} deployment(s) available` : '';
       printText(`${result.dryRun ? '(server dry run) ' : ''}fleet ${result.fleet}: ${result.changes} change(s), ${unchanged} unchanged${rolled}`);

@@ -6,7 +6,7 @@
 import { ExternalError, InvalidArgumentError } from '../../common/index.js';
 import type { FleetManifests, KubeObject } from '../synth.js';
 import { kubectl, type ClusterTarget } from './kubectl.js';
-import { groupKind, managedKind, managedResources, resourceOf } from './order.js';
+import { groupKind, managedGroupKind, managedKind, managedResources } from './order.js';
 
 /** Field manager of every apply, so `kubectl get --show-managed-fields` tells who set what. */
 export const FIELD_MANAGER = 'hello-edge';
@@ -122,11 +122,16 @@ function listItems(stdout: string): LiveObject[] {
   return parsed.kind === 'List' || Array.isArray(parsed.items) ? (parsed.items ?? []) : [parsed];
 }
 
-// What a comparison ignores: fields the server owns or bumps.
-function comparable(object: LiveObject): unknown {
+// What a comparison ignores: fields the server owns or bumps. Keys are sorted so that two
+// equal objects serialised in different key orders compare equal.
+function comparable(object: LiveObject): string {
   const { metadata, status: _status, ...rest } = object;
   const { resourceVersion: _rv, generation: _g, managedFields: _mf, creationTimestamp: _ct, uid: _uid, ...meta } = metadata as Record<string, unknown>;
-  return JSON.stringify({ ...rest, metadata: meta });
+  return JSON.stringify({ ...rest, metadata: meta }, (_key, value: unknown) =>
+    value !== null && typeof value === 'object' && !Array.isArray(value)
+      ? Object.fromEntries(Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : value,
+  );
 }
 
 /**
@@ -204,14 +209,11 @@ async function existingNamespaces(target: ClusterTarget): Promise<Set<string>> {
 
 /** Deletes objects in reverse apply order, namespaces last; returns what was deleted. */
 async function deleteObjects(target: ClusterTarget, refs: readonly ObjectRef[], dryRun: boolean, onDeleted: (ref: ObjectRef) => void): Promise<ObjectRef[]> {
-  const stageOf = (ref: ObjectRef): number => {
-    const [group, kind] = ref.groupKind.includes('/') ? ref.groupKind.split('/') : ['', ref.groupKind];
-    return managedKind(group ? `${group}/v1` : 'v1', kind!)?.stage ?? 0;
-  };
+  const stageOf = (ref: ObjectRef): number => managedGroupKind(ref.groupKind)?.stage ?? 0;
   const ordered = [...refs].sort((a, b) => stageOf(b) - stageOf(a));
   const deleted: ObjectRef[] = [];
   for (const ref of ordered) {
-    const resource = resourceOf(ref.groupKind);
+    const resource = managedGroupKind(ref.groupKind)?.resource;
     if (!resource) continue;
     const args = ['delete', resource, ref.name, '--ignore-not-found', '--wait=false'];
     if (ref.namespace) args.push('-n', ref.namespace);

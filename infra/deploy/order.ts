@@ -7,28 +7,27 @@
 interface ManagedKind {
   readonly stage: number;
   readonly resource: string;
-  readonly namespaced: boolean;
 }
 
 const MANAGED: Readonly<Record<string, ManagedKind>> = {
-  'apiextensions.k8s.io/CustomResourceDefinition': { stage: 0, resource: 'customresourcedefinitions.apiextensions.k8s.io', namespaced: false },
-  'Namespace': { stage: 0, resource: 'namespaces', namespaced: false },
-  'scheduling.k8s.io/PriorityClass': { stage: 1, resource: 'priorityclasses.scheduling.k8s.io', namespaced: false },
-  'ServiceAccount': { stage: 1, resource: 'serviceaccounts', namespaced: true },
-  'ConfigMap': { stage: 1, resource: 'configmaps', namespaced: true },
-  'LimitRange': { stage: 1, resource: 'limitranges', namespaced: true },
-  'ResourceQuota': { stage: 1, resource: 'resourcequotas', namespaced: true },
-  'Service': { stage: 2, resource: 'services', namespaced: true },
-  'apps/Deployment': { stage: 3, resource: 'deployments.apps', namespaced: true },
-  'autoscaling/HorizontalPodAutoscaler': { stage: 4, resource: 'horizontalpodautoscalers.autoscaling', namespaced: true },
-  'policy/PodDisruptionBudget': { stage: 4, resource: 'poddisruptionbudgets.policy', namespaced: true },
-  'networking.k8s.io/NetworkPolicy': { stage: 4, resource: 'networkpolicies.networking.k8s.io', namespaced: true },
-  'networking.k8s.io/Ingress': { stage: 4, resource: 'ingresses.networking.k8s.io', namespaced: true },
-  'gateway.networking.k8s.io/Gateway': { stage: 4, resource: 'gateways.gateway.networking.k8s.io', namespaced: true },
-  'gateway.networking.k8s.io/HTTPRoute': { stage: 4, resource: 'httproutes.gateway.networking.k8s.io', namespaced: true },
-  'monitoring.coreos.com/ServiceMonitor': { stage: 5, resource: 'servicemonitors.monitoring.coreos.com', namespaced: true },
-  'monitoring.coreos.com/Probe': { stage: 5, resource: 'probes.monitoring.coreos.com', namespaced: true },
-  'monitoring.coreos.com/PrometheusRule': { stage: 5, resource: 'prometheusrules.monitoring.coreos.com', namespaced: true },
+  'apiextensions.k8s.io/CustomResourceDefinition': { stage: 0, resource: 'customresourcedefinitions.apiextensions.k8s.io' },
+  'Namespace': { stage: 0, resource: 'namespaces' },
+  'scheduling.k8s.io/PriorityClass': { stage: 1, resource: 'priorityclasses.scheduling.k8s.io' },
+  'ServiceAccount': { stage: 1, resource: 'serviceaccounts' },
+  'ConfigMap': { stage: 1, resource: 'configmaps' },
+  'LimitRange': { stage: 1, resource: 'limitranges' },
+  'ResourceQuota': { stage: 1, resource: 'resourcequotas' },
+  'Service': { stage: 2, resource: 'services' },
+  'apps/Deployment': { stage: 3, resource: 'deployments.apps' },
+  'autoscaling/HorizontalPodAutoscaler': { stage: 4, resource: 'horizontalpodautoscalers.autoscaling' },
+  'policy/PodDisruptionBudget': { stage: 4, resource: 'poddisruptionbudgets.policy' },
+  'networking.k8s.io/NetworkPolicy': { stage: 4, resource: 'networkpolicies.networking.k8s.io' },
+  'networking.k8s.io/Ingress': { stage: 4, resource: 'ingresses.networking.k8s.io' },
+  'gateway.networking.k8s.io/Gateway': { stage: 4, resource: 'gateways.gateway.networking.k8s.io' },
+  'gateway.networking.k8s.io/HTTPRoute': { stage: 4, resource: 'httproutes.gateway.networking.k8s.io' },
+  'monitoring.coreos.com/ServiceMonitor': { stage: 5, resource: 'servicemonitors.monitoring.coreos.com' },
+  'monitoring.coreos.com/Probe': { stage: 5, resource: 'probes.monitoring.coreos.com' },
+  'monitoring.coreos.com/PrometheusRule': { stage: 5, resource: 'prometheusrules.monitoring.coreos.com' },
 };
 
 /** `group/Kind` (core kinds without a group) from an apiVersion and kind. */
@@ -47,7 +46,7 @@ export function managedResources(): string[] {
   return Object.values(MANAGED).map((m) => m.resource);
 }
 
-/** The resource name (`deployments.apps`) of a `group/Kind`. */
-export function resourceOf(groupKindName: string): string | undefined {
-  return MANAGED[groupKindName]?.resource;
+/** The managed kind of a `group/Kind` name (as {@link groupKind} makes it), or undefined. */
+export function managedGroupKind(groupKindName: string): ManagedKind | undefined {
+  return MANAGED[groupKindName];
 }
