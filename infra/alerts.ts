@@ -62,6 +62,33 @@ export function appAlertGroup(app: AppConfig, monitoring: MonitoringConfig): Ale
     .filter((w) => w.severity === severity)
     .map((w) => `(${slowRatioExpr(app, w.long)} > ${round(w.factor * budget)} and ${slowRatioExpr(app, w.short)} > ${round(w.factor * budget)})`)
     .join(' or ');
+  // The latency histogram exists only on the local prober's scheduled-mode /metrics, scraped by
+  // its ServiceMonitor; without both, burn-rate rules would be generated but could never fire.
+  const hasLatencyHistogram = monitoring.prober.mode === 'local' && monitoring.serviceMonitor;
+  const latencyRules: AlertGroup['rules'] = hasLatencyHistogram
+    ? [
+        {
+          alert: 'HelloLatencyBudgetBurnFast',
+          expr: burn('critical'),
+          for: '2m',
+          labels: { ...base, severity: 'critical' },
+          annotations: {
+            summary: `${app.name} burns its latency error budget fast`,
+            description: `More than the budget of probes are slower than ${thresholdMs}ms (SLO ${objective}); at this rate the 30-day budget is gone within ~2 days.`,
+          },
+        },
+        {
+          alert: 'HelloLatencyBudgetBurnSlow',
+          expr: burn('warning'),
+          for: '15m',
+          labels: { ...base, severity: 'warning' },
+          annotations: {
+            summary: `${app.name} burns its latency error budget`,
+            description: `Probes slower than ${thresholdMs}ms exceed the SLO ${objective} budget over days; it will run out before the 30-day window ends.`,
+          },
+        },
+      ]
+    : [];
   return {
     name: `hello-edge.${app.name}`,
     rules: [
@@ -85,26 +112,7 @@ export function appAlertGroup(app: AppConfig, monitoring: MonitoringConfig): Ale
           description: `Prometheus has no probe_success series for ${app.name}: the prober, the Probe or the scrape is broken, so TargetDown cannot fire.`,
         },
       },
-      {
-        alert: 'HelloLatencyBudgetBurnFast',
-        expr: burn('critical'),
-        for: '2m',
-        labels: { ...base, severity: 'critical' },
-        annotations: {
-          summary: `${app.name} burns its latency error budget fast`,
-          description: `More than the budget of probes are slower than ${thresholdMs}ms (SLO ${objective}); at this rate the 30-day budget is gone within ~2 days.`,
-        },
-      },
-      {
-        alert: 'HelloLatencyBudgetBurnSlow',
-        expr: burn('warning'),
-        for: '15m',
-        labels: { ...base, severity: 'warning' },
-        annotations: {
-          summary: `${app.name} burns its latency error budget`,
-          description: `Probes slower than ${thresholdMs}ms exceed the SLO ${objective} budget over days; it will run out before the 30-day window ends.`,
-        },
-      },
+      ...latencyRules,
       {
         alert: 'HelloCertificateExpiringSoon',
         expr: `min by (${SERIES_APP_LABEL}) (probe_ssl_earliest_cert_expiry{${sel}}) - time() < ${monitoring.alerts.certExpiryDays} * 86400`,

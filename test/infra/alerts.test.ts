@@ -192,3 +192,14 @@ test('promtool test rules: every alert fires when it should and stays silent whe
   assert.ok(!('code' in result) || result.code === undefined, `promtool test rules failed:\n${result.stdout ?? ''}${result.stderr ?? ''}`);
   assert.match(result.stdout ?? '', /SUCCESS/);
 });
+
+test('latency burn-rate rules only where the latency histogram exists (local prober scraped by its ServiceMonitor)', () => {
+  const names = (input: Parameters<typeof minimalInput>[0]) => {
+    const c = parseFleetConfig(minimalInput(input));
+    return appAlertGroup(c.apps[0]!, c.monitoring).rules.map((r) => r.alert);
+  };
+  assert.ok(names({}).includes('HelloLatencyBudgetBurnFast'));
+  const withoutHistogram = ['HelloTargetDown', 'HelloProbeMissing', 'HelloCertificateExpiringSoon'];
+  assert.deepEqual(names({ monitoring: { prober: { mode: 'shared', url: 'blackbox-exporter.monitoring:9115' } } }), withoutHistogram);
+  assert.deepEqual(names({ monitoring: { serviceMonitor: false } }), withoutHistogram);
+});
