@@ -124,3 +124,20 @@ test('a slowloris client is cut off by the header timeout', async (t) => {
   assert.match(received, /^HTTP\/1\.1 408 Request Timeout/);
   assert.ok(sent < 100, 'the server closed the socket before the client gave up');
 });
+
+test('the shutdown deadline destroys what is still open and reports it', async (t) => {
+  const service = await start(t, { HELLO_DRAIN_DELAY: '100ms', HELLO_SHUTDOWN_TIMEOUT: '600ms' });
+  const { port } = new URL(service.url);
+  // A request that never completes its headers (well within the 10 s headers timeout).
+  const socket = connect(Number(port), '127.0.0.1');
+  t.after(() => socket.destroy());
+  socket.on('error', () => undefined);
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+  socket.write('GET / HTTP/1.1\r\nHost: x\r\n');
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  const result = await service.shutdown('test');
+  assert.equal(result.clean, false);
+  assert.equal(result.forcedConnections, 1);
+  await closed;
+});
