@@ -24,6 +24,6 @@ export {
 } from './handler.js';
 export { startScheduler, type Scheduler } from './scheduler.js';
 export { startProberServer, parseListenAddress, type ProberServer, type ProberServerOptions, type ReloadResult } from './server.js';
-export { runProberProcess, parseProberArgs, parseAutoReloadInterval, checkProberConfig, type ProberProcessOptions } from './process.js';
+export { runProberProcess, parseProberArgs, parseAutoReloadInterval, parseTimeoutOffset, checkProberConfig, type ProberProcessOptions } from './process.js';
 export { PROBER_USER_AGENT } from './probers/http.js';
 export { summarizeProbe, type ProbeSummary, type ProbeSample } from './summary.js';

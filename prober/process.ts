@@ -63,13 +63,7 @@ export function parseProberArgs(argv: readonly string[]): ProberProcessOptions {
     throw new ConfigError('arguments', `${describeError(error)}; known flags: --config.file, --web.listen-address, --config.check, --config.enable-auto-reload, --config.auto-reload-interval, --timeout-offset, --log.level`);
   }
   const offset = values['timeout-offset'];
-  let timeoutOffsetSeconds: number | undefined;
-  if (offset !== undefined) {
-    timeoutOffsetSeconds = Number(offset);
-    if (offset.trim() === '' || !Number.isFinite(timeoutOffsetSeconds) || timeoutOffsetSeconds < 0) {
-      throw new ConfigError('--timeout-offset', `${quoteValue(offset)} is not allowed; use seconds >= 0, e.g. 0.5`);
-    }
-  }
+  const timeoutOffsetSeconds = offset === undefined ? undefined : parseTimeoutOffset(offset);
   const interval = values['config.auto-reload-interval'];
   const autoReloadIntervalMs = interval === undefined ? undefined : parseAutoReloadInterval(interval);
   return {
@@ -81,6 +75,18 @@ export function parseProberArgs(argv: readonly string[]): ProberProcessOptions {
     timeoutOffsetSeconds,
     logLevel: values['log.level'],
   };
+}
+
+/**
+ * Parses `--timeout-offset` (seconds >= 0, fractions allowed).
+ * @throws ConfigError naming the flag.
+ */
+export function parseTimeoutOffset(text: string): number {
+  const seconds = Number(text);
+  if (text.trim() === '' || !Number.isFinite(seconds) || seconds < 0) {
+    throw new ConfigError(PROBER_FLAGS.timeoutOffset, `${quoteValue(text)} is not allowed; use seconds >= 0, e.g. 0.5`);
+  }
+  return seconds;
 }
 
 /**

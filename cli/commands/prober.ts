@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { InvalidArgumentError } from 'commander';
-import { checkProberConfig, parseAutoReloadInterval, PROBER_DEFAULT_CONFIG_FILE, PROBER_ENV, runProberProcess } from '../../prober/index.js';
+import { checkProberConfig, parseAutoReloadInterval, parseTimeoutOffset, PROBER_DEFAULT_CONFIG_FILE, PROBER_ENV, runProberProcess } from '../../prober/index.js';
 import { printJson, printText } from '../output.js';
 import { parseWith } from '../options.js';
 
@@ -19,14 +18,6 @@ interface ProberOptions {
   json?: boolean;
 }
 
-function parseOffset(value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n < 0) {
-    throw new InvalidArgumentError(`--timeout-offset ${JSON.stringify(value)} is not allowed; use seconds >= 0, e.g. 0.5.`);
-  }
-  return n;
-}
-
 /**
  * `hello-cli prober`: runs the blackbox-exporter-compatible prober in the foreground. Takes the
  * exporter's flag names (`--config.file`, `--web.listen-address`, `--config.check`) and
@@ -42,12 +33,12 @@ export function registerProber(program: Command): void {
     .option('-l, --listen <address>', 'alias of --web.listen-address')
     .option('--config.check', 'validate the config file and exit')
     .option('--check', 'alias of --config.check')
-    .option('--timeout-offset <seconds>', 'seconds subtracted from the scrape timeout (default 0.5)', parseOffset)
+    .option('--timeout-offset <seconds>', 'seconds subtracted from the scrape timeout (default 0.5)', parseWith(parseTimeoutOffset))
     .option('--log.level <level>', `debug | info | warn | error (env ${PROBER_ENV.logLevel})`)
     .option('--log-level <level>', 'alias of --log.level')
     .option('--config.enable-auto-reload', 'reload when the config file changes (a ConfigMap update)')
     .option('--config.auto-reload-interval <duration>', 'how often auto-reload looks at the file (at least 1s, default 30s)', parseWith(parseAutoReloadInterval))
-    .option('--json', 'with --config.check: print the result as JSON')
+    .option('--json', 'print the check result, or the listening URL, as JSON on stdout')
     .action(async (opts: ProberOptions) => {
       const configFile = opts['config.file'] ?? opts.config;
       if (opts['config.check'] || opts.check) {
@@ -57,7 +48,7 @@ export function registerProber(program: Command): void {
         else printText(`${result.file}: ok (${result.modules} modules, ${result.targets} scheduled targets)`);
         return;
       }
-      await runProberProcess({
+      const server = await runProberProcess({
         configFile,
         listenAddress: opts['web.listen-address'] ?? opts.listen,
         timeoutOffsetSeconds: opts.timeoutOffset,
@@ -65,5 +56,6 @@ export function registerProber(program: Command): void {
         autoReload: opts['config.enable-auto-reload'],
         autoReloadIntervalMs: opts['config.auto-reload-interval'],
       });
+      if (server && opts.json) printJson({ url: server.url });
     });
 }
