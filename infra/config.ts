@@ -534,7 +534,8 @@ function parseResources(raw: unknown, field: string, base: ResourcesConfig): Res
   for (const key of ['cpuMillis', 'memoryBytes', 'ephemeralStorageBytes'] as const) {
     if (requests[key] > limits[key]) {
       const name = { cpuMillis: 'cpu', memoryBytes: 'memory', ephemeralStorageBytes: 'ephemeralStorage' }[key];
-      throw new ConfigError(join(field, `requests.${name}`), `is larger than limits.${name}; a request must not exceed its limit`);
+      const show = (amount: number): string => (key === 'cpuMillis' ? `${amount}m` : `${amount} bytes`);
+      throw new ConfigError(join(field, `requests.${name}`), `${show(requests[key])} is larger than limits.${name} (${show(limits[key])}); a request must not exceed its limit`);
     }
   }
   return { requests, limits, source: 'config' };

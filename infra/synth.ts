@@ -126,7 +126,7 @@ export function writeManifests(manifests: FleetManifests, outDir: string): Writt
   mkdirSync(outDir, { recursive: true });
   const keep = new Set(manifests.files.map((f) => f.name));
   for (const entry of readdirSync(outDir)) {
-    if ((entry === SHARED_FILE || /^app-[a-z0-9-]+\.yaml$/.test(entry)) && !keep.has(entry)) rmSync(join(outDir, entry));
+    if (/^app-[a-z0-9-]+\.yaml$/.test(entry) && !keep.has(entry)) rmSync(join(outDir, entry));
   }
   return manifests.files.map((f) => {
     const text = renderYaml(f.objects);
