@@ -77,8 +77,13 @@ export interface OpenModelRun {
   readonly maxInFlight: number;
   /** Requests dispatched while every pool connection was busy (they waited in the pool). */
   readonly queuedInPool: number;
-  /** True when the generator fell too far behind its plan and stopped sending early. */
+  /** True when the step stopped sending early; `stopReason` says why. */
   readonly abandoned: boolean;
+  /**
+   * `lag`: the generator fell too far behind its plan; `timeouts`: so many requests timed out
+   * that the step had failed anyway (overload), and sending more would only pile up memory.
+   */
+  readonly stopReason: 'lag' | 'timeouts' | null;
   /** Wall time of the measured window, seconds (start of window to last completion). */
   readonly wallSeconds: number;
 }
@@ -139,6 +144,9 @@ export async function runOpenModel(options: OpenModelOptions): Promise<OpenModel
   // Requests in intended-time order, for the timeout sweeper (undici's own timers are coarse).
   const sentOrder: number[] = [];
   let sweepHead = 0;
+  // Requests timed out while still queued in the pool (no controller yet): aborted as soon as
+  // undici hands them a connection, so they are never sent late and the queue drains.
+  const dead = new Set<number>();
 
   const settle = (i: number, intended: number, dispatched: number, outcome: 'ok' | 'non2xx' | 'timeout' | 'error', kind = outcome as string): void => {
     if (!open.delete(i)) return; // already counted (timed out by the sweeper, or closed at the deadline)
@@ -186,6 +194,10 @@ export async function runOpenModel(options: OpenModelOptions): Promise<OpenModel
     // sweeper enforces timeoutMs from the intended time.
     const handler: Dispatcher.DispatchHandler = {
       onRequestStart: (controller) => {
+        if (dead.delete(i)) {
+          controller.abort(new Error('bench timeout'));
+          return;
+        }
         controllers.set(i, controller);
       },
       onRequestSent: () => {
@@ -218,7 +230,8 @@ export async function runOpenModel(options: OpenModelOptions): Promise<OpenModel
       if (intended + timeoutUs > t) break;
       const controller = controllers.get(i);
       settle(i, intended, intended, 'timeout', 'timeout');
-      controller?.abort(new Error('bench timeout'));
+      if (controller) controller.abort(new Error('bench timeout'));
+      else dead.add(i);
       sweepHead += 1;
     }
   };
@@ -227,14 +240,20 @@ export async function runOpenModel(options: OpenModelOptions): Promise<OpenModel
   // The scheduler: fire everything due, then sleep until the next planned time. Node timers have
   // ~1 ms granularity, which shows up (honestly) in the send-lag histogram.
   let next = 0;
-  let abandoned = false;
+  let stopReason: 'lag' | 'timeouts' | null = null;
   const abandonUs = (options.abandonAfterLagMs ?? 1000) * 1000;
+  // 2% of the step's requests timing out is 20x the usual error budget: the step has failed.
+  const timeoutStop = Math.max(200, Math.ceil(0.02 * measured.length));
   await new Promise<void>((resolve) => {
     const tick = (): void => {
       if (options.signal?.aborted) return resolve();
       const t = nowUs();
       if (next < total && t - (start + intendedAt(next)) > abandonUs) {
-        abandoned = true;
+        stopReason = 'lag';
+        return resolve();
+      }
+      if (timeouts >= timeoutStop) {
+        stopReason = 'timeouts';
         return resolve();
       }
       while (next < total && start + intendedAt(next) <= t) fire(next++);
@@ -281,7 +300,8 @@ export async function runOpenModel(options: OpenModelOptions): Promise<OpenModel
     eventLoopDelayP99Ms: eld.count > 0 ? Math.max(0, eld.percentile(99) / 1e6 - eldResolutionMs) : 0,
     generatorCpuCores: cpuAtWindow ? (cpu.user + cpu.system) / windowUs : 0,
     errorKinds,
-    abandoned,
+    abandoned: stopReason !== null,
+    stopReason,
     maxInFlight,
     queuedInPool,
     wallSeconds: windowUs / 1e6,

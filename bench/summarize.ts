@@ -57,7 +57,8 @@ const fmt = (x: number, d = 2): string => x.toFixed(d);
 export function checkOpenRun(record: OpenRunRecord, gates: RunGates = DEFAULT_GATES): string[] {
   const { run } = record;
   const problems: string[] = [];
-  if (run.abandoned) problems.push(`generator fell too far behind its plan; the step was stopped after ${run.planned} measured request(s)`);
+  if (run.stopReason === 'lag') problems.push(`generator fell too far behind its plan; the step was stopped after ${run.planned} measured request(s)`);
+  if (run.stopReason === 'timeouts') problems.push(`stopped early: ${run.timeouts} request(s) timed out (overload) after ${run.planned} sent`);
   const lagP99 = percentileUs(run.sendLag, 99) / 1000;
   if (run.eventLoopDelayP99Ms > gates.maxEventLoopDelayP99Ms) {
     problems.push(`generator event-loop delay p99 ${fmt(run.eventLoopDelayP99Ms)} ms > ${gates.maxEventLoopDelayP99Ms} ms`);

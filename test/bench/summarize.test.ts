@@ -35,6 +35,7 @@ function fakeRun(over: Partial<OpenModelRun> & { latencies?: number[]; lagUs?: n
     generatorCpuCores: 0.2,
     errorKinds: {},
     abandoned: false,
+    stopReason: null,
     maxInFlight: 3,
     queuedInPool: 0,
     wallSeconds: 1,
@@ -50,7 +51,8 @@ test('each generator gate names what failed', () => {
     ['send lag', { lagUs: 7500 }, /generator send lag p99 7\.50 ms > 5 ms/],
     ['generator CPU', { generatorCpuCores: 0.95 }, /generator CPU 0\.95 cores > 0\.7/],
     ['achieved short', { achievedRps: 950 }, /achieved 950 req\/s < 99% of offered 1000 req\/s/],
-    ['abandoned', { abandoned: true }, /generator fell too far behind its plan; the step was stopped after 1000 measured request/],
+    ['abandoned', { abandoned: true, stopReason: 'lag' }, /generator fell too far behind its plan; the step was stopped after 1000 measured request/],
+    ['overload', { abandoned: true, stopReason: 'timeouts', timeouts: 250 }, /stopped early: 250 request\(s\) timed out \(overload\) after 1000 sent/],
   ];
   for (const [name, over, expected] of table) {
     const problems = checkOpenRun(rec(fakeRun(over)));
