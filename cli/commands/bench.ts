@@ -116,7 +116,14 @@ export function registerBench(program: Command): void {
       const custom = opts.repetitions !== undefined || opts.stepDuration !== undefined;
       if (url !== undefined && !/^https?:\/\//.test(url)) throw new BadArgumentError(`URL ${JSON.stringify(url)} is not allowed; use an http(s) URL such as http://127.0.0.1:8080/`);
       const logger = createLogger({ level: 'warn', base: { command: 'bench' } });
+      // Ctrl-C / SIGTERM: stop at the next step boundary and stop the hello service it started,
+      // instead of dying and leaving it running.
+      const stop = new AbortController();
+      const onSignal = (): void => stop.abort();
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
       const run = runBench({
+        signal: stop.signal,
         url,
         pid: opts.pid ?? null,
         mode: custom ? 'custom' : opts.quick ? 'quick' : 'full',
@@ -143,7 +150,10 @@ export function registerBench(program: Command): void {
         // Progress is for people: stderr, so stdout stays the report or the JSON.
         onProgress: (e) => process.stderr.write(`[${e.phase} ${e.step}/${e.steps}] ${e.message}\n`),
       });
-      const results = await run.catch(async (error: unknown) => {
+      const results = await run.finally(() => {
+        process.removeListener('SIGINT', onSignal);
+        process.removeListener('SIGTERM', onSignal);
+      }).catch(async (error: unknown) => {
         // Show (and keep) what was measured and why it is not enough, then fail with the reason.
         if (error instanceof BenchNotRecommendedError) {
           const files = await writeMeasuredRun(error.measured, opts.out);
