@@ -101,9 +101,20 @@ export function splitHostPort(target: string): { host: string; port: number } | 
 }
 
 function dial(address: string, port: number, signal: AbortSignal): Promise<Socket> {
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return settled(netConnect({ host: address, port, noDelay: true }), 'connect', signal);
+}
+
+function upgrade(socket: Socket, config: TlsConfig, host: string, signal: AbortSignal): Promise<TLSSocket> {
+  return settled(tlsConnect({ ...tlsOptions(config, host), socket }), 'secureConnect', signal);
+}
+
+/**
+ * Resolves with `socket` once it emits `event`; rejects on its first error, or destroys it and
+ * rejects when `signal` aborts first.
+ */
+function settled<T extends Socket>(socket: T, event: 'connect' | 'secureConnect', signal: AbortSignal): Promise<T> {
   return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason as Error);
-    const socket = netConnect({ host: address, port, noDelay: true });
     const onAbort = (): void => {
       socket.destroy();
       reject(signal.reason as Error);
@@ -113,28 +124,9 @@ function dial(address: string, port: number, signal: AbortSignal): Promise<Socke
       signal.removeEventListener('abort', onAbort);
       reject(e);
     });
-    socket.once('connect', () => {
+    socket.once(event, () => {
       signal.removeEventListener('abort', onAbort);
       resolve(socket);
-    });
-  });
-}
-
-function upgrade(socket: Socket, config: TlsConfig, host: string, signal: AbortSignal): Promise<TLSSocket> {
-  return new Promise((resolve, reject) => {
-    const secure = tlsConnect({ ...tlsOptions(config, host), socket });
-    const onAbort = (): void => {
-      secure.destroy();
-      reject(signal.reason as Error);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-    secure.once('error', (e) => {
-      signal.removeEventListener('abort', onAbort);
-      reject(e);
-    });
-    secure.once('secureConnect', () => {
-      signal.removeEventListener('abort', onAbort);
-      resolve(secure);
     });
   });
 }
