@@ -23,6 +23,13 @@ export interface BenchComparison {
   readonly agree: boolean;
   /** Run checks that failed in any run (noise, generator limits...): the usual reasons they disagree. */
   readonly runProblems: readonly string[];
+  /**
+   * The server's CPU cost per request at X_max in each run (us; null when unknown): with the same
+   * code and settings it should not move, so when it does, the machine's speed moved.
+   */
+  readonly cpuUsPerRequest: ComparedValue;
+  /** Why the runs may disagree, beyond the run checks: machine speed, different settings, re-measured noise. */
+  readonly noise: readonly string[];
 }
 
 /** Compares the recommendations of `runs`; `tolerance` is relative to the median (default 0.1). */
@@ -37,7 +44,7 @@ export function compareBenchResults(runs: readonly BenchResults[], tolerance = 0
     ['rps.sloCapacityPerPod', (r) => r.recommendation.rps.sloCapacityPerPod],
     ['xMaxRps', (r) => r.measurements.saturation.maxRps],
   ];
-  const values: ComparedValue[] = pick.map(([name, get]) => {
+  const compared = (name: string, get: (r: BenchResults) => number | null | undefined): ComparedValue => {
     const list = runs.map(get).filter((v): v is number => typeof v === 'number');
     const sorted = [...list].sort((a, b) => a - b);
     const mid = Math.floor(sorted.length / 2);
@@ -45,7 +52,22 @@ export function compareBenchResults(runs: readonly BenchResults[], tolerance = 0
     const range = sorted.length === 0 ? 0 : sorted[sorted.length - 1]! - sorted[0]!;
     const spread = median === 0 ? (range === 0 ? 0 : Infinity) : range / median;
     return { name, values: list, median, spread, withinTolerance: spread <= tolerance + 1e-12 };
-  });
+  };
+  const values = pick.map(([name, get]) => compared(name, get));
   const runProblems = runs.flatMap((r, i) => r.validity.problems.map((p) => `run ${i + 1} (${r.createdAt}): ${p}`));
-  return { tolerance, values, agree: values.every((v) => v.withinTolerance), runProblems };
+  const cpuUsPerRequest = compared('server CPU us/request at X_max', (r) => r.measurements.saturation.cpuUsPerRequest);
+  const noise: string[] = [];
+  if (!cpuUsPerRequest.withinTolerance) {
+    const [lo, hi] = [Math.min(...cpuUsPerRequest.values), Math.max(...cpuUsPerRequest.values)];
+    noise.push(
+      `Noise detected: the server needed ${lo.toFixed(1)}-${hi.toFixed(1)} us of CPU per request at X_max (${(cpuUsPerRequest.spread * 100).toFixed(0)}% apart) with the same code: the machine ran at different speeds, and the rates and capacities moved with it.`,
+    );
+  }
+  const settings = (r: BenchResults): string =>
+    JSON.stringify([r.mode, r.environment.serverCpuQuotaMillicores, r.environment.serverCpus, r.inputs, r.target.startedByBench]);
+  if (new Set(runs.map(settings)).size > 1) noise.push('The runs differ in mode, quota, pinning or inputs: they do not measure the same thing.');
+  runs.forEach((r, i) => {
+    for (const w of r.recommendation.warnings.filter((x) => x.startsWith('Noise detected'))) noise.push(`run ${i + 1}: ${w}`);
+  });
+  return { tolerance, values, agree: values.every((v) => v.withinTolerance), runProblems, cpuUsPerRequest, noise };
 }

@@ -8,9 +8,10 @@ export { runOpenModel, type OpenModelOptions, type OpenModelRun } from './open-m
 export { runSaturationStep, type SaturationRun, type SaturationStepOptions } from './saturation.js';
 export { createRandom, planArrivals } from './arrivals.js';
 export { createLatencyHistogram, mergeHistograms, percentileUs, percentilesOf, encodeHistogram, decodeHistogram, type LatencyHistogram } from './histogram.js';
-export { checkOpenRun, noiseOf, refineRates, summarizeOpenStep, summarizeSaturation, DEFAULT_GATES, type RunGates, type OpenRunRecord } from './summarize.js';
-export { runBench, BenchNotRecommendedError, QUICK_PLAN, FULL_PLAN, type BenchMeasuredRun, type BenchOptions, type BenchPlan, type BenchProgress } from './run.js';
+export { checkOpenRun, noiseOf, refineRates, serverFellShort, spoiledByGenerator, summarizeOpenStep, summarizeSaturation, DEFAULT_GATES, type RunGates, type OpenRunRecord } from './summarize.js';
+export { runBench, BenchNotRecommendedError, DEFAULT_SERVER_CPU_QUOTA_MILLICORES, QUICK_PLAN, FULL_PLAN, type BenchMeasuredRun, type BenchOptions, type BenchPlan, type BenchProgress } from './run.js';
 export { renderBenchReport, renderComparison, renderMeasurements, writeBenchFiles, writeMeasuredRun, type BenchFiles } from './report.js';
 export { compareBenchResults, type BenchComparison, type ComparedValue } from './compare.js';
 export { renderLatencyPlot } from './plot.js';
 export { simulateHpa, growthTraffic, type HpaSimulationInput, type HpaSimulationResult } from './simulate.js';
+export { startStallMonitor, STALL_THRESHOLD_MS, type StallMonitor } from './stalls.js';

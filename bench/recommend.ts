@@ -90,8 +90,28 @@ interface Capacity {
   readonly sloNotReached: boolean;
   readonly lambdaKnee: number | null;
   readonly lambdaCap: number;
-  readonly cpuCap: number;
   readonly reason: string;
+}
+
+/**
+ * Server CPU as a function of the offered rate. A least-squares line over every repetition's CPU
+ * sample of the valid steps up to lambda_cap (`fit`), because a single step's CPU reading is noisy
+ * (a few percent of a core from GC and timers) and interpolating between single steps carried that
+ * noise straight into C_t; with fewer than two rates, or a fit that is not increasing, it falls
+ * back to linear interpolation between the steps (`interpolated`).
+ */
+interface CpuModel {
+  readonly kind: 'fit' | 'interpolated';
+  /** Fitted CPU at zero rate (cores) and per request (us); null when interpolated. */
+  readonly idleCores: number | null;
+  readonly usPerRequest: number | null;
+  /** Coefficient of determination of the fit; null when interpolated. */
+  readonly r2: number | null;
+  /** CPU samples the fit used. */
+  readonly samples: number;
+  at(rps: number): number;
+  /** The rate at which the server uses `cores`. */
+  rateAt(cores: number, warnings?: string[]): number;
 }
 
 /**
@@ -124,15 +144,23 @@ export function recommend(measurements: RecommendMeasurements, inputs: Recommend
     achievedRatio: s.achievedRps / s.offeredRps,
   }));
 
-  // Step 4: capacity point.
+  // Step 4: capacity point, then the CPU model over the range the pod will run in.
   const cap = capacityOf(merged, o.slo, o.minAchievedRatio);
+  const cpuSamples = valid.flatMap((s) =>
+    (s.serverCpuCoresPerRepetition.length > 0 ? s.serverCpuCoresPerRepetition : [s.serverCpuCores as number]).map((cores) => ({ rps: s.offeredRps, cores })),
+  );
+  const cpu = cpuModelOf(merged, cpuSamples, cap.lambdaCap);
+  const cpuCap = cpu.at(cap.lambdaCap);
   reasoning.push(
     `Saturation (closed loop): X_max = ${r(measurements.saturation.maxRps)} req/s, limited by ${measurements.saturation.limitedBy}.`,
     `SLO p${o.slo.percentile} <= ${o.slo.latencyMs} ms holds up to lambda_slo = ${r(cap.lambdaSlo)} req/s (${cap.reason}).`,
     cap.lambdaKnee === null
       ? 'Too few valid steps for a knee (need 3); lambda_cap = lambda_slo.'
       : `Knee of p${o.slo.percentile}(lambda) (Kneedle, latency normalised to the SLO) at lambda_knee = ${r(cap.lambdaKnee)} req/s.`,
-    `lambda_cap = min(lambda_slo, lambda_knee) = ${r(cap.lambdaCap)} req/s per pod, using ${r(cap.cpuCap)} cores of CPU there (interpolated).`,
+    cpu.kind === 'fit'
+      ? `Server CPU(lambda) = ${r(cpu.idleCores!)} cores + ${r(cpu.usPerRequest!)} us x lambda (least squares over ${cpu.samples} CPU samples of the valid steps up to lambda_cap, R^2 = ${r(cpu.r2!)}).`
+      : 'Server CPU(lambda) interpolated linearly between the measured steps (too few steps up to lambda_cap for a fit, or the fit was not increasing).',
+    `lambda_cap = min(lambda_slo, lambda_knee) = ${r(cap.lambdaCap)} req/s per pod, using ${r(cpuCap)} cores of CPU there.`,
   );
   if (cap.sloNotReached) {
     // An invalid step above it that the server did not keep up with (achieved short of offered,
@@ -151,9 +179,10 @@ export function recommend(measurements: RecommendMeasurements, inputs: Recommend
   }
 
   // Step 5: CPU request and limit.
-  const cpuCapMilli = cap.cpuCap * 1000;
-  const requestMilli = Math.min(1000, Math.max(100, Math.ceil(cpuCapMilli / 50) * 50));
-  if (cpuCapMilli > 1000) warnings.push(`The server used ${r(cap.cpuCap)} cores at lambda_cap; the request is capped at 1000m (one Node process runs JS on one thread).`);
+  const cpuCapMilli = cpuCap * 1000;
+  // The epsilon keeps a fitted 200.0000001m at 200m rather than 250m.
+  const requestMilli = Math.min(1000, Math.max(100, Math.ceil(cpuCapMilli / 50 - 1e-9) * 50));
+  if (cpuCapMilli > 1000) warnings.push(`The server used ${r(cpuCap)} cores at lambda_cap; the request is capped at 1000m (one Node process runs JS on one thread).`);
   const uMax = Math.min(1, cpuCapMilli / requestMilli);
   const limitMilli = o.cpuLimit === 'none' ? null : o.cpuLimit === 'double' ? 2 * requestMilli : requestMilli;
   reasoning.push(
@@ -182,7 +211,7 @@ export function recommend(measurements: RecommendMeasurements, inputs: Recommend
   const sizeFor = (u: number, notes?: string[]) => {
     // Step 9: per-pod target throughput.
     const targetCores = (u * requestMilli) / 1000;
-    const ct = Math.min(rateAtCpu(merged, targetCores, notes), cap.lambdaCap);
+    const ct = Math.min(cpu.rateAt(targetCores, notes), cap.lambdaCap);
     // Step 10: replica bounds.
     const maxFromPeak = Math.ceil((o.peakRps * (1 + o.forecastMargin)) / (ct * (1 - o.tolerance)));
     const minReplicas = Math.max(o.minReplicasFloor, Math.ceil(o.minRps / ct), Math.ceil((o.minRps + o.burstRps) / cap.lambdaCap));
@@ -217,7 +246,7 @@ export function recommend(measurements: RecommendMeasurements, inputs: Recommend
         syncPeriodSeconds: o.syncPeriodSeconds,
         metricsResolutionSeconds: o.metricsResolutionSeconds,
         podReadySeconds: o.podReadySeconds + o.nodeProvisionSeconds,
-        cpuAtRate: (rps) => cpuAtRate(merged, rps),
+        cpuAtRate: (rps) => cpu.at(rps),
         sloCapacityRps: cap.lambdaCap,
         traffic,
         durationSeconds,
@@ -243,7 +272,7 @@ export function recommend(measurements: RecommendMeasurements, inputs: Recommend
   }
   const { targetCores, ct, maxFromPeak, minReplicas, maxReplicas, scaleUp, scaleDown, growthSim, burstSim } = sized;
   reasoning.push(
-    `C_t = lambda where server CPU = u_t*R = ${r(targetCores)} cores: ${r(ct)} req/s per pod (interpolated on the measured CPU(lambda)); C_slo = lambda_cap = ${r(cap.lambdaCap)} req/s.`,
+    `C_t = lambda where server CPU = u_t*R = ${r(targetCores)} cores: ${r(ct)} req/s per pod (on the CPU(lambda) model); C_slo = lambda_cap = ${r(cap.lambdaCap)} req/s.`,
     `maxReplicas = max(minReplicas, ceil(${o.peakRps}*(1+${o.forecastMargin}) / (C_t*(1-${o.tolerance}))) + ${o.sparePods}) = ${maxReplicas}.`,
     `minReplicas = max(${o.minReplicasFloor}, ceil(${o.minRps}/C_t), ceil((${o.minRps}+${o.burstRps})/C_slo)) = ${minReplicas}.`,
     `Scale up at once (no stabilization) by max(${scaleUp.policies[0]!.value}%, ${scaleUp.policies[1]!.value} pods) per 15 s; scale down after ${scaleDown.stabilizationWindowSeconds} s of stable lower demand, by min(50%, ${scaleDown.policies[1]!.value} pods) per minute.`,
@@ -279,7 +308,7 @@ export function recommend(measurements: RecommendMeasurements, inputs: Recommend
   // Spread: each repetition's sweep analysed alone, with the same R and u_t.
   const spread = spreadOverRepetitions(valid, o, targetCores);
 
-  const cpuUsPerRequestAtCap = (cap.cpuCap / cap.lambdaCap) * 1e6;
+  const cpuUsPerRequestAtCap = (cpuCap / cap.lambdaCap) * 1e6;
   return {
     slo: o.slo,
     resources: { cpuRequestMillicores: requestMilli, cpuLimitMillicores: limitMilli, memoryRequestMiB: memoryMiB, memoryLimitMiB: memoryMiB },
@@ -291,8 +320,12 @@ export function recommend(measurements: RecommendMeasurements, inputs: Recommend
       lambdaSloRps: cap.lambdaSlo,
       lambdaKneeRps: cap.lambdaKnee,
       lambdaCapRps: cap.lambdaCap,
-      cpuCapCores: cap.cpuCap,
+      cpuCapCores: cpuCap,
       cpuUsPerRequestAtCap,
+      cpuModelIdleCores: cpu.idleCores,
+      cpuModelUsPerRequest: cpu.usPerRequest,
+      cpuModelR2: cpu.r2,
+      cpuModelSamples: cpu.samples,
       cpuRequestMillicores: requestMilli,
       uMax,
       tLagSeconds: tLag,
@@ -389,7 +422,7 @@ function capacityOf(points: readonly CurvePoint[], slo: BenchSlo, floor: number)
   }
   const lambdaKnee = kneeOf(points, slo);
   const lambdaCap = lambdaKnee === null ? lambdaSlo : Math.min(lambdaSlo, lambdaKnee);
-  return { lambdaSlo, sloNotReached: hi === undefined, lambdaKnee, lambdaCap, cpuCap: cpuAtRate(points, lambdaCap), reason };
+  return { lambdaSlo, sloNotReached: hi === undefined, lambdaKnee, lambdaCap, reason };
 }
 
 /**
@@ -445,6 +478,56 @@ function rateAtCpu(points: readonly CurvePoint[], cores: number, warnings?: stri
   return (last.rps * cores) / Math.max(last.cpuCores, 1e-9);
 }
 
+/**
+ * The CPU model for one curve: least squares over `samples` with rate <= lambdaCap (a line through
+ * the origin if the free intercept came out negative, which no server can use), or interpolation
+ * on `points` when that leaves fewer than two rates or a line that does not rise with the rate.
+ * Above lambda_cap the samples are left out: under a CPU quota the CPU flattens there, and the pod
+ * is sized to run below it.
+ */
+function cpuModelOf(points: readonly CurvePoint[], samples: readonly { rps: number; cores: number }[], lambdaCap: number): CpuModel {
+  const used = samples.filter((s) => s.rps <= lambdaCap * (1 + 1e-9));
+  const interpolated: CpuModel = {
+    kind: 'interpolated',
+    idleCores: null,
+    usPerRequest: null,
+    r2: null,
+    samples: used.length,
+    at: (rps) => cpuAtRate(points, rps),
+    rateAt: (cores, warnings) => rateAtCpu(points, cores, warnings),
+  };
+  if (new Set(used.map((s) => s.rps)).size < 2) return interpolated;
+  const n = used.length;
+  const mx = used.reduce((a, s) => a + s.rps, 0) / n;
+  const my = used.reduce((a, s) => a + s.cores, 0) / n;
+  const sxx = used.reduce((a, s) => a + (s.rps - mx) ** 2, 0);
+  const sxy = used.reduce((a, s) => a + (s.rps - mx) * (s.cores - my), 0);
+  let slope = sxy / sxx;
+  let idle = my - slope * mx;
+  if (idle < 0) {
+    slope = used.reduce((a, s) => a + s.rps * s.cores, 0) / used.reduce((a, s) => a + s.rps * s.rps, 0);
+    idle = 0;
+  }
+  if (!(slope > 0)) return interpolated;
+  const syy = used.reduce((a, s) => a + (s.cores - my) ** 2, 0);
+  const sse = used.reduce((a, s) => a + (s.cores - idle - slope * s.rps) ** 2, 0);
+  const lowest = Math.min(...used.map((s) => s.rps));
+  return {
+    kind: 'fit',
+    idleCores: idle,
+    usPerRequest: slope * 1e6,
+    r2: syy === 0 ? 1 : 1 - sse / syy,
+    samples: n,
+    at: (rps) => (rps <= 0 ? 0 : idle + slope * rps),
+    rateAt: (cores, warnings) => {
+      if (cores > idle + slope * lowest) return (cores - idle) / slope;
+      // Below the lowest measured step the line is not known; scale that step down instead.
+      warnings?.push(`The target CPU (${cores.toFixed(3)} cores) is below what the server used at the lowest measured rate; C_t scaled down from ${lowest} req/s.`);
+      return (lowest * cores) / (idle + slope * lowest);
+    },
+  };
+}
+
 function spreadOf(values: readonly number[]): BenchSpread {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
@@ -468,9 +551,10 @@ function spreadOverRepetitions(valid: readonly BenchOpenStep[], o: Resolved, tar
     }));
     try {
       const cap = capacityOf(points, o.slo, o.minAchievedRatio);
-      const c = Math.min(rateAtCpu(points, targetCores), cap.lambdaCap);
+      const model = cpuModelOf(points, points.map((p) => ({ rps: p.rps, cores: p.cpuCores })), cap.lambdaCap);
+      const c = Math.min(model.rateAt(targetCores), cap.lambdaCap);
       lambdaCap.push(cap.lambdaCap);
-      cpuCap.push(cap.cpuCap);
+      cpuCap.push(model.at(cap.lambdaCap));
       ct.push(c);
       maxReplicas.push(Math.ceil((o.peakRps * (1 + o.forecastMargin)) / (c * (1 - o.tolerance))) + o.sparePods);
     } catch {

@@ -68,7 +68,7 @@ export function renderMeasurements(results: BenchMeasuredRun, sloPercentile: num
   out.push(`Open model (${m.openModel.arrivals} arrivals, seed ${m.openModel.seed}, ${m.openModel.warmupSeconds}s warm-up + ${m.openModel.durationSeconds}s per step; latency from the intended send time):`);
   out.push(
     table(
-      ['offered', 'achieved', 'reps', 'p50 ms', 'p90 ms', 'p99 ms', 'p99.9 ms', 'max ms', `worst p${p} ms`, 'errors', 'server cores', 'other cores', 'valid'],
+      ['offered', 'achieved', 'reps', 'p50 ms', 'p90 ms', 'p99 ms', 'p99.9 ms', 'max ms', `worst p${p} ms`, 'errors', 'server cores', 'other cores', 'stalls ms', 'valid'],
       [...m.openModel.steps]
         .sort((a, b) => a.offeredRps - b.offeredRps)
         .map((s) => [
@@ -84,6 +84,7 @@ export function renderMeasurements(results: BenchMeasuredRun, sloPercentile: num
           String(s.errors),
           n(s.serverCpuCores),
           n(s.otherCpuCores),
+          s.machineStallMs === undefined || s.machineStallMs === null ? '-' : String(Math.round(s.machineStallMs)),
           s.valid ? 'yes' : 'NO',
         ]),
     ),
@@ -145,9 +146,14 @@ export function renderComparison(comparison: BenchComparison, files: readonly st
   );
   out.push('');
   out.push(comparison.agree ? `The recommendations agree within ${comparison.tolerance * 100}%.` : `The recommendations do NOT agree within ${comparison.tolerance * 100}%.`);
+  const cpu = comparison.cpuUsPerRequest;
+  if (cpu.values.length > 0) {
+    out.push(`Machine speed: the server's CPU per request at X_max was ${cpu.values.map((x) => x.toFixed(1)).join(' / ')} us (${(cpu.spread * 100).toFixed(1)}% apart).`);
+  }
   if (comparison.runProblems.length > 0) {
     out.push('Run checks that failed (the likely reasons for any disagreement):');
     for (const p of comparison.runProblems) out.push(`  - ${p}`);
   }
+  for (const n of comparison.noise) out.push(`  - ${n}`);
   return out.join('\n');
 }

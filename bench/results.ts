@@ -92,6 +92,11 @@ export interface BenchOpenStep {
   readonly otherCpuCores: number | null;
   /** CFS throttled periods of the server's cgroup during the step (null: no quota set). */
   readonly throttledPeriods: number | null;
+  /**
+   * Whole-machine stalls (the VM paused: every timer on every core late by >= 20 ms) in the worst
+   * repetition's window, ms; null when not monitored. Absent in files written before it existed.
+   */
+  readonly machineStallMs?: number | null;
   /** True when every repetition passed the run checks. */
   readonly valid: boolean;
   readonly problems: readonly string[];
@@ -280,6 +285,14 @@ const record =
     for (const [k, v] of Object.entries(value as object)) item(v, `${field}.${k}`);
   };
 
+/** Checks of fields that may be absent (added to the format after files were written without them). */
+const optionalChecks = new WeakSet<Check>();
+const optional = (check: Check): Check => {
+  const wrapped: Check = (value, field) => check(value, field);
+  optionalChecks.add(wrapped);
+  return wrapped;
+};
+
 const obj =
   (fields: Readonly<Record<string, Check>>): Check =>
   (value, field) => {
@@ -292,7 +305,10 @@ const obj =
       }
     }
     for (const [key, check] of Object.entries(fields)) {
-      if (!(key in o)) throw new ConfigError(`${prefix}${key}`, 'is missing');
+      if (!(key in o)) {
+        if (optionalChecks.has(check)) continue;
+        throw new ConfigError(`${prefix}${key}`, 'is missing');
+      }
       check(o[key], `${prefix}${key}`);
     }
   };
@@ -378,6 +394,7 @@ const schema = obj({
           generator: obj({ eventLoopDelayP99Ms: nonNeg, sendLagP99Ms: nonNeg, cpuCores: nonNeg }),
           otherCpuCores: nullable(nonNeg),
           throttledPeriods: nullable(count),
+          machineStallMs: optional(nullable(nonNeg)),
           valid: bool,
           problems: strings,
           histogram: str(),

@@ -13,7 +13,8 @@ import { runOpenModel } from './open-model.js';
 import { recommend, type RecommendInputs } from './recommend.js';
 import { BENCH_RESULTS_SCHEMA_VERSION, validateBenchResults, type BenchEnvironment, type BenchOpenStep, type BenchResults, type BenchSlo } from './results.js';
 import { runSaturationStep, type SaturationRun } from './saturation.js';
-import { DEFAULT_GATES, noiseOf, refineRates, summarizeOpenStep, summarizeSaturation, type OpenRunRecord, type RunGates } from './summarize.js';
+import { startStallMonitor, type StallMonitor } from './stalls.js';
+import { DEFAULT_GATES, noiseOf, refineRates, serverFellShort, spoiledByGenerator, summarizeOpenStep, summarizeSaturation, type OpenRunRecord, type RunGates } from './summarize.js';
 import { externalTarget, startHelloTarget, type BenchTarget } from './target.js';
 
 /** How long and how wide a bench run is. */
@@ -29,6 +30,11 @@ export interface BenchPlan {
   readonly openSeconds: number;
   /** Pause between steps, seconds. */
   readonly coolDownSeconds: number;
+  /**
+   * At most this many repetitions spoiled by the generator (see `spoiledByGenerator`) are measured
+   * again after the sweep, replacing the spoiled ones.
+   */
+  readonly retries: number;
 }
 
 /** The quick plan: about a minute. */
@@ -41,21 +47,24 @@ export const QUICK_PLAN: BenchPlan = {
   openWarmupSeconds: 1,
   openSeconds: 4,
   coolDownSeconds: 0.2,
+  retries: 2,
 };
 
 /**
  * The full plan: about ten minutes. Shorter than bench-method.md asks (30 s steps, 5
- * repetitions) so it fits in ten minutes; the spread over 3 repetitions says how much that costs.
+ * repetitions, 12 rates) so it fits in ten minutes with room to re-measure spoiled repetitions;
+ * the spread over 3 repetitions says how much that costs.
  */
 export const FULL_PLAN: BenchPlan = {
   saturationConnections: [1, 4, 16, 64, 256],
   saturationWarmupSeconds: 2,
   saturationSeconds: 6,
-  rateFractions: [0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.0],
+  rateFractions: [0.05, 0.1, 0.2, 0.4, 0.6, 0.7, 0.8, 0.9, 0.95, 1.0],
   repetitions: 3,
   openWarmupSeconds: 2,
   openSeconds: 10,
   coolDownSeconds: 0.3,
+  retries: 9,
 };
 
 /** A progress event, for the terminal. */
@@ -83,7 +92,10 @@ export interface BenchOptions {
   readonly serverCpus?: string | null;
   /** CPU list for this process (the generator), or null. Default "1" on 2+ cores. */
   readonly generatorCpus?: string | null;
-  /** CPU quota of the started server in millicores, or null (default). */
+  /**
+   * CPU quota of the started server in millicores, or null for none. Default
+   * {@link DEFAULT_SERVER_CPU_QUOTA_MILLICORES} when the bench starts hello itself.
+   */
   readonly cpuQuotaMillicores?: number | null;
   /** Seed of the arrival plans and the step order. Default 1. */
   readonly seed?: number;
@@ -114,6 +126,16 @@ export class BenchNotRecommendedError extends ExternalError {
     this.measured = measured;
   }
 }
+
+/**
+ * The quota the started hello service runs under unless told otherwise: a quarter core, a small
+ * pod's slice. Why a quota by default: one hello process on a whole core serves 57-86k req/s here,
+ * more than a single-threaded Node load generator can offer on its own core without its own timer
+ * lateness spoiling the steps, so an unconstrained run only bounds the capacity from below and that
+ * bound moves from run to run (docs/BENCHMARKS.md). Capped at 250m the server is the bottleneck
+ * inside the generator's clean range, so the per-pod capacity is measured, not bounded.
+ */
+export const DEFAULT_SERVER_CPU_QUOTA_MILLICORES = 250;
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -149,9 +171,11 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
       generatorCpus = null;
     }
   }
+  // After pinning, so the monitor's thread shares the generator's core.
+  const stallMonitor = startStallMonitor();
   const target: BenchTarget = options.url
     ? externalTarget(options.url, options.pid ?? null)
-    : await startHelloTarget({ cpus: serverCpus, quotaMillicores: options.cpuQuotaMillicores ?? null, logger });
+    : await startHelloTarget({ cpus: serverCpus, quotaMillicores: options.cpuQuotaMillicores === undefined ? DEFAULT_SERVER_CPU_QUOTA_MILLICORES : options.cpuQuotaMillicores, logger });
   problems.push(...target.notes);
   if (options.url && options.cpuQuotaMillicores) problems.push('--cpu-quota applies only to the hello service the bench starts; the external target ran without it');
   if (target.pid === null) problems.push('server pid unknown (external URL without --pid): no CPU or memory measurements, so no CPU-based recommendation');
@@ -199,7 +223,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
         if (options.signal?.aborted) throw new HelloEdgeError('HELLO_ERR_TIMEOUT', 'bench aborted');
         done += 1;
         progress({ phase: 'open', step: done, steps: total, message: `${label} ${rate} req/s (rep ${rep + 1}/${plan.repetitions}), ${plan.openWarmupSeconds}s warm-up + ${plan.openSeconds}s` });
-        const record = await measureOpenStep(target, { rate, seed: seed + rep * 1000 + done, plan, arrivals, connections, timeoutMs, signal: options.signal });
+        const record = await measureOpenStep(target, stallMonitor, { rate, seed: seed + rep * 1000 + done, plan, arrivals, connections, timeoutMs, signal: options.signal });
         records.set(rate, [...(records.get(rate) ?? []), record]);
         const p = record.run;
         progress({
@@ -217,8 +241,27 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     const summarize = (): BenchOpenStep[] => [...records.keys()].sort((a, b) => a - b).map((rate) => summarizeOpenStep(records.get(rate)!, options.slo.percentile, gates));
     const refine = refineRates(summarize(), options.slo, gates.minAchievedRatio, refineCount);
     if (refine.length > 0) await sweep(refine, 'refine', done + refine.length * plan.repetitions);
+    const remeasured = await remeasureSpoiled(records, plan.retries, gates, async (rate, note, index, count) => {
+      if (options.signal?.aborted) throw new HelloEdgeError('HELLO_ERR_TIMEOUT', 'bench aborted');
+      done += 1;
+      progress({ phase: 'open', step: index, steps: count, message: `re-measure ${rate} req/s (${note}), ${plan.openWarmupSeconds}s warm-up + ${plan.openSeconds}s` });
+      const record = await measureOpenStep(target, stallMonitor, { rate, seed: seed + 7919 * done, plan, arrivals, connections, timeoutMs, signal: options.signal });
+      progress({ phase: 'open', step: index, steps: count, message: `  achieved ${Math.round(record.run.achievedRps)} req/s, p${options.slo.percentile} ${(record.run.response.getValueAtPercentile(options.slo.percentile) / 1000).toFixed(2)} ms, send lag p99 ${(record.run.sendLag.getValueAtPercentile(99) / 1000).toFixed(2)} ms` });
+      await sleep(plan.coolDownSeconds * 1000);
+      return record;
+    });
     const steps = summarize();
     const noisy = [...records.values()].flat().map((r) => noiseOf(r, gates)).filter((n): n is string => n !== null);
+    const stalledMs = [...records.values()].flat().map((r) => r.machineStallMs ?? 0);
+    const measuredSeconds = stalledMs.length * plan.openSeconds;
+    const stallTotal = stalledMs.reduce((a, b) => a + b, 0);
+    // At p99 a step's latency is decided by its slowest 1%: 100 ms of a 10 s window. Stalls
+    // approaching that share make the percentile the machine's rather than the server's.
+    if (stallTotal > 0.002 * measuredSeconds * 1000) {
+      problems.push(
+        `noise: the whole machine stalled (every timer late by >= 20 ms; the VM paused by its host) for ${Math.round(stallTotal)} ms over ${Math.round(measuredSeconds)} s of measurement (${((100 * stallTotal) / (measuredSeconds * 1000)).toFixed(2)}%, worst window ${Math.round(Math.max(...stalledMs))} ms): high percentiles include those pauses`,
+      );
+    }
     if (noisy.length > 0) problems.push(`noise: ${noisy.length} open-model run(s) shared the machine with other work (worst: ${noisy.sort().at(-1)})`);
     const invalid = steps.filter((s) => !s.valid);
     if (invalid.length > 0) problems.push(`${invalid.length} of ${steps.length} open-model step(s) failed the run checks: ${invalid.map((s) => `${s.offeredRps} req/s (${s.problems[0]})`).join('; ')}`);
@@ -274,6 +317,13 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     const extra: string[] = [];
     const limit = recommendation.resources.cpuLimitMillicores;
     if (limit !== null && target.quota === null) extra.push(`The recommendation sets a CPU limit of ${limit}m but the bench ran without a quota: re-run with --cpu-quota ${limit}m to see its throttling.`);
+    if (remeasured.length > 0) {
+      const still = [...records.values()].flat().filter((r) => spoiledByGenerator(r, gates) !== null).length;
+      extra.push(
+        `Noise detected: ${remeasured.length} repetition(s) failed the generator's own checks (its timers late: another process or the VM's host held the CPU) and were measured again: ${remeasured.join('; ')}.` +
+          (still > 0 ? ` ${still} repetition(s) still failed them after ${plan.retries} re-measurement(s) (their steps are left out).` : ' The re-measured ones passed.'),
+      );
+    }
     if (limit !== null && target.quota !== null && target.quota.millicores !== limit) {
       extra.push(`The bench ran under a ${target.quota.millicores}m quota but recommends a ${limit}m limit: re-run with --cpu-quota ${limit}m to measure under the recommended limit.`);
     }
@@ -283,7 +333,39 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     return validateBenchResults(JSON.parse(JSON.stringify(results)));
   } finally {
     await target.close();
+    await stallMonitor.close();
   }
+}
+
+/**
+ * Measures again, lowest rate first, the repetitions that only the generator spoiled, replacing
+ * them in `records`, until none is left or `budget` re-measurements are spent (a repetition that
+ * fails again may be tried again). Rates at which the server already fell short in some
+ * repetition are skipped: that step is out of the SLO range whatever the retry shows. Returns what
+ * was re-measured and why, for the report.
+ */
+async function remeasureSpoiled(
+  records: Map<number, OpenRunRecord[]>,
+  budget: number,
+  gates: RunGates,
+  measure: (rate: number, note: string, index: number, count: number) => Promise<OpenRunRecord>,
+): Promise<string[]> {
+  const notes: string[] = [];
+  while (notes.length < budget) {
+    const spoiled = [...records.entries()]
+      .sort(([a], [b]) => a - b)
+      .filter(([, list]) => !list.some((record) => serverFellShort(record, gates)))
+      .flatMap(([rate, list]) => list.map((record, index) => ({ rate, index, why: spoiledByGenerator(record, gates) })))
+      .filter((x): x is { rate: number; index: number; why: string } => x.why !== null)
+      .slice(0, budget - notes.length);
+    if (spoiled.length === 0) break;
+    for (const [k, { rate, index, why }] of spoiled.entries()) {
+      const fresh = await measure(rate, why, k + 1, spoiled.length);
+      records.get(rate)![index] = fresh;
+      notes.push(`${rate} req/s (${why})`);
+    }
+  }
+  return notes;
 }
 
 interface OpenStepParams {
@@ -297,7 +379,9 @@ interface OpenStepParams {
 }
 
 /** One open-model run with the server's CPU, other tenants' CPU and throttling over its window. */
-async function measureOpenStep(target: BenchTarget, p: OpenStepParams): Promise<OpenRunRecord> {
+async function measureOpenStep(target: BenchTarget, stalls: StallMonitor, p: OpenStepParams): Promise<OpenRunRecord> {
+  let stallsBefore = 0;
+  let machineStallMs: number | null = null;
   let serverBefore: number | null = null;
   let coresBefore: ReturnType<typeof readCoreTimes> = null;
   let throttledBefore: number | null = null;
@@ -323,6 +407,7 @@ async function measureOpenStep(target: BenchTarget, p: OpenStepParams): Promise<
         coresBefore = readCoreTimes();
         throttledBefore = target.quota?.throttledPeriods() ?? null;
         genBefore = process.cpuUsage();
+        stallsBefore = stalls.read().totalMs;
       },
       windowEnd: () => {
         const seconds = (performance.now() - startedAt) / 1000;
@@ -334,12 +419,13 @@ async function measureOpenStep(target: BenchTarget, p: OpenStepParams): Promise<
           const busy = busyCoresBetween(coresBefore, coresAfter, seconds);
           otherCpuCores = Math.max(0, busy - (serverCpuCores ?? 0) - (gen.user + gen.system) / 1e6 / seconds);
         }
+        machineStallMs = stalls.read().totalMs - stallsBefore;
         const throttledAfter = target.quota?.throttledPeriods() ?? null;
         if (throttledBefore !== null && throttledAfter !== null) throttledPeriods = throttledAfter - throttledBefore;
       },
     },
   });
-  return { run, serverCpuCores, otherCpuCores, throttledPeriods };
+  return { run, serverCpuCores, otherCpuCores, throttledPeriods, machineStallMs };
 }
 
 async function checkReachable(url: string, signal: AbortSignal | undefined): Promise<void> {

@@ -4,6 +4,7 @@ import {
   BenchNotRecommendedError,
   compareBenchResults,
   DEFAULT_GATES,
+  DEFAULT_SERVER_CPU_QUOTA_MILLICORES,
   FULL_PLAN,
   QUICK_PLAN,
   readBenchResults,
@@ -32,7 +33,7 @@ interface BenchCliOptions {
   minRps?: number;
   burstRps: number;
   growth: number;
-  cpuQuota?: number;
+  cpuQuota?: number | null;
   cpuLimit: 'none' | 'double' | 'equal';
   pin: boolean;
   seed: number;
@@ -46,12 +47,13 @@ interface BenchCliOptions {
   maxSendLag: string;
 }
 
-/** "500m" or "0.5" (cores) -> 500 millicores. */
-function parseCpuQuota(value: string): number {
+/** "500m" or "0.5" (cores) -> 500 millicores; "none" -> null. */
+function parseCpuQuota(value: string): number | null {
+  if (value === 'none') return null;
   const m = /^(\d+)m$/.exec(value);
   const millicores = m ? Number(m[1]) : Number(value) * 1000;
   if (!Number.isFinite(millicores) || millicores < 10 || millicores > 64_000 || value.trim() === '') {
-    throw new InvalidArgumentError(`--cpu-quota ${JSON.stringify(value)} is not allowed; use millicores like "500m" or cores like "0.5" (10m to 64 cores).`);
+    throw new InvalidArgumentError(`--cpu-quota ${JSON.stringify(value)} is not allowed; use millicores like "500m", cores like "0.5" (10m to 64 cores), or none.`);
   }
   return Math.round(millicores);
 }
@@ -87,7 +89,11 @@ export function registerBench(program: Command): void {
     .option('--min-rps <rps>', 'expected trough rate (default peak/10)', parseFraction('--min-rps', 1e9))
     .option('--burst-rps <rps>', 'burst on top of the trough arriving faster than scale-up', parseFraction('--burst-rps', 1e9), 0)
     .option('--growth <fraction>', 'traffic growth per minute (0.3 = +30%/min)', parseFraction('--growth', 10), 0.3)
-    .option('--cpu-quota <cpu>', 'run the started hello service under a CFS CPU quota, e.g. 500m (like a pod limit)', parseCpuQuota)
+    .option(
+      '--cpu-quota <cpu>',
+      `CFS CPU quota of the hello service the bench starts, like a pod limit (default: ${DEFAULT_SERVER_CPU_QUOTA_MILLICORES}m; none: a whole core, which one load-generator core cannot saturate)`,
+      parseCpuQuota,
+    )
     .option('--cpu-limit <policy>', 'CPU limit to recommend: none | double | equal', parseCpuLimit, 'none')
     .option('--no-pin', 'do not pin server and generator to separate CPUs')
     .option('--seed <n>', 'seed of the arrival plans', parseIntegerOption('--seed', 0, 2 ** 31 - 1), 1)
@@ -141,7 +147,7 @@ export function registerBench(program: Command): void {
         },
         serverCpus: opts.pin ? undefined : null,
         generatorCpus: opts.pin ? undefined : null,
-        cpuQuotaMillicores: opts.cpuQuota ?? null,
+        cpuQuotaMillicores: opts.cpuQuota,
         seed: opts.seed,
         connections: opts.connections,
         timeoutMs: parseDuration(opts.timeout, '--timeout'),

@@ -6,6 +6,8 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { compareBenchResults, validateBenchResults, type BenchResults } from '../../bench/index.js';
 
+const close = (actual: number, expected: number, tolerance = 1e-9): void => assert.ok(Math.abs(actual - expected) <= tolerance, `expected ${expected}, got ${actual}`);
+
 const sample = (): BenchResults =>
   validateBenchResults(JSON.parse(readFileSync(fileURLToPath(new URL('../../../test/fixtures/bench/results-v1.json', import.meta.url)), 'utf8')));
 
@@ -24,4 +26,23 @@ test('identical runs agree; one value 25% off does not, and noisy runs are named
   assert.equal(v.withinTolerance, false);
   assert.equal(c.values.find((x) => x.name === 'cpuRequestMillicores')!.withinTolerance, true);
   assert.deepEqual(c.runProblems, ['run 2 (2026-11-26T07:00:00.000Z): noise: load average 3.1 before the run']);
+});
+
+test('a machine that ran slower in one run is named as the reason, and so are differing settings', () => {
+  const a = sample();
+  assert.deepEqual(compareBenchResults([a, a, a]).noise, []);
+  const slow = JSON.parse(JSON.stringify(a)) as { measurements: { saturation: { cpuUsPerRequest: number } }; recommendation: { warnings: string[] } };
+  slow.measurements.saturation.cpuUsPerRequest = 63.3 * 1.3; // the same code costing 30% more CPU per request
+  slow.recommendation.warnings.unshift('Noise detected: 2 repetition(s) failed the generator\'s own checks ...');
+  const c = compareBenchResults([a, slow as unknown as BenchResults, a]);
+  assert.deepEqual(c.cpuUsPerRequest.values, [63.3, 63.3 * 1.3, 63.3]);
+  close(c.cpuUsPerRequest.spread, 0.3);
+  assert.equal(c.cpuUsPerRequest.withinTolerance, false);
+  assert.match(c.noise[0]!, /^Noise detected: the server needed 63\.3-82\.3 us of CPU per request at X_max \(30% apart\) with the same code: the machine ran at different speeds/);
+  assert.match(c.noise[1]!, /^run 2: Noise detected: 2 repetition\(s\) failed/);
+  // cpuUsPerRequest is a diagnosis, not a recommendation: it does not decide `agree`.
+  assert.equal(c.agree, true);
+  const quota = JSON.parse(JSON.stringify(a)) as { environment: { serverCpuQuotaMillicores: number | null } };
+  quota.environment.serverCpuQuotaMillicores = 250;
+  assert.deepEqual(compareBenchResults([a, quota as unknown as BenchResults]).noise, ['The runs differ in mode, quota, pinning or inputs: they do not measure the same thing.']);
 });

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import {
   BenchNotRecommendedError,
+  DEFAULT_SERVER_CPU_QUOTA_MILLICORES,
   readBenchResults,
   renderBenchReport,
   runBench,
@@ -28,6 +29,7 @@ const TINY: BenchPlan = {
   openWarmupSeconds: 0.3,
   openSeconds: 1,
   coolDownSeconds: 0,
+  retries: 1,
 };
 const LOOSE: RunGates = { maxEventLoopDelayP99Ms: 1e9, maxSendLagP99Ms: 1e9, maxGeneratorCpuCores: 1e9, minAchievedRatio: 0, maxOtherCpuCores: 1e9, maxLoadPerCore: 1e9 };
 
@@ -44,6 +46,12 @@ test('runBench: hello started, swept, recommended, written, read back', { timeou
     onProgress: (e) => events.push(e),
   });
   assert.equal(results.target.startedByBench, true);
+  // The started server runs under the default pod-sized quota, or the run says why it could not.
+  assert.ok(
+    results.environment.serverCpuQuotaMillicores === DEFAULT_SERVER_CPU_QUOTA_MILLICORES ||
+      results.validity.problems.some((p) => p.startsWith(`CPU quota of ${DEFAULT_SERVER_CPU_QUOTA_MILLICORES}m not applied`)),
+    JSON.stringify(results.validity.problems),
+  );
   assert.equal(results.measurements.saturation.steps.length, 1);
   assert.equal(results.measurements.openModel.steps.length, 3);
   assert.ok(results.measurements.serverPeakRssMiB !== null && results.measurements.serverPeakRssMiB > 10);

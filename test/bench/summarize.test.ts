@@ -8,6 +8,8 @@ import {
   decodeHistogram,
   noiseOf,
   refineRates,
+  serverFellShort,
+  spoiledByGenerator,
   summarizeOpenStep,
   summarizeSaturation,
   type BenchOpenStep,
@@ -42,7 +44,7 @@ function fakeRun(over: Partial<OpenModelRun> & { latencies?: number[]; lagUs?: n
     ...over,
   };
 }
-const rec = (run: OpenModelRun, other: number | null = 0): OpenRunRecord => ({ run, serverCpuCores: 0.1, otherCpuCores: other, throttledPeriods: null });
+const rec = (run: OpenModelRun, other: number | null = 0, machineStallMs: number | null = null): OpenRunRecord => ({ run, serverCpuCores: 0.1, otherCpuCores: other, throttledPeriods: null, machineStallMs });
 
 test('each generator gate names what failed', () => {
   const table: [string, Partial<OpenModelRun> & { lagUs?: number }, RegExp | null][] = [
@@ -113,4 +115,20 @@ test('refineRates: two more rates between the last good step and the first bad o
   assert.deepEqual(refineRates([step(1000, 900), step(2000, 900)], slo, 0.99), [], 'no boundary');
   // A bad (noisy) lowest step is skipped: the boundary is after the first good one.
   assert.deepEqual(refineRates([step(500, 90_000, false), step(1000, 900), step(2000, 30_000)], slo, 0.99), [1260, 1587]);
+});
+
+test('what is worth measuring again: generator timing spoils a run, the server falling short does not', () => {
+  assert.equal(spoiledByGenerator(rec(fakeRun())), null);
+  assert.equal(spoiledByGenerator(rec(fakeRun({ lagUs: 7500 }))), 'send lag p99 7.50 ms');
+  assert.equal(spoiledByGenerator(rec(fakeRun({ lagUs: 7500 }), 0, 143.4)), 'send lag p99 7.50 ms; the whole machine stalled 143 ms');
+  assert.equal(spoiledByGenerator(rec(fakeRun({ eventLoopDelayP99Ms: 9 }))), 'event-loop delay p99 9.00 ms');
+  assert.equal(spoiledByGenerator(rec(fakeRun({ abandoned: true, stopReason: 'lag' }))), 'the generator fell too far behind its plan');
+  // Generator CPU is the driver's structural limit: measuring again would not change it.
+  assert.equal(spoiledByGenerator(rec(fakeRun({ generatorCpuCores: 0.95 }))), null);
+  assert.equal(serverFellShort(rec(fakeRun())), false);
+  assert.equal(serverFellShort(rec(fakeRun({ achievedRps: 950 }))), true);
+  assert.equal(serverFellShort(rec(fakeRun({ abandoned: true, stopReason: 'timeouts', timeouts: 250 }))), true);
+  // The step keeps the worst repetition's stall time.
+  assert.equal(summarizeOpenStep([rec(fakeRun(), 0, 40), rec(fakeRun(), 0, 90)], 99).machineStallMs, 90);
+  assert.equal(summarizeOpenStep([rec(fakeRun())], 99).machineStallMs, null);
 });
