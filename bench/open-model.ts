@@ -5,7 +5,7 @@
  * Timeouts and errors are recorded in the latency histogram at their elapsed time (at least the
  * timeout) and counted; nothing is dropped.
  */
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import type { Dispatcher } from 'undici';
 import { InvalidArgumentError } from '../common/index.js';
 import { createRandom, planArrivals } from './arrivals.js';
@@ -69,6 +69,9 @@ export interface OpenModelRun {
   readonly sendLag: LatencyHistogram;
   /** Generator event-loop delay p99 (beyond the monitor's 2 ms interval), ms. */
   readonly eventLoopDelayP99Ms: number;
+  /** The generator's garbage-collection pauses in the measured window: the longest and the sum, ms. */
+  readonly gcMaxPauseMs: number;
+  readonly gcTotalMs: number;
   /** Generator CPU (this process) over the measured window, in cores. */
   readonly generatorCpuCores: number;
   /** Failures by kind: undici error code, `timeout`, or `status <code>`. */
@@ -123,6 +126,19 @@ export async function runOpenModel(options: OpenModelOptions): Promise<OpenModel
   // the resolution below.
   const eldResolutionMs = 2;
   const eld = monitorEventLoopDelay({ resolution: eldResolutionMs });
+  // GC pauses stop the scheduler like any other stall; recorded so a late send can be told apart
+  // from a slow server or a busy machine.
+  let measuring = false;
+  let gcMaxPauseMs = 0;
+  let gcTotalMs = 0;
+  const gcObserver = new PerformanceObserver((list) => {
+    if (!measuring) return;
+    for (const entry of list.getEntries()) {
+      gcTotalMs += entry.duration;
+      gcMaxPauseMs = Math.max(gcMaxPauseMs, entry.duration);
+    }
+  });
+  gcObserver.observe({ entryTypes: ['gc'] });
 
   let completed = 0;
   let errors = 0;
@@ -179,6 +195,7 @@ export async function runOpenModel(options: OpenModelOptions): Promise<OpenModel
       options.hooks?.windowStart?.();
       cpuAtWindow = process.cpuUsage();
       eld.enable();
+      measuring = true;
     }
     if (i >= warm.length) recordUs(sendLag, dispatched - intended);
     if (inFlight >= connections) queuedInPool += i >= warm.length ? 1 : 0;
@@ -279,6 +296,10 @@ export async function runOpenModel(options: OpenModelOptions): Promise<OpenModel
     controller?.abort(new Error('bench timeout'));
   }
   eld.disable();
+  // Entries are delivered asynchronously: let the last ones in before closing the window.
+  await new Promise((resolve) => setImmediate(resolve));
+  measuring = false;
+  gcObserver.disconnect();
   const cpu = process.cpuUsage(cpuAtWindow);
   if (cpuAtWindow) options.hooks?.windowEnd?.();
   const endUs = Math.max(lastDoneUs, Math.min(sentAll, start + warmSpanUs + durationSeconds * 1e6));
@@ -298,6 +319,8 @@ export async function runOpenModel(options: OpenModelOptions): Promise<OpenModel
     service,
     sendLag,
     eventLoopDelayP99Ms: eld.count > 0 ? Math.max(0, eld.percentile(99) / 1e6 - eldResolutionMs) : 0,
+    gcMaxPauseMs,
+    gcTotalMs,
     generatorCpuCores: cpuAtWindow ? (cpu.user + cpu.system) / windowUs : 0,
     errorKinds,
     abandoned: stopReason !== null,

@@ -85,6 +85,8 @@ export interface BenchOpenStep {
   /** Generator checks, worst over repetitions. */
   readonly generator: {
     readonly eventLoopDelayP99Ms: number;
+    /** The generator's longest GC pause in a measured window, ms (absent in files from before it was recorded). */
+    readonly gcMaxPauseMs?: number;
     readonly sendLagP99Ms: number;
     readonly cpuCores: number;
   };
@@ -391,7 +393,7 @@ const schema = obj({
           sloLatencyUsPerRepetition: arr(nonNeg),
           serverCpuCores: nullable(nonNeg),
           serverCpuCoresPerRepetition: arr(nonNeg),
-          generator: obj({ eventLoopDelayP99Ms: nonNeg, sendLagP99Ms: nonNeg, cpuCores: nonNeg }),
+          generator: obj({ eventLoopDelayP99Ms: nonNeg, sendLagP99Ms: nonNeg, cpuCores: nonNeg, gcMaxPauseMs: optional(nonNeg) }),
           otherCpuCores: nullable(nonNeg),
           throttledPeriods: nullable(count),
           machineStallMs: optional(nullable(nonNeg)),

@@ -5,6 +5,8 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { fileURLToPath } from 'node:url';
 import { ExternalError, HelloEdgeError, InvalidArgumentError, silentLogger, type Logger } from '../common/index.js';
 import { createRandom } from './arrivals.js';
@@ -137,6 +139,27 @@ export class BenchNotRecommendedError extends ExternalError {
  */
 export const DEFAULT_SERVER_CPU_QUOTA_MILLICORES = 250;
 
+let fullGc: (() => void) | undefined;
+/**
+ * A full garbage collection of this process between steps, so the garbage one step leaves (an
+ * overload step's queued requests above all) is not collected during the next step's measured
+ * window, where the pause would show as send lag. `gc` is exposed at run time (the CLI is not
+ * started with --expose-gc); where that fails, steps simply run without it.
+ */
+function collectGarbage(): void {
+  if (fullGc === undefined) {
+    fullGc = () => {};
+    try {
+      setFlagsFromString('--expose-gc');
+      const gc = runInNewContext('gc') as unknown;
+      if (typeof gc === 'function') fullGc = gc as () => void;
+    } catch {
+      // keep the no-op
+    }
+  }
+  fullGc();
+}
+
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -223,6 +246,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
         if (options.signal?.aborted) throw new HelloEdgeError('HELLO_ERR_TIMEOUT', 'bench aborted');
         done += 1;
         progress({ phase: 'open', step: done, steps: total, message: `${label} ${rate} req/s (rep ${rep + 1}/${plan.repetitions}), ${plan.openWarmupSeconds}s warm-up + ${plan.openSeconds}s` });
+        collectGarbage();
         const record = await measureOpenStep(target, stallMonitor, { rate, seed: seed + rep * 1000 + done, plan, arrivals, connections, timeoutMs, signal: options.signal });
         records.set(rate, [...(records.get(rate) ?? []), record]);
         const p = record.run;
@@ -230,7 +254,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
           phase: 'open',
           step: done,
           steps: total,
-          message: `  achieved ${Math.round(p.achievedRps)} req/s, p${options.slo.percentile} ${(p.response.getValueAtPercentile(options.slo.percentile) / 1000).toFixed(2)} ms, errors ${p.errors}, send lag p99 ${(p.sendLag.getValueAtPercentile(99) / 1000).toFixed(2)} ms`,
+          message: `  achieved ${Math.round(p.achievedRps)} req/s, p${options.slo.percentile} ${(p.response.getValueAtPercentile(options.slo.percentile) / 1000).toFixed(2)} ms, errors ${p.errors}, send lag p99 ${(p.sendLag.getValueAtPercentile(99) / 1000).toFixed(2)} ms, GC max ${p.gcMaxPauseMs.toFixed(1)} ms, stalls ${Math.round(record.machineStallMs ?? 0)} ms`,
         });
         await sleep(plan.coolDownSeconds * 1000);
       }
@@ -245,6 +269,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
       if (options.signal?.aborted) throw new HelloEdgeError('HELLO_ERR_TIMEOUT', 'bench aborted');
       done += 1;
       progress({ phase: 'open', step: index, steps: count, message: `re-measure ${rate} req/s (${note}), ${plan.openWarmupSeconds}s warm-up + ${plan.openSeconds}s` });
+      collectGarbage();
       const record = await measureOpenStep(target, stallMonitor, { rate, seed: seed + 7919 * done, plan, arrivals, connections, timeoutMs, signal: options.signal });
       progress({ phase: 'open', step: index, steps: count, message: `  achieved ${Math.round(record.run.achievedRps)} req/s, p${options.slo.percentile} ${(record.run.response.getValueAtPercentile(options.slo.percentile) / 1000).toFixed(2)} ms, send lag p99 ${(record.run.sendLag.getValueAtPercentile(99) / 1000).toFixed(2)} ms` });
       await sleep(plan.coolDownSeconds * 1000);

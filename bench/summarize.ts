@@ -94,7 +94,11 @@ export function spoiledByGenerator(record: OpenRunRecord, gates: RunGates = DEFA
           ? `event-loop delay p99 ${fmt(run.eventLoopDelayP99Ms)} ms`
           : null;
   if (why === null) return null;
-  return record.machineStallMs ? `${why}; the whole machine stalled ${fmt(record.machineStallMs, 0)} ms` : why;
+  const context = [
+    run.gcMaxPauseMs >= 5 ? `its GC paused up to ${fmt(run.gcMaxPauseMs, 0)} ms (${fmt(run.gcTotalMs, 0)} ms in all)` : null,
+    record.machineStallMs ? `the whole machine stalled ${fmt(record.machineStallMs, 0)} ms` : null,
+  ].filter((x) => x !== null);
+  return context.length > 0 ? `${why}; ${context.join('; ')}` : why;
 }
 
 /**
@@ -140,6 +144,7 @@ export function summarizeOpenStep(records: readonly OpenRunRecord[], sloPercenti
     serverCpuCoresPerRepetition: cpu.length === records.length ? cpu : [],
     generator: {
       eventLoopDelayP99Ms: Math.max(...runs.map((r) => r.eventLoopDelayP99Ms)),
+      gcMaxPauseMs: Math.max(...runs.map((r) => r.gcMaxPauseMs)),
       sendLagP99Ms: Math.max(...runs.map((r) => percentileUs(r.sendLag, 99) / 1000)),
       cpuCores: Math.max(...runs.map((r) => r.generatorCpuCores)),
     },

@@ -41,6 +41,8 @@ function fakeRun(over: Partial<OpenModelRun> & { latencies?: number[]; lagUs?: n
     maxInFlight: 3,
     queuedInPool: 0,
     wallSeconds: 1,
+    gcMaxPauseMs: 1,
+    gcTotalMs: 2,
     ...over,
   };
 }
@@ -121,6 +123,7 @@ test('what is worth measuring again: generator timing spoils a run, the server f
   assert.equal(spoiledByGenerator(rec(fakeRun())), null);
   assert.equal(spoiledByGenerator(rec(fakeRun({ lagUs: 7500 }))), 'send lag p99 7.50 ms');
   assert.equal(spoiledByGenerator(rec(fakeRun({ lagUs: 7500 }), 0, 143.4)), 'send lag p99 7.50 ms; the whole machine stalled 143 ms');
+  assert.equal(spoiledByGenerator(rec(fakeRun({ lagUs: 7500, gcMaxPauseMs: 31.2, gcTotalMs: 80.4 }))), 'send lag p99 7.50 ms; its GC paused up to 31 ms (80 ms in all)');
   assert.equal(spoiledByGenerator(rec(fakeRun({ eventLoopDelayP99Ms: 9 }))), 'event-loop delay p99 9.00 ms');
   assert.equal(spoiledByGenerator(rec(fakeRun({ abandoned: true, stopReason: 'lag' }))), 'the generator fell too far behind its plan');
   // Generator CPU is the driver's structural limit: measuring again would not change it.
