@@ -64,7 +64,7 @@ export function compareBenchResults(runs: readonly BenchResults[], tolerance = 0
     );
   }
   const settings = (r: BenchResults): string =>
-    JSON.stringify([r.mode, r.environment.serverCpuQuotaMillicores, r.environment.serverCpus, r.inputs, r.target.startedByBench]);
+    JSON.stringify([r.mode, r.environment.serverCpuQuotaMillicores, r.environment.serverCpuQuotaPeriodMs ?? 100, r.environment.serverCpus, r.inputs, r.target.startedByBench]);
   if (new Set(runs.map(settings)).size > 1) noise.push('The runs differ in mode, quota, pinning or inputs: they do not measure the same thing.');
   runs.forEach((r, i) => {
     for (const w of r.recommendation.warnings.filter((x) => x.startsWith('Noise detected'))) noise.push(`run ${i + 1}: ${w}`);

@@ -35,6 +35,19 @@ export function processPeakRssMiB(pid: number): number | null {
   }
 }
 
+/**
+ * Resets the peak RSS (VmHWM) of `pid` to its current RSS, so the next reading is the peak of
+ * what follows (writing 5 to /proc/<pid>/clear_refs, Linux >= 4.0). False when not allowed.
+ */
+export function resetPeakRss(pid: number): boolean {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Busy and total jiffies per core, from /proc/stat. */
 export type CoreTimes = ReadonlyMap<number, { readonly busy: number; readonly total: number }>;
 
@@ -98,6 +111,8 @@ export function pinProcess(pid: number, cpuList: string): string | null {
 /** A CPU quota applied to a process; `remove` undoes it. */
 export interface CpuQuota {
   readonly millicores: number;
+  /** The CFS period, microseconds. */
+  readonly periodUs: number;
   /** CFS periods throttled so far, or null. */
   throttledPeriods(): number | null;
   /** Moves nothing; deletes the cgroup once the process is gone (best effort). */
@@ -107,19 +122,19 @@ export interface CpuQuota {
 const CGROUP_V1_CPU = '/sys/fs/cgroup/cpu';
 
 /**
- * Puts process `pid` under a CFS quota of `millicores` (period 100 ms) in a new cgroup v1 `cpu`
- * group. Needs write access to /sys/fs/cgroup/cpu (root, or a delegated hierarchy); cgroup v2
+ * Puts process `pid` under a CFS quota of `millicores` per `periodUs` (default 100 ms, the
+ * kubelet's) in a new cgroup v1 `cpu` group. Needs write access to /sys/fs/cgroup/cpu (root, or a delegated hierarchy); cgroup v2
  * is not handled here. Returns the quota, or a string saying why it cannot be applied.
  */
-export function applyCpuQuota(pid: number, millicores: number): CpuQuota | string {
+export function applyCpuQuota(pid: number, millicores: number, periodUs = 100_000): CpuQuota | string {
   if (!existsSync(`${CGROUP_V1_CPU}/cpu.cfs_quota_us`)) {
     return 'no cgroup v1 cpu controller at /sys/fs/cgroup/cpu (cgroup v2 hosts: run the bench under `systemd-run --scope -p CPUQuota=...` instead)';
   }
   const dir = `${CGROUP_V1_CPU}/hello-edge-bench-${process.pid}-${pid}`;
   try {
     mkdirSync(dir);
-    writeFileSync(`${dir}/cpu.cfs_period_us`, '100000');
-    writeFileSync(`${dir}/cpu.cfs_quota_us`, String(Math.round(millicores * 100)));
+    writeFileSync(`${dir}/cpu.cfs_period_us`, String(periodUs));
+    writeFileSync(`${dir}/cpu.cfs_quota_us`, String(Math.max(1000, Math.round((millicores * periodUs) / 1000))));
     writeFileSync(`${dir}/cgroup.procs`, String(pid));
   } catch (error) {
     try {
@@ -131,6 +146,7 @@ export function applyCpuQuota(pid: number, millicores: number): CpuQuota | strin
   }
   return {
     millicores,
+    periodUs,
     throttledPeriods: () => {
       try {
         const m = /nr_throttled (\d+)/.exec(readFileSync(`${dir}/cpu.stat`, 'utf8'));

@@ -286,15 +286,28 @@ export function recommend(measurements: RecommendMeasurements, inputs: Recommend
   }
   if (growthSim.hitMaxReplicas) warnings.push('In the simulation the HPA wanted more than maxReplicas.');
 
-  // Memory.
+  // Memory. With per-step peaks, the request covers the operating range (the valid steps up to
+  // lambda_cap) and the limit also covers the run's overload steps, whose backlog makes the peak
+  // depend on how hard and how long they hit: an overloaded pod should slow down, not be
+  // OOM-killed. Without them, request = limit from the run's peak.
+  const ceil16 = (mib: number): number => Math.max(MEMORY_FLOOR_MIB, Math.ceil(mib / 16) * 16);
   let memoryMiB: number;
+  let memoryLimitMiB: number;
+  const operatingPeaks = valid.filter((s) => s.offeredRps <= cap.lambdaCap * (1 + 1e-9)).map((s) => s.serverPeakRssMiB);
+  const operatingPeak = operatingPeaks.length > 0 && operatingPeaks.every((x) => typeof x === 'number') ? Math.max(...(operatingPeaks as number[])) : null;
   if (measurements.serverPeakRssMiB === null) {
-    memoryMiB = MEMORY_DEFAULT_MIB;
+    memoryMiB = memoryLimitMiB = MEMORY_DEFAULT_MIB;
     warnings.push(`The server's memory was not measured; memory set to the default ${MEMORY_DEFAULT_MIB} MiB.`);
     reasoning.push(`Memory request = limit = ${memoryMiB} MiB (default; not measured).`);
-  } else {
-    memoryMiB = Math.max(MEMORY_FLOOR_MIB, Math.ceil((measurements.serverPeakRssMiB * (1 + o.memoryMargin)) / 16) * 16);
+  } else if (operatingPeak === null) {
+    memoryMiB = memoryLimitMiB = ceil16(measurements.serverPeakRssMiB * (1 + o.memoryMargin));
     reasoning.push(`Memory request = limit = ceil16(peak RSS ${r(measurements.serverPeakRssMiB)} MiB * (1+${o.memoryMargin})) = ${memoryMiB} MiB (memory is not compressible: request = limit).`);
+  } else {
+    memoryMiB = ceil16(operatingPeak * (1 + o.memoryMargin));
+    memoryLimitMiB = Math.max(memoryMiB, ceil16(measurements.serverPeakRssMiB * 1.1));
+    reasoning.push(
+      `Memory request = ceil16(peak RSS up to lambda_cap ${r(operatingPeak)} MiB * (1+${o.memoryMargin})) = ${memoryMiB} MiB; limit = max(request, ceil16(the run's peak ${r(measurements.serverPeakRssMiB)} MiB * 1.1)) = ${memoryLimitMiB} MiB, so the overload steps' backlog does not get the pod OOM-killed.`,
+    );
   }
 
   // RPS target for RPS/concurrency autoscalers.
@@ -311,7 +324,7 @@ export function recommend(measurements: RecommendMeasurements, inputs: Recommend
   const cpuUsPerRequestAtCap = (cpuCap / cap.lambdaCap) * 1e6;
   return {
     slo: o.slo,
-    resources: { cpuRequestMillicores: requestMilli, cpuLimitMillicores: limitMilli, memoryRequestMiB: memoryMiB, memoryLimitMiB: memoryMiB },
+    resources: { cpuRequestMillicores: requestMilli, cpuLimitMillicores: limitMilli, memoryRequestMiB: memoryMiB, memoryLimitMiB },
     hpa: { minReplicas, maxReplicas, targetCPUUtilizationPercentage: targetPercent, behavior: { scaleUp, scaleDown } },
     rps: rpsTarget,
     intermediates: {

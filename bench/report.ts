@@ -53,7 +53,7 @@ export function renderMeasurements(results: BenchMeasuredRun, sloPercentile: num
   const out: string[] = [];
   out.push(`hello-edge bench (${results.mode}) against ${results.target.url}${results.target.startedByBench ? ' (started by the bench)' : ''}`);
   out.push(
-    `node ${env.node}, ${env.cpus} x ${env.cpuModel}; server CPU ${env.serverCpus ?? 'not pinned'}, generator CPU ${env.generatorCpus ?? 'not pinned'}, quota ${env.serverCpuQuotaMillicores === null ? 'none' : `${env.serverCpuQuotaMillicores}m`}; load before ${env.loadAverageBefore.toFixed(2)}`,
+    `node ${env.node}, ${env.cpus} x ${env.cpuModel}; server CPU ${env.serverCpus ?? 'not pinned'}, generator CPU ${env.generatorCpus ?? 'not pinned'}, quota ${env.serverCpuQuotaMillicores === null ? 'none' : `${env.serverCpuQuotaMillicores}m per ${env.serverCpuQuotaPeriodMs ?? 100} ms`}; load before ${env.loadAverageBefore.toFixed(2)}`,
   );
   out.push('');
   out.push(`Saturation (closed loop, autocannon; throughput and CPU only): X_max ${Math.round(m.saturation.maxRps)} req/s, limited by ${m.saturation.limitedBy}, server CPU ${n(m.saturation.cpuUsPerRequest, 1)} us/request`);
@@ -107,7 +107,7 @@ export function renderBenchReport(results: BenchResults, files?: BenchFiles): st
   }
   out.push(`Recommendation for SLO p${p} <= ${rec.slo.latencyMs} ms, errors <= ${(rec.slo.errorBudgetFraction * 100).toFixed(2)}%:`);
   const r = rec.resources;
-  out.push(`  resources: cpu request ${r.cpuRequestMillicores}m, cpu limit ${r.cpuLimitMillicores === null ? 'none' : `${r.cpuLimitMillicores}m`}, memory ${r.memoryRequestMiB}Mi (request = limit)`);
+  out.push(`  resources: cpu request ${r.cpuRequestMillicores}m, cpu limit ${r.cpuLimitMillicores === null ? 'none' : `${r.cpuLimitMillicores}m`}, memory ${r.memoryRequestMiB === r.memoryLimitMiB ? `${r.memoryRequestMiB}Mi (request = limit)` : `request ${r.memoryRequestMiB}Mi, limit ${r.memoryLimitMiB}Mi`}`);
   out.push(`  HPA: min ${rec.hpa.minReplicas}, max ${rec.hpa.maxReplicas}, target CPU ${rec.hpa.targetCPUUtilizationPercentage}%`);
   const up = rec.hpa.behavior.scaleUp;
   const down = rec.hpa.behavior.scaleDown;

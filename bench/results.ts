@@ -99,6 +99,11 @@ export interface BenchOpenStep {
    * repetition's window, ms; null when not monitored. Absent in files written before it existed.
    */
   readonly machineStallMs?: number | null;
+  /**
+   * The server's peak RSS during the step (worst repetition), MiB; null when it could not be
+   * isolated per step. Absent in files written before it existed.
+   */
+  readonly serverPeakRssMiB?: number | null;
   /** True when every repetition passed the run checks. */
   readonly valid: boolean;
   readonly problems: readonly string[];
@@ -129,6 +134,8 @@ export interface BenchEnvironment {
   readonly generatorCpus: string | null;
   /** The server's CPU quota in millicores, or null for none. */
   readonly serverCpuQuotaMillicores: number | null;
+  /** The quota's CFS period, ms (absent in files from before it was recorded: 100). */
+  readonly serverCpuQuotaPeriodMs?: number | null;
   /** Versions of the tools used, e.g. `{ autocannon: "9.0.0" }`. */
   readonly tools: Readonly<Record<string, string>>;
   readonly gitSha: string | null;
@@ -352,6 +359,7 @@ const schema = obj({
     serverCpus: nullable(str()),
     generatorCpus: nullable(str()),
     serverCpuQuotaMillicores: nullable(num({ min: 1, int: true })),
+    serverCpuQuotaPeriodMs: optional(nullable(num({ min: 1, max: 1000 }))),
     tools: record(str()),
     gitSha: nullable(str()),
   }),
@@ -397,6 +405,7 @@ const schema = obj({
           otherCpuCores: nullable(nonNeg),
           throttledPeriods: nullable(count),
           machineStallMs: optional(nullable(nonNeg)),
+          serverPeakRssMiB: optional(nullable(nonNeg)),
           valid: bool,
           problems: strings,
           histogram: str(),

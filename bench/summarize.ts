@@ -51,6 +51,8 @@ export interface OpenRunRecord {
   readonly throttledPeriods: number | null;
   /** Whole-machine stalls during the window (stalls.ts), ms; null when not monitored. */
   readonly machineStallMs: number | null;
+  /** The server's peak RSS during this run (warm-up included), MiB; null when it cannot be isolated. */
+  readonly serverPeakRssMiB: number | null;
 }
 
 const fmt = (x: number, d = 2): string => x.toFixed(d);
@@ -130,6 +132,7 @@ export function summarizeOpenStep(records: readonly OpenRunRecord[], sloPercenti
   const others = records.map((r) => r.otherCpuCores).filter((c): c is number => c !== null);
   const throttled = records.map((r) => r.throttledPeriods).filter((c): c is number => c !== null);
   const stalls = records.map((r) => r.machineStallMs).filter((c): c is number => c !== null);
+  const rss = records.map((r) => r.serverPeakRssMiB).filter((c): c is number => c !== null);
   const sum = (f: (r: OpenModelRun) => number): number => runs.reduce((a, r) => a + f(r), 0);
   return {
     offeredRps: runs[0]!.offeredRps,
@@ -151,6 +154,7 @@ export function summarizeOpenStep(records: readonly OpenRunRecord[], sloPercenti
     otherCpuCores: others.length > 0 ? Math.max(...others) : null,
     throttledPeriods: throttled.length > 0 ? throttled.reduce((a, b) => a + b, 0) : null,
     machineStallMs: stalls.length > 0 ? Math.max(...stalls) : null,
+    serverPeakRssMiB: rss.length === records.length ? Math.max(...rss) : null,
     valid: problems.length === 0,
     problems,
     histogram: encodeHistogram(merged),

@@ -32,6 +32,8 @@ export interface StartHelloTargetOptions {
   readonly cpus: string | null;
   /** CPU quota in millicores, or null for none. */
   readonly quotaMillicores: number | null;
+  /** CFS period of the quota, microseconds. Default 100 000. */
+  readonly quotaPeriodUs?: number;
   readonly logger: Logger;
 }
 
@@ -79,7 +81,7 @@ export async function startHelloTarget(options: StartHelloTargetOptions): Promis
   }
   let quota: CpuQuota | null = null;
   if (options.quotaMillicores !== null) {
-    const applied = applyCpuQuota(pid, options.quotaMillicores);
+    const applied = applyCpuQuota(pid, options.quotaMillicores, options.quotaPeriodUs);
     if (typeof applied === 'string') notes.push(`CPU quota of ${options.quotaMillicores}m not applied: ${applied}`);
     else quota = applied;
   }

@@ -34,6 +34,7 @@ interface BenchCliOptions {
   burstRps: number;
   growth: number;
   cpuQuota?: number | null;
+  cpuQuotaPeriod?: string;
   cpuLimit: 'none' | 'double' | 'equal';
   pin: boolean;
   seed: number;
@@ -94,6 +95,7 @@ export function registerBench(program: Command): void {
       `CFS CPU quota of the hello service the bench starts, like a pod limit (default: ${DEFAULT_SERVER_CPU_QUOTA_MILLICORES}m; none: a whole core, which one load-generator core cannot saturate)`,
       parseCpuQuota,
     )
+    .option('--cpu-quota-period <duration>', 'CFS period of that quota (default: 10ms when no CPU limit is recommended, a guaranteed share; 100ms, the kubelet\'s, with one)')
     .option('--cpu-limit <policy>', 'CPU limit to recommend: none | double | equal', parseCpuLimit, 'none')
     .option('--no-pin', 'do not pin server and generator to separate CPUs')
     .option('--seed <n>', 'seed of the arrival plans', parseIntegerOption('--seed', 0, 2 ** 31 - 1), 1)
@@ -148,6 +150,7 @@ export function registerBench(program: Command): void {
         serverCpus: opts.pin ? undefined : null,
         generatorCpus: opts.pin ? undefined : null,
         cpuQuotaMillicores: opts.cpuQuota,
+        cpuQuotaPeriodMs: opts.cpuQuotaPeriod === undefined ? undefined : parseDuration(opts.cpuQuotaPeriod, '--cpu-quota-period'),
         seed: opts.seed,
         connections: opts.connections,
         timeoutMs: parseDuration(opts.timeout, '--timeout'),

@@ -157,6 +157,21 @@ test('one noisy CPU reading moves C_t far less through the least-squares line th
   assert.ok(r.reasoning.some((line) => /least squares over 4 CPU samples/.test(line)));
 });
 
+test('memory: the request covers the operating range, the limit the overload steps too', () => {
+  // Per-step peaks: 60 MiB up to 4000 req/s, 70 MiB at 6000 (lambda_cap), 150 MiB in the 8000
+  // req/s step beyond it; the run's peak 180 MiB (an overload step not in the valid set).
+  const peaks: Record<number, number> = { 1000: 60, 2000: 60, 4000: 60, 6000: 70, 8000: 150 };
+  const m = { ...fixtures.basic!, serverPeakRssMiB: 180, openSteps: fixtures.basic!.openSteps.map((s) => ({ ...s, serverPeakRssMiB: peaks[s.offeredRps]! })) };
+  const r = recommend(m, { slo, peakRps: 10_000 });
+  // request = ceil16(70 * 1.25 = 87.5) = 96; limit = max(96, ceil16(180 * 1.1 = 198)) = 208.
+  assert.equal(r.resources.memoryRequestMiB, 96);
+  assert.equal(r.resources.memoryLimitMiB, 208);
+  assert.ok(r.reasoning.some((line) => /peak RSS up to lambda_cap 70 MiB/.test(line)));
+  // Without per-step peaks (older files): request = limit from the run's peak, as before.
+  const old = recommend({ ...fixtures.basic!, serverPeakRssMiB: 180 }, { slo, peakRps: 10_000 });
+  assert.deepEqual([old.resources.memoryRequestMiB, old.resources.memoryLimitMiB], [240, 240]);
+});
+
 test('policy and growth inputs: limit = request caps the target; fast growth clamps it at 30 % with a warning', () => {
   const equal = recommend(fixtures.basic!, { slo, peakRps: 10_000, cpuLimit: 'equal', growthPerMinute: 1 });
   // g = 2 -> 1/(1.1*2) = 0.4545 -> 45 %; the dead-zone cap (0.85) does not bind.

@@ -56,6 +56,10 @@ test('runBench: hello started, swept, recommended, written, read back', { timeou
   assert.equal(results.measurements.openModel.steps.length, 3);
   assert.ok(results.measurements.serverPeakRssMiB !== null && results.measurements.serverPeakRssMiB > 10);
   assert.ok(results.measurements.openModel.steps.every((s) => s.serverCpuCores !== null));
+  // Each step has its own memory peak (the high-water mark is reset per step), never above the run's.
+  const runPeak = results.measurements.serverPeakRssMiB!;
+  assert.ok(results.measurements.openModel.steps.every((s) => typeof s.serverPeakRssMiB === 'number' && s.serverPeakRssMiB > 10 && s.serverPeakRssMiB <= runPeak));
+  assert.equal(results.environment.serverCpuQuotaPeriodMs === null || results.environment.serverCpuQuotaPeriodMs === 10, true);
   assert.ok(results.recommendation.hpa.maxReplicas >= results.recommendation.hpa.minReplicas);
   assert.deepEqual(
     [...new Set(events.map((e) => e.phase))],

@@ -46,7 +46,7 @@ function fakeRun(over: Partial<OpenModelRun> & { latencies?: number[]; lagUs?: n
     ...over,
   };
 }
-const rec = (run: OpenModelRun, other: number | null = 0, machineStallMs: number | null = null): OpenRunRecord => ({ run, serverCpuCores: 0.1, otherCpuCores: other, throttledPeriods: null, machineStallMs });
+const rec = (run: OpenModelRun, other: number | null = 0, machineStallMs: number | null = null): OpenRunRecord => ({ run, serverCpuCores: 0.1, otherCpuCores: other, throttledPeriods: null, machineStallMs, serverPeakRssMiB: null });
 
 test('each generator gate names what failed', () => {
   const table: [string, Partial<OpenModelRun> & { lagUs?: number }, RegExp | null][] = [
