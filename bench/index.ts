@@ -3,7 +3,7 @@
  * HPA settings. A pipeline of small functions: run -> summarize -> recommend (pure) -> present.
  */
 export * from './results.js';
-export { recommend, UTILIZATION_TARGET_BOUNDS, ACHIEVED_RATE_FLOOR, type RecommendInputs, type RecommendMeasurements } from './recommend.js';
+export { recommend, relativeRange, UTILIZATION_TARGET_BOUNDS, ACHIEVED_RATE_FLOOR, type RecommendInputs, type RecommendMeasurements } from './recommend.js';
 export { runOpenModel, type OpenModelOptions, type OpenModelRun } from './open-model.js';
 export { runSaturationStep, type SaturationRun, type SaturationStepOptions } from './saturation.js';
 export { createRandom, planArrivals } from './arrivals.js';

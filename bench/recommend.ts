@@ -320,6 +320,12 @@ export function recommend(measurements: RecommendMeasurements, inputs: Recommend
 
   // Spread: each repetition's sweep analysed alone, with the same R and u_t.
   const spread = spreadOverRepetitions(valid, o, targetCores);
+  const capSpread = spread.lambdaCapRps;
+  if (capSpread && capSpread.samples >= 2 && relativeRange(capSpread) > 0.1) {
+    warnings.push(
+      `Noise detected: analysed alone, the ${capSpread.samples} repetitions put the SLO capacity at ${r(capSpread.min)}-${r(capSpread.max)} req/s (${Math.round(100 * relativeRange(capSpread))}% apart): the measurement is no more precise than that, and repeated runs can differ by as much.`,
+    );
+  }
 
   const cpuUsPerRequestAtCap = (cpuCap / cap.lambdaCap) * 1e6;
   return {
@@ -539,6 +545,11 @@ function cpuModelOf(points: readonly CurvePoint[], samples: readonly { rps: numb
       return (lowest * cores) / (idle + slope * lowest);
     },
   };
+}
+
+/** (max - min) / median of a spread; 0 for a zero median. */
+export function relativeRange(s: BenchSpread): number {
+  return s.median > 0 ? (s.max - s.min) / s.median : 0;
 }
 
 function spreadOf(values: readonly number[]): BenchSpread {

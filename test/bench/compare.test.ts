@@ -46,3 +46,15 @@ test('a machine that ran slower in one run is named as the reason, and so are di
   quota.environment.serverCpuQuotaMillicores = 250;
   assert.deepEqual(compareBenchResults([a, quota as unknown as BenchResults]).noise, ['The runs differ in mode, quota, pinning or inputs: they do not measure the same thing.']);
 });
+
+test('a run whose own repetitions disagree on the capacity is named, from files that did not say it themselves', () => {
+  const a = sample();
+  const wide = JSON.parse(JSON.stringify(a)) as { recommendation: { spread: Record<string, unknown>; warnings: string[] } };
+  wide.recommendation.spread.lambdaCapRps = { min: 7910, median: 10600, max: 10600, samples: 3 };
+  wide.recommendation.warnings = wide.recommendation.warnings.filter((w) => !w.startsWith('Noise detected'));
+  const c = compareBenchResults([a, wide as unknown as BenchResults]);
+  assert.ok(
+    c.noise.some((n) => n === 'run 2: Noise detected: analysed alone, its 3 repetitions put the SLO capacity at 7910-10600 req/s (25% apart), more than the 10% the runs are compared at.'),
+    c.noise.join('\n'),
+  );
+});

@@ -217,3 +217,18 @@ test('recommend is pure: same input, same output, input untouched', () => {
   assert.deepEqual(a, b);
   assert.equal(JSON.stringify(fixtures.twoReps), before);
 });
+
+test('repetitions that disagree by more than 10% on the capacity are reported as noise', () => {
+  // twoReps, but the second repetition's p99 at 4000 req/s is 15 ms: analysed alone it breaks the
+  // 10 ms SLO between 2000 (1.2 ms) and 4000: f = ln(10/1.2)/ln(15/1.2) = 2.1203/2.5257 = 0.8395
+  // -> 3679 req/s, while the first repetition's knee stays at 6000. Median of two = 4839.5, so
+  // (6000 - 3679) / 4839.5 = 48%.
+  const base = fixtures.twoReps!;
+  const noisy = { ...base, openSteps: base.openSteps.map((s) => (s.offeredRps === 4000 ? { ...s, sloLatencyUsPerRepetition: [1800, 15000] } : s)) };
+  const r = recommend(noisy, { slo, peakRps: 10_000 });
+  close(r.spread.lambdaCapRps!.min, 3679, 1);
+  assert.equal(r.spread.lambdaCapRps!.max, 6000);
+  assert.ok(r.warnings.some((w) => /^Noise detected: analysed alone, the 2 repetitions put the SLO capacity at 3680-6000 req\/s \(48% apart\)/.test(w)), r.warnings.join('\n'));
+  // The fixture as it is (3.5% apart) raises no such warning.
+  assert.ok(!recommend(base, { slo, peakRps: 10_000 }).warnings.some((w) => w.startsWith('Noise detected')));
+});
