@@ -34,7 +34,7 @@ export interface BenchPlan {
   readonly coolDownSeconds: number;
   /**
    * At most this many repetitions spoiled by the generator (see `spoiledByGenerator`) are measured
-   * again after the sweep, replacing the spoiled ones.
+   * again, after the coarse sweep and after the refinement, replacing the spoiled ones.
    */
   readonly retries: number;
 }
@@ -147,7 +147,7 @@ export const DEFAULT_SERVER_CPU_QUOTA_MILLICORES = 250;
 /**
  * The CFS period of the server's quota when the pod will have no CPU limit. With the kubelet's
  * 100 ms period a 250m quota lets a burst use its 25 ms and then stops the server for up to 75 ms:
- * the p99 of three full runs then broke the SLO anywhere from 30% to 45% of X_max, depending on
+ * the p99 of three full runs then broke the SLO anywhere from 31% to 52% of X_max, depending on
  * how bursts met period boundaries. That is what a pod with a 250m *limit* gets, but a pod with a
  * 250m *request* and no limit gets its share smoothly (CFS weights, no quota), so for it the quota
  * only has to make the server a quarter-speed core: a 10 ms period caps stalls at 7.5 ms.
@@ -213,8 +213,6 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
       generatorCpus = null;
     }
   }
-  // After pinning, so the monitor's thread shares the generator's core.
-  const stallMonitor = startStallMonitor();
   const target: BenchTarget = options.url
     ? externalTarget(options.url, options.pid ?? null)
     : await startHelloTarget({
@@ -226,6 +224,8 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
   problems.push(...target.notes);
   if (options.url && options.cpuQuotaMillicores) problems.push('--cpu-quota applies only to the hello service the bench starts; the external target ran without it');
   if (target.pid === null) problems.push('server pid unknown (external URL without --pid): no CPU or memory measurements, so no CPU-based recommendation');
+  // After pinning, so the monitor's thread shares the generator's core.
+  const stallMonitor = startStallMonitor();
 
   try {
     await checkReachable(target.url, options.signal);
