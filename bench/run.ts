@@ -383,7 +383,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
         .flat()
         .filter((r) => spoiledByGenerator(r, gates) !== null).length;
       extra.push(
-        `Noise detected: ${remeasured.length} repetition(s) failed the generator's own checks (its timers late: another process or the VM's host held the CPU) and were measured again: ${remeasured.join('; ')}.` +
+        `Noise detected: ${remeasured.length} repetition(s) failed the generator's own checks (its timers late: its own GC, another process, or the machine stalling; each names what was seen) and were measured again: ${remeasured.join('; ')}.` +
           (still > 0 ? ` ${still} repetition(s) still failed them after ${plan.retries} re-measurement(s) (their steps are left out).` : ' The re-measured ones passed.'),
       );
     }

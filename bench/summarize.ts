@@ -81,8 +81,8 @@ export function checkOpenRun(record: OpenRunRecord, gates: RunGates = DEFAULT_GA
  * The checks that blame the generator alone (its timers late, its event loop blocked, a step
  * given up for lag), as opposed to the server (achieved short of offered, overload timeouts) or
  * the generator's structural limit (its CPU). A run failing only these says nothing about the
- * server, and on a shared VM such stalls come in bursts (the hypervisor pausing the whole VM for
- * tens of ms, docs/BENCH.md), so measuring it again later usually passes.
+ * server, and such lateness comes and goes (on the project's VMs mostly the generator's own GC
+ * pauses of 25-50 ms, docs/BENCH.md), so measuring it again later usually passes.
  */
 export function spoiledByGenerator(record: OpenRunRecord, gates: RunGates = DEFAULT_GATES): string | null {
   const { run } = record;
