@@ -3,7 +3,7 @@
  * key value, the values, their spread relative to the median, and whether they agree within a
  * tolerance. Pure.
  */
-import { relativeRange } from './recommend.js';
+import { relativeRange, spreadOf } from './recommend.js';
 import type { BenchResults } from './results.js';
 
 /** One compared value. */
@@ -47,11 +47,9 @@ export function compareBenchResults(runs: readonly BenchResults[], tolerance = 0
   ];
   const compared = (name: string, get: (r: BenchResults) => number | null | undefined): ComparedValue => {
     const list = runs.map(get).filter((v): v is number => typeof v === 'number');
-    const sorted = [...list].sort((a, b) => a - b);
-    const mid = Math.floor(sorted.length / 2);
-    const median = sorted.length === 0 ? 0 : sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-    const range = sorted.length === 0 ? 0 : sorted[sorted.length - 1]! - sorted[0]!;
-    const spread = median === 0 ? (range === 0 ? 0 : Infinity) : range / median;
+    if (list.length === 0) return { name, values: list, median: 0, spread: 0, withinTolerance: true };
+    const { min, median, max } = spreadOf(list);
+    const spread = median === 0 ? (max === min ? 0 : Infinity) : (max - min) / median;
     return { name, values: list, median, spread, withinTolerance: spread <= tolerance + 1e-12 };
   };
   const values = pick.map(([name, get]) => compared(name, get));

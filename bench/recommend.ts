@@ -552,7 +552,8 @@ export function relativeRange(s: BenchSpread): number {
   return s.median > 0 ? (s.max - s.min) / s.median : 0;
 }
 
-function spreadOf(values: readonly number[]): BenchSpread {
+/** Min, median and max of a non-empty list. */
+export function spreadOf(values: readonly number[]): BenchSpread {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   const median = sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;

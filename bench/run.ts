@@ -264,6 +264,20 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     const connections = options.connections ?? 64;
     const timeoutMs = options.timeoutMs ?? 2000;
     let done = 0;
+    /** One repetition: a GC first (so the last one's garbage stays out), the run, its progress line, the cool-down. */
+    const measureRepetition = async (rate: number, runSeed: number, step: number, steps: number): Promise<OpenRunRecord> => {
+      collectGarbage();
+      const record = await measureOpenStep(target, stallMonitor, { rate, seed: runSeed, plan, arrivals, connections, timeoutMs, signal: options.signal });
+      const p = record.run;
+      progress({
+        phase: 'open',
+        step,
+        steps,
+        message: `  achieved ${Math.round(p.achievedRps)} req/s, p${options.slo.percentile} ${(p.response.getValueAtPercentile(options.slo.percentile) / 1000).toFixed(2)} ms, errors ${p.errors}, send lag p99 ${(p.sendLag.getValueAtPercentile(99) / 1000).toFixed(2)} ms, GC max ${p.gcMaxPauseMs.toFixed(1)} ms, stalls ${Math.round(record.machineStallMs ?? 0)} ms`,
+      });
+      await sleep(plan.coolDownSeconds * 1000);
+      return record;
+    };
     const sweep = async (rates: readonly number[], label: string, total: number): Promise<void> => {
       const order: { rate: number; rep: number }[] = rates.flatMap((rate) => Array.from({ length: plan.repetitions }, (_, rep) => ({ rate, rep })));
       shuffle(order, createRandom((seed + done) ^ 0x9e3779b9));
@@ -271,17 +285,8 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
         if (options.signal?.aborted) throw new HelloEdgeError('HELLO_ERR_TIMEOUT', 'bench aborted');
         done += 1;
         progress({ phase: 'open', step: done, steps: total, message: `${label} ${rate} req/s (rep ${rep + 1}/${plan.repetitions}), ${plan.openWarmupSeconds}s warm-up + ${plan.openSeconds}s` });
-        collectGarbage();
-        const record = await measureOpenStep(target, stallMonitor, { rate, seed: seed + rep * 1000 + done, plan, arrivals, connections, timeoutMs, signal: options.signal });
+        const record = await measureRepetition(rate, seed + rep * 1000 + done, done, total);
         records.set(rate, [...(records.get(rate) ?? []), record]);
-        const p = record.run;
-        progress({
-          phase: 'open',
-          step: done,
-          steps: total,
-          message: `  achieved ${Math.round(p.achievedRps)} req/s, p${options.slo.percentile} ${(p.response.getValueAtPercentile(options.slo.percentile) / 1000).toFixed(2)} ms, errors ${p.errors}, send lag p99 ${(p.sendLag.getValueAtPercentile(99) / 1000).toFixed(2)} ms, GC max ${p.gcMaxPauseMs.toFixed(1)} ms, stalls ${Math.round(record.machineStallMs ?? 0)} ms`,
-        });
-        await sleep(plan.coolDownSeconds * 1000);
       }
     };
     const coarse = [...new Set(plan.rateFractions.map((f) => Math.max(1, Math.round(saturation.maxRps * f))))];
@@ -295,11 +300,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
       if (options.signal?.aborted) throw new HelloEdgeError('HELLO_ERR_TIMEOUT', 'bench aborted');
       done += 1;
       progress({ phase: 'open', step: index, steps: count, message: `re-measure ${rate} req/s (${note}), ${plan.openWarmupSeconds}s warm-up + ${plan.openSeconds}s` });
-      collectGarbage();
-      const record = await measureOpenStep(target, stallMonitor, { rate, seed: seed + 7919 * done, plan, arrivals, connections, timeoutMs, signal: options.signal });
-      progress({ phase: 'open', step: index, steps: count, message: `  achieved ${Math.round(record.run.achievedRps)} req/s, p${options.slo.percentile} ${(record.run.response.getValueAtPercentile(options.slo.percentile) / 1000).toFixed(2)} ms, send lag p99 ${(record.run.sendLag.getValueAtPercentile(99) / 1000).toFixed(2)} ms` });
-      await sleep(plan.coolDownSeconds * 1000);
-      return record;
+      return measureRepetition(rate, seed + 7919 * done, index, count);
     };
     const remeasured = await remeasureSpoiled(records, plan.retries, gates, remeasure);
     const refine = refineRates(summarize(), options.slo, gates.minAchievedRatio, refineCount);
