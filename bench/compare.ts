@@ -4,7 +4,7 @@
  * tolerance. Pure.
  */
 import { relativeRange, spreadOf } from './recommend.js';
-import type { BenchResults } from './results.js';
+import type { BenchResults } from './contract.js';
 
 /** One compared value. */
 export interface ComparedValue {

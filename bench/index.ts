@@ -2,7 +2,7 @@
  * bench/: measures the hello service (or any URL) and turns the measurements into resources and
  * HPA settings. A pipeline of small functions: run -> summarize -> recommend (pure) -> present.
  */
-export * from './results.js';
+export * from './contract.js';
 export { recommend, relativeRange, UTILIZATION_TARGET_BOUNDS, ACHIEVED_RATE_FLOOR, type RecommendInputs, type RecommendMeasurements } from './recommend.js';
 export { runOpenModel, type OpenModelOptions, type OpenModelRun } from './open-model.js';
 export { runSaturationStep, type SaturationRun, type SaturationStepOptions } from './saturation.js';

@@ -6,7 +6,7 @@
  * timeout) and counted; nothing is dropped.
  */
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
-import type { Dispatcher } from 'undici';
+import { Pool, type Dispatcher } from 'undici';
 import { InvalidArgumentError } from '../common/index.js';
 import { createRandom, planArrivals } from './arrivals.js';
 import { createLatencyHistogram, recordUs, type LatencyHistogram } from './histogram.js';
@@ -114,8 +114,6 @@ export async function runOpenModel(options: OpenModelOptions): Promise<OpenModel
   const total = warm.length + measured.length;
   const intendedAt = (i: number): number => (i < warm.length ? warm[i]! : warmSpanUs + measured[i - warm.length]!);
 
-  // Loaded on first use, like autocannon in saturation.ts, so readers of the results format stay light.
-  const { Pool } = await import('undici');
   const origin = new URL(options.url).origin;
   const path = options.path ?? '/';
   const pool = new Pool(origin, { connections, pipelining: 1, keepAliveTimeout: 30_000, connect: { timeout: timeoutMs } });

@@ -4,7 +4,7 @@
  * axis, the SLO line, lambda_cap and the chosen operating point C_t. Invalid steps are drawn
  * hollow and left out of the lines.
  */
-import type { BenchRecommendation } from './results.js';
+import type { BenchRecommendation } from './contract.js';
 import type { BenchMeasuredRun } from './run.js';
 
 const W = 760;

@@ -6,7 +6,7 @@
  */
 import { InvalidArgumentError } from '../common/index.js';
 import { growthTraffic, simulateHpa } from './simulate.js';
-import type { BenchHpaScalingRules, BenchOpenStep, BenchRecommendation, BenchSaturation, BenchSlo, BenchSpread } from './results.js';
+import type { BenchHpaScalingRules, BenchOpenStep, BenchRecommendation, BenchSaturation, BenchSlo, BenchSpread } from './contract.js';
 
 /** What the team expects of traffic and of the cluster. Every field has a documented default. */
 export interface RecommendInputs {

@@ -6,7 +6,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { renderLatencyPlot } from './plot.js';
 import type { BenchComparison } from './compare.js';
-import type { BenchResults } from './results.js';
+import type { BenchResults } from './contract.js';
 import type { BenchMeasuredRun } from './run.js';
 
 /** Paths written by {@link writeBenchFiles}. */

@@ -13,7 +13,7 @@ import { createRandom } from './arrivals.js';
 import { busyCoresBetween, cpuInfo, loadAverage, pinProcess, processCpuSeconds, processPeakRssMiB, readCoreTimes, resetPeakRss } from './host.js';
 import { runOpenModel } from './open-model.js';
 import { recommend, type RecommendInputs } from './recommend.js';
-import { BENCH_RESULTS_SCHEMA_VERSION, validateBenchResults, type BenchEnvironment, type BenchOpenStep, type BenchResults, type BenchSlo } from './results.js';
+import { BENCH_RESULTS_SCHEMA_VERSION, validateBenchResults, type BenchEnvironment, type BenchOpenStep, type BenchResults, type BenchSlo } from './contract.js';
 import { runSaturationStep, type SaturationRun } from './saturation.js';
 import { startStallMonitor, type StallMonitor } from './stalls.js';
 import { DEFAULT_GATES, noiseOf, refineRates, serverFellShort, spoiledByGenerator, summarizeOpenStep, summarizeSaturation, type OpenRunRecord, type RunGates } from './summarize.js';

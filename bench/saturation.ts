@@ -4,6 +4,7 @@
  * Only throughput and CPU come from here: closed-loop latency hides stalls (coordinated
  * omission), so no latency from this sweep is used for the SLO.
  */
+import autocannon from 'autocannon';
 import { busyCoresBetween, processCpuSeconds, readCoreTimes } from './host.js';
 
 /** One measured autocannon run. */
@@ -40,9 +41,6 @@ export interface SaturationStepOptions {
 export async function runSaturationStep(options: SaturationStepOptions): Promise<SaturationRun> {
   const { url, connections, pid } = options;
   const timeout = options.timeoutSeconds ?? 10;
-  // Loaded on first use: bench/index.js is also read by infra/ (for the results format), which
-  // should not pay for autocannon at start-up.
-  const { default: autocannon } = await import('autocannon');
   if (options.warmupSeconds > 0) await autocannon({ url, connections, pipelining: 1, duration: options.warmupSeconds, timeout });
   const serverBefore = pid === null ? null : processCpuSeconds(pid);
   const coresBefore = readCoreTimes();

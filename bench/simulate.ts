@@ -10,7 +10,7 @@
  * Load is spread evenly over ready pods; a second in which a ready pod gets more than the per-pod
  * SLO capacity counts as an SLO violation.
  */
-import type { BenchHpaScalingRules } from './results.js';
+import type { BenchHpaScalingRules } from './contract.js';
 
 /** What the simulation needs to know. */
 export interface HpaSimulationInput {

@@ -6,7 +6,7 @@
  */
 import { encodeHistogram, mergeHistograms, percentileUs, percentilesOf } from './histogram.js';
 import type { OpenModelRun } from './open-model.js';
-import type { BenchOpenStep, BenchSaturation, BenchSaturationStep, BenchSlo } from './results.js';
+import type { BenchOpenStep, BenchSaturation, BenchSaturationStep, BenchSlo } from './contract.js';
 import type { SaturationRun } from './saturation.js';
 
 /** Thresholds of the run checks (bench-method.md section 6 step 0). */

@@ -9,7 +9,7 @@ import { parse as parseYaml } from 'yaml';
 import { ConfigError, describeError, parseDuration, quoteValue } from '../common/index.js';
 import { HELLO_DEFAULT_DRAIN_DELAY_MS, HELLO_DEFAULT_SHUTDOWN_TIMEOUT_MS } from '../hello/contract.js';
 import { PROBER_DURATION_BUCKETS } from '../prober/contract.js';
-import { validateBenchResults } from '../bench/index.js';
+import { validateBenchResults } from '../bench/contract.js';
 import { parseBytes, parseCpu } from './quantity.js';
 import {
   DNS_LABEL, HOST_NAME, expectBoolean, expectEnum, expectInteger, expectList, expectNumber, expectObject, expectString,

@@ -1,21 +1,6 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import {
-  BenchNotRecommendedError,
-  compareBenchResults,
-  DEFAULT_GATES,
-  DEFAULT_SERVER_CPU_QUOTA_MILLICORES,
-  FULL_PLAN,
-  QUICK_PLAN,
-  readBenchResults,
-  renderBenchReport,
-  renderComparison,
-  renderMeasurements,
-  runBench,
-  writeBenchFiles,
-  writeMeasuredRun,
-  type BenchPlan,
-} from '../../bench/index.js';
+import type { BenchPlan } from '../../bench/index.js';
 import { createLogger, InvalidArgumentError as BadArgumentError, parseDuration } from '../../common/index.js';
 import { parseIntegerOption, parsePositiveNumberOption } from '../options.js';
 import { printJson, printText } from '../output.js';
@@ -92,7 +77,8 @@ export function registerBench(program: Command): void {
     .option('--growth <fraction>', 'traffic growth per minute (0.3 = +30%/min)', parseFraction('--growth', 10), 0.3)
     .option(
       '--cpu-quota <cpu>',
-      `CFS CPU quota of the hello service the bench starts, like a pod limit (default: ${DEFAULT_SERVER_CPU_QUOTA_MILLICORES}m; none: a whole core, which one load-generator core cannot saturate)`,
+      // The default is bench's DEFAULT_SERVER_CPU_QUOTA_MILLICORES (test/bench/cli-bench.test.ts checks they agree).
+      'CFS CPU quota of the hello service the bench starts, like a pod limit (default: 250m; none: a whole core, which one load-generator core cannot saturate)',
       parseCpuQuota,
     )
     .option('--cpu-quota-period <duration>', 'CFS period of that quota (default: 10ms when no CPU limit is recommended, a guaranteed share; 100ms, the kubelet\'s, with one)')
@@ -108,6 +94,22 @@ export function registerBench(program: Command): void {
     .option('--min-replicas <n>', 'availability floor for minReplicas', parseIntegerOption('--min-replicas', 1, 1000), 2)
     .option('--max-send-lag <duration>', 'run check: generator send-lag p99 above this invalidates a step', '5ms')
     .action(async (url: string | undefined, opts: BenchCliOptions) => {
+      // Loaded when the command runs: the CLI registers every command at start, and the bench
+      // brings autocannon and undici, which no other command needs.
+      const {
+        BenchNotRecommendedError,
+        compareBenchResults,
+        DEFAULT_GATES,
+        FULL_PLAN,
+        QUICK_PLAN,
+        readBenchResults,
+        renderBenchReport,
+        renderComparison,
+        renderMeasurements,
+        runBench,
+        writeBenchFiles,
+        writeMeasuredRun,
+      } = await import('../../bench/index.js');
       if (opts.compare) {
         const runs = await Promise.all(opts.compare.map((file) => readBenchResults(file)));
         const comparison = compareBenchResults(runs);

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { DEFAULT_SERVER_CPU_QUOTA_MILLICORES } from '../../bench/index.js';
 
 const CLI = fileURLToPath(new URL('../../cli/main.js', import.meta.url));
 const SAMPLE = fileURLToPath(new URL('../../../test/fixtures/bench/results-v1.json', import.meta.url));
@@ -37,4 +38,11 @@ test('--compare: a table and a verdict; --json for scripts', () => {
   const missing = cli('--compare', '/nonexistent/run.json');
   assert.equal(missing.status, 2);
   assert.match(missing.stderr, /bench results \/nonexistent\/run\.json: cannot read \(ENOENT\)/);
+});
+
+test('--help states the quota the bench really uses by default', () => {
+  // The CLI loads bench/ only when the command runs, so its help text cannot read the constant.
+  const help = cli('--help');
+  assert.equal(help.status, 0, help.stderr);
+  assert.match(help.stdout, new RegExp(`default:\\s+${DEFAULT_SERVER_CPU_QUOTA_MILLICORES}m;`));
 });

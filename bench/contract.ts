@@ -1,8 +1,13 @@
 /**
- * The bench results file: what `npm run bench` writes and what `infra/` reads for an app whose
- * fleet config says "from bench". The format is versioned (`schemaVersion`); a reader refuses
- * any other version, any unknown key and any value out of range, naming the field, the value and
- * what is allowed. Adding a field is a new schema version.
+ * bench/'s contract: the results file, what `npm run bench` writes and what `infra/` reads for an
+ * app whose fleet config says "from bench". This module holds the format (types), its validation
+ * and its reader, and nothing of the bench's runtime, so `infra/` imports it alone (DESIGN.md:
+ * contracts are the one exception to "parts talk through index.ts").
+ *
+ * The format is versioned (`schemaVersion`); a reader refuses any other version, any unknown key
+ * and any value out of range, naming the field, the value and what is allowed. A field added
+ * later is optional on read (files written before it lack it) and says so in its comment; a
+ * field removed or whose meaning changes is a new schema version.
  *
  * Units are in the field names: `Millicores`, `MiB`, `Ms`, `Us` (microseconds), `Rps`
  * (requests per second), `Seconds`, `Percent` (0-100), `Fraction` (0-1).
