@@ -3,6 +3,7 @@
  * key value, the values, their spread relative to the median, and whether they agree within a
  * tolerance. Pure.
  */
+import { describeRemeasured } from './assess.js';
 import { relativeRange, spreadOf } from './recommend.js';
 import type { BenchResults } from './contract.js';
 
@@ -66,10 +67,10 @@ export function compareBenchResults(runs: readonly BenchResults[], tolerance = 0
     JSON.stringify([r.mode, r.environment.serverCpuQuotaMillicores, r.environment.serverCpuQuotaPeriodMs ?? 100, r.environment.serverCpus, r.inputs, r.target.startedByBench]);
   if (new Set(runs.map(settings)).size > 1) noise.push('The runs differ in mode, quota, pinning or inputs: they do not measure the same thing.');
   runs.forEach((r, i) => {
-    for (const w of r.recommendation.warnings.filter((x) => x.startsWith('Noise detected'))) noise.push(`run ${i + 1}: ${w}`);
-    // Files written before recommend said this itself: say it here from their spread.
+    const { remeasured, stillSpoiled } = r.measurements.openModel;
+    if (remeasured && remeasured.length > 0) noise.push(`run ${i + 1}: ${describeRemeasured(remeasured, stillSpoiled ?? 0)}`);
     const cap = r.recommendation.spread.lambdaCapRps;
-    if (cap && cap.samples >= 2 && relativeRange(cap) > tolerance && !r.recommendation.warnings.some((w) => w.startsWith('Noise detected: analysed alone'))) {
+    if (cap && cap.samples >= 2 && relativeRange(cap) > tolerance) {
       noise.push(
         `run ${i + 1}: Noise detected: analysed alone, its ${cap.samples} repetitions put the SLO capacity at ${Math.round(cap.min)}-${Math.round(cap.max)} req/s (${Math.round(100 * relativeRange(cap))}% apart), more than the ${tolerance * 100}% the runs are compared at.`,
       );

@@ -67,6 +67,19 @@ export interface BenchSaturation {
   readonly limitedBy: 'server' | 'generator' | 'unknown';
 }
 
+/** A run check an open-model repetition can fail (docs/BENCH.md, "Run checks"). */
+export type BenchOpenRunCheck = 'abandoned-lag' | 'overload-stop' | 'event-loop-delay' | 'send-lag' | 'generator-cpu' | 'achieved-short';
+
+/** Every {@link BenchOpenRunCheck}, for readers that check a file. */
+export const BENCH_OPEN_RUN_CHECKS: readonly BenchOpenRunCheck[] = ['abandoned-lag', 'overload-stop', 'event-loop-delay', 'send-lag', 'generator-cpu', 'achieved-short'];
+
+/** A repetition measured again because the generator's own timing spoiled it. */
+export interface BenchRemeasured {
+  readonly offeredRps: number;
+  /** What spoiled it (send lag, event-loop delay, and what was seen: the generator's GC, a machine stall). */
+  readonly reason: string;
+}
+
 /** One offered rate of the open-model sweep, all repetitions merged. */
 export interface BenchOpenStep {
   readonly offeredRps: number;
@@ -112,6 +125,11 @@ export interface BenchOpenStep {
   /** True when every repetition passed the run checks. */
   readonly valid: boolean;
   readonly problems: readonly string[];
+  /**
+   * The checks that failed in any repetition, by code (what `problems` says in words). Absent in
+   * files written before it existed.
+   */
+  readonly failedChecks?: readonly BenchOpenRunCheck[];
   /** The merged response-time histogram, HdrHistogram compressed base64 (microseconds), for later merging. */
   readonly histogram: string;
 }
@@ -223,6 +241,13 @@ export interface BenchResults {
       readonly warmupSeconds: number;
       readonly durationSeconds: number;
       readonly steps: readonly BenchOpenStep[];
+      /** Repetitions measured again (the new run replaced the spoiled one). Absent in files written before it existed. */
+      readonly remeasured?: readonly BenchRemeasured[];
+      /**
+       * Repetitions that still failed the generator's timing checks when the re-measure budget was
+       * spent (their steps are left out). Absent in files written before it existed.
+       */
+      readonly stillSpoiled?: number;
     };
     /** Peak resident memory of the server over the run, MiB; null when unknown. */
     readonly serverPeakRssMiB: number | null;
@@ -413,9 +438,12 @@ const schema = obj({
           serverPeakRssMiB: optional(nullable(nonNeg)),
           valid: bool,
           problems: strings,
+          failedChecks: optional(arr(oneOf(...BENCH_OPEN_RUN_CHECKS))),
           histogram: str(),
         }),
       ),
+      remeasured: optional(arr(obj({ offeredRps: num({ min: 0, exclusiveMin: true }), reason: str() }))),
+      stillSpoiled: optional(count),
     }),
     serverPeakRssMiB: nullable(nonNeg),
   }),

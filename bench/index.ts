@@ -8,7 +8,8 @@ export { runOpenModel, type OpenModelOptions, type OpenModelRun } from './open-m
 export { runSaturationStep, type SaturationRun, type SaturationStepOptions } from './saturation.js';
 export { createRandom, planArrivals } from './arrivals.js';
 export { createLatencyHistogram, mergeHistograms, percentileUs, percentilesOf, encodeHistogram, decodeHistogram, type LatencyHistogram } from './histogram.js';
-export { checkOpenRun, noiseOf, refineRates, serverFellShort, spoiledByGenerator, summarizeOpenStep, summarizeSaturation, DEFAULT_GATES, type RunGates, type OpenRunRecord } from './summarize.js';
+export { checkOpenRun, describeOpenRunProblem, describeRemeasured, describeRunProblem, noiseOf, serverFellShort, spoiledByGenerator, DEFAULT_GATES, type OpenRunProblem, type RunGates, type RunProblem } from './assess.js';
+export { refineRates, summarizeOpenStep, summarizeSaturation, type OpenRunRecord } from './summarize.js';
 export { runBench, BenchNotRecommendedError, DEFAULT_SERVER_CPU_QUOTA_MILLICORES, SHARE_LIKE_QUOTA_PERIOD_MS, QUICK_PLAN, FULL_PLAN, type BenchMeasuredRun, type BenchOptions, type BenchPlan, type BenchProgress } from './run.js';
 export { renderBenchReport, renderComparison, renderMeasurements, writeBenchFiles, writeMeasuredRun, type BenchFiles } from './report.js';
 export { compareBenchResults, type BenchComparison, type ComparedValue } from './compare.js';

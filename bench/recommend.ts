@@ -5,6 +5,7 @@
  * `reasoning`.
  */
 import { InvalidArgumentError } from '../common/index.js';
+import { onlyServerFellShort } from './assess.js';
 import { growthTraffic, simulateHpa } from './simulate.js';
 import type { BenchHpaScalingRules, BenchOpenStep, BenchRecommendation, BenchSaturation, BenchSlo, BenchSpread } from './contract.js';
 
@@ -167,7 +168,7 @@ export function recommend(measurements: RecommendMeasurements, inputs: Recommend
     // while the generator itself was healthy) brackets the capacity from above.
     const unserved = measurements.openSteps
       .filter((s) => !s.valid && s.offeredRps > cap.lambdaSlo && s.achievedRps < o.minAchievedRatio * s.offeredRps)
-      .filter((s) => s.problems.every((p) => /achieved \d+ req\/s <|stopped early: \d+ request\(s\) timed out/.test(p)))
+      .filter((s) => onlyServerFellShort(s.failedChecks ?? []))
       .sort((a, b) => a.offeredRps - b.offeredRps)[0];
     warnings.push(
       `No valid step broke the SLO: lambda_slo = ${r(cap.lambdaSlo)} req/s is a lower bound of the per-pod capacity` +

@@ -13,10 +13,11 @@ import { createRandom } from './arrivals.js';
 import { busyCoresBetween, cpuInfo, loadAverage, pinProcess, processCpuSeconds, processPeakRssMiB, readCoreTimes, resetPeakRss } from './host.js';
 import { runOpenModel } from './open-model.js';
 import { recommend, type RecommendInputs } from './recommend.js';
-import { BENCH_RESULTS_SCHEMA_VERSION, validateBenchResults, type BenchEnvironment, type BenchOpenStep, type BenchResults, type BenchSlo } from './contract.js';
+import { describeRemeasured, describeRunProblem, DEFAULT_GATES, noiseOf, serverFellShort, spoiledByGenerator, type RunGates, type RunProblem } from './assess.js';
+import { BENCH_RESULTS_SCHEMA_VERSION, validateBenchResults, type BenchEnvironment, type BenchOpenStep, type BenchRemeasured, type BenchResults, type BenchSlo } from './contract.js';
 import { runSaturationStep, type SaturationRun } from './saturation.js';
 import { startStallMonitor, type StallMonitor } from './stalls.js';
-import { DEFAULT_GATES, noiseOf, refineRates, serverFellShort, spoiledByGenerator, summarizeOpenStep, summarizeSaturation, type OpenRunRecord, type RunGates } from './summarize.js';
+import { refineRates, summarizeOpenStep, summarizeSaturation, type OpenRunRecord } from './summarize.js';
 import { externalTarget, startHelloTarget, type BenchTarget } from './target.js';
 
 /** How long and how wide a bench run is. */
@@ -194,22 +195,22 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
   const twoCores = count >= 2;
   const serverCpus = options.serverCpus !== undefined ? options.serverCpus : twoCores ? '0' : null;
   let generatorCpus = options.generatorCpus !== undefined ? options.generatorCpus : twoCores ? '1' : null;
-  const problems: string[] = [];
+  const problems: RunProblem[] = [];
   const quotaPeriodMs = options.cpuQuotaPeriodMs ?? ((options.inputs.cpuLimit ?? 'none') === 'none' ? SHARE_LIKE_QUOTA_PERIOD_MS : 100);
   if (!(quotaPeriodMs >= 1 && quotaPeriodMs <= 1000)) {
     throw new InvalidArgumentError(`--cpu-quota-period ${quotaPeriodMs}ms is not allowed; use 1ms to 1s (the CFS period's range)`);
   }
   const loadBefore = loadAverage();
   if (loadBefore > gates.maxLoadPerCore * count) {
-    problems.push(`noise: load average ${loadBefore.toFixed(2)} before the run (> ${gates.maxLoadPerCore} x ${count} cores): other work shares the machine`);
+    problems.push({ code: 'load-before', loadAverage: loadBefore, maxPerCore: gates.maxLoadPerCore, cores: count });
   }
-  if (!twoCores) problems.push('only one CPU: server and generator share it, so the generator takes CPU from the server');
+  if (!twoCores) problems.push({ code: 'one-cpu' });
 
   progress({ phase: 'setup', step: 1, steps: 1, message: options.url ? `target ${options.url}` : 'starting the hello service' });
   if (generatorCpus !== null) {
     const why = pinProcess(process.pid, generatorCpus);
     if (why) {
-      problems.push(why);
+      problems.push({ code: 'setup', detail: why });
       generatorCpus = null;
     }
   }
@@ -221,9 +222,9 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
         quotaPeriodUs: 1000 * quotaPeriodMs,
         logger,
       });
-  problems.push(...target.notes);
-  if (options.url && options.cpuQuotaMillicores) problems.push('--cpu-quota applies only to the hello service the bench starts; the external target ran without it');
-  if (target.pid === null) problems.push('server pid unknown (external URL without --pid): no CPU or memory measurements, so no CPU-based recommendation');
+  problems.push(...target.notes.map((detail) => ({ code: 'setup', detail }) as const));
+  if (options.url && options.cpuQuotaMillicores) problems.push({ code: 'quota-not-for-url' });
+  if (target.pid === null) problems.push({ code: 'server-pid-unknown' });
   // After pinning, so the monitor's thread shares the generator's core.
   const stallMonitor = startStallMonitor();
 
@@ -250,12 +251,10 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     if (saturation.maxRps <= 0) throw new ExternalError(`the saturation sweep completed no request against ${target.url}`);
     if (saturation.limitedBy === 'unknown') {
       const best = satRuns.reduce((a, b) => (b.rps > a.rps ? b : a));
-      problems.push(
-        `saturation: at X_max = ${Math.round(saturation.maxRps)} req/s neither the server (${best.serverCpuCores?.toFixed(2) ?? '?'} cores) nor autocannon (${best.generatorCpuCores.toFixed(2)} cores) was CPU-bound${best.otherCpuCores !== null ? `; other processes used ${best.otherCpuCores.toFixed(2)} cores` : ''}: X_max is not the server's capacity`,
-      );
+      problems.push({ code: 'saturation-unexplained', xMaxRps: saturation.maxRps, serverCores: best.serverCpuCores, generatorCores: best.generatorCpuCores, otherCores: best.otherCpuCores });
     }
     if (saturation.limitedBy === 'generator') {
-      problems.push(`generator bottleneck: autocannon was CPU-bound at X_max = ${Math.round(saturation.maxRps)} req/s while the server had room; X_max is a lower bound (use --cpu-quota to make the server the limit)`);
+      problems.push({ code: 'saturation-generator-bound', xMaxRps: saturation.maxRps });
     }
 
     // 2. Open-model sweep, steps in a seeded random order; then a refinement pass with two more
@@ -307,6 +306,10 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     if (refine.length > 0) await sweep(refine, 'refine', done + refine.length * plan.repetitions);
     remeasured.push(...(await remeasureSpoiled(records, plan.retries - remeasured.length, gates, remeasure)));
     const steps = summarize();
+    const stillSpoiled = [...records.values()]
+      .filter((list) => !list.some((r) => serverFellShort(r, gates)))
+      .flat()
+      .filter((r) => spoiledByGenerator(r, gates) !== null).length;
     const noisy = [...records.values()].flat().map((r) => noiseOf(r, gates)).filter((n): n is string => n !== null);
     const stalledMs = [...records.values()].flat().map((r) => r.machineStallMs ?? 0);
     const measuredSeconds = stalledMs.length * plan.openSeconds;
@@ -314,13 +317,11 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     // At p99 a step's latency is decided by its slowest 1%: 100 ms of a 10 s window. Stalls
     // approaching that share make the percentile the machine's rather than the server's.
     if (stallTotal > 0.002 * measuredSeconds * 1000) {
-      problems.push(
-        `noise: the whole machine stalled (every timer late by >= 20 ms; the VM paused by its host) for ${Math.round(stallTotal)} ms over ${Math.round(measuredSeconds)} s of measurement (${((100 * stallTotal) / (measuredSeconds * 1000)).toFixed(2)}%, worst window ${Math.round(Math.max(...stalledMs))} ms): high percentiles include those pauses`,
-      );
+      problems.push({ code: 'machine-stalls', stalledMs: stallTotal, measuredSeconds, worstMs: Math.max(...stalledMs) });
     }
-    if (noisy.length > 0) problems.push(`noise: ${noisy.length} open-model run(s) shared the machine with other work (worst: ${noisy.sort().at(-1)})`);
+    if (noisy.length > 0) problems.push({ code: 'other-processes', runs: noisy.length, worst: noisy.sort().at(-1)! });
     const invalid = steps.filter((s) => !s.valid);
-    if (invalid.length > 0) problems.push(`${invalid.length} of ${steps.length} open-model step(s) failed the run checks: ${invalid.map((s) => `${s.offeredRps} req/s (${s.problems[0]})`).join('; ')}`);
+    if (invalid.length > 0) problems.push({ code: 'invalid-steps', invalid: invalid.map((s) => ({ offeredRps: s.offeredRps, firstProblem: s.problems[0]! })), steps: steps.length });
     // Per-step peaks reset the high-water mark, so the run's peak is the largest of them and of
     // the saturation sweep's.
     const stepPeaks = [...records.values()].flat().map((r) => r.serverPeakRssMiB).filter((x): x is number => x !== null);
@@ -360,10 +361,10 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
       inputs,
       measurements: {
         saturation,
-        openModel: { arrivals, seed, warmupSeconds: plan.openWarmupSeconds, durationSeconds: plan.openSeconds, steps },
+        openModel: { arrivals, seed, warmupSeconds: plan.openWarmupSeconds, durationSeconds: plan.openSeconds, steps, remeasured, stillSpoiled },
         serverPeakRssMiB: peakRss,
       },
-      validity: { valid: problems.length === 0, problems },
+      validity: { valid: problems.length === 0, problems: problems.map(describeRunProblem) },
     };
 
     // 3. Recommend.
@@ -378,20 +379,11 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     const extra: string[] = [];
     const limit = recommendation.resources.cpuLimitMillicores;
     if (limit !== null && target.quota === null) extra.push(`The recommendation sets a CPU limit of ${limit}m but the bench ran without a quota: re-run with --cpu-quota ${limit}m to see its throttling.`);
-    if (remeasured.length > 0) {
-      const still = [...records.values()]
-        .filter((list) => !list.some((r) => serverFellShort(r, gates)))
-        .flat()
-        .filter((r) => spoiledByGenerator(r, gates) !== null).length;
-      extra.push(
-        `Noise detected: ${remeasured.length} repetition(s) failed the generator's own checks (its timers late: its own GC, another process, or the machine stalling; each names what was seen) and were measured again: ${remeasured.join('; ')}.` +
-          (still > 0 ? ` ${still} repetition(s) still failed them after ${plan.retries} re-measurement(s) (their steps are left out).` : ' The re-measured ones passed.'),
-      );
-    }
+    if (remeasured.length > 0) extra.push(describeRemeasured(remeasured, stillSpoiled));
     if (limit !== null && target.quota !== null && target.quota.millicores !== limit) {
       extra.push(`The bench ran under a ${target.quota.millicores}m quota but recommends a ${limit}m limit: re-run with --cpu-quota ${limit}m to measure under the recommended limit.`);
     }
-    if (problems.length > 0 || extra.length > 0) recommendation = { ...recommendation, warnings: [...problems.map((p) => `run check: ${p}`), ...extra, ...recommendation.warnings] };
+    if (problems.length > 0 || extra.length > 0) recommendation = { ...recommendation, warnings: [...measured.validity.problems.map((p) => `run check: ${p}`), ...extra, ...recommendation.warnings] };
     const results: BenchResults = { ...measured, recommendation };
     // What we write must be what readers accept.
     return validateBenchResults(JSON.parse(JSON.stringify(results)));
@@ -413,8 +405,8 @@ async function remeasureSpoiled(
   budget: number,
   gates: RunGates,
   measure: (rate: number, note: string, index: number, count: number) => Promise<OpenRunRecord>,
-): Promise<string[]> {
-  const notes: string[] = [];
+): Promise<BenchRemeasured[]> {
+  const notes: BenchRemeasured[] = [];
   while (notes.length < budget) {
     const spoiled = [...records.entries()]
       .sort(([a], [b]) => a - b)
@@ -426,7 +418,7 @@ async function remeasureSpoiled(
     for (const [k, { rate, index, why }] of spoiled.entries()) {
       const fresh = await measure(rate, why, k + 1, spoiled.length);
       records.get(rate)![index] = fresh;
-      notes.push(`${rate} req/s (${why})`);
+      notes.push({ offeredRps: rate, reason: why });
     }
   }
   return notes;

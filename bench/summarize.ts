@@ -1,44 +1,14 @@
 /**
- * From raw runs to the summary in the results file, with the run checks: a step whose load
- * generator was the bottleneck (event-loop delay, send lag, CPU) or whose achieved rate fell short
- * of the offered one is marked invalid, with the reason, instead of being reported as a
- * measurement. Pure functions over the runs' numbers.
+ * From raw runs to the summary in the results file: a step whose repetitions failed the run
+ * checks (assess.ts: the generator the bottleneck, or the achieved rate short of the offered one)
+ * is marked invalid, with the reasons, instead of being reported as a measurement. Pure
+ * functions over the runs' numbers.
  */
+import { checkOpenRun, describeOpenRunProblem, DEFAULT_GATES, type RunGates } from './assess.js';
 import { encodeHistogram, mergeHistograms, percentileUs, percentilesOf } from './histogram.js';
 import type { OpenModelRun } from './open-model.js';
 import type { BenchOpenStep, BenchSaturation, BenchSaturationStep, BenchSlo } from './contract.js';
 import type { SaturationRun } from './saturation.js';
-
-/** Thresholds of the run checks (bench-method.md section 6 step 0). */
-export interface RunGates {
-  /** Generator event-loop delay p99 above this (ms) invalidates a step. Default 5. */
-  readonly maxEventLoopDelayP99Ms: number;
-  /**
-   * Send lag p99 above this (ms) invalidates a step. Default 5, not bench-method.md's 2: Node
-   * timers on the project's VMs are 2-3 ms late at p99 with no load at all (docs/BENCH.md), so 2 ms
-   * would reject every step; a generator that cannot keep up shows tens of ms. Lateness is never
-   * hidden either way: latency is measured from the intended send time.
-   */
-  readonly maxSendLagP99Ms: number;
-  /** Generator CPU above this (cores) invalidates an open-model step. Default 0.7. */
-  readonly maxGeneratorCpuCores: number;
-  /** Achieved below this share of offered invalidates a step. Default 0.99. */
-  readonly minAchievedRatio: number;
-  /** Other processes' CPU above this (cores) during a step is reported as noise. Default 0.25. */
-  readonly maxOtherCpuCores: number;
-  /** 1-minute load average above this share of the cores before the run is reported as noise. Default 0.2. */
-  readonly maxLoadPerCore: number;
-}
-
-/** The default gates. */
-export const DEFAULT_GATES: RunGates = {
-  maxEventLoopDelayP99Ms: 5,
-  maxSendLagP99Ms: 5,
-  maxGeneratorCpuCores: 0.7,
-  minAchievedRatio: 0.99,
-  maxOtherCpuCores: 0.25,
-  maxLoadPerCore: 0.2,
-};
 
 /** One open-model run plus what was measured around it. */
 export interface OpenRunRecord {
@@ -57,68 +27,6 @@ export interface OpenRunRecord {
 
 const fmt = (x: number, d = 2): string => x.toFixed(d);
 
-/** The generator and rate checks of one open-model run: the reasons it is invalid (empty: valid). */
-export function checkOpenRun(record: OpenRunRecord, gates: RunGates = DEFAULT_GATES): string[] {
-  const { run } = record;
-  const problems: string[] = [];
-  if (run.stopReason === 'lag') problems.push(`generator fell too far behind its plan; the step was stopped after ${run.planned} measured request(s)`);
-  if (run.stopReason === 'timeouts') problems.push(`stopped early: ${run.timeouts} request(s) timed out (overload) after ${run.planned} sent`);
-  const lagP99 = percentileUs(run.sendLag, 99) / 1000;
-  if (run.eventLoopDelayP99Ms > gates.maxEventLoopDelayP99Ms) {
-    problems.push(`generator event-loop delay p99 ${fmt(run.eventLoopDelayP99Ms)} ms > ${gates.maxEventLoopDelayP99Ms} ms`);
-  }
-  if (lagP99 > gates.maxSendLagP99Ms) problems.push(`generator send lag p99 ${fmt(lagP99)} ms > ${gates.maxSendLagP99Ms} ms`);
-  if (run.generatorCpuCores > gates.maxGeneratorCpuCores) {
-    problems.push(`generator CPU ${fmt(run.generatorCpuCores)} cores > ${gates.maxGeneratorCpuCores}`);
-  }
-  if (run.achievedRps < gates.minAchievedRatio * run.offeredRps) {
-    problems.push(`achieved ${fmt(run.achievedRps, 0)} req/s < ${gates.minAchievedRatio * 100}% of offered ${fmt(run.offeredRps, 0)} req/s`);
-  }
-  return problems;
-}
-
-/**
- * The checks that blame the generator alone (its timers late, its event loop blocked, a step
- * given up for lag), as opposed to the server (achieved short of offered, overload timeouts) or
- * the generator's structural limit (its CPU). A run failing only these says nothing about the
- * server, and such lateness comes and goes (on the project's VMs mostly the generator's own GC
- * pauses of 25-50 ms, docs/BENCH.md), so measuring it again later usually passes.
- */
-export function spoiledByGenerator(record: OpenRunRecord, gates: RunGates = DEFAULT_GATES): string | null {
-  const { run } = record;
-  const lagP99 = percentileUs(run.sendLag, 99) / 1000;
-  const why =
-    run.stopReason === 'lag'
-      ? 'the generator fell too far behind its plan'
-      : lagP99 > gates.maxSendLagP99Ms
-        ? `send lag p99 ${fmt(lagP99)} ms`
-        : run.eventLoopDelayP99Ms > gates.maxEventLoopDelayP99Ms
-          ? `event-loop delay p99 ${fmt(run.eventLoopDelayP99Ms)} ms`
-          : null;
-  if (why === null) return null;
-  const context = [
-    run.gcMaxPauseMs >= 5 ? `its GC paused up to ${fmt(run.gcMaxPauseMs, 0)} ms (${fmt(run.gcTotalMs, 0)} ms in all)` : null,
-    record.machineStallMs ? `the whole machine stalled ${fmt(record.machineStallMs, 0)} ms` : null,
-  ].filter((x) => x !== null);
-  return context.length > 0 ? `${why}; ${context.join('; ')}` : why;
-}
-
-/**
- * True when the server fell short in this run (achieved below offered, or the step stopped on
- * overload timeouts): a verdict on the server at that rate, which measuring again would not change.
- */
-export function serverFellShort(record: OpenRunRecord, gates: RunGates = DEFAULT_GATES): boolean {
-  return record.run.stopReason === 'timeouts' || record.run.achievedRps < gates.minAchievedRatio * record.run.offeredRps;
-}
-
-/** The noise check of one run: a reason, or null. Noise does not invalidate a step; it marks the run. */
-export function noiseOf(record: OpenRunRecord, gates: RunGates = DEFAULT_GATES): string | null {
-  if (record.otherCpuCores !== null && record.otherCpuCores > gates.maxOtherCpuCores) {
-    return `other processes used ${fmt(record.otherCpuCores)} cores during the ${fmt(record.run.offeredRps, 0)} req/s step`;
-  }
-  return null;
-}
-
 /**
  * Summarises the repetitions of one offered rate: histograms merged (never averaged), the SLO
  * percentile per repetition, CPU median, checks worst-of.
@@ -127,7 +35,9 @@ export function summarizeOpenStep(records: readonly OpenRunRecord[], sloPercenti
   if (records.length === 0) throw new RangeError('summarizeOpenStep needs at least one run');
   const runs = records.map((r) => r.run);
   const merged = mergeHistograms(runs.map((r) => r.response));
-  const problems = [...new Set(records.flatMap((r, i) => checkOpenRun(r, gates).map((p) => (records.length > 1 ? `rep ${i + 1}: ${p}` : p))))];
+  const checked = records.map((r) => checkOpenRun(r, gates));
+  const problems = [...new Set(checked.flatMap((list, i) => list.map((p) => `${records.length > 1 ? `rep ${i + 1}: ` : ''}${describeOpenRunProblem(p)}`)))];
+  const failedChecks = [...new Set(checked.flat().map((p) => p.check))];
   const cpu = records.map((r) => r.serverCpuCores).filter((c): c is number => c !== null);
   const others = records.map((r) => r.otherCpuCores).filter((c): c is number => c !== null);
   const throttled = records.map((r) => r.throttledPeriods).filter((c): c is number => c !== null);
@@ -157,6 +67,7 @@ export function summarizeOpenStep(records: readonly OpenRunRecord[], sloPercenti
     serverPeakRssMiB: rss.length === records.length ? Math.max(...rss) : null,
     valid: problems.length === 0,
     problems,
+    failedChecks,
     histogram: encodeHistogram(merged),
   };
 }

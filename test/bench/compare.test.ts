@@ -31,9 +31,13 @@ test('identical runs agree; one value 25% off does not, and noisy runs are named
 test('a machine that ran slower in one run is named as the reason, and so are differing settings', () => {
   const a = sample();
   assert.deepEqual(compareBenchResults([a, a, a]).noise, []);
-  const slow = JSON.parse(JSON.stringify(a)) as { measurements: { saturation: { cpuUsPerRequest: number } }; recommendation: { warnings: string[] } };
+  const slow = JSON.parse(JSON.stringify(a)) as { measurements: { saturation: { cpuUsPerRequest: number }; openModel: Record<string, unknown> } };
   slow.measurements.saturation.cpuUsPerRequest = 63.3 * 1.3; // the same code costing 30% more CPU per request
-  slow.recommendation.warnings.unshift('Noise detected: 2 repetition(s) failed the generator\'s own checks ...');
+  slow.measurements.openModel.remeasured = [
+    { offeredRps: 1300, reason: 'send lag p99 7.50 ms; its GC paused up to 31 ms (80 ms in all)' },
+    { offeredRps: 2600, reason: 'event-loop delay p99 9.00 ms' },
+  ];
+  slow.measurements.openModel.stillSpoiled = 0;
   const c = compareBenchResults([a, slow as unknown as BenchResults, a]);
   assert.deepEqual(c.cpuUsPerRequest.values, [63.3, 63.3 * 1.3, 63.3]);
   close(c.cpuUsPerRequest.spread, 0.3);

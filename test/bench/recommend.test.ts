@@ -98,8 +98,8 @@ test('invalid steps are left out, and an SLO never crossed is called a lower bou
 test('an unserved step above the valid ones brackets the capacity only when the generator was healthy', () => {
   const base = fixtures.withInvalid!;
   const above = { ...base.openSteps[3]!, offeredRps: 5000, achievedRps: 4000, valid: false };
-  const serverShort = { ...above, problems: ['achieved 4000 req/s < 99% of offered 5000 req/s'] };
-  const generatorShort = { ...above, problems: ['generator send lag p99 9.00 ms > 5 ms', 'achieved 4000 req/s < 99% of offered 5000 req/s'] };
+  const serverShort = { ...above, problems: ['achieved 4000 req/s < 99% of offered 5000 req/s'], failedChecks: ['achieved-short' as const] };
+  const generatorShort = { ...above, problems: ['generator send lag p99 9.00 ms > 5 ms', 'achieved 4000 req/s < 99% of offered 5000 req/s'], failedChecks: ['send-lag' as const, 'achieved-short' as const] };
   const a = recommend({ ...base, openSteps: [...base.openSteps, serverShort] }, { slo, peakRps: 10_000 });
   assert.ok(a.warnings.some((w) => /the invalid step at 5000 req\/s achieved only 4000 req\/s with a healthy generator, so the capacity is below that/.test(w)));
   const b = recommend({ ...base, openSteps: [...base.openSteps, generatorShort] }, { slo, peakRps: 10_000 });

@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import {
   checkOpenRun,
   createLatencyHistogram,
+  describeOpenRunProblem,
   decodeHistogram,
   noiseOf,
   refineRates,
@@ -59,7 +60,7 @@ test('each generator gate names what failed', () => {
     ['overload', { abandoned: true, stopReason: 'timeouts', timeouts: 250 }, /stopped early: 250 request\(s\) timed out \(overload\) after 1000 sent/],
   ];
   for (const [name, over, expected] of table) {
-    const problems = checkOpenRun(rec(fakeRun(over)));
+    const problems = checkOpenRun(rec(fakeRun(over))).map(describeOpenRunProblem);
     if (expected === null) assert.deepEqual(problems, [], name);
     else assert.ok(problems.length === 1 && expected.test(problems[0]!), `${name}: ${problems.join('; ')}`);
   }
