@@ -5,9 +5,10 @@
  * (re-measuring, recommend, compare) decide on codes; the words for people are made from them at
  * the edge (`describe...`), for the report and the results file.
  */
-import type { BenchOpenRunCheck, BenchRemeasured } from './contract.js';
+import type { BenchOpenRunCheck, BenchOpenStep, BenchRemeasured, BenchSaturation } from './contract.js';
 import { percentileUs } from './histogram.js';
-import type { OpenRunRecord } from './summarize.js';
+import type { OpenRunRecord } from './open-step.js';
+import type { SaturationRun } from './saturation.js';
 
 /** Thresholds of the run checks (bench-method.md section 6 step 0). */
 export interface RunGates {
@@ -182,4 +183,56 @@ export function describeRunProblem(p: RunProblem): string {
     case 'invalid-steps':
       return `${p.invalid.length} of ${p.steps} open-model step(s) failed the run checks: ${p.invalid.map((s) => `${s.offeredRps} req/s (${s.firstProblem})`).join('; ')}`;
   }
+}
+
+/** What a run found out about itself, for {@link assessRun}. */
+export interface RunEvidence {
+  /** 1-minute load average before the run, and the machine's CPU count. */
+  readonly loadAverageBefore: number;
+  readonly cpus: number;
+  /** Why pinning or the quota could not be applied, as the host said it. */
+  readonly setupNotes: readonly string[];
+  /** True when --cpu-quota was given for a URL the bench did not start. */
+  readonly quotaAskedForUrl: boolean;
+  readonly serverPidKnown: boolean;
+  readonly saturation: BenchSaturation;
+  readonly saturationRuns: readonly SaturationRun[];
+  /** Every open-model repetition that counts (re-measured ones replaced). */
+  readonly records: readonly OpenRunRecord[];
+  readonly steps: readonly BenchOpenStep[];
+  /** Measured window of one repetition, seconds. */
+  readonly openSeconds: number;
+}
+
+/**
+ * The whole run's checks: what makes it untrustworthy (the machine busy or stalling, the setup
+ * incomplete, X_max not the server's, invalid steps). Empty: the run is valid.
+ */
+export function assessRun(e: RunEvidence, gates: RunGates = DEFAULT_GATES): RunProblem[] {
+  const problems: RunProblem[] = [];
+  if (e.loadAverageBefore > gates.maxLoadPerCore * e.cpus) problems.push({ code: 'load-before', loadAverage: e.loadAverageBefore, maxPerCore: gates.maxLoadPerCore, cores: e.cpus });
+  if (e.cpus < 2) problems.push({ code: 'one-cpu' });
+  problems.push(...e.setupNotes.map((detail) => ({ code: 'setup', detail }) as const));
+  if (e.quotaAskedForUrl) problems.push({ code: 'quota-not-for-url' });
+  if (!e.serverPidKnown) problems.push({ code: 'server-pid-unknown' });
+  problems.push(...assessSaturation(e.saturation, e.saturationRuns));
+  const stalledMs = e.records.map((r) => r.machineStallMs ?? 0);
+  const measuredSeconds = stalledMs.length * e.openSeconds;
+  const stallTotal = stalledMs.reduce((a, b) => a + b, 0);
+  // At p99 a step's latency is decided by its slowest 1%: 100 ms of a 10 s window. Stalls
+  // approaching that share make the percentile the machine's rather than the server's.
+  if (stallTotal > 0.002 * measuredSeconds * 1000) problems.push({ code: 'machine-stalls', stalledMs: stallTotal, measuredSeconds, worstMs: Math.max(...stalledMs) });
+  const noisy = e.records.map((r) => noiseOf(r, gates)).filter((n): n is string => n !== null);
+  if (noisy.length > 0) problems.push({ code: 'other-processes', runs: noisy.length, worst: noisy.sort().at(-1)! });
+  const invalid = e.steps.filter((s) => !s.valid);
+  if (invalid.length > 0) problems.push({ code: 'invalid-steps', invalid: invalid.map((s) => ({ offeredRps: s.offeredRps, firstProblem: s.problems[0]! })), steps: e.steps.length });
+  return problems;
+}
+
+/** X_max is the server's capacity only when the server's CPU limited it. */
+function assessSaturation(saturation: BenchSaturation, runs: readonly SaturationRun[]): RunProblem[] {
+  if (saturation.limitedBy === 'generator') return [{ code: 'saturation-generator-bound', xMaxRps: saturation.maxRps }];
+  if (saturation.limitedBy === 'server' || runs.length === 0) return [];
+  const best = runs.reduce((a, b) => (b.rps > a.rps ? b : a));
+  return [{ code: 'saturation-unexplained', xMaxRps: saturation.maxRps, serverCores: best.serverCpuCores, generatorCores: best.generatorCpuCores, otherCores: best.otherCpuCores }];
 }

@@ -5,11 +5,13 @@
 export * from './contract.js';
 export { recommend, relativeRange, UTILIZATION_TARGET_BOUNDS, ACHIEVED_RATE_FLOOR, type RecommendInputs, type RecommendMeasurements } from './recommend.js';
 export { runOpenModel, type OpenModelOptions, type OpenModelRun } from './open-model.js';
-export { runSaturationStep, type SaturationRun, type SaturationStepOptions } from './saturation.js';
-export { createRandom, planArrivals } from './arrivals.js';
+export { runSaturationStep, runSaturationSweep, type SaturationRun, type SaturationStepOptions, type SaturationSweepOptions } from './saturation.js';
+export { createRandom, deriveSeed, planArrivals } from './arrivals.js';
 export { createLatencyHistogram, mergeHistograms, percentileUs, percentilesOf, encodeHistogram, decodeHistogram, type LatencyHistogram } from './histogram.js';
-export { checkOpenRun, describeOpenRunProblem, describeRemeasured, describeRunProblem, noiseOf, serverFellShort, spoiledByGenerator, DEFAULT_GATES, type OpenRunProblem, type RunGates, type RunProblem } from './assess.js';
-export { refineRates, summarizeOpenStep, summarizeSaturation, type OpenRunRecord } from './summarize.js';
+export { assessRun, checkOpenRun, onlyServerFellShort, describeOpenRunProblem, describeRemeasured, describeRunProblem, noiseOf, serverFellShort, spoiledByGenerator, DEFAULT_GATES, type OpenRunProblem, type RunEvidence, type RunGates, type RunProblem } from './assess.js';
+export { refineRates, summarizeOpenStep, summarizeSaturation } from './summarize.js';
+export { measureOpenStep, type OpenRunRecord, type OpenStepParams } from './open-step.js';
+export { runOpenSweep, type OpenSweep, type OpenSweepOptions } from './open-sweep.js';
 export { runBench, BenchNotRecommendedError, DEFAULT_SERVER_CPU_QUOTA_MILLICORES, SHARE_LIKE_QUOTA_PERIOD_MS, QUICK_PLAN, FULL_PLAN, type BenchMeasuredRun, type BenchOptions, type BenchPlan, type BenchProgress } from './run.js';
 export { renderBenchReport, renderComparison, renderMeasurements, writeBenchFiles, writeMeasuredRun, type BenchFiles } from './report.js';
 export { compareBenchResults, type BenchComparison, type ComparedValue } from './compare.js';

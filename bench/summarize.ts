@@ -7,23 +7,9 @@
 import { checkOpenRun, describeOpenRunProblem, DEFAULT_GATES, type RunGates } from './assess.js';
 import { encodeHistogram, mergeHistograms, percentileUs, percentilesOf } from './histogram.js';
 import type { OpenModelRun } from './open-model.js';
+import type { OpenRunRecord } from './open-step.js';
 import type { BenchOpenStep, BenchSaturation, BenchSaturationStep, BenchSlo } from './contract.js';
 import type { SaturationRun } from './saturation.js';
-
-/** One open-model run plus what was measured around it. */
-export interface OpenRunRecord {
-  readonly run: OpenModelRun;
-  /** Server CPU cores over the window, or null. */
-  readonly serverCpuCores: number | null;
-  /** Other processes' CPU cores over the window (all cores busy - server - generator), or null. */
-  readonly otherCpuCores: number | null;
-  /** CFS periods throttled during the window, or null without a quota. */
-  readonly throttledPeriods: number | null;
-  /** Whole-machine stalls during the window (stalls.ts), ms; null when not monitored. */
-  readonly machineStallMs: number | null;
-  /** The server's peak RSS during this run (warm-up included), MiB; null when it cannot be isolated. */
-  readonly serverPeakRssMiB: number | null;
-}
 
 const fmt = (x: number, d = 2): string => x.toFixed(d);
 

@@ -81,3 +81,10 @@ test('open model: the arrival plan is seeded and exact', async () => {
   const u = planArrivals(1000, 2, 'uniform', createRandom(1));
   assert.equal(u[1]! - u[0]!, 1000);
 });
+
+test('a step\'s seed comes from its identity, not from what ran before it', async () => {
+  const { deriveSeed } = await import('../../bench/index.js');
+  assert.equal(deriveSeed(1, 8000, 2, 0), deriveSeed(1, 8000, 2, 0));
+  const seeds = new Set([deriveSeed(1, 8000, 2, 0), deriveSeed(1, 8000, 2, 1), deriveSeed(1, 8000, 1, 0), deriveSeed(1, 8001, 2, 0), deriveSeed(2, 8000, 2, 0)]);
+  assert.equal(seeds.size, 5, 'rate, repetition, attempt and run seed each change it');
+});

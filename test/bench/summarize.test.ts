@@ -1,76 +1,10 @@
-// The run checks: a generator that lags, runs hot or falls short of the offered rate makes a step
-// invalid with a reason; histograms of repetitions are merged, never averaged.
+// Summaries: histograms of repetitions are merged, never averaged, and a step with a bad
+// repetition is invalid; the saturation sweep says what set X_max; refinement rates bracket the
+// boundary.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import {
-  checkOpenRun,
-  createLatencyHistogram,
-  describeOpenRunProblem,
-  decodeHistogram,
-  noiseOf,
-  refineRates,
-  serverFellShort,
-  spoiledByGenerator,
-  summarizeOpenStep,
-  summarizeSaturation,
-  type BenchOpenStep,
-  type OpenModelRun,
-  type OpenRunRecord,
-} from '../../bench/index.js';
-
-function fakeRun(over: Partial<OpenModelRun> & { latencies?: number[]; lagUs?: number } = {}): OpenModelRun {
-  const response = createLatencyHistogram();
-  for (const v of over.latencies ?? [500, 600, 700]) response.recordValue(v);
-  const sendLag = createLatencyHistogram();
-  sendLag.recordValue(over.lagUs ?? 300);
-  return {
-    offeredRps: 1000,
-    planned: 1000,
-    completed: 1000,
-    errors: 0,
-    timeouts: 0,
-    non2xx: 0,
-    achievedRps: 1000,
-    response,
-    service: createLatencyHistogram(),
-    sendLag,
-    eventLoopDelayP99Ms: 1,
-    generatorCpuCores: 0.2,
-    errorKinds: {},
-    abandoned: false,
-    stopReason: null,
-    maxInFlight: 3,
-    queuedInPool: 0,
-    wallSeconds: 1,
-    gcMaxPauseMs: 1,
-    gcTotalMs: 2,
-    ...over,
-  };
-}
-const rec = (run: OpenModelRun, other: number | null = 0, machineStallMs: number | null = null): OpenRunRecord => ({ run, serverCpuCores: 0.1, otherCpuCores: other, throttledPeriods: null, machineStallMs, serverPeakRssMiB: null });
-
-test('each generator gate names what failed', () => {
-  const table: [string, Partial<OpenModelRun> & { lagUs?: number }, RegExp | null][] = [
-    ['healthy', {}, null],
-    ['event-loop delay', { eventLoopDelayP99Ms: 12 }, /generator event-loop delay p99 12\.00 ms > 5 ms/],
-    ['send lag', { lagUs: 7500 }, /generator send lag p99 7\.50 ms > 5 ms/],
-    ['generator CPU', { generatorCpuCores: 0.95 }, /generator CPU 0\.95 cores > 0\.7/],
-    ['achieved short', { achievedRps: 950 }, /achieved 950 req\/s < 99% of offered 1000 req\/s/],
-    ['abandoned', { abandoned: true, stopReason: 'lag' }, /generator fell too far behind its plan; the step was stopped after 1000 measured request/],
-    ['overload', { abandoned: true, stopReason: 'timeouts', timeouts: 250 }, /stopped early: 250 request\(s\) timed out \(overload\) after 1000 sent/],
-  ];
-  for (const [name, over, expected] of table) {
-    const problems = checkOpenRun(rec(fakeRun(over))).map(describeOpenRunProblem);
-    if (expected === null) assert.deepEqual(problems, [], name);
-    else assert.ok(problems.length === 1 && expected.test(problems[0]!), `${name}: ${problems.join('; ')}`);
-  }
-});
-
-test('noise from other processes is reported, not silently accepted', () => {
-  assert.equal(noiseOf(rec(fakeRun(), 0.1)), null);
-  assert.match(noiseOf(rec(fakeRun(), 1.2)) ?? '', /other processes used 1\.20 cores during the 1000 req\/s step/);
-  assert.equal(noiseOf(rec(fakeRun(), null)), null);
-});
+import { decodeHistogram, refineRates, summarizeOpenStep, summarizeSaturation, type BenchOpenStep } from '../../bench/index.js';
+import { fakeRun, rec } from './support.js';
 
 test('repetitions merge their histograms; a bad repetition makes the step invalid', () => {
   // Rep 1: 98 fast + 2 slow (its p99 is 50 ms); rep 2: 100 fast (p99 0.5 ms). Merged, the 2 slow
@@ -120,19 +54,3 @@ test('refineRates: two more rates between the last good step and the first bad o
   assert.deepEqual(refineRates([step(500, 90_000, false), step(1000, 900), step(2000, 30_000)], slo, 0.99), [1260, 1587]);
 });
 
-test('what is worth measuring again: generator timing spoils a run, the server falling short does not', () => {
-  assert.equal(spoiledByGenerator(rec(fakeRun())), null);
-  assert.equal(spoiledByGenerator(rec(fakeRun({ lagUs: 7500 }))), 'send lag p99 7.50 ms');
-  assert.equal(spoiledByGenerator(rec(fakeRun({ lagUs: 7500 }), 0, 143.4)), 'send lag p99 7.50 ms; the whole machine stalled 143 ms');
-  assert.equal(spoiledByGenerator(rec(fakeRun({ lagUs: 7500, gcMaxPauseMs: 31.2, gcTotalMs: 80.4 }))), 'send lag p99 7.50 ms; its GC paused up to 31 ms (80 ms in all)');
-  assert.equal(spoiledByGenerator(rec(fakeRun({ eventLoopDelayP99Ms: 9 }))), 'event-loop delay p99 9.00 ms');
-  assert.equal(spoiledByGenerator(rec(fakeRun({ abandoned: true, stopReason: 'lag' }))), 'the generator fell too far behind its plan');
-  // Generator CPU is the driver's structural limit: measuring again would not change it.
-  assert.equal(spoiledByGenerator(rec(fakeRun({ generatorCpuCores: 0.95 }))), null);
-  assert.equal(serverFellShort(rec(fakeRun())), false);
-  assert.equal(serverFellShort(rec(fakeRun({ achievedRps: 950 }))), true);
-  assert.equal(serverFellShort(rec(fakeRun({ abandoned: true, stopReason: 'timeouts', timeouts: 250 }))), true);
-  // The step keeps the worst repetition's stall time.
-  assert.equal(summarizeOpenStep([rec(fakeRun(), 0, 40), rec(fakeRun(), 0, 90)], 99).machineStallMs, 90);
-  assert.equal(summarizeOpenStep([rec(fakeRun())], 99).machineStallMs, null);
-});
