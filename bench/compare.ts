@@ -4,7 +4,7 @@
  * tolerance. Pure.
  */
 import { describeRemeasured } from './assess.js';
-import { relativeRange, spreadOf } from './recommend.js';
+import { relativeRange, spreadOf } from './recommend/spread.js';
 import type { BenchResults } from './contract.js';
 
 /** One compared value. */

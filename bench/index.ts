@@ -3,7 +3,10 @@
  * HPA settings. A pipeline of small functions: run -> summarize -> recommend (pure) -> present.
  */
 export * from './contract.js';
-export { recommend, relativeRange, UTILIZATION_TARGET_BOUNDS, ACHIEVED_RATE_FLOOR, type RecommendInputs, type RecommendMeasurements } from './recommend.js';
+export { recommend } from './recommend/recommend.js';
+export { ACHIEVED_RATE_FLOOR, type RecommendInputs, type RecommendMeasurements } from './recommend/inputs.js';
+export { relativeRange, spreadOf } from './recommend/spread.js';
+export { UTILIZATION_TARGET_BOUNDS } from './recommend/utilization.js';
 export { runOpenModel, type OpenModelOptions, type OpenModelRun } from './open-model.js';
 export { runSaturationStep, runSaturationSweep, type SaturationRun, type SaturationStepOptions, type SaturationSweepOptions } from './saturation.js';
 export { createRandom, deriveSeed, planArrivals } from './arrivals.js';

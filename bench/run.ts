@@ -12,7 +12,8 @@ import { assessRun, describeRemeasured, describeRunProblem, DEFAULT_GATES, type 
 import { BENCH_RESULTS_SCHEMA_VERSION, validateBenchResults, type BenchEnvironment, type BenchResults, type BenchSlo } from './contract.js';
 import { cpuInfo, loadAverage, pinProcess, processPeakRssMiB } from './host.js';
 import { runOpenSweep } from './open-sweep.js';
-import { recommend, type RecommendInputs } from './recommend.js';
+import type { RecommendInputs } from './recommend/inputs.js';
+import { recommend } from './recommend/recommend.js';
 import { runSaturationSweep } from './saturation.js';
 import { startStallMonitor, type StallMonitor } from './stalls.js';
 import { summarizeSaturation } from './summarize.js';

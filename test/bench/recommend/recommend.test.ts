@@ -4,10 +4,10 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { recommend, type RecommendMeasurements } from '../../bench/index.js';
+import { recommend, type RecommendMeasurements } from '../../../bench/index.js';
 
 const fixtures = JSON.parse(
-  readFileSync(fileURLToPath(new URL('../../../test/fixtures/bench/recommend-measurements.json', import.meta.url)), 'utf8'),
+  readFileSync(fileURLToPath(new URL('../../../../test/fixtures/bench/recommend-measurements.json', import.meta.url)), 'utf8'),
 ) as Record<string, RecommendMeasurements>;
 
 const slo = { percentile: 99, latencyMs: 10, errorBudgetFraction: 0.001 };

@@ -1,0 +1,150 @@
+/**
+ * The per-pod capacity point (bench-method.md section 6 step 4): lambda_slo, the largest offered
+ * rate at which the SLO holds; lambda_knee, where latency turns up; lambda_cap, the smaller.
+ */
+import { InvalidArgumentError } from '../../common/index.js';
+import { onlyServerFellShort } from '../assess.js';
+import type { BenchOpenStep, BenchSlo } from '../contract.js';
+import type { RecommendMeasurements, Resolved } from './inputs.js';
+import { sig, type Reasoned } from './reasoned.js';
+
+/** A point of the measured curves that recommend works on. */
+export interface CurvePoint {
+  readonly rps: number;
+  /** SLO-percentile latency, microseconds. */
+  readonly latencyUs: number;
+  readonly cpuCores: number;
+  readonly errorRate: number;
+  readonly achievedRatio: number;
+}
+
+/** Capacity figures from one curve (the merged sweep, or one repetition). */
+export interface Capacity {
+  readonly lambdaSlo: number;
+  /** True when no valid step broke the SLO, so lambdaSlo is a lower bound. */
+  readonly sloNotReached: boolean;
+  readonly lambdaKnee: number | null;
+  readonly lambdaCap: number;
+  readonly reason: string;
+}
+
+/** The valid steps, their curve (worst repetition's latency), and the capacity on it. */
+export interface CapacityFinding {
+  /** Steps that passed the run checks and have the server's CPU, by rate. */
+  readonly valid: readonly BenchOpenStep[];
+  readonly dropped: number;
+  readonly points: readonly CurvePoint[];
+  readonly capacity: Capacity;
+}
+
+/**
+ * The capacity from the valid steps, with the worst repetition's latency at each.
+ * @throws InvalidArgumentError when no valid step is left, or the SLO fails already at the lowest.
+ */
+export function capacityStep(m: RecommendMeasurements, o: Resolved): Reasoned<CapacityFinding> {
+  const valid = m.openSteps.filter((s) => s.valid && s.serverCpuCores !== null).sort((a, b) => a.offeredRps - b.offeredRps);
+  const dropped = m.openSteps.length - valid.length;
+  if (valid.length === 0) {
+    throw new InvalidArgumentError(`no valid open-model step with server CPU to recommend from (${m.openSteps.length} step(s), all invalid or without server CPU); see the run checks`);
+  }
+  const points: CurvePoint[] = valid.map((s) => ({
+    rps: s.offeredRps,
+    latencyUs: s.sloLatencyUsPerRepetition.length > 0 ? Math.max(...s.sloLatencyUsPerRepetition) : s.latencyUs.max,
+    cpuCores: s.serverCpuCores as number,
+    errorRate: s.requests === 0 ? 0 : s.errors / s.requests,
+    achievedRatio: s.achievedRps / s.offeredRps,
+  }));
+  const cap = capacityOf(points, o.slo, o.minAchievedRatio);
+  const p = o.slo.percentile;
+  const warnings: string[] = [];
+  if (dropped > 0) warnings.push(`${dropped} of ${m.openSteps.length} open-model step(s) failed the run checks and were left out.`);
+  if (cap.sloNotReached) warnings.push(lowerBoundWarning(m.openSteps, cap, o));
+  if (m.saturation.limitedBy === 'generator') warnings.push('The saturation sweep was limited by the load generator, not the server: X_max and the sweep range are lower bounds.');
+  return {
+    value: { valid, dropped, points, capacity: cap },
+    reasoning: [
+      `Saturation (closed loop): X_max = ${sig(m.saturation.maxRps)} req/s, limited by ${m.saturation.limitedBy}.`,
+      `SLO p${p} <= ${o.slo.latencyMs} ms holds up to lambda_slo = ${sig(cap.lambdaSlo)} req/s (${cap.reason}).`,
+      cap.lambdaKnee === null
+        ? 'Too few valid steps for a knee (need 3); lambda_cap = lambda_slo.'
+        : `Knee of p${p}(lambda) (Kneedle, latency normalised to the SLO) at lambda_knee = ${sig(cap.lambdaKnee)} req/s.`,
+    ],
+    warnings,
+  };
+}
+
+/**
+ * When no valid step broke the SLO, lambda_slo is a lower bound; an invalid step above it that
+ * the server did not keep up with (achieved short of offered, while the generator itself was
+ * healthy) brackets the capacity from above.
+ */
+function lowerBoundWarning(steps: readonly BenchOpenStep[], cap: Capacity, o: Resolved): string {
+  const unserved = steps
+    .filter((s) => !s.valid && s.offeredRps > cap.lambdaSlo && s.achievedRps < o.minAchievedRatio * s.offeredRps)
+    .filter((s) => onlyServerFellShort(s.failedChecks ?? []))
+    .sort((a, b) => a.offeredRps - b.offeredRps)[0];
+  return (
+    `No valid step broke the SLO: lambda_slo = ${sig(cap.lambdaSlo)} req/s is a lower bound of the per-pod capacity` +
+    (unserved ? ` (the invalid step at ${unserved.offeredRps} req/s achieved only ${Math.round(unserved.achievedRps)} req/s with a healthy generator, so the capacity is below that).` : '.')
+  );
+}
+
+function passes(p: CurvePoint, slo: BenchSlo, floor: number): boolean {
+  return p.latencyUs <= slo.latencyMs * 1000 && p.errorRate <= slo.errorBudgetFraction && p.achievedRatio >= floor;
+}
+
+/** lambda_slo, lambda_knee and lambda_cap for one curve (sorted by rate). */
+export function capacityOf(points: readonly CurvePoint[], slo: BenchSlo, floor: number): Capacity {
+  const first = points[0]!;
+  if (!passes(first, slo, floor)) {
+    throw new InvalidArgumentError(
+      `the SLO p${slo.percentile} <= ${slo.latencyMs} ms fails already at the lowest valid offered rate (${first.rps} req/s: p${slo.percentile} ${(first.latencyUs / 1000).toFixed(2)} ms, errors ${(first.errorRate * 100).toFixed(3)}%, achieved ${(first.achievedRatio * 100).toFixed(1)}%); measure lower rates or relax the SLO`,
+    );
+  }
+  let last = 0;
+  while (last + 1 < points.length && passes(points[last + 1]!, slo, floor)) last += 1;
+  const lo = points[last]!;
+  const hi = points[last + 1];
+  let lambdaSlo = lo.rps;
+  let reason: string;
+  if (hi === undefined) {
+    reason = `every valid step up to ${lo.rps} req/s meets it`;
+  } else if (hi.errorRate <= slo.errorBudgetFraction && hi.achievedRatio >= floor && hi.latencyUs > lo.latencyUs) {
+    // Latency alone broke the SLO: interpolate log(latency) linearly between the bracketing steps.
+    const bound = slo.latencyMs * 1000;
+    const f = (Math.log(bound) - Math.log(Math.max(1, lo.latencyUs))) / (Math.log(hi.latencyUs) - Math.log(Math.max(1, lo.latencyUs)));
+    lambdaSlo = lo.rps + (hi.rps - lo.rps) * Math.min(1, Math.max(0, f));
+    reason = `interpolated in log(latency) between ${lo.rps} req/s (${(lo.latencyUs / 1000).toFixed(2)} ms) and ${hi.rps} req/s (${(hi.latencyUs / 1000).toFixed(2)} ms)`;
+  } else {
+    reason = `the next step, ${hi.rps} req/s, fails on ${hi.errorRate > slo.errorBudgetFraction ? 'errors' : hi.achievedRatio < floor ? 'achieved rate' : 'latency'}`;
+  }
+  const lambdaKnee = kneeOf(points, slo);
+  const lambdaCap = lambdaKnee === null ? lambdaSlo : Math.min(lambdaSlo, lambdaKnee);
+  return { lambdaSlo, sloNotReached: hi === undefined, lambdaKnee, lambdaCap, reason };
+}
+
+/**
+ * Kneedle (Satopaa et al. 2011) for a convex increasing curve: the point that maximises
+ * x_norm - y_norm. Latency is normalised against max(highest latency, SLO bound), so a curve that
+ * stays far below the SLO has its knee at its last point instead of somewhere in the noise.
+ */
+function kneeOf(points: readonly CurvePoint[], slo: BenchSlo): number | null {
+  if (points.length < 3) return null;
+  const xs = points.map((p) => p.rps);
+  const ys = points.map((p) => p.latencyUs);
+  const x0 = xs[0]!;
+  const xSpan = xs[xs.length - 1]! - x0;
+  const y0 = Math.min(...ys);
+  const ySpan = Math.max(Math.max(...ys), slo.latencyMs * 1000) - y0;
+  if (xSpan <= 0 || ySpan <= 0) return null;
+  let best = 0;
+  let bestD = -Infinity;
+  points.forEach((p, i) => {
+    const d = (p.rps - x0) / xSpan - (p.latencyUs - y0) / ySpan;
+    if (d > bestD + 1e-12) {
+      bestD = d;
+      best = i;
+    }
+  });
+  return xs[best]!;
+}
