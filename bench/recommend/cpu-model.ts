@@ -7,11 +7,12 @@ import type { Capacity, CurvePoint } from './capacity.js';
 import { sig, type Reasoned } from './reasoned.js';
 
 /**
- * Server CPU as a function of the offered rate. A least-squares line over every repetition's CPU
+ * Server CPU as a function of the offered rate. A Theil-Sen line over every repetition's CPU
  * sample of the valid steps up to lambda_cap (`fit`), because a single step's CPU reading is noisy
- * (a few percent of a core from GC and timers) and interpolating between single steps carried that
- * noise straight into C_t; with fewer than two rates, or a fit that is not increasing, it falls
- * back to linear interpolation between the steps (`interpolated`).
+ * (a few percent of a core from GC and timers): interpolating between single steps carried that
+ * noise straight into C_t, and a least-squares line still moved with one wild reading; with fewer
+ * than two rates, or a fit that is not increasing, it falls back to linear interpolation between
+ * the steps (`interpolated`).
  */
 export interface CpuModel {
   readonly kind: 'fit' | 'interpolated';
@@ -38,7 +39,7 @@ export function cpuModelStep(valid: readonly BenchOpenStep[], points: readonly C
     value: { model, cpuCapCores },
     reasoning: [
       model.kind === 'fit'
-        ? `Server CPU(lambda) = ${sig(model.idleCores!)} cores + ${sig(model.usPerRequest!)} us x lambda (least squares over ${model.samples} CPU samples of the valid steps up to lambda_cap, R^2 = ${sig(model.r2!)}).`
+        ? `Server CPU(lambda) = ${sig(model.idleCores!)} cores + ${sig(model.usPerRequest!)} us x lambda (Theil-Sen: medians over ${model.samples} CPU samples of the valid steps up to lambda_cap, R^2 = ${sig(model.r2!)}).`
         : 'Server CPU(lambda) interpolated linearly between the measured steps (too few steps up to lambda_cap for a fit, or the fit was not increasing).',
       `lambda_cap = min(lambda_slo, lambda_knee) = ${sig(cap.lambdaCap)} req/s per pod, using ${sig(cpuCapCores)} cores of CPU there.`,
     ],
@@ -47,8 +48,7 @@ export function cpuModelStep(valid: readonly BenchOpenStep[], points: readonly C
 }
 
 /**
- * The CPU model for one curve: least squares over `samples` with rate <= lambdaCap (a line through
- * the origin if the free intercept came out negative, which no server can use), or interpolation
+ * The CPU model for one curve: the Theil-Sen line over `samples` with rate <= lambdaCap, or interpolation
  * on `points` when that leaves fewer than two rates or a line that does not rise with the rate.
  * Above lambda_cap the samples are left out: under a CPU quota the CPU flattens there, and the pod
  * is sized to run below it.
@@ -65,7 +65,7 @@ export function cpuModelOf(points: readonly CurvePoint[], samples: readonly { rp
     rateAt: (cores, warnings) => rateAtCpu(points, cores, warnings),
   };
   if (new Set(used.map((s) => s.rps)).size < 2) return interpolated;
-  const line = leastSquares(used);
+  const line = theilSen(used);
   if (!(line.slope > 0)) return interpolated;
   const { idle, slope } = line;
   const lowest = Math.min(...used.map((s) => s.rps));
@@ -85,22 +85,38 @@ export function cpuModelOf(points: readonly CurvePoint[], samples: readonly { rp
   };
 }
 
-/** The least-squares line, or the one through the origin when the free one's intercept is negative. */
-function leastSquares(used: readonly { rps: number; cores: number }[]): { idle: number; slope: number; r2: number } {
-  const n = used.length;
-  const mx = used.reduce((a, s) => a + s.rps, 0) / n;
-  const my = used.reduce((a, s) => a + s.cores, 0) / n;
-  const sxx = used.reduce((a, s) => a + (s.rps - mx) ** 2, 0);
-  const sxy = used.reduce((a, s) => a + (s.rps - mx) * (s.cores - my), 0);
-  let slope = sxy / sxx;
-  let idle = my - slope * mx;
+/**
+ * The Theil-Sen line (Sen 1968): the median of the slopes between every two samples at different
+ * rates, and the median of the intercepts that slope leaves. One wild reading moves a median by at
+ * most one rank, where it pulls a least-squares line by its whole error. When the intercept comes
+ * out negative (which no server can use), the line through the origin with the median CPU per
+ * request instead.
+ */
+export function theilSen(used: readonly { rps: number; cores: number }[]): { idle: number; slope: number; r2: number } {
+  const slopes: number[] = [];
+  for (let i = 0; i < used.length; i++) {
+    for (let j = i + 1; j < used.length; j++) {
+      const a = used[i]!;
+      const b = used[j]!;
+      if (a.rps !== b.rps) slopes.push((b.cores - a.cores) / (b.rps - a.rps));
+    }
+  }
+  let slope = median(slopes);
+  let idle = median(used.map((s) => s.cores - slope * s.rps));
   if (idle < 0) {
-    slope = used.reduce((a, s) => a + s.rps * s.cores, 0) / used.reduce((a, s) => a + s.rps * s.rps, 0);
+    slope = median(used.filter((s) => s.rps > 0).map((s) => s.cores / s.rps));
     idle = 0;
   }
+  const my = used.reduce((a, s) => a + s.cores, 0) / used.length;
   const syy = used.reduce((a, s) => a + (s.cores - my) ** 2, 0);
   const sse = used.reduce((a, s) => a + (s.cores - idle - slope * s.rps) ** 2, 0);
   return { idle, slope, r2: syy === 0 ? 1 : 1 - sse / syy };
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 /** Server CPU (cores) at a rate, linear between measured steps (through the origin below the first). */

@@ -114,47 +114,52 @@ test('repetitions: the merged curve takes the worst repetition; the spread analy
   assert.equal(r.resources.cpuRequestMillicores, 600);
   close(r.intermediates.uMax, 0.96608, 1e-4);
   assert.equal(r.hpa.targetCPUUtilizationPercentage, 65);
-  // The CPU model: the per-rate means of the two repetitions lie on 0.1 core per 1000 req/s, so the
-  // least-squares line over the six samples up to lambda_cap is exactly that. The samples scatter
-  // around it: SSE = 2*.01^2 + 2*.02^2 = .001, Syy = .09433 -> R^2 = 1 - .001/.09433 = .9894.
+  // The CPU model, Theil-Sen over the six samples up to lambda_cap (1000: .10 .10; 2000: .19 .21;
+  // 4000: .38 .42). The twelve slopes between samples at different rates, in us/req: 1000-2000: 90,
+  // 90, 110, 110; 1000-4000: 93.33, 93.33, 106.67, 106.67; 2000-4000: 95, 115, 85, 105. Sorted, the
+  // middle two are 95 and 105: median 100. The intercepts y - 100e-6 x are 0, 0, -.01, .01, -.02,
+  // .02: median 0. The samples scatter around the line: SSE = 2*.01^2 + 2*.02^2 = .001,
+  // Syy = .09433 -> R^2 = 1 - .001/.09433 = .9894.
   close(r.intermediates.cpuModelUsPerRequest, 100, 1e-6);
   close(r.intermediates.cpuModelIdleCores, 0, 1e-9);
   assert.equal(r.intermediates.cpuModelSamples, 6);
   close(r.intermediates.cpuModelR2, 0.9894, 1e-4);
-  // rep 1: cap 6000 (knee); line over (1000, .10) (2000, .19) (4000, .38) (6000, .58): mean x 3250,
-  //   mean y .3125, Sxx 14 750 000, Sxy 1417.5 -> 96.102 us/req, idle .000169 cores;
-  //   C_t = (0.39 - .000169) / 96.102e-6 = 4056.4.
-  // rep 2: cap 5796.5; samples (1000, .10) (2000, .21) (4000, .42): the free line's idle is -0.005
-  //   (impossible), so the line through the origin: 2200 / 21e6 = 104.76 us/req -> C_t = 3722.7.
+  // rep 1: cap 6000 (knee); samples (1000, .10) (2000, .19) (4000, .38) (6000, .58): slopes 90,
+  //   93.33, 96, 95, 97.5, 100 -> median (95 + 96)/2 = 95.5 us/req; intercepts .0045, -.001,
+  //   -.002, .007 -> median .00175 cores; C_t = (0.39 - .00175) / 95.5e-6 = 4065.4.
+  // rep 2: cap 5796.5; samples (1000, .10) (2000, .21) (4000, .42): slopes 110, 106.67, 105 ->
+  //   106.67; intercepts -.00667, -.00333, -.00667 -> median below 0 (impossible), so the line
+  //   through the origin with the median CPU per request, median(100, 105, 105) = 105 us/req ->
+  //   C_t = 0.39 / 105e-6 = 3714.3.
   const s = r.spread;
   close(s.lambdaCapRps!.min, 5796.48, 0.05);
   assert.equal(s.lambdaCapRps!.max, 6000);
   assert.equal(s.lambdaCapRps!.samples, 2);
-  close(s.ctRps!.min, 3722.73, 0.05);
-  close(s.ctRps!.max, 4056.4, 0.1);
+  close(s.ctRps!.min, 3714.29, 0.05);
+  close(s.ctRps!.max, 4065.4, 0.1);
   assert.deepEqual([s.maxReplicas!.min, s.maxReplicas!.max], [5, 5]);
 });
 
-test('one noisy CPU reading moves C_t far less through the least-squares line than interpolation did', () => {
+test('one noisy CPU reading does not move the Theil-Sen line (least squares and interpolation moved C_t)', () => {
   // basic, but the 4000 req/s step read 0.46 cores instead of 0.40 (+15%, a GC pause's worth).
   const noisy = { ...fixtures.basic!, openSteps: fixtures.basic!.openSteps.map((s) => (s.offeredRps === 4000 ? { ...s, serverCpuCores: 0.46, serverCpuCoresPerRepetition: [0.46] } : s)) };
   const r = recommend(noisy, { slo, peakRps: 10_000 });
   const i = r.intermediates;
-  // Latency is unchanged, so lambda_cap = 6000 (knee). Line over (1000, .1) (2000, .2) (4000, .46)
-  // (6000, .6): mean x 3250, mean y .34, Sxx 14 750 000, Sxy 1520 -> slope 103.05 us/req,
-  // idle .34 - 103.05e-6 * 3250 = .005085 cores.
-  close(i.cpuModelUsPerRequest, 103.0508, 1e-3);
-  close(i.cpuModelIdleCores, 0.005085, 1e-5);
+  // Latency is unchanged, so lambda_cap = 6000 (knee). Samples (1000, .1) (2000, .2) (4000, .46)
+  // (6000, .6): the six slopes are 100, 120, 100, 130, 100, 70 us/req -> median 100; the
+  // intercepts 0, 0, .06, 0 -> median 0. The reading 15% high moves neither median.
+  close(i.cpuModelUsPerRequest, 100, 1e-9);
+  close(i.cpuModelIdleCores, 0, 1e-12);
   assert.equal(i.cpuModelSamples, 4);
-  // CPU at 6000 = .005085 + .61831 = .62339 -> R = 650m; u_max = .95907; u = .95907/1.43 = .6707 -> 65%.
-  close(i.cpuCapCores, 0.62339, 1e-4);
-  assert.equal(r.resources.cpuRequestMillicores, 650);
+  // CPU at 6000 = .6 -> R = 600m, u_max = 1, u = 1/1.43 = .699 -> 65%, as without the noise.
+  close(i.cpuCapCores, 0.6, 1e-9);
+  assert.equal(r.resources.cpuRequestMillicores, 600);
   assert.equal(r.hpa.targetCPUUtilizationPercentage, 65);
-  // C_t = (.65 * .65 - .005085) / 103.05e-6 = 4050.6 req/s: 4.1% below the noise-free 4225
-  // (.4225 cores at 0.1 core per 1000 req/s). Interpolating between the steps would have given
-  // 2000 + 2000 * (.4225 - .2) / (.46 - .2) = 3711.5 (12.2% below).
-  close(i.ctRps, 4050.6, 0.5);
-  assert.ok(r.reasoning.some((line) => /least squares over 4 CPU samples/.test(line)));
+  // C_t = .65 * .6 / 100e-6 = 3900 req/s, the noise-free value. The least-squares line (103.05
+  // us/req, .005085 cores idle) had put it at 4050.6 (3.9% off), and interpolating between the
+  // steps at 2000 + 2000 * (.39 - .2) / (.46 - .2) = 3461.5 (11% off).
+  close(i.ctRps, 3900, 1e-6);
+  assert.ok(r.reasoning.some((line) => /Theil-Sen: medians over 4 CPU samples/.test(line)));
 });
 
 test('memory: the request covers the operating range, the limit the overload steps too', () => {
