@@ -30,8 +30,14 @@ export interface RecommendInputs {
   readonly minReplicasFloor?: number;
   /** Forecast margin on the peak, as a fraction. Default 0.2. */
   readonly forecastMargin?: number;
-  /** Spare pods on top of maxReplicas. Default 1. */
+  /** Spare pods: the least room maxReplicas leaves above the pods the forecast peak needs. Default 1. */
   readonly sparePods?: number;
+  /**
+   * Room maxReplicas leaves above the pods the forecast peak needs, as a fraction of them (0.5:
+   * traffic 50% above the forecast, a surprise, or one of three zones lost and its traffic on the
+   * other two). Default 0.5.
+   */
+  readonly surgeHeadroom?: number;
   /** CPU limit policy: `none` (default), `double` (2x request), `equal` (limit = request). */
   readonly cpuLimit?: 'none' | 'double' | 'equal';
   /** Memory margin over the peak RSS, as a fraction. Default 0.25. */
@@ -61,6 +67,7 @@ const DEFAULTS = {
   minReplicasFloor: 2,
   forecastMargin: 0.2,
   sparePods: 1,
+  surgeHeadroom: 0.5,
   cpuLimit: 'none',
   memoryMargin: 0.25,
   minAchievedRatio: 0.99,
@@ -88,6 +95,7 @@ export function resolveInputs(inputs: RecommendInputs): Resolved {
   check('growthPerMinute', o.growthPerMinute, o.growthPerMinute >= 0 && o.growthPerMinute <= 10, 'a fraction from 0 to 10');
   check('tolerance', o.tolerance, o.tolerance >= 0 && o.tolerance < 1, 'a fraction in [0, 1)');
   check('forecastMargin', o.forecastMargin, o.forecastMargin >= 0, 'a fraction >= 0');
+  check('surgeHeadroom', o.surgeHeadroom, o.surgeHeadroom >= 0 && o.surgeHeadroom <= 10, 'a fraction from 0 to 10');
   check('memoryMargin', o.memoryMargin, o.memoryMargin >= 0, 'a fraction >= 0');
   check('minAchievedRatio', o.minAchievedRatio, o.minAchievedRatio >= 0 && o.minAchievedRatio <= 1, 'a fraction in [0, 1]');
   for (const name of ['metricsResolutionSeconds', 'syncPeriodSeconds', 'podReadySeconds', 'nodeProvisionSeconds'] as const) {

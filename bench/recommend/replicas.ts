@@ -54,7 +54,7 @@ export function replicasStep(basis: SizingBasis, o: Resolved): Reasoned<Sizing &
   const { ctRps, minReplicas, maxReplicas, scaleUp, scaleDown, growthSim, burstSim } = sized;
   reasoning.push(
     `C_t = lambda where server CPU = u_t*R = ${sig(sized.targetCores)} cores: ${sig(ctRps)} req/s per pod (on the CPU(lambda) model); C_slo = lambda_cap = ${sig(basis.lambdaCapRps)} req/s.`,
-    `maxReplicas = max(minReplicas, ceil(${o.peakRps}*(1+${o.forecastMargin}) / (C_t*(1-${o.tolerance}))) + ${o.sparePods}) = ${maxReplicas}.`,
+    `maxReplicas = N + max(${o.sparePods}, ceil(${o.surgeHeadroom}*N)) with N = max(minReplicas, ceil(${o.peakRps}*(1+${o.forecastMargin}) / (C_t*(1-${o.tolerance})))) = max(${minReplicas}, ${sized.maxFromPeak}) = ${Math.max(minReplicas, sized.maxFromPeak)}: ${maxReplicas}, room for traffic ${Math.round(o.surgeHeadroom * 100)}% above the forecast peak (a surprise, or one of three zones lost and its traffic on the other two) so the HPA can always scale.`,
     `minReplicas = max(${o.minReplicasFloor}, ceil(${o.minRps}/C_t), ceil((${o.minRps}+${o.burstRps})/C_slo)) = ${minReplicas}.`,
     `Scale up at once (no stabilization) by max(${scaleUp.policies[0]!.value}%, ${scaleUp.policies[1]!.value} pods) per 15 s; scale down after ${scaleDown.stabilizationWindowSeconds} s of stable lower demand, by min(50%, ${scaleDown.policies[1]!.value} pods) per minute.`,
     `HPA simulation (1 s steps; ${o.minRps} -> ${o.peakRps} req/s at +${Math.round(o.growthPerMinute * 100)}%/min): ${growthSim.violationSeconds} s above the per-pod SLO capacity, peak ${growthSim.peakReplicas} replicas${burstSim ? `; burst +${o.burstRps} req/s: ${burstSim.violationSeconds} s` : ''}.`,
@@ -76,9 +76,8 @@ function sizeFor(u: number, basis: SizingBasis, o: Resolved, notes?: string[]): 
   const { cpu, lambdaCapRps, requestMillicores } = basis;
   const targetCores = (u * requestMillicores) / 1000;
   const ctRps = Math.min(cpu.rateAt(targetCores, notes), lambdaCapRps);
-  const maxFromPeak = Math.ceil((o.peakRps * (1 + o.forecastMargin)) / (ctRps * (1 - o.tolerance)));
-  const minReplicas = Math.max(o.minReplicasFloor, Math.ceil(o.minRps / ctRps), Math.ceil((o.minRps + o.burstRps) / lambdaCapRps));
-  const maxReplicas = Math.max(minReplicas, maxFromPeak + o.sparePods);
+  const minReplicas = minReplicasFor(ctRps, lambdaCapRps, o);
+  const { fromPeak: maxFromPeak, max: maxReplicas } = maxReplicasFor(ctRps, minReplicas, o);
   const { scaleUp, scaleDown } = behaviourFor(minReplicas, maxReplicas, basis.utilization);
   const sim = (traffic: (t: number) => number, durationSeconds: number): HpaSimulationResult =>
     simulateHpa({
@@ -101,6 +100,23 @@ function sizeFor(u: number, basis: SizingBasis, o: Resolved, notes?: string[]): 
   const growthSim = sim(growth.traffic, growth.durationSeconds);
   const burstSim = o.burstRps > 0 ? sim((t) => (t < 600 ? o.minRps : o.minRps + o.burstRps), 1200) : null;
   return { utilization: u, targetCores, ctRps, maxFromPeak, minReplicas, maxReplicas, scaleUp, scaleDown, growthSim, burstSim };
+}
+
+/** minReplicas = max(floor, ceil(trough / C_t), ceil((trough + burst) / lambda_cap)). */
+export function minReplicasFor(ctRps: number, lambdaCapRps: number, o: Resolved): number {
+  return Math.max(o.minReplicasFloor, Math.ceil(o.minRps / ctRps), Math.ceil((o.minRps + o.burstRps) / lambdaCapRps));
+}
+
+/**
+ * maxReplicas = N + max(sparePods, ceil(surgeHeadroom x N)), N = the pods the forecast peak needs
+ * at the target (ceil(peak (1 + margin) / (C_t (1 - tolerance))): the HPA never binds at peak even
+ * at the bottom of its band), at least minReplicas. The room above N is what lets the HPA act on
+ * a surprise; without it the defaults gave maxReplicas = minReplicas, an HPA that cannot scale.
+ */
+export function maxReplicasFor(ctRps: number, minReplicas: number, o: Resolved): { fromPeak: number; max: number } {
+  const fromPeak = Math.ceil((o.peakRps * (1 + o.forecastMargin)) / (ctRps * (1 - o.tolerance)));
+  const n = Math.max(minReplicas, fromPeak);
+  return { fromPeak, max: n + Math.max(o.sparePods, Math.ceil(o.surgeHeadroom * n - 1e-9)) };
 }
 
 /**

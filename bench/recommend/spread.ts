@@ -6,6 +6,7 @@ import type { BenchOpenStep, BenchSpread } from '../contract.js';
 import { capacityOf, type CurvePoint } from './capacity.js';
 import { cpuModelOf } from './cpu-model.js';
 import type { Resolved } from './inputs.js';
+import { maxReplicasFor, minReplicasFor } from './replicas.js';
 import { sig, type Reasoned } from './reasoned.js';
 
 /** (max - min) / median of a spread; 0 for a zero median. */
@@ -59,7 +60,7 @@ function spreadOverRepetitions(valid: readonly BenchOpenStep[], o: Resolved, tar
       lambdaCap.push(cap.lambdaCap);
       cpuCap.push(model.at(cap.lambdaCap));
       ct.push(c);
-      maxReplicas.push(Math.ceil((o.peakRps * (1 + o.forecastMargin)) / (c * (1 - o.tolerance))) + o.sparePods);
+      maxReplicas.push(maxReplicasFor(c, minReplicasFor(c, cap.lambdaCap, o), o).max);
     } catch {
       // A repetition that fails the SLO at its lowest step has no capacity point; the spread
       // then has fewer samples, which its `samples` field shows.

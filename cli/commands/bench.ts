@@ -32,6 +32,7 @@ interface BenchCliOptions {
   metricsResolution: number;
   podReady: number;
   minReplicas: number;
+  surgeHeadroom: number;
   maxSendLag: number;
 }
 
@@ -101,6 +102,7 @@ export function registerBench(program: Command): void {
     .addOption(durationOption('--metrics-resolution <duration>', 'metrics-server resolution of the cluster', '15s'))
     .addOption(durationOption('--pod-ready <duration>', 'time from pod start to Ready', '15s'))
     .option('--min-replicas <n>', 'availability floor for minReplicas', parseIntegerOption('--min-replicas', 1, 1000), 2)
+    .option('--surge-headroom <fraction>', 'room maxReplicas leaves above the pods the forecast peak needs (0.5: +50%)', parseFraction('--surge-headroom', 10), 0.5)
     .addOption(durationOption('--max-send-lag <duration>', 'run check: generator send-lag p99 above this invalidates a step', '5ms'))
     .action(async (url: string | undefined, opts: BenchCliOptions) => {
       if (opts.compare) await compareFiles(opts.compare, opts.json === true);
@@ -171,6 +173,7 @@ function benchRequest(bench: BenchModule, url: string | undefined, opts: BenchCl
       metricsResolutionSeconds: opts.metricsResolution / 1000,
       podReadySeconds: opts.podReady / 1000,
       minReplicasFloor: opts.minReplicas,
+      surgeHeadroom: opts.surgeHeadroom,
     },
     serverCpus: opts.pin ? undefined : null,
     generatorCpus: opts.pin ? undefined : null,

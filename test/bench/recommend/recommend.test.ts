@@ -35,8 +35,9 @@ test('basic curve: SLO crossing interpolated, knee wins, HPA from defaults', () 
   assert.equal(r.hpa.targetCPUUtilizationPercentage, 65);
   // 0.65 * 0.6 = 0.39 cores: between 2000 (0.2) and 4000 (0.4) -> 3900 req/s.
   close(i.ctRps, 3900);
-  // max = ceil(10000*1.2 / (3900*0.9)) + 1 = ceil(3.419) + 1 = 5; min = max(2, ceil(1000/3900), ceil(1000/6000)) = 2.
-  assert.equal(r.hpa.maxReplicas, 5);
+  // min = max(2, ceil(1000/3900), ceil(1000/6000)) = 2. The peak needs N = max(2, ceil(10000*1.2 /
+  // (3900*0.9))) = max(2, ceil(3.419)) = 4 pods; max = N + max(1, ceil(0.5*N)) = 4 + 2 = 6.
+  assert.equal(r.hpa.maxReplicas, 6);
   assert.equal(r.hpa.minReplicas, 2);
   // g15 = 1.3^0.25 = 1.068 -> 100 %; pods max(4, ceil(2*0.3)) = 4; down window max(300, 120); pods max(2, ceil(0.5)).
   assert.deepEqual(r.hpa.behavior, {
@@ -72,9 +73,9 @@ test('a step that breaks the error budget stops the capacity there, without inte
   assert.equal(r.intermediates.lambdaSloRps, 2000);
   assert.equal(r.intermediates.lambdaCapRps, 2000);
   assert.equal(r.resources.cpuRequestMillicores, 200);
-  // 0.65 * 0.2 = 0.13 cores -> 1300 req/s; max = ceil(12000/1170) + 1 = 12.
+  // 0.65 * 0.2 = 0.13 cores -> 1300 req/s; N = ceil(12000/1170) = 11; max = 11 + ceil(5.5) = 17.
   close(r.intermediates.ctRps, 1300);
-  assert.equal(r.hpa.maxReplicas, 12);
+  assert.equal(r.hpa.maxReplicas, 17);
   // Memory not measured: the default, with a warning.
   assert.equal(r.resources.memoryRequestMiB, 128);
   assert.ok(r.warnings.some((w) => /memory was not measured/.test(w)));
@@ -87,9 +88,9 @@ test('invalid steps are left out, and an SLO never crossed is called a lower bou
   assert.equal(r.intermediates.lambdaSloRps, 4000);
   assert.equal(r.intermediates.invalidSteps, 1);
   assert.equal(r.resources.cpuRequestMillicores, 400);
-  // 0.26 cores -> 2000 + 2000*0.06/0.2 = 2600; max = ceil(12000/2340) + 1 = 7.
+  // 0.26 cores -> 2600 req/s on the line (100 us/req); N = ceil(12000/2340) = 6; max = 6 + 3 = 9.
   close(r.intermediates.ctRps, 2600);
-  assert.equal(r.hpa.maxReplicas, 7);
+  assert.equal(r.hpa.maxReplicas, 9);
   assert.ok(r.warnings.some((w) => /lower bound of the per-pod capacity/.test(w)));
   assert.ok(r.warnings.some((w) => /limited by the load generator/.test(w)));
   assert.ok(r.warnings.some((w) => /1 of 4 open-model step/.test(w)));
@@ -137,7 +138,8 @@ test('repetitions: the merged curve takes the worst repetition; the spread analy
   assert.equal(s.lambdaCapRps!.samples, 2);
   close(s.ctRps!.min, 3714.29, 0.05);
   close(s.ctRps!.max, 4065.4, 0.1);
-  assert.deepEqual([s.maxReplicas!.min, s.maxReplicas!.max], [5, 5]);
+  // N = ceil(12000 / (C_t * 0.9)) = 4 for both, so maxReplicas = 4 + 2 = 6 for both.
+  assert.deepEqual([s.maxReplicas!.min, s.maxReplicas!.max], [6, 6]);
 });
 
 test('one noisy CPU reading does not move the Theil-Sen line (least squares and interpolation moved C_t)', () => {
@@ -236,4 +238,16 @@ test('repetitions that disagree by more than 10% on the capacity are reported as
   assert.ok(r.warnings.some((w) => /^Noise detected: analysed alone, the 2 repetitions put the SLO capacity at 3680-6000 req\/s \(48% apart\)/.test(w)), r.warnings.join('\n'));
   // The fixture as it is (3.5% apart) raises no such warning.
   assert.ok(!recommend(base, { slo, peakRps: 10_000 }).warnings.some((w) => w.startsWith('Noise detected')));
+});
+
+test('maxReplicas leaves room above the forecast peak, by the rule the reasoning states', () => {
+  // A quiet service (peak 1000 req/s, C_t 3900): N = max(2, ceil(1200 / 3510)) = 2, so the old
+  // rule (N_peak + 1 spare, at least minReplicas) gave 2/2, an HPA that cannot scale.
+  const quiet = recommend(fixtures.basic!, { slo, peakRps: 1000 });
+  assert.deepEqual([quiet.hpa.minReplicas, quiet.hpa.maxReplicas], [2, 3]);
+  assert.ok(quiet.reasoning.some((line) => /^maxReplicas = N \+ max\(1, ceil\(0\.5\*N\)\) with N = .* = 2: 3, room for traffic 50% above the forecast peak/.test(line)), quiet.reasoning.join('\n'));
+  // A busy one (peak 40000): N = ceil(48000 / 3510) = 14, max = 14 + 7 = 21.
+  assert.equal(recommend(fixtures.basic!, { slo, peakRps: 40_000 }).hpa.maxReplicas, 21);
+  // Asked for no room at all, it gives none.
+  assert.equal(recommend(fixtures.basic!, { slo, peakRps: 1000, surgeHeadroom: 0, sparePods: 0 }).hpa.maxReplicas, 2);
 });
