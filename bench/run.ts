@@ -341,7 +341,10 @@ function recommendFromRun(measured: BenchMeasuredRun, options: BenchOptions, s: 
   const m = measured.measurements;
   let recommendation;
   try {
-    recommendation = recommend({ saturation: m.saturation, openSteps: m.openModel.steps, serverPeakRssMiB: m.serverPeakRssMiB }, { minAchievedRatio: s.gates.minAchievedRatio, ...options.inputs, slo: options.slo });
+    recommendation = recommend(
+      { saturation: m.saturation, openSteps: m.openModel.steps, serverPeakRssMiB: m.serverPeakRssMiB, serverCpuQuotaMillicores: measured.environment.serverCpuQuotaMillicores },
+      { minAchievedRatio: s.gates.minAchievedRatio, ...options.inputs, slo: options.slo },
+    );
   } catch (error) {
     if (error instanceof InvalidArgumentError) throw new BenchNotRecommendedError(measured, error);
     throw error;

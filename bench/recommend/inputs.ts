@@ -51,6 +51,8 @@ export interface RecommendMeasurements {
   readonly saturation: BenchSaturation;
   readonly openSteps: readonly BenchOpenStep[];
   readonly serverPeakRssMiB: number | null;
+  /** The CPU quota the server ran under, millicores (the measured pod's size); null or absent: none. */
+  readonly serverCpuQuotaMillicores?: number | null;
 }
 
 /** The inputs with every default applied. */

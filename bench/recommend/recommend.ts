@@ -9,7 +9,7 @@
 import type { BenchRecommendation } from '../contract.js';
 import { capacityStep, type CapacityFinding } from './capacity.js';
 import { cpuModelStep, type CpuModel } from './cpu-model.js';
-import { cpuRequestStep, type CpuRequest } from './cpu-request.js';
+import { cpuRequestStep, measuredPodStep, type CpuRequest, type MeasuredPod } from './cpu-request.js';
 import { resolveInputs, type RecommendInputs, type RecommendMeasurements, type Resolved } from './inputs.js';
 import { memoryStep } from './memory.js';
 import { replicasStep, type Sizing } from './replicas.js';
@@ -30,10 +30,12 @@ export function recommend(measurements: RecommendMeasurements, inputs: Recommend
   const capacity = capacityStep(measurements, o);
   const { valid, points, capacity: cap } = capacity.value;
   const cpu = cpuModelStep(valid, points, cap);
-  const request = cpuRequestStep(cpu.value.cpuCapCores, o);
-  const utilization = targetUtilizationStep(request.value.uMax, o);
-  const sizing = replicasStep({ cpu: cpu.value.model, lambdaCapRps: cap.lambdaCap, requestMillicores: request.value.requestMillicores, utilization: utilization.value }, o);
-  const memory = memoryStep(valid, measurements.serverPeakRssMiB, cap.lambdaCap, o);
+  const pod = measuredPodStep(cpu.value.cpuCapCores, measurements.serverCpuQuotaMillicores ?? null);
+  const utilization = targetUtilizationStep(pod.value.uMax, o);
+  const request = cpuRequestStep(utilization.value.target, cpu.value.model, pod.value, cap.lambdaCap, o);
+  const podCapacity = request.value.sloCapacityRps;
+  const sizing = replicasStep({ cpu: cpu.value.model, lambdaCapRps: podCapacity, requestMillicores: request.value.requestMillicores, utilization: utilization.value }, o);
+  const memory = memoryStep(valid, measurements.serverPeakRssMiB, podCapacity, o);
   const spread = spreadStep(valid, sizing.value.targetCores, o);
   const s = sizing.value;
   return {
@@ -47,14 +49,15 @@ export function recommend(measurements: RecommendMeasurements, inputs: Recommend
     hpa: { minReplicas: s.minReplicas, maxReplicas: s.maxReplicas, targetCPUUtilizationPercentage: Math.round(s.utilization * 100), behavior: { scaleUp: s.scaleUp, scaleDown: s.scaleDown } },
     // For RPS/concurrency autoscalers.
     rps: {
-      targetPerPod: Math.max(1, Math.floor(s.ctRps)),
-      sloCapacityPerPod: Math.max(1, Math.floor(cap.lambdaCap)),
-      targetUtilizationPercent: Math.min(100, Math.max(1, Math.round((100 * s.ctRps) / cap.lambdaCap))),
+      // The epsilon keeps a computed 1499.9999999 at 1500.
+      targetPerPod: Math.max(1, Math.floor(s.ctRps + 1e-6)),
+      sloCapacityPerPod: Math.max(1, Math.floor(podCapacity + 1e-6)),
+      targetUtilizationPercent: Math.min(100, Math.max(1, Math.round((100 * s.ctRps) / podCapacity))),
     },
-    intermediates: intermediatesOf(measurements, o, { capacity: capacity.value, cpu: cpu.value, request: request.value, utilization: utilization.value, sizing: s }),
+    intermediates: intermediatesOf(measurements, o, { capacity: capacity.value, cpu: cpu.value, pod: pod.value, request: request.value, utilization: utilization.value, sizing: s }),
     spread: spread.value,
-    reasoning: [capacity, cpu, request, utilization, sizing, memory].flatMap((step) => step.reasoning),
-    warnings: [...[capacity, cpu, request, utilization, sizing, memory].flatMap((step) => step.warnings), LOOPBACK_WARNING, ...spread.warnings],
+    reasoning: [capacity, cpu, pod, utilization, request, sizing, memory].flatMap((step) => step.reasoning),
+    warnings: [...[capacity, cpu, pod, utilization, request, sizing, memory].flatMap((step) => step.warnings), LOOPBACK_WARNING, ...spread.warnings],
   };
 }
 
@@ -62,7 +65,7 @@ export function recommend(measurements: RecommendMeasurements, inputs: Recommend
 function intermediatesOf(
   m: RecommendMeasurements,
   o: Resolved,
-  steps: { capacity: CapacityFinding; cpu: { model: CpuModel; cpuCapCores: number }; request: CpuRequest; utilization: UtilizationTarget; sizing: Sizing & { formulaTarget: number } },
+  steps: { capacity: CapacityFinding; cpu: { model: CpuModel; cpuCapCores: number }; pod: MeasuredPod; request: CpuRequest; utilization: UtilizationTarget; sizing: Sizing & { formulaTarget: number } },
 ): Record<string, number | null> {
   const { capacity: cap, dropped, valid } = steps.capacity;
   const { model, cpuCapCores } = steps.cpu;
@@ -80,8 +83,11 @@ function intermediatesOf(
     cpuModelUsPerRequest: model.usPerRequest,
     cpuModelR2: model.r2,
     cpuModelSamples: model.samples,
+    measuredPodMillicores: steps.pod.millicores,
+    uMax: steps.pod.uMax,
+    peakShareRps: steps.request.peakShareRps,
     cpuRequestMillicores: steps.request.requestMillicores,
-    uMax: steps.request.uMax,
+    podSloCapacityRps: steps.request.sloCapacityRps,
     tLagSeconds: u.tLagSeconds,
     growthFactorOverLag: u.growthOverLag,
     growthFactorPer15s: u.growthPer15s,

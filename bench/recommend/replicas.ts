@@ -15,7 +15,7 @@ export interface Sizing {
   readonly utilization: number;
   /** CPU at the target, cores (u_t x R). */
   readonly targetCores: number;
-  /** C_t: the per-pod rate at which a pod uses the target CPU (at most lambda_cap). */
+  /** C_t: the per-pod rate at which a pod uses the target CPU (at most the pod's SLO capacity). */
   readonly ctRps: number;
   readonly maxFromPeak: number;
   readonly minReplicas: number;
@@ -29,6 +29,7 @@ export interface Sizing {
 /** What sizing needs from the steps before it. */
 export interface SizingBasis {
   readonly cpu: CpuModel;
+  /** The recommended pod's SLO capacity (lambda_cap of the measured pod, scaled to the request). */
   readonly lambdaCapRps: number;
   readonly requestMillicores: number;
   readonly utilization: UtilizationTarget;
@@ -53,7 +54,7 @@ export function replicasStep(basis: SizingBasis, o: Resolved): Reasoned<Sizing &
   }
   const { ctRps, minReplicas, maxReplicas, scaleUp, scaleDown, growthSim, burstSim } = sized;
   reasoning.push(
-    `C_t = lambda where server CPU = u_t*R = ${sig(sized.targetCores)} cores: ${sig(ctRps)} req/s per pod (on the CPU(lambda) model); C_slo = lambda_cap = ${sig(basis.lambdaCapRps)} req/s.`,
+    `C_t = lambda where server CPU = u_t*R = ${sig(sized.targetCores)} cores: ${sig(ctRps)} req/s per pod (on the CPU(lambda) model); C_slo = the pod's SLO capacity = ${sig(basis.lambdaCapRps)} req/s.`,
     `maxReplicas = N + max(${o.sparePods}, ceil(${o.surgeHeadroom}*N)) with N = max(minReplicas, ceil(${o.peakRps}*(1+${o.forecastMargin}) / (C_t*(1-${o.tolerance})))) = max(${minReplicas}, ${sized.maxFromPeak}) = ${Math.max(minReplicas, sized.maxFromPeak)}: ${maxReplicas}, room for traffic ${Math.round(o.surgeHeadroom * 100)}% above the forecast peak (a surprise, or one of three zones lost and its traffic on the other two) so the HPA can always scale.`,
     `minReplicas = max(${o.minReplicasFloor}, ceil(${o.minRps}/C_t), ceil((${o.minRps}+${o.burstRps})/C_slo)) = ${minReplicas}.`,
     `Scale up at once (no stabilization) by max(${scaleUp.policies[0]!.value}%, ${scaleUp.policies[1]!.value} pods) per 15 s; scale down after ${scaleDown.stabilizationWindowSeconds} s of stable lower demand, by min(50%, ${scaleDown.policies[1]!.value} pods) per minute.`,

@@ -241,13 +241,48 @@ test('repetitions that disagree by more than 10% on the capacity are reported as
 });
 
 test('maxReplicas leaves room above the forecast peak, by the rule the reasoning states', () => {
-  // A quiet service (peak 1000 req/s, C_t 3900): N = max(2, ceil(1200 / 3510)) = 2, so the old
-  // rule (N_peak + 1 spare, at least minReplicas) gave 2/2, an HPA that cannot scale.
+  // A quiet service (peak 1000 req/s): N = max(2, ceil(1200 / (975 * 0.9))) = 2, so the old rule
+  // (N_peak + 1 spare, at least minReplicas) gave 2/2, an HPA that cannot scale.
+  // (The pod is small too: R = max(100m, ceil50(CPU(1200 / 1.8) / 0.65 = 103m)) = 150m, C_t = 975.)
   const quiet = recommend(fixtures.basic!, { slo, peakRps: 1000 });
+  assert.equal(quiet.resources.cpuRequestMillicores, 150);
   assert.deepEqual([quiet.hpa.minReplicas, quiet.hpa.maxReplicas], [2, 3]);
   assert.ok(quiet.reasoning.some((line) => /^maxReplicas = N \+ max\(1, ceil\(0\.5\*N\)\) with N = .* = 2: 3, room for traffic 50% above the forecast peak/.test(line)), quiet.reasoning.join('\n'));
   // A busy one (peak 40000): N = ceil(48000 / 3510) = 14, max = 14 + 7 = 21.
   assert.equal(recommend(fixtures.basic!, { slo, peakRps: 40_000 }).hpa.maxReplicas, 21);
   // Asked for no room at all, it gives none.
   assert.equal(recommend(fixtures.basic!, { slo, peakRps: 1000, surgeHeadroom: 0, sparePods: 0 }).hpa.maxReplicas, 2);
+});
+
+test('the CPU request follows the expected peak: a quiet service gets small pods, a busy one the measured pod', () => {
+  // basic's latency curve, under a 250m quota, with 30 us of CPU per request (0.03 cores per 1000
+  // req/s): lambda_cap 6000 (knee), CPU_cap = 0.18 cores, so the SLO held up to u_max = 0.18 / 0.25
+  // = 0.72 of the measured pod's CPU; u_t = floor5%(0.72 / 1.43 = 0.5035) = 50%.
+  const quota = {
+    ...fixtures.basic!,
+    serverCpuQuotaMillicores: 250,
+    openSteps: fixtures.basic!.openSteps.map((s) => ({ ...s, serverCpuCores: (0.03 * s.offeredRps) / 1000, serverCpuCoresPerRepetition: [(0.03 * s.offeredRps) / 1000] })),
+  };
+  const quiet = recommend(quota, { slo, peakRps: 1000 });
+  close(quiet.intermediates.uMax, 0.72, 1e-9);
+  assert.equal(quiet.hpa.targetCPUUtilizationPercentage, 50);
+  // Quiet (peak 1000 req/s): two pods carry 1000 * 1.2 / (2 * 0.9) = 666.7 req/s each at the target,
+  // which needs CPU(666.7) / 0.5 = 0.02 / 0.5 = 40m -> the 100m floor. That pod's SLO capacity is
+  // where it uses 0.72 * 100m: 72m / 30 us = 2400 req/s; C_t = 50m / 30 us = 1666.7 req/s;
+  // min 2; N = max(2, ceil(1200 / 1500)) = 2 -> max 3.
+  assert.equal(quiet.resources.cpuRequestMillicores, 100);
+  close(quiet.intermediates.peakShareRps, 666.667, 1e-3);
+  close(quiet.intermediates.podSloCapacityRps, 2400, 1e-6);
+  close(quiet.intermediates.ctRps, 1666.667, 1e-3);
+  assert.deepEqual(quiet.rps, { targetPerPod: 1666, sloCapacityPerPod: 2400, targetUtilizationPercent: 69 });
+  assert.deepEqual([quiet.hpa.minReplicas, quiet.hpa.maxReplicas], [2, 3]);
+  assert.ok(quiet.warnings.some((w) => /smaller than the pod the bench measured \(250m\).*--cpu-quota 100m/.test(w)));
+  // Busy (peak 20000 req/s): 13 333 req/s a pod would need 0.4 / 0.5 = 800m, more than the measured
+  // 250m pod, so R = 250m; C_t = 125m / 30 us = 4166.7; N = ceil(24000 / 3750) = 7 -> max 7 + 4 = 11.
+  const busy = recommend(quota, { slo, peakRps: 20_000 });
+  assert.equal(busy.resources.cpuRequestMillicores, 250);
+  close(busy.intermediates.ctRps, 4166.667, 1e-3);
+  assert.equal(busy.rps.sloCapacityPerPod, 6000);
+  assert.deepEqual([busy.hpa.minReplicas, busy.hpa.maxReplicas], [2, 11]);
+  assert.ok(!busy.warnings.some((w) => /smaller than the pod the bench measured/.test(w)));
 });
