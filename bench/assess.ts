@@ -5,25 +5,24 @@
  * (re-measuring, recommend, compare) decide on codes; the words for people are made from them at
  * the edge (`describe...`), for the report and the results file.
  */
-import type { BenchOpenRunCheck, BenchOpenStep, BenchRemeasured, BenchSaturation } from './contract.js';
+import type { BenchOpenStep, BenchRemeasured, BenchSaturation, BenchSlo } from './contract.js';
 import { percentileUs } from './histogram.js';
 import type { OpenRunRecord } from './open-step.js';
 import type { SaturationRun } from './saturation.js';
 
 /** Thresholds of the run checks (bench-method.md section 6 step 0). */
 export interface RunGates {
-  /** Generator event-loop delay p99 above this (ms) invalidates a step. Default 5. */
-  readonly maxEventLoopDelayP99Ms: number;
   /**
-   * Send lag p99 above this (ms) invalidates a step. Default 5, not bench-method.md's 2: Node
-   * timers on the project's VMs are 2-3 ms late at p99 with no load at all (docs/BENCH.md), so 2 ms
-   * would reject every step; a generator that cannot keep up shows tens of ms. Lateness is never
-   * hidden either way: latency is measured from the intended send time.
+   * Send lag p99 above this (ms) marks the generator late (for the report). Default 5, not
+   * bench-method.md's 2: Node timers on the project's VMs are 2-3 ms late at p99 with no load at
+   * all (docs/BENCH.md). Lateness alone never invalidates a step: latency is measured from the
+   * intended send time, so a late send can only make a step look worse; only when it decided the
+   * SLO verdict is the repetition measured again.
    */
   readonly maxSendLagP99Ms: number;
-  /** Generator CPU above this (cores) invalidates an open-model step. Default 0.7. */
+  /** Generator CPU above this (cores) is reported: the driver nears its limit, latencies there are upper bounds. Default 0.7. */
   readonly maxGeneratorCpuCores: number;
-  /** Achieved below this share of offered invalidates a step. Default 0.99. */
+  /** Achieved below this share of offered: the server fell short at that rate. Default 0.99. */
   readonly minAchievedRatio: number;
   /** Other processes' CPU above this (cores) during a step is reported as noise. Default 0.25. */
   readonly maxOtherCpuCores: number;
@@ -33,7 +32,6 @@ export interface RunGates {
 
 /** The default gates. */
 export const DEFAULT_GATES: RunGates = {
-  maxEventLoopDelayP99Ms: 5,
   maxSendLagP99Ms: 5,
   maxGeneratorCpuCores: 0.7,
   minAchievedRatio: 0.99,
@@ -41,45 +39,29 @@ export const DEFAULT_GATES: RunGates = {
   maxLoadPerCore: 0.2,
 };
 
-/** Why one open-model run failed a check, with the figures that failed it. */
+/**
+ * What spoiled one open-model run: the generator gave up on its plan (the step is invalid), or
+ * its own lateness decided the SLO verdict (the percentile from the intended send time breaks the
+ * bound, the one from dispatch keeps it). Either is measured again; a late generator that did not
+ * decide the verdict is not a problem (it can only have made the step look worse).
+ */
 export type OpenRunProblem =
   | { readonly check: 'abandoned-lag'; readonly planned: number }
-  | { readonly check: 'overload-stop'; readonly timeouts: number; readonly planned: number }
-  | { readonly check: 'event-loop-delay'; readonly p99Ms: number; readonly limitMs: number }
-  | { readonly check: 'send-lag'; readonly p99Ms: number; readonly limitMs: number }
-  | { readonly check: 'generator-cpu'; readonly cores: number; readonly limitCores: number }
-  | { readonly check: 'achieved-short'; readonly achievedRps: number; readonly offeredRps: number; readonly minRatio: number };
-
-/**
- * Checks that blame the generator's timing alone (a step given up for lag, its sends late, its event
- * loop blocked), in the order the re-measure note names them: such a run says nothing about the
- * server, and measuring it again usually passes.
- */
-const GENERATOR_TIMING_CHECKS: readonly BenchOpenRunCheck[] = ['abandoned-lag', 'send-lag', 'event-loop-delay'];
-/** Checks that are the server's verdict at that rate (it fell short of the offered rate). */
-const SERVER_CHECKS: ReadonlySet<BenchOpenRunCheck> = new Set(['achieved-short', 'overload-stop']);
-
-/** True when every failed check is the server's verdict (none blames the generator). */
-export function onlyServerFellShort(checks: readonly BenchOpenRunCheck[]): boolean {
-  return checks.length > 0 && checks.every((c) => SERVER_CHECKS.has(c));
-}
+  | { readonly check: 'generator-late'; readonly percentile: number; readonly fromIntendedUs: number; readonly fromDispatchUs: number; readonly boundUs: number; readonly sendLagP99Ms: number };
 
 const fmt = (x: number, d = 2): string => x.toFixed(d);
 
-/** The generator and rate checks of one open-model run: what failed (empty: valid). */
-export function checkOpenRun(record: OpenRunRecord, gates: RunGates = DEFAULT_GATES): OpenRunProblem[] {
+/** The checks of one open-model run against the SLO: what spoiled it (empty: it measured the server). */
+export function checkOpenRun(record: OpenRunRecord, slo: BenchSlo): OpenRunProblem[] {
   const { run } = record;
-  const problems: OpenRunProblem[] = [];
-  if (run.stopReason === 'lag') problems.push({ check: 'abandoned-lag', planned: run.planned });
-  if (run.stopReason === 'timeouts') problems.push({ check: 'overload-stop', timeouts: run.timeouts, planned: run.planned });
-  if (run.eventLoopDelayP99Ms > gates.maxEventLoopDelayP99Ms) problems.push({ check: 'event-loop-delay', p99Ms: run.eventLoopDelayP99Ms, limitMs: gates.maxEventLoopDelayP99Ms });
-  const lagP99 = percentileUs(run.sendLag, 99) / 1000;
-  if (lagP99 > gates.maxSendLagP99Ms) problems.push({ check: 'send-lag', p99Ms: lagP99, limitMs: gates.maxSendLagP99Ms });
-  if (run.generatorCpuCores > gates.maxGeneratorCpuCores) problems.push({ check: 'generator-cpu', cores: run.generatorCpuCores, limitCores: gates.maxGeneratorCpuCores });
-  if (run.achievedRps < gates.minAchievedRatio * run.offeredRps) {
-    problems.push({ check: 'achieved-short', achievedRps: run.achievedRps, offeredRps: run.offeredRps, minRatio: gates.minAchievedRatio });
+  if (run.stopReason === 'lag') return [{ check: 'abandoned-lag', planned: run.planned }];
+  const boundUs = slo.latencyMs * 1000;
+  const fromIntendedUs = percentileUs(run.response, slo.percentile);
+  const fromDispatchUs = percentileUs(run.fromDispatch, slo.percentile);
+  if (fromIntendedUs > boundUs && fromDispatchUs <= boundUs) {
+    return [{ check: 'generator-late', percentile: slo.percentile, fromIntendedUs, fromDispatchUs, boundUs, sendLagP99Ms: percentileUs(run.sendLag, 99) / 1000 }];
   }
-  return problems;
+  return [];
 }
 
 /** One line for people, as the report and the results file show it. */
@@ -87,32 +69,23 @@ export function describeOpenRunProblem(p: OpenRunProblem): string {
   switch (p.check) {
     case 'abandoned-lag':
       return `generator fell too far behind its plan; the step was stopped after ${p.planned} measured request(s)`;
-    case 'overload-stop':
-      return `stopped early: ${p.timeouts} request(s) timed out (overload) after ${p.planned} sent`;
-    case 'event-loop-delay':
-      return `generator event-loop delay p99 ${fmt(p.p99Ms)} ms > ${p.limitMs} ms`;
-    case 'send-lag':
-      return `generator send lag p99 ${fmt(p.p99Ms)} ms > ${p.limitMs} ms`;
-    case 'generator-cpu':
-      return `generator CPU ${fmt(p.cores)} cores > ${p.limitCores}`;
-    case 'achieved-short':
-      return `achieved ${fmt(p.achievedRps, 0)} req/s < ${p.minRatio * 100}% of offered ${fmt(p.offeredRps, 0)} req/s`;
+    case 'generator-late':
+      return `the generator's own lateness decided the SLO: p${p.percentile} ${fmt(p.fromIntendedUs / 1000)} ms from the intended send time, ${fmt(p.fromDispatchUs / 1000)} ms from dispatch (bound ${fmt(p.boundUs / 1000)} ms; send lag p99 ${fmt(p.sendLagP99Ms)} ms)`;
   }
 }
 
 /**
- * Why a run is spoiled by the generator's timing alone, for the re-measure note (null: it is not).
- * Such lateness comes and goes (on the project's VMs mostly the generator's own GC pauses of 25-50
- * ms, docs/BENCH.md), so measuring it again usually passes. Generator CPU is not among these: it is
- * the driver's structural limit, which measuring again would not change.
+ * Why a run is spoiled by the generator alone, for the re-measure note (null: it is not), with
+ * what was seen at the time. Such lateness comes and goes (on the project's VMs mostly the
+ * generator's own GC pauses of 25-50 ms, docs/BENCH.md), so measuring it again usually passes.
  */
-export function spoiledByGenerator(record: OpenRunRecord, gates: RunGates = DEFAULT_GATES): string | null {
-  const rank = (p: OpenRunProblem): number => GENERATOR_TIMING_CHECKS.indexOf(p.check);
-  const first = checkOpenRun(record, gates)
-    .filter((p) => rank(p) >= 0)
-    .sort((a, b) => rank(a) - rank(b))[0];
-  if (first === undefined) return null;
-  const why = first.check === 'send-lag' || first.check === 'event-loop-delay' ? `${first.check === 'send-lag' ? 'send lag' : 'event-loop delay'} p99 ${fmt(first.p99Ms)} ms` : 'the generator fell too far behind its plan';
+export function spoiledByGenerator(record: OpenRunRecord, slo: BenchSlo): string | null {
+  const [problem] = checkOpenRun(record, slo);
+  if (problem === undefined) return null;
+  const why =
+    problem.check === 'abandoned-lag'
+      ? 'the generator fell too far behind its plan'
+      : `p${problem.percentile} ${fmt(problem.fromIntendedUs / 1000)} ms from the intended time, ${fmt(problem.fromDispatchUs / 1000)} ms from dispatch; send lag p99 ${fmt(problem.sendLagP99Ms)} ms`;
   const { run } = record;
   const context = [
     run.gcMaxPauseMs >= 5 ? `its GC paused up to ${fmt(run.gcMaxPauseMs, 0)} ms (${fmt(run.gcTotalMs, 0)} ms in all)` : null,
@@ -126,7 +99,7 @@ export function spoiledByGenerator(record: OpenRunRecord, gates: RunGates = DEFA
  * overload timeouts): a verdict on the server at that rate, which measuring again would not change.
  */
 export function serverFellShort(record: OpenRunRecord, gates: RunGates = DEFAULT_GATES): boolean {
-  return checkOpenRun(record, gates).some((p) => SERVER_CHECKS.has(p.check));
+  return record.run.stopReason === 'timeouts' || record.run.achievedRps < gates.minAchievedRatio * record.run.offeredRps;
 }
 
 /** The noise check of one run: a reason, or null. Noise does not invalidate a step; it marks the run. */
@@ -157,6 +130,8 @@ export type RunProblem =
   | { readonly code: 'saturation-generator-bound'; readonly xMaxRps: number }
   | { readonly code: 'machine-stalls'; readonly stalledMs: number; readonly measuredSeconds: number; readonly worstMs: number }
   | { readonly code: 'other-processes'; readonly runs: number; readonly worst: string }
+  | { readonly code: 'generator-busy'; readonly ratesRps: readonly number[]; readonly maxCores: number; readonly limitCores: number }
+  | { readonly code: 'still-spoiled'; readonly repetitions: number }
   | { readonly code: 'invalid-steps'; readonly invalid: readonly { readonly offeredRps: number; readonly firstProblem: string }[]; readonly steps: number };
 
 /** One line for people, as the report and the results file's `validity.problems` show it. */
@@ -180,6 +155,10 @@ export function describeRunProblem(p: RunProblem): string {
       return `noise: the whole machine stalled (every timer late by >= 20 ms; the VM paused by its host) for ${Math.round(p.stalledMs)} ms over ${Math.round(p.measuredSeconds)} s of measurement (${((100 * p.stalledMs) / (p.measuredSeconds * 1000)).toFixed(2)}%, worst window ${Math.round(p.worstMs)} ms): high percentiles include those pauses`;
     case 'other-processes':
       return `noise: ${p.runs} open-model run(s) shared the machine with other work (worst: ${p.worst})`;
+    case 'generator-busy':
+      return `the generator used up to ${p.maxCores.toFixed(2)} cores (> ${p.limitCores}) at ${p.ratesRps.join(', ')} req/s: it nears its limit there, so latencies there are upper bounds`;
+    case 'still-spoiled':
+      return `noise: ${p.repetitions} repetition(s) stayed spoiled by the generator's own lateness after the re-measurements; they are kept (they can only look worse than the server is), so the capacity there is a conservative bound`;
     case 'invalid-steps':
       return `${p.invalid.length} of ${p.steps} open-model step(s) failed the run checks: ${p.invalid.map((s) => `${s.offeredRps} req/s (${s.firstProblem})`).join('; ')}`;
   }
@@ -202,6 +181,8 @@ export interface RunEvidence {
   readonly steps: readonly BenchOpenStep[];
   /** Measured window of one repetition, seconds. */
   readonly openSeconds: number;
+  /** Repetitions still spoiled by the generator when the re-measure budget was spent. */
+  readonly stillSpoiled: number;
 }
 
 /**
@@ -224,6 +205,12 @@ export function assessRun(e: RunEvidence, gates: RunGates = DEFAULT_GATES): RunP
   if (stallTotal > 0.002 * measuredSeconds * 1000) problems.push({ code: 'machine-stalls', stalledMs: stallTotal, measuredSeconds, worstMs: Math.max(...stalledMs) });
   const noisy = e.records.map((r) => noiseOf(r, gates)).filter((n): n is string => n !== null);
   if (noisy.length > 0) problems.push({ code: 'other-processes', runs: noisy.length, worst: noisy.sort().at(-1)! });
+  const busy = e.records.filter((r) => r.run.generatorCpuCores > gates.maxGeneratorCpuCores);
+  if (busy.length > 0) {
+    const ratesRps = [...new Set(busy.map((r) => r.run.offeredRps))].sort((a, b) => a - b);
+    problems.push({ code: 'generator-busy', ratesRps, maxCores: Math.max(...busy.map((r) => r.run.generatorCpuCores)), limitCores: gates.maxGeneratorCpuCores });
+  }
+  if (e.stillSpoiled > 0) problems.push({ code: 'still-spoiled', repetitions: e.stillSpoiled });
   const invalid = e.steps.filter((s) => !s.valid);
   if (invalid.length > 0) problems.push({ code: 'invalid-steps', invalid: invalid.map((s) => ({ offeredRps: s.offeredRps, firstProblem: s.problems[0]! })), steps: e.steps.length });
   return problems;

@@ -37,6 +37,17 @@ export interface BenchSpread {
   readonly samples: number;
 }
 
+/**
+ * A recommended value on the whole interval of the capacity: sized on each side (the protective
+ * one is what the recommendation holds), `low` and `high` are the least and the most it comes to,
+ * `point` its value on the merged percentiles.
+ */
+export interface BenchInterval {
+  readonly low: number;
+  readonly point: number;
+  readonly high: number;
+}
+
 /** One connection count of the closed-loop saturation sweep (autocannon). */
 export interface BenchSaturationStep {
   readonly connections: number;
@@ -67,11 +78,40 @@ export interface BenchSaturation {
   readonly limitedBy: 'server' | 'generator' | 'unknown';
 }
 
-/** A run check an open-model repetition can fail (docs/BENCH.md, "Run checks"). */
-export type BenchOpenRunCheck = 'abandoned-lag' | 'overload-stop' | 'event-loop-delay' | 'send-lag' | 'generator-cpu' | 'achieved-short';
+/**
+ * A run check an open-model repetition can fail (docs/BENCH.md, "Run checks"): `abandoned-lag`
+ * (the generator gave up on its plan: the step is invalid) and `generator-late` (its own
+ * lateness decided the SLO verdict). Files written before the checks changed also hold
+ * `overload-stop`, `event-loop-delay`, `send-lag`, `generator-cpu` and `achieved-short`.
+ */
+export type BenchOpenRunCheck = 'abandoned-lag' | 'generator-late' | 'overload-stop' | 'event-loop-delay' | 'send-lag' | 'generator-cpu' | 'achieved-short';
 
 /** Every {@link BenchOpenRunCheck}, for readers that check a file. */
-export const BENCH_OPEN_RUN_CHECKS: readonly BenchOpenRunCheck[] = ['abandoned-lag', 'overload-stop', 'event-loop-delay', 'send-lag', 'generator-cpu', 'achieved-short'];
+export const BENCH_OPEN_RUN_CHECKS: readonly BenchOpenRunCheck[] = ['abandoned-lag', 'generator-late', 'overload-stop', 'event-loop-delay', 'send-lag', 'generator-cpu', 'achieved-short'];
+
+/**
+ * The SLO percentile's latency of one step: on the histogram of every repetition merged, with an
+ * interval from how much the share of requests above the bound varies between 1 s batches.
+ */
+export interface BenchSloLatency {
+  readonly percentile: number;
+  /** The SLO's latency bound, microseconds. */
+  readonly boundUs: number;
+  /** The percentile of the merged response-time histogram, microseconds. */
+  readonly mergedUs: number;
+  /** Share of the requests whose response time exceeded the bound (the SLO holds while <= 1 - percentile/100). */
+  readonly overBoundFraction: number;
+  /** Its standard error, from the spread over the batches (their count is `batches`). */
+  readonly overBoundStandardError: number;
+  readonly batches: number;
+  /**
+   * The interval: the merged histogram's values at the percentile moved down and up by Student's
+   * t (90%, batches - 1 degrees of freedom) standard errors. `highUs` is the side that protects
+   * the SLO.
+   */
+  readonly lowUs: number;
+  readonly highUs: number;
+}
 
 /** A repetition measured again because the generator's own timing spoiled it. */
 export interface BenchRemeasured {
@@ -94,8 +134,13 @@ export interface BenchOpenStep {
   readonly timeouts: number;
   /** Response time (from the intended send time) percentiles of the merged histogram, microseconds. */
   readonly latencyUs: BenchPercentiles;
-  /** SLO-percentile latency of each repetition, microseconds (its max is what the SLO is checked against). */
+  /** SLO-percentile latency of each repetition, microseconds (each repetition analysed alone: `recommendation.spread`). */
   readonly sloLatencyUsPerRepetition: readonly number[];
+  /**
+   * The SLO percentile on the merged histogram with its interval: what the SLO is checked against.
+   * Absent in files written before it existed (they checked the worst repetition).
+   */
+  readonly sloLatency?: BenchSloLatency;
   /** Server CPU in cores, median over repetitions; null when unknown. */
   readonly serverCpuCores: number | null;
   /** Server CPU in cores per repetition (empty when unknown). */
@@ -122,7 +167,11 @@ export interface BenchOpenStep {
    * isolated per step. Absent in files written before it existed.
    */
   readonly serverPeakRssMiB?: number | null;
-  /** True when every repetition passed the run checks. */
+  /**
+   * True when every repetition measured the server (none abandoned by the generator). A
+   * repetition the generator's lateness spoiled and that stayed so after the re-measurements is
+   * kept (it can only make the step look worse) and named in `problems`.
+   */
   readonly valid: boolean;
   readonly problems: readonly string[];
   /**
@@ -212,6 +261,12 @@ export interface BenchRecommendation {
   readonly intermediates: Readonly<Record<string, number | null>>;
   /** Spread of the key values over repetitions (each repetition's sweep analysed alone). */
   readonly spread: Readonly<Record<string, BenchSpread>>;
+  /**
+   * Each recommended value's interval (cpuRequestMillicores, memoryRequestMiB,
+   * targetCPUUtilizationPercentage, minReplicas, maxReplicas, rpsTargetPerPod, sloCapacityPerPod).
+   * Absent in files written before it existed.
+   */
+  readonly intervals?: Readonly<Record<string, BenchInterval>>;
   /** The reasoning, one sentence per step, in order. */
   readonly reasoning: readonly string[];
   /** Things a reader must know before using the numbers (lower bounds, clamps, noise). */
@@ -429,6 +484,18 @@ const schema = obj({
           timeouts: count,
           latencyUs: percentiles,
           sloLatencyUsPerRepetition: arr(nonNeg),
+          sloLatency: optional(
+            obj({
+              percentile: num({ min: 0, max: 99.9999, exclusiveMin: true }),
+              boundUs: nonNeg,
+              mergedUs: nonNeg,
+              overBoundFraction: num({ min: 0, max: 1 }),
+              overBoundStandardError: nonNeg,
+              batches: num({ min: 1, int: true }),
+              lowUs: nonNeg,
+              highUs: nonNeg,
+            }),
+          ),
           serverCpuCores: nullable(nonNeg),
           serverCpuCoresPerRepetition: arr(nonNeg),
           generator: obj({ eventLoopDelayP99Ms: nonNeg, sendLagP99Ms: nonNeg, cpuCores: nonNeg, gcMaxPauseMs: optional(nonNeg) }),
@@ -469,6 +536,7 @@ const schema = obj({
     }),
     intermediates: record(nullable(num())),
     spread: record(spread),
+    intervals: optional(record(obj({ low: num(), point: num(), high: num() }))),
     reasoning: strings,
     warnings: strings,
   }),

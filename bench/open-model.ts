@@ -46,6 +46,19 @@ export interface OpenModelOptions {
    * settled), so a caller can read the server's CPU over exactly that window.
    */
   readonly hooks?: { readonly windowStart?: () => void; readonly windowEnd?: () => void };
+  /**
+   * The SLO's latency bound, microseconds: each 1 s batch of the measured window (by intended
+   * time) counts its requests whose response time exceeds it, for the SLO verdict's interval.
+   */
+  readonly sloBoundUs?: number;
+}
+
+/** The measured window cut into 1 s batches by intended send time. */
+export interface OpenModelBatches {
+  /** Requests per batch. */
+  readonly requests: readonly number[];
+  /** Requests per batch whose response time exceeded `sloBoundUs` (all 0 without a bound). */
+  readonly overBound: readonly number[];
 }
 
 /** What one open-model run measured (the measured window only). */
@@ -65,6 +78,13 @@ export interface OpenModelRun {
   readonly response: LatencyHistogram;
   /** Service time from when the request was written to the socket, microseconds. */
   readonly service: LatencyHistogram;
+  /**
+   * Response time from when the generator dispatched the request (waiting in the pool included,
+   * the generator's own lateness left out), microseconds: what the server did, whatever the
+   * generator's timers did.
+   */
+  readonly fromDispatch: LatencyHistogram;
+  readonly batches: OpenModelBatches;
   /** Dispatch time minus intended time, microseconds: the generator's own lateness. */
   readonly sendLag: LatencyHistogram;
   /** Generator event-loop delay p99 (beyond the monitor's 2 ms interval), ms. */
@@ -106,6 +126,7 @@ interface ResolvedOptions {
   readonly timeoutMs: number;
   readonly connections: number;
   readonly abandonAfterLagMs: number;
+  readonly sloBoundUs: number;
 }
 
 /**
@@ -142,6 +163,7 @@ function resolveOptions(options: OpenModelOptions): ResolvedOptions {
     timeoutMs: options.timeoutMs ?? 2000,
     connections: options.connections ?? 64,
     abandonAfterLagMs: options.abandonAfterLagMs ?? 1000,
+    sloBoundUs: options.sloBoundUs ?? Infinity,
   };
   if (!(o.rateRps > 0) || !(o.durationSeconds > 0) || !(o.warmupSeconds >= 0) || !(o.timeoutMs > 0) || !(o.connections >= 1)) {
     throw new InvalidArgumentError(
@@ -176,7 +198,7 @@ class RequestHandler implements Dispatcher.DispatchHandler {
   constructor(
     private readonly loop: OpenLoop,
     readonly index: number,
-    dispatched: number,
+    readonly dispatched: number,
   ) {
     this.written = dispatched;
   }
@@ -198,12 +220,12 @@ class RequestHandler implements Dispatcher.DispatchHandler {
 
   onResponseEnd(): void {
     const ok = this.status >= 200 && this.status < 300;
-    this.loop.settle(this.index, this.written, ok ? 'ok' : 'non2xx', ok ? 'ok' : `status ${this.status}`);
+    this.loop.settle(this.index, ok ? 'ok' : 'non2xx', ok ? 'ok' : `status ${this.status}`);
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, error: Error & { code?: string }): void {
     const timedOut = error?.code === 'UND_ERR_HEADERS_TIMEOUT' || error?.code === 'UND_ERR_BODY_TIMEOUT' || error?.code === 'UND_ERR_CONNECT_TIMEOUT';
-    this.loop.settle(this.index, this.written, timedOut ? 'timeout' : 'error', timedOut ? 'timeout' : (error?.code ?? 'error'));
+    this.loop.settle(this.index, timedOut ? 'timeout' : 'error', timedOut ? 'timeout' : (error?.code ?? 'error'));
   }
 }
 
@@ -223,7 +245,10 @@ class OpenLoop {
   private readonly origin: string;
   private readonly response = createLatencyHistogram();
   private readonly service = createLatencyHistogram();
+  private readonly fromDispatch = createLatencyHistogram();
   private readonly sendLag = createLatencyHistogram();
+  private readonly batchRequests: number[];
+  private readonly batchOverBound: number[];
   private readonly eld = monitorEventLoopDelay({ resolution: ELD_RESOLUTION_MS });
   private readonly gc = new GcPauses();
   private readonly errorKinds: Record<string, number> = {};
@@ -253,6 +278,8 @@ class OpenLoop {
     this.handlers = new Array<RequestHandler | undefined>(this.intended.length);
     this.timeoutUs = o.timeoutMs * 1000;
     this.origin = new URL(o.url).origin;
+    this.batchRequests = new Array<number>(Math.max(1, Math.ceil(o.durationSeconds))).fill(0);
+    this.batchOverBound = this.batchRequests.map(() => 0);
     this.sweeper = setInterval(() => this.sweep(), Math.max(5, Math.min(100, o.timeoutMs / 4)));
   }
 
@@ -310,20 +337,26 @@ class OpenLoop {
   }
 
   /** Counts a request's end once (a timed-out request may still answer later: ignored). */
-  settle(i: number, written: number, outcome: Outcome, kind: string): void {
+  settle(i: number, outcome: Outcome, kind: string): void {
     if (this.slots[i] !== Slot.Open) return;
+    const handler = this.handlers[i]!;
     this.slots[i] = Slot.Settled;
     this.handlers[i] = undefined;
     this.inFlight -= 1;
     const done = nowUs();
-    if (i >= this.warmCount) this.record(i, done, written, outcome, kind);
+    if (i >= this.warmCount) this.record(i, done, handler, outcome, kind);
     if (this.inFlight === 0 && this.allSettled) this.allSettled();
   }
 
-  private record(i: number, done: number, written: number, outcome: Outcome, kind: string): void {
+  private record(i: number, done: number, handler: RequestHandler, outcome: Outcome, kind: string): void {
     const elapsed = done - this.intendedAt(i);
-    recordUs(this.response, outcome === 'timeout' ? Math.max(elapsed, this.timeoutUs) : elapsed);
-    if (outcome !== 'timeout') recordUs(this.service, done - written);
+    const response = outcome === 'timeout' ? Math.max(elapsed, this.timeoutUs) : elapsed;
+    recordUs(this.response, response);
+    recordUs(this.fromDispatch, response - (handler.dispatched - this.intendedAt(i)));
+    const batch = Math.min(this.batchRequests.length - 1, Math.floor((this.intended[i]! - this.o.warmupSeconds * 1e6) / 1e6));
+    this.batchRequests[batch]! += 1;
+    if (response > this.o.sloBoundUs) this.batchOverBound[batch]! += 1;
+    if (outcome !== 'timeout') recordUs(this.service, done - handler.written);
     if (outcome === 'ok' || outcome === 'non2xx') {
       this.counts.completed += 1;
       this.lastDoneUs = Math.max(this.lastDoneUs, done);
@@ -354,7 +387,7 @@ class OpenLoop {
    */
   private timeOut(i: number): void {
     const handler = this.handlers[i]!;
-    this.settle(i, this.intendedAt(i), 'timeout', 'timeout');
+    this.settle(i, 'timeout', 'timeout');
     if (handler.controller) handler.controller.abort(TIMEOUT);
     else handler.dead = true;
   }
@@ -390,6 +423,8 @@ class OpenLoop {
       achievedRps: planned === 0 ? 0 : this.counts.completed / (windowUs / 1e6),
       response: this.response,
       service: this.service,
+      fromDispatch: this.fromDispatch,
+      batches: { requests: this.batchRequests, overBound: this.batchOverBound },
       sendLag: this.sendLag,
       eventLoopDelayP99Ms: this.eld.count > 0 ? Math.max(0, this.eld.percentile(99) / 1e6 - ELD_RESOLUTION_MS) : 0,
       gcMaxPauseMs: this.gc.maxMs,

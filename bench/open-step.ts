@@ -34,6 +34,8 @@ export interface OpenStepParams {
   readonly arrivals: 'poisson' | 'uniform';
   readonly connections: number;
   readonly timeoutMs: number;
+  /** The SLO's latency bound, for the 1 s batches' counts (open-model.ts). */
+  readonly sloBoundUs: number;
   readonly signal: AbortSignal | undefined;
 }
 
@@ -52,6 +54,7 @@ export async function measureOpenStep(target: BenchTarget, stalls: StallMonitor,
     seed: p.seed,
     connections: p.connections,
     timeoutMs: p.timeoutMs,
+    sloBoundUs: p.sloBoundUs,
     signal: p.signal,
     hooks: { windowStart: window.start, windowEnd: window.end },
   });

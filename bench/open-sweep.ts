@@ -53,7 +53,7 @@ export async function runOpenSweep(o: OpenSweepOptions): Promise<OpenSweep> {
   const { plan, gates } = o;
   const records = new Map<number, OpenRunRecord[]>();
   const counter = { done: 0 };
-  const summarize = (): BenchOpenStep[] => [...records.keys()].sort((a, b) => a - b).map((rate) => summarizeOpenStep(records.get(rate)!, o.slo.percentile, gates));
+  const summarize = (): BenchOpenStep[] => [...records.keys()].sort((a, b) => a - b).map((rate) => summarizeOpenStep(records.get(rate)!, o.slo));
   const coarse = [...new Set(plan.rateFractions.map((f) => Math.max(1, Math.round(o.xMaxRps * f))))];
   await sweepRates(o, records, counter, coarse, 'coarse', (coarse.length + REFINE_COUNT) * plan.repetitions);
   // Spoiled repetitions are measured again before refining, so the refinement brackets the
@@ -66,7 +66,7 @@ export async function runOpenSweep(o: OpenSweepOptions): Promise<OpenSweep> {
   const stillSpoiled = [...records.values()]
     .filter((list) => !list.some((r) => serverFellShort(r, gates)))
     .flat()
-    .filter((r) => spoiledByGenerator(r, gates) !== null).length;
+    .filter((r) => spoiledByGenerator(r, o.slo) !== null).length;
   return { records, steps: summarize(), remeasured, stillSpoiled };
 }
 
@@ -98,7 +98,7 @@ async function remeasureSpoiled(o: OpenSweepOptions, records: Map<number, OpenRu
     const spoiled = [...records.entries()]
       .sort(([a], [b]) => a - b)
       .filter(([, list]) => !list.some((record) => serverFellShort(record, o.gates)))
-      .flatMap(([rate, list]) => list.map((record, rep) => ({ rate, rep, why: spoiledByGenerator(record, o.gates) })))
+      .flatMap(([rate, list]) => list.map((record, rep) => ({ rate, rep, why: spoiledByGenerator(record, o.slo) })))
       .filter((x): x is { rate: number; rep: number; why: string } => x.why !== null)
       .slice(0, budget - notes.length);
     if (spoiled.length === 0) break;
@@ -130,6 +130,7 @@ async function measureRepetition(o: OpenSweepOptions, rate: number, seed: number
     arrivals: o.arrivals,
     connections: o.connections,
     timeoutMs: o.timeoutMs,
+    sloBoundUs: o.slo.latencyMs * 1000,
     signal: o.signal,
   });
   const p = record.run;

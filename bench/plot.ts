@@ -104,7 +104,7 @@ function markers({ x, y, pw, ph }: Frame, rec: BenchRecommendation | null, sloMs
     out.push(`<line x1="${f(x(opRps))}" x2="${f(x(opRps))}" y1="${M.top}" y2="${M.top + ph}" stroke="#000" stroke-width="1.5"/>`);
     out.push(`<text x="${f(x(opRps) + 4)}" y="${M.top + 30}">operating point C_t ${Math.round(opRps)} (${rec.hpa.targetCPUUtilizationPercentage}% CPU)</text>`);
   } else {
-    out.push(`<text x="${M.left + 8}" y="${M.top + 14}" fill="#c00">no recommendation: no valid step (see the run checks)</text>`);
+    out.push(`<text x="${M.left + 8}" y="${M.top + 14}" fill="#c00">no recommendation (see the report)</text>`);
   }
   return out;
 }

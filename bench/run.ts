@@ -280,6 +280,7 @@ async function measure(options: BenchOptions, s: RunSettings, setup: RunSetup): 
       records,
       steps: open.steps,
       openSeconds: plan.openSeconds,
+      stillSpoiled: open.stillSpoiled,
     },
     gates,
   );

@@ -1,10 +1,11 @@
 /**
- * From raw runs to the summary in the results file: a step whose repetitions failed the run
- * checks (assess.ts: the generator the bottleneck, or the achieved rate short of the offered one)
- * is marked invalid, with the reasons, instead of being reported as a measurement. Pure
- * functions over the runs' numbers.
+ * From raw runs to the summary in the results file: repetitions merged (histograms added, never
+ * averaged), the SLO percentile with its interval (slo-latency.ts), and the run checks (assess.ts):
+ * a step the generator abandoned is marked invalid, one whose verdict its lateness decided is named,
+ * instead of being reported as a plain measurement. Pure functions over the runs' numbers.
  */
 import { checkOpenRun, describeOpenRunProblem, DEFAULT_GATES, type RunGates } from './assess.js';
+import { sloLatencyOf, stepSloLatencyUs } from './slo-latency.js';
 import { encodeHistogram, mergeHistograms, percentileUs, percentilesOf } from './histogram.js';
 import type { OpenModelRun } from './open-model.js';
 import type { OpenRunRecord } from './open-step.js';
@@ -15,13 +16,13 @@ const fmt = (x: number, d = 2): string => x.toFixed(d);
 
 /**
  * Summarises the repetitions of one offered rate: histograms merged (never averaged), the SLO
- * percentile per repetition, CPU median, checks worst-of.
+ * percentile merged (with its interval) and per repetition, CPU median, checks worst-of.
  */
-export function summarizeOpenStep(records: readonly OpenRunRecord[], sloPercentile: number, gates: RunGates = DEFAULT_GATES): BenchOpenStep {
+export function summarizeOpenStep(records: readonly OpenRunRecord[], slo: BenchSlo): BenchOpenStep {
   if (records.length === 0) throw new RangeError('summarizeOpenStep needs at least one run');
   const runs = records.map((r) => r.run);
   const merged = mergeHistograms(runs.map((r) => r.response));
-  const checked = records.map((r) => checkOpenRun(r, gates));
+  const checked = records.map((r) => checkOpenRun(r, slo));
   const problems = [...new Set(checked.flatMap((list, i) => list.map((p) => `${records.length > 1 ? `rep ${i + 1}: ` : ''}${describeOpenRunProblem(p)}`)))];
   const failedChecks = [...new Set(checked.flat().map((p) => p.check))];
   const cpu = records.map((r) => r.serverCpuCores).filter((c): c is number => c !== null);
@@ -38,7 +39,8 @@ export function summarizeOpenStep(records: readonly OpenRunRecord[], sloPercenti
     errors: sum((r) => r.errors),
     timeouts: sum((r) => r.timeouts),
     latencyUs: percentilesOf(merged),
-    sloLatencyUsPerRepetition: runs.map((r) => percentileUs(r.response, sloPercentile)),
+    sloLatencyUsPerRepetition: runs.map((r) => percentileUs(r.response, slo.percentile)),
+    sloLatency: sloLatencyOf(merged, runs.map((r) => r.batches), slo),
     serverCpuCores: cpu.length === records.length ? median(cpu) : null,
     serverCpuCoresPerRepetition: cpu.length === records.length ? cpu : [],
     generator: {
@@ -51,7 +53,7 @@ export function summarizeOpenStep(records: readonly OpenRunRecord[], sloPercenti
     throttledPeriods: throttled.length > 0 ? throttled.reduce((a, b) => a + b, 0) : null,
     machineStallMs: stalls.length > 0 ? Math.max(...stalls) : null,
     serverPeakRssMiB: rss.length === records.length ? Math.max(...rss) : null,
-    valid: problems.length === 0,
+    valid: !checked.flat().some((p) => p.check === 'abandoned-lag'),
     problems,
     failedChecks,
     histogram: encodeHistogram(merged),
@@ -101,15 +103,15 @@ function median(values: readonly number[]): number {
 
 /**
  * Where to measure more: the first step (by rate, after the first good one) that is invalid or
- * misses the SLO (worst repetition's latency, error budget, achieved rate), and the step below
- * it, bracket the capacity. When they are more than 25% apart, returns `count` rates spaced geometrically
+ * misses the SLO (its latency on the side that protects it, error budget, achieved rate), and the
+ * step below it, bracket the capacity. When they are more than 25% apart, returns `count` rates spaced geometrically
  * between them; otherwise none (also when the lowest step already fails, or none does).
  */
 export function refineRates(steps: readonly BenchOpenStep[], slo: BenchSlo, minAchievedRatio: number, count = 2): number[] {
   const sorted = [...steps].sort((a, b) => a.offeredRps - b.offeredRps);
   const ok = (s: BenchOpenStep): boolean =>
     s.valid &&
-    Math.max(...s.sloLatencyUsPerRepetition, 0) <= slo.latencyMs * 1000 &&
+    stepSloLatencyUs(s, slo, 'high') <= slo.latencyMs * 1000 &&
     (s.requests === 0 ? 0 : s.errors / s.requests) <= slo.errorBudgetFraction &&
     s.achievedRps >= minAchievedRatio * s.offeredRps;
   // Skip leading bad steps (a noisy first step), then find the first bad step after a good one.

@@ -1,10 +1,11 @@
 /**
  * The per-pod capacity point (bench-method.md section 6 step 4): lambda_slo, the largest offered
- * rate at which the SLO holds; lambda_knee, where latency turns up; lambda_cap, the smaller.
+ * rate at which the SLO holds; lambda_knee, where latency turns up; lambda_cap, the smaller. It is
+ * found on each side of the SLO latency's interval; the recommendation uses the protective side.
  */
 import { InvalidArgumentError } from '../../common/index.js';
-import { onlyServerFellShort } from '../assess.js';
 import type { BenchOpenStep, BenchSlo } from '../contract.js';
+import { stepSloLatencyUs, type SloSide } from '../slo-latency.js';
 import type { RecommendMeasurements, Resolved } from './inputs.js';
 import { sig, type Reasoned } from './reasoned.js';
 
@@ -28,17 +29,28 @@ export interface Capacity {
   readonly reason: string;
 }
 
-/** The valid steps, their curve (worst repetition's latency), and the capacity on it. */
+/** The capacity on each side of the SLO latency's interval. */
+export interface CapacitySides {
+  /** From each step's interval high end: the side that protects the SLO, which the recommendation uses. */
+  readonly protective: Capacity;
+  /** From each step's merged percentile. */
+  readonly point: Capacity;
+  /** From each step's interval low end. */
+  readonly optimistic: Capacity;
+}
+
+/** The valid steps, their curve (the merged SLO percentile), and the capacity on each side. */
 export interface CapacityFinding {
-  /** Steps that passed the run checks and have the server's CPU, by rate. */
+  /** Steps that measured the server and have its CPU, by rate. */
   readonly valid: readonly BenchOpenStep[];
   readonly dropped: number;
   readonly points: readonly CurvePoint[];
-  readonly capacity: Capacity;
+  readonly sides: CapacitySides;
 }
 
 /**
- * The capacity from the valid steps, with the worst repetition's latency at each.
+ * The capacity from the valid steps: the SLO checked on each step's merged percentile and on both
+ * ends of its interval (steps without one: their worst repetition, on every side).
  * @throws InvalidArgumentError when no valid step is left, or the SLO fails already at the lowest.
  */
 export function capacityStep(m: RecommendMeasurements, o: Resolved): Reasoned<CapacityFinding> {
@@ -47,46 +59,57 @@ export function capacityStep(m: RecommendMeasurements, o: Resolved): Reasoned<Ca
   if (valid.length === 0) {
     throw new InvalidArgumentError(`no valid open-model step with server CPU to recommend from (${m.openSteps.length} step(s), all invalid or without server CPU); see the run checks`);
   }
-  const points: CurvePoint[] = valid.map((s) => ({
-    rps: s.offeredRps,
-    latencyUs: s.sloLatencyUsPerRepetition.length > 0 ? Math.max(...s.sloLatencyUsPerRepetition) : s.latencyUs.max,
-    cpuCores: s.serverCpuCores as number,
-    errorRate: s.requests === 0 ? 0 : s.errors / s.requests,
-    achievedRatio: s.achievedRps / s.offeredRps,
-  }));
-  const cap = capacityOf(points, o.slo, o.minAchievedRatio);
-  const p = o.slo.percentile;
-  const warnings: string[] = [];
+  const pointsOn = (side: SloSide): CurvePoint[] =>
+    valid.map((s) => ({
+      rps: s.offeredRps,
+      latencyUs: stepSloLatencyUs(s, o.slo, side),
+      cpuCores: s.serverCpuCores as number,
+      errorRate: s.requests === 0 ? 0 : s.errors / s.requests,
+      achievedRatio: s.achievedRps / s.offeredRps,
+    }));
+  const point = capacityOf(pointsOn('point'), o.slo, o.minAchievedRatio);
+  const protective = protectiveCapacity(pointsOn('high'), o);
+  const sides: CapacitySides = { protective: protective.value, point, optimistic: capacityOf(pointsOn('low'), o.slo, o.minAchievedRatio) };
+  const cap = sides.protective;
+  const warnings: string[] = [...protective.warnings];
   if (dropped > 0) warnings.push(`${dropped} of ${m.openSteps.length} open-model step(s) failed the run checks and were left out.`);
-  if (cap.sloNotReached) warnings.push(lowerBoundWarning(m.openSteps, cap, o));
+  if (cap.sloNotReached) warnings.push(`No valid step broke the SLO: lambda_slo = ${sig(cap.lambdaSlo)} req/s is a lower bound of the per-pod capacity.`);
   if (m.saturation.limitedBy === 'generator') warnings.push('The saturation sweep was limited by the load generator, not the server: X_max and the sweep range are lower bounds.');
-  return {
-    value: { valid, dropped, points, capacity: cap },
-    reasoning: [
-      `Saturation (closed loop): X_max = ${sig(m.saturation.maxRps)} req/s, limited by ${m.saturation.limitedBy}.`,
-      `SLO p${p} <= ${o.slo.latencyMs} ms holds up to lambda_slo = ${sig(cap.lambdaSlo)} req/s (${cap.reason}).`,
-      cap.lambdaKnee === null
-        ? 'Too few valid steps for a knee (need 3); lambda_cap = lambda_slo.'
-        : `Knee of p${p}(lambda) (Kneedle, latency normalised to the SLO) at lambda_knee = ${sig(cap.lambdaKnee)} req/s.`,
-    ],
-    warnings,
-  };
+  return { value: { valid, dropped, points: pointsOn('point'), sides }, reasoning: capacityReasoning(m, o, sides, valid), warnings };
 }
 
 /**
- * When no valid step broke the SLO, lambda_slo is a lower bound; an invalid step above it that
- * the server did not keep up with (achieved short of offered, while the generator itself was
- * healthy) brackets the capacity from above.
+ * The capacity on the protective side; when even the lowest step fails there but passes on its
+ * merged percentile, the lowest step's rate, the most the run can vouch for.
  */
-function lowerBoundWarning(steps: readonly BenchOpenStep[], cap: Capacity, o: Resolved): string {
-  const unserved = steps
-    .filter((s) => !s.valid && s.offeredRps > cap.lambdaSlo && s.achievedRps < o.minAchievedRatio * s.offeredRps)
-    .filter((s) => onlyServerFellShort(s.failedChecks ?? []))
-    .sort((a, b) => a.offeredRps - b.offeredRps)[0];
-  return (
-    `No valid step broke the SLO: lambda_slo = ${sig(cap.lambdaSlo)} req/s is a lower bound of the per-pod capacity` +
-    (unserved ? ` (the invalid step at ${unserved.offeredRps} req/s achieved only ${Math.round(unserved.achievedRps)} req/s with a healthy generator, so the capacity is below that).` : '.')
-  );
+function protectiveCapacity(points: readonly CurvePoint[], o: Resolved): Reasoned<Capacity> {
+  try {
+    return { value: capacityOf(points, o.slo, o.minAchievedRatio), reasoning: [], warnings: [] };
+  } catch (error) {
+    if (!(error instanceof InvalidArgumentError)) throw error;
+    const lowest = points[0]!.rps;
+    return {
+      value: { lambdaSlo: lowest, sloNotReached: false, lambdaKnee: null, lambdaCap: lowest, reason: `the lowest step, ${lowest} req/s, passes only on its merged percentile, not on its interval` },
+      reasoning: [],
+      warnings: [`Even the lowest step (${lowest} req/s) is not sure to meet the SLO (its interval crosses the bound): the capacity is taken as that rate, a conservative bound; measure lower rates or on a quieter machine.`],
+    };
+  }
+}
+
+function capacityReasoning(m: RecommendMeasurements, o: Resolved, sides: CapacitySides, valid: readonly BenchOpenStep[]): string[] {
+  const cap = sides.protective;
+  const p = o.slo.percentile;
+  const withInterval = valid.filter((s) => s.sloLatency !== undefined).length;
+  return [
+    `Saturation (closed loop): X_max = ${sig(m.saturation.maxRps)} req/s, limited by ${m.saturation.limitedBy}.`,
+    withInterval > 0
+      ? `The SLO is checked on each step's p${p} of all its repetitions merged, with an interval from its 1 s batches (Student's t, 90%); the capacity is taken on the interval's high end, the side that protects the SLO: lambda_cap ${sig(cap.lambdaCap)} req/s (merged percentiles: ${sig(sides.point.lambdaCap)}; low ends: ${sig(sides.optimistic.lambdaCap)}).`
+      : `The SLO is checked on each step's worst repetition (the steps carry no merged interval).`,
+    `SLO p${p} <= ${o.slo.latencyMs} ms holds up to lambda_slo = ${sig(cap.lambdaSlo)} req/s (${cap.reason}).`,
+    cap.lambdaKnee === null
+      ? 'Too few valid steps for a knee (need 3); lambda_cap = lambda_slo.'
+      : `Knee of p${p}(lambda) (Kneedle, latency normalised to the SLO) at lambda_knee = ${sig(cap.lambdaKnee)} req/s.`,
+  ];
 }
 
 function passes(p: CurvePoint, slo: BenchSlo, floor: number): boolean {

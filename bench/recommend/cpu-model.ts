@@ -3,7 +3,7 @@
  * a per-pod rate into CPU (CPU_cap, the HPA simulation) and a CPU target into a rate (C_t).
  */
 import type { BenchOpenStep } from '../contract.js';
-import type { Capacity, CurvePoint } from './capacity.js';
+import type { CurvePoint } from './capacity.js';
 import { sig, type Reasoned } from './reasoned.js';
 
 /**
@@ -28,20 +28,18 @@ export interface CpuModel {
   rateAt(cores: number, warnings?: string[]): number;
 }
 
-/** The CPU model of the valid steps and the CPU it puts at lambda_cap. */
-export function cpuModelStep(valid: readonly BenchOpenStep[], points: readonly CurvePoint[], cap: Capacity): Reasoned<{ model: CpuModel; cpuCapCores: number }> {
+/** The CPU model of the valid steps up to `upToRps` (the merged percentiles' lambda_cap). */
+export function cpuModelStep(valid: readonly BenchOpenStep[], points: readonly CurvePoint[], upToRps: number): Reasoned<CpuModel> {
   const samples = valid.flatMap((s) =>
     (s.serverCpuCoresPerRepetition.length > 0 ? s.serverCpuCoresPerRepetition : [s.serverCpuCores as number]).map((cores) => ({ rps: s.offeredRps, cores })),
   );
-  const model = cpuModelOf(points, samples, cap.lambdaCap);
-  const cpuCapCores = model.at(cap.lambdaCap);
+  const model = cpuModelOf(points, samples, upToRps);
   return {
-    value: { model, cpuCapCores },
+    value: model,
     reasoning: [
       model.kind === 'fit'
         ? `Server CPU(lambda) = ${sig(model.idleCores!)} cores + ${sig(model.usPerRequest!)} us x lambda (Theil-Sen: medians over ${model.samples} CPU samples of the valid steps up to lambda_cap, R^2 = ${sig(model.r2!)}).`
         : 'Server CPU(lambda) interpolated linearly between the measured steps (too few steps up to lambda_cap for a fit, or the fit was not increasing).',
-      `lambda_cap = min(lambda_slo, lambda_knee) = ${sig(cap.lambdaCap)} req/s per pod, using ${sig(cpuCapCores)} cores of CPU there.`,
     ],
     warnings: [],
   };

@@ -25,8 +25,8 @@ export interface CpuRequest {
   readonly sloCapacityRps: number;
 }
 
-/** The measured pod and u_max: the SLO held up to CPU_cap, u_max of the pod's CPU. */
-export function measuredPodStep(cpuCapCores: number, quotaMillicores: number | null): Reasoned<MeasuredPod> {
+/** The measured pod and u_max: the SLO held up to CPU_cap (the CPU at lambda_cap), u_max of the pod's CPU. */
+export function measuredPodStep(cpuCapCores: number, lambdaCapRps: number, quotaMillicores: number | null): Reasoned<MeasuredPod> {
   const cpuCapMilli = cpuCapCores * 1000;
   // The epsilon keeps a fitted 200.0000001m at 200m rather than 250m.
   const millicores = quotaMillicores ?? Math.min(1000, Math.max(100, Math.ceil(cpuCapMilli / 50 - 1e-9) * 50));
@@ -36,6 +36,7 @@ export function measuredPodStep(cpuCapCores: number, quotaMillicores: number | n
   return {
     value: { millicores, uMax },
     reasoning: [
+      `lambda_cap = min(lambda_slo, lambda_knee) = ${sig(lambdaCapRps)} req/s per pod, using CPU_cap = ${sig(cpuCapCores)} cores there.`,
       quotaMillicores === null
         ? `The measured pod had no CPU quota: taken as one of ceil50(CPU_cap) = ${millicores}m (at most 1000m); u_max = min(1, CPU_cap / ${millicores}m) = ${sig(uMax)}.`
         : `The measured pod had a ${millicores}m CPU quota; the SLO held up to CPU_cap = ${sig(cpuCapMilli)}m of it: u_max = min(1, CPU_cap / ${millicores}m) = ${sig(uMax)}.`,

@@ -1,25 +1,56 @@
-// Summaries: histograms of repetitions are merged, never averaged, and a step with a bad
-// repetition is invalid; the saturation sweep says what set X_max; refinement rates bracket the
-// boundary.
+// Summaries: histograms of repetitions are merged, never averaged, with an interval on the SLO
+// percentile from 1 s batches, and a step the generator abandoned is invalid; the saturation sweep
+// says what set X_max; refinement rates bracket the boundary.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { decodeHistogram, refineRates, summarizeOpenStep, summarizeSaturation, type BenchOpenStep } from '../../bench/index.js';
+import { createLatencyHistogram, decodeHistogram, refineRates, sloLatencyOf, studentT95, summarizeOpenStep, summarizeSaturation, type BenchOpenStep } from '../../bench/index.js';
+
+const close = (actual: number, expected: number, tolerance: number): void => assert.ok(Math.abs(actual - expected) <= tolerance, `expected ${expected} +- ${tolerance}, got ${actual}`);
 import { fakeRun, rec } from './support.js';
 
-test('repetitions merge their histograms; a bad repetition makes the step invalid', () => {
+const slo = { percentile: 99, latencyMs: 25, errorBudgetFraction: 0.001 };
+
+test('repetitions merge their histograms; a repetition the generator abandoned makes the step invalid', () => {
   // Rep 1: 98 fast + 2 slow (its p99 is 50 ms); rep 2: 100 fast (p99 0.5 ms). Merged, the 2 slow
   // samples are 1% of 200, so p99 is 0.5 ms and p99.9 50 ms; averaging p99s would say 25 ms.
   const a = fakeRun({ latencies: [...Array(98).fill(500), 50_000, 50_000] });
-  const b = fakeRun({ latencies: Array(100).fill(500), lagUs: 6000 });
-  const step = summarizeOpenStep([rec(a), rec(b)], 99);
+  const b = fakeRun({ latencies: Array(100).fill(500), abandoned: true, stopReason: 'lag' });
+  const step = summarizeOpenStep([rec(a), rec(b)], slo);
   assert.equal(decodeHistogram(step.histogram).totalCount, 200);
   assert.ok(step.latencyUs.p99 < 1000, `merged p99 ${step.latencyUs.p99}`);
   assert.ok(step.latencyUs.p999 >= 49_000, `merged p99.9 ${step.latencyUs.p999}`);
+  assert.ok(step.sloLatency!.mergedUs < 1000, 'the SLO is checked on the merged percentile');
   assert.equal(step.sloLatencyUsPerRepetition.length, 2);
   assert.ok(step.sloLatencyUsPerRepetition[0]! >= 49_000 && step.sloLatencyUsPerRepetition[1]! < 1000);
   assert.equal(step.valid, false);
-  assert.deepEqual(step.problems, ['rep 2: generator send lag p99 6.00 ms > 5 ms']);
+  assert.deepEqual(step.problems, ['rep 2: generator fell too far behind its plan; the step was stopped after 1000 measured request(s)']);
+  assert.deepEqual(step.failedChecks, ['abandoned-lag']);
   assert.equal(step.requests, 2000);
+});
+
+test('the SLO percentile\'s interval: the same slow requests in one batch leave more doubt than spread over all', () => {
+  // 1000 requests at 10, 20, ..., 10 000 us in ten 1 s batches of 100; the 10 above the 9.9 ms
+  // bound (1%, right at p99) either all in the last batch or one in each.
+  const merged = createLatencyHistogram();
+  for (let i = 1; i <= 1000; i++) merged.recordValue(10 * i);
+  const bound = { percentile: 99, latencyMs: 9.9, errorBudgetFraction: 0.001 };
+  const requests = Array(10).fill(100);
+  const lumped = sloLatencyOf(merged, [{ requests, overBound: [0, 0, 0, 0, 0, 0, 0, 0, 0, 10] }], bound);
+  // F = 10/1000 = 1%; SE = sqrt(10/9 * (9 * (0 - 1)^2 + (10 - 1)^2)) / 1000 = sqrt(100) / 1000 = 1%;
+  // t(9) = 1.833, so the percentile moves by 1.833 points: low = p97.17 (the 972nd value, 9720 us),
+  // high = p100 (the largest, 10 000 us).
+  assert.equal(lumped.overBoundFraction, 0.01);
+  close(lumped.overBoundStandardError, 0.01, 1e-12);
+  assert.equal(lumped.batches, 10);
+  close(lumped.mergedUs, 9900, 10);
+  close(lumped.lowUs, 9720, 10);
+  close(lumped.highUs, 10_000, 10);
+  // One in each batch: every batch has exactly 1%, no doubt; the interval is the point.
+  const spread = sloLatencyOf(merged, [{ requests, overBound: Array(10).fill(1) }], bound);
+  assert.equal(spread.overBoundStandardError, 0);
+  assert.deepEqual([spread.lowUs, spread.highUs], [spread.mergedUs, spread.mergedUs]);
+  assert.equal(studentT95(9), 1.833);
+  assert.equal(studentT95(200), 1.645);
 });
 
 test('saturation: says whether the server or the generator set X_max', () => {

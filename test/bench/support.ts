@@ -2,10 +2,15 @@
 // overridable, so a test states only what it is about.
 import { createLatencyHistogram, type OpenModelRun, type OpenRunRecord } from '../../bench/index.js';
 
-/** A healthy run at 1000 req/s; `latencies` (us) fill the response histogram, `lagUs` the send lag. */
-export function fakeRun(over: Partial<OpenModelRun> & { latencies?: number[]; lagUs?: number } = {}): OpenModelRun {
+/**
+ * A healthy run at 1000 req/s; `latencies` (us) fill the response histogram, `dispatchLatencies`
+ * the one from dispatch (default: the same, a generator on time), `lagUs` the send lag.
+ */
+export function fakeRun(over: Partial<OpenModelRun> & { latencies?: number[]; dispatchLatencies?: number[]; lagUs?: number } = {}): OpenModelRun {
   const response = createLatencyHistogram();
   for (const v of over.latencies ?? [500, 600, 700]) response.recordValue(v);
+  const fromDispatch = createLatencyHistogram();
+  for (const v of over.dispatchLatencies ?? over.latencies ?? [500, 600, 700]) fromDispatch.recordValue(v);
   const sendLag = createLatencyHistogram();
   sendLag.recordValue(over.lagUs ?? 300);
   return {
@@ -17,6 +22,8 @@ export function fakeRun(over: Partial<OpenModelRun> & { latencies?: number[]; la
     non2xx: 0,
     achievedRps: 1000,
     response,
+    fromDispatch,
+    batches: { requests: [response.totalCount], overBound: [0] },
     service: createLatencyHistogram(),
     sendLag,
     eventLoopDelayP99Ms: 1,

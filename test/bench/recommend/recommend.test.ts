@@ -96,15 +96,16 @@ test('invalid steps are left out, and an SLO never crossed is called a lower bou
   assert.ok(r.warnings.some((w) => /1 of 4 open-model step/.test(w)));
 });
 
-test('an unserved step above the valid ones brackets the capacity only when the generator was healthy', () => {
+test('a step the server could not keep up with is a failing step that brackets the capacity', () => {
+  // withInvalid, plus 5000 req/s at which the server achieved only 4000: a measurement of the
+  // server (the run checks keep it), which fails on its achieved rate. So lambda_slo = 4000 is no
+  // longer a lower bound.
   const base = fixtures.withInvalid!;
-  const above = { ...base.openSteps[3]!, offeredRps: 5000, achievedRps: 4000, valid: false };
-  const serverShort = { ...above, problems: ['achieved 4000 req/s < 99% of offered 5000 req/s'], failedChecks: ['achieved-short' as const] };
-  const generatorShort = { ...above, problems: ['generator send lag p99 9.00 ms > 5 ms', 'achieved 4000 req/s < 99% of offered 5000 req/s'], failedChecks: ['send-lag' as const, 'achieved-short' as const] };
-  const a = recommend({ ...base, openSteps: [...base.openSteps, serverShort] }, { slo, peakRps: 10_000 });
-  assert.ok(a.warnings.some((w) => /the invalid step at 5000 req\/s achieved only 4000 req\/s with a healthy generator, so the capacity is below that/.test(w)));
-  const b = recommend({ ...base, openSteps: [...base.openSteps, generatorShort] }, { slo, peakRps: 10_000 });
-  assert.ok(b.warnings.some((w) => /is a lower bound of the per-pod capacity\.$/.test(w)));
+  const short = { ...base.openSteps[3]!, offeredRps: 5000, achievedRps: 4000, serverCpuCores: 0.5, serverCpuCoresPerRepetition: [0.5] };
+  const r = recommend({ ...base, openSteps: [...base.openSteps, short] }, { slo, peakRps: 10_000 });
+  assert.equal(r.intermediates.lambdaSloRps, 4000);
+  assert.ok(r.reasoning.some((line) => /the next step, 5000 req\/s, fails on achieved rate/.test(line)));
+  assert.ok(!r.warnings.some((w) => /lower bound of the per-pod capacity/.test(w)));
 });
 
 test('repetitions: the merged curve takes the worst repetition; the spread analyses each alone', () => {
@@ -285,4 +286,46 @@ test('the CPU request follows the expected peak: a quiet service gets small pods
   assert.equal(busy.rps.sloCapacityPerPod, 6000);
   assert.deepEqual([busy.hpa.minReplicas, busy.hpa.maxReplicas], [2, 11]);
   assert.ok(!busy.warnings.some((w) => /smaller than the pod the bench measured/.test(w)));
+});
+
+test('the SLO is checked on the merged percentile with its interval, and the recommendation takes the side that protects it', () => {
+  // basic, with an interval on each step's merged p99: doubt at 4000 (1.8-2.5 ms) and at 6000
+  // (4-20 ms); the others are sure.
+  const ranges: Record<number, [number, number]> = { 4000: [1800, 2500], 6000: [4000, 20_000] };
+  const withIntervals = {
+    ...fixtures.basic!,
+    openSteps: fixtures.basic!.openSteps.map((s) => {
+      const merged = s.sloLatencyUsPerRepetition[0]!;
+      const [lowUs, highUs] = ranges[s.offeredRps] ?? [merged, merged];
+      return { ...s, sloLatency: { percentile: 99, boundUs: 10_000, mergedUs: merged, overBoundFraction: 0, overBoundStandardError: 0, batches: 10, lowUs, highUs } };
+    }),
+  };
+  const r = recommend(withIntervals, { slo, peakRps: 10_000 });
+  const i = r.intermediates;
+  // On the high ends (1, 1.2, 2.5, 20, 40 ms): lambda_slo between 4000 (2.5 ms) and 6000 (20 ms),
+  // f = ln(10/2.5)/ln(20/2.5) = 2/3 -> 5333.3; Kneedle with y0 = 1 ms, span 39 ms: d = 0, .1377,
+  // .4286 - .0385 = .3901, .7143 - .4872 = .2271, 0 -> knee 4000; lambda_cap = 4000.
+  close(i.lambdaSloRps, 5333.33, 0.01);
+  assert.equal(i.lambdaCapRps, 4000);
+  // On the merged points it is basic's 6000 (knee); on the low ends (.., 1.8, 4, 40 ms) the knee
+  // is 6000 again (d = .4081 at 4000, .6374 at 6000).
+  assert.equal(i.lambdaCapPointRps, 6000);
+  assert.equal(i.lambdaCapOptimisticRps, 6000);
+  // Protective sizing: CPU_cap = 0.4 cores (the line is 100 us/req), no quota, so the measured pod
+  // is 400m with u_max 1 -> 65%; R = min(400m, ceil50(CPU(6667) / .65)) = 400m; C_t = .26 / 100 us
+  // = 2600; N = ceil(12000 / 2340) = 6 -> max 9. On the merged points: 600m, C_t 3900, max 6.
+  assert.equal(r.resources.cpuRequestMillicores, 400);
+  assert.deepEqual(r.rps, { targetPerPod: 2600, sloCapacityPerPod: 4000, targetUtilizationPercent: 65 });
+  assert.deepEqual([r.hpa.minReplicas, r.hpa.maxReplicas], [2, 9]);
+  assert.deepEqual(r.intervals!.cpuRequestMillicores, { low: 400, point: 600, high: 600 });
+  assert.deepEqual(r.intervals!.maxReplicas, { low: 6, point: 6, high: 9 });
+  assert.deepEqual(r.intervals!.rpsTargetPerPod, { low: 2600, point: 3900, high: 3900 });
+  assert.deepEqual(r.intervals!.targetCPUUtilizationPercentage, { low: 65, point: 65, high: 65 });
+  assert.ok(r.reasoning.some((line) => /checked on each step's p99 of all its repetitions merged, with an interval .* lambda_cap 4000 req\/s \(merged percentiles: 6000; low ends: 6000\)/.test(line)));
+  assert.ok(r.reasoning.some((line) => /^Every value above is sized on the capacity's protective side; .*maxReplicas 6-9 \(merged 6\)/.test(line)));
+  // When even the lowest step is in doubt, the lowest rate is the bound, with a warning.
+  const doubtful = { ...withIntervals, openSteps: withIntervals.openSteps.map((s) => (s.offeredRps === 1000 ? { ...s, sloLatency: { ...s.sloLatency, highUs: 15_000 } } : s)) };
+  const low = recommend(doubtful, { slo, peakRps: 10_000 });
+  assert.equal(low.intermediates.lambdaCapRps, 1000);
+  assert.ok(low.warnings.some((w) => /Even the lowest step \(1000 req\/s\) is not sure to meet the SLO/.test(w)));
 });
