@@ -168,6 +168,13 @@ export interface BenchOpenStep {
    */
   readonly serverPeakRssMiB?: number | null;
   /**
+   * The server's garbage collection in the measured window (worst repetition): its longest pause
+   * and its pauses summed, ms; null when they could not be seen (a URL the bench did not start).
+   * Absent in files written before they were recorded.
+   */
+  readonly serverGcMaxPauseMs?: number | null;
+  readonly serverGcTotalMs?: number | null;
+  /**
    * True when every repetition measured the server (none abandoned by the generator). A
    * repetition the generator's lateness spoiled and that stayed so after the re-measurements is
    * kept (it can only make the step look worse) and named in `problems`.
@@ -303,6 +310,11 @@ export interface BenchResults {
        * spent (their steps are left out). Absent in files written before it existed.
        */
       readonly stillSpoiled?: number;
+      /**
+       * How many times the server was replaced by a fresh process after a repetition that
+       * overloaded it (the bench started it). Absent in files written before it existed.
+       */
+      readonly freshServers?: number;
     };
     /** Peak resident memory of the server over the run, MiB; null when unknown. */
     readonly serverPeakRssMiB: number | null;
@@ -503,6 +515,8 @@ const schema = obj({
           throttledPeriods: nullable(count),
           machineStallMs: optional(nullable(nonNeg)),
           serverPeakRssMiB: optional(nullable(nonNeg)),
+          serverGcMaxPauseMs: optional(nullable(nonNeg)),
+          serverGcTotalMs: optional(nullable(nonNeg)),
           valid: bool,
           problems: strings,
           failedChecks: optional(arr(oneOf(...BENCH_OPEN_RUN_CHECKS))),
@@ -511,6 +525,7 @@ const schema = obj({
       ),
       remeasured: optional(arr(obj({ offeredRps: num({ min: 0, exclusiveMin: true }), reason: str() }))),
       stillSpoiled: optional(count),
+      freshServers: optional(count),
     }),
     serverPeakRssMiB: nullable(nonNeg),
   }),

@@ -115,6 +115,8 @@ export interface CpuQuota {
   readonly periodUs: number;
   /** CFS periods throttled so far, or null. */
   throttledPeriods(): number | null;
+  /** Puts another process under the quota (a fresh server); false when it cannot. */
+  add(pid: number): boolean;
   /** Moves nothing; deletes the cgroup once the process is gone (best effort). */
   remove(): void;
 }
@@ -153,6 +155,14 @@ export function applyCpuQuota(pid: number, millicores: number, periodUs = 100_00
         return m ? Number(m[1]) : null;
       } catch {
         return null;
+      }
+    },
+    add: (other) => {
+      try {
+        writeFileSync(`${dir}/cgroup.procs`, String(other));
+        return true;
+      } catch {
+        return false;
       }
     },
     remove: () => {

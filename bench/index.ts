@@ -21,4 +21,5 @@ export { renderBenchReport, renderComparison, renderMeasurements, writeBenchFile
 export { compareBenchResults, type BenchComparison, type ComparedValue } from './compare.js';
 export { renderLatencyPlot } from './plot.js';
 export { simulateHpa, growthTraffic, type HpaSimulationInput, type HpaSimulationResult } from './simulate.js';
+export { externalTarget, startHelloTarget, type BenchTarget, type ServerGc, type StartHelloTargetOptions } from './target.js';
 export { startStallMonitor, STALL_THRESHOLD_MS, type StallMonitor } from './stalls.js';

@@ -8,7 +8,7 @@ import { runInNewContext } from 'node:vm';
 import { busyCoresBetween, processCpuSeconds, processPeakRssMiB, readCoreTimes, resetPeakRss, type CoreTimes } from './host.js';
 import { runOpenModel, type OpenModelRun } from './open-model.js';
 import type { StallMonitor } from './stalls.js';
-import type { BenchTarget } from './target.js';
+import type { BenchTarget, ServerGc } from './target.js';
 
 /** One open-model run plus what was measured around it. */
 export interface OpenRunRecord {
@@ -23,6 +23,8 @@ export interface OpenRunRecord {
   readonly machineStallMs: number | null;
   /** The server's peak RSS during this run (warm-up included), MiB; null when it cannot be isolated. */
   readonly serverPeakRssMiB: number | null;
+  /** The server's GC pauses in the window; null when they cannot be seen (a URL the bench did not start). */
+  readonly serverGc: ServerGc | null;
 }
 
 /** What one repetition runs. */
@@ -59,22 +61,25 @@ export async function measureOpenStep(target: BenchTarget, stalls: StallMonitor,
     hooks: { windowStart: window.start, windowEnd: window.end },
   });
   const serverPeakRssMiB = rssIsolated && target.pid !== null ? processPeakRssMiB(target.pid) : null;
-  return { run, ...window.readings(), serverPeakRssMiB };
+  return { run, ...window.readings(), serverPeakRssMiB, serverGc: await window.serverGc() };
 }
 
-type WindowReadings = Omit<OpenRunRecord, 'run' | 'serverPeakRssMiB'>;
+type WindowReadings = Omit<OpenRunRecord, 'run' | 'serverPeakRssMiB' | 'serverGc'>;
 
 /** Readings taken at the start and the end of the measured window, and what they add up to. */
-function watchWindow(target: BenchTarget, stalls: StallMonitor): { start: () => void; end: () => void; readings: () => WindowReadings } {
+function watchWindow(target: BenchTarget, stalls: StallMonitor): { start: () => void; end: () => void; readings: () => WindowReadings; serverGc: () => Promise<ServerGc | null> } {
+  let gc: Promise<ServerGc | null> = Promise.resolve(null);
   let before: { at: number; server: number | null; cores: CoreTimes | null; throttled: number | null; generator: NodeJS.CpuUsage; stalledMs: number } | undefined;
   let readings: WindowReadings = { serverCpuCores: null, otherCpuCores: null, throttledPeriods: null, machineStallMs: null };
   const serverCpu = (): number | null => (target.pid === null ? null : processCpuSeconds(target.pid));
   return {
     start: () => {
+      target.markGc();
       before = { at: performance.now(), server: serverCpu(), cores: readCoreTimes(), throttled: target.quota?.throttledPeriods() ?? null, generator: process.cpuUsage(), stalledMs: stalls.read().totalMs };
     },
     end: () => {
       if (before === undefined) return;
+      gc = target.readGc();
       const seconds = (performance.now() - before.at) / 1000;
       const server = serverCpu();
       const cores = readCoreTimes();
@@ -90,6 +95,7 @@ function watchWindow(target: BenchTarget, stalls: StallMonitor): { start: () => 
       };
     },
     readings: () => readings,
+    serverGc: () => gc,
   };
 }
 

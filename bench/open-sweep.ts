@@ -9,6 +9,7 @@ import { HelloEdgeError } from '../common/index.js';
 import { createRandom, deriveSeed } from './arrivals.js';
 import { serverFellShort, spoiledByGenerator, type RunGates } from './assess.js';
 import type { BenchOpenStep, BenchRemeasured, BenchSlo } from './contract.js';
+import { percentileUs } from './histogram.js';
 import { measureOpenStep, type OpenRunRecord } from './open-step.js';
 import type { BenchPlan, BenchProgress } from './run.js';
 import type { StallMonitor } from './stalls.js';
@@ -41,6 +42,8 @@ export interface OpenSweep {
   readonly remeasured: readonly BenchRemeasured[];
   /** Repetitions still spoiled by the generator when the re-measure budget was spent. */
   readonly stillSpoiled: number;
+  /** Times the server was replaced by a fresh process after a repetition overloaded it. */
+  readonly freshServers: number;
 }
 
 /** Seeds of the two shuffles, so the refinement's order does not depend on the coarse sweep's. */
@@ -52,7 +55,7 @@ const REFINE_COUNT = 2;
 export async function runOpenSweep(o: OpenSweepOptions): Promise<OpenSweep> {
   const { plan, gates } = o;
   const records = new Map<number, OpenRunRecord[]>();
-  const counter = { done: 0 };
+  const counter = { done: 0, freshServers: 0 };
   const summarize = (): BenchOpenStep[] => [...records.keys()].sort((a, b) => a - b).map((rate) => summarizeOpenStep(records.get(rate)!, o.slo));
   const coarse = [...new Set(plan.rateFractions.map((f) => Math.max(1, Math.round(o.xMaxRps * f))))];
   await sweepRates(o, records, counter, coarse, 'coarse', (coarse.length + REFINE_COUNT) * plan.repetitions);
@@ -67,11 +70,11 @@ export async function runOpenSweep(o: OpenSweepOptions): Promise<OpenSweep> {
     .filter((list) => !list.some((r) => serverFellShort(r, gates)))
     .flat()
     .filter((r) => spoiledByGenerator(r, o.slo) !== null).length;
-  return { records, steps: summarize(), remeasured, stillSpoiled };
+  return { records, steps: summarize(), remeasured, stillSpoiled, freshServers: counter.freshServers };
 }
 
 /** Measures every repetition of `rates`, in a seeded random order. */
-async function sweepRates(o: OpenSweepOptions, records: Map<number, OpenRunRecord[]>, counter: { done: number }, rates: readonly number[], phase: keyof typeof PHASE, total: number): Promise<void> {
+async function sweepRates(o: OpenSweepOptions, records: Map<number, OpenRunRecord[]>, counter: { done: number; freshServers: number }, rates: readonly number[], phase: keyof typeof PHASE, total: number): Promise<void> {
   const { plan } = o;
   const order = rates.flatMap((rate) => Array.from({ length: plan.repetitions }, (_, rep) => ({ rate, rep })));
   shuffle(order, createRandom(deriveSeed(o.seed, PHASE[phase])));
@@ -79,7 +82,7 @@ async function sweepRates(o: OpenSweepOptions, records: Map<number, OpenRunRecor
   for (const { rate, rep } of order) {
     counter.done += 1;
     announce(o, counter.done, total, `${label} ${rate} req/s (rep ${rep + 1}/${plan.repetitions})`);
-    const record = await measureRepetition(o, rate, deriveSeed(o.seed, rate, rep, 0), counter.done, total);
+    const record = await measureRepetition(o, counter, rate, deriveSeed(o.seed, rate, rep, 0), counter.done, total);
     records.set(rate, [...(records.get(rate) ?? []), record]);
   }
 }
@@ -91,7 +94,7 @@ async function sweepRates(o: OpenSweepOptions, records: Map<number, OpenRunRecor
  * repetition are skipped: that step is out of the SLO range whatever the retry shows. Returns what
  * was re-measured and why, for the report.
  */
-async function remeasureSpoiled(o: OpenSweepOptions, records: Map<number, OpenRunRecord[]>, counter: { done: number }, budget: number): Promise<BenchRemeasured[]> {
+async function remeasureSpoiled(o: OpenSweepOptions, records: Map<number, OpenRunRecord[]>, counter: { done: number; freshServers: number }, budget: number): Promise<BenchRemeasured[]> {
   const notes: BenchRemeasured[] = [];
   const attempts = new Map<string, number>();
   while (notes.length < budget) {
@@ -107,7 +110,7 @@ async function remeasureSpoiled(o: OpenSweepOptions, records: Map<number, OpenRu
       const attempt = (attempts.get(`${rate}/${rep}`) ?? 0) + 1;
       attempts.set(`${rate}/${rep}`, attempt);
       announce(o, k + 1, spoiled.length, `re-measure ${rate} req/s (${why})`);
-      records.get(rate)![rep] = await measureRepetition(o, rate, deriveSeed(o.seed, rate, rep, attempt), k + 1, spoiled.length);
+      records.get(rate)![rep] = await measureRepetition(o, counter, rate, deriveSeed(o.seed, rate, rep, attempt), k + 1, spoiled.length);
       notes.push({ offeredRps: rate, reason: why });
     }
   }
@@ -119,8 +122,13 @@ function announce(o: OpenSweepOptions, step: number, steps: number, what: string
   o.progress({ phase: 'open', step, steps, message: `${what}, ${o.plan.openWarmupSeconds}s warm-up + ${o.plan.openSeconds}s` });
 }
 
-/** One repetition, its progress line and the cool-down after it. */
-async function measureRepetition(o: OpenSweepOptions, rate: number, seed: number, step: number, steps: number): Promise<OpenRunRecord> {
+/**
+ * One repetition, its progress line and the cool-down after it. After a repetition that
+ * overloaded the server (it fell short, or requests timed out), the server is replaced by a fresh
+ * process, so the backlog it holds is not collected during the next step's window (where its GC,
+ * four times longer under a quarter-core quota, showed as p99 spikes at low rates).
+ */
+async function measureRepetition(o: OpenSweepOptions, counter: { freshServers: number }, rate: number, seed: number, step: number, steps: number): Promise<OpenRunRecord> {
   const { plan } = o;
   const record = await measureOpenStep(o.target, o.stalls, {
     rate,
@@ -134,12 +142,14 @@ async function measureRepetition(o: OpenSweepOptions, rate: number, seed: number
     signal: o.signal,
   });
   const p = record.run;
+  const gc = record.serverGc ? `, server GC max ${record.serverGc.maxMs.toFixed(1)} ms` : '';
   o.progress({
     phase: 'open',
     step,
     steps,
-    message: `  achieved ${Math.round(p.achievedRps)} req/s, p${o.slo.percentile} ${(p.response.getValueAtPercentile(o.slo.percentile) / 1000).toFixed(2)} ms, errors ${p.errors}, send lag p99 ${(p.sendLag.getValueAtPercentile(99) / 1000).toFixed(2)} ms, GC max ${p.gcMaxPauseMs.toFixed(1)} ms, stalls ${Math.round(record.machineStallMs ?? 0)} ms`,
+    message: `  achieved ${Math.round(p.achievedRps)} req/s, p${o.slo.percentile} ${(percentileUs(p.response, o.slo.percentile) / 1000).toFixed(2)} ms, errors ${p.errors}, send lag p99 ${(percentileUs(p.sendLag, 99) / 1000).toFixed(2)} ms, GC max ${p.gcMaxPauseMs.toFixed(1)} ms${gc}, stalls ${Math.round(record.machineStallMs ?? 0)} ms`,
   });
+  if ((serverFellShort(record, o.gates) || p.timeouts > 0) && (await o.target.fresh())) counter.freshServers += 1;
   await new Promise((resolve) => setTimeout(resolve, plan.coolDownSeconds * 1000));
   return record;
 }

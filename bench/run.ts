@@ -293,7 +293,7 @@ async function measure(options: BenchOptions, s: RunSettings, setup: RunSetup): 
     inputs: recordedInputs(options, s),
     measurements: {
       saturation,
-      openModel: { arrivals: s.arrivals, seed: s.seed, warmupSeconds: plan.openWarmupSeconds, durationSeconds: plan.openSeconds, steps: open.steps, remeasured: open.remeasured, stillSpoiled: open.stillSpoiled },
+      openModel: { arrivals: s.arrivals, seed: s.seed, warmupSeconds: plan.openWarmupSeconds, durationSeconds: plan.openSeconds, steps: open.steps, remeasured: open.remeasured, stillSpoiled: open.stillSpoiled, freshServers: open.freshServers },
       serverPeakRssMiB: lastPeak === null ? null : Math.max(lastPeak, saturationPeakRss ?? 0, ...stepPeaks),
     },
     validity: { valid: problems.length === 0, problems: problems.map(describeRunProblem) },

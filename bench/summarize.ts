@@ -30,6 +30,7 @@ export function summarizeOpenStep(records: readonly OpenRunRecord[], slo: BenchS
   const throttled = records.map((r) => r.throttledPeriods).filter((c): c is number => c !== null);
   const stalls = records.map((r) => r.machineStallMs).filter((c): c is number => c !== null);
   const rss = records.map((r) => r.serverPeakRssMiB).filter((c): c is number => c !== null);
+  const gc = records.map((r) => r.serverGc).filter((g) => g !== null);
   const sum = (f: (r: OpenModelRun) => number): number => runs.reduce((a, r) => a + f(r), 0);
   return {
     offeredRps: runs[0]!.offeredRps,
@@ -53,6 +54,8 @@ export function summarizeOpenStep(records: readonly OpenRunRecord[], slo: BenchS
     throttledPeriods: throttled.length > 0 ? throttled.reduce((a, b) => a + b, 0) : null,
     machineStallMs: stalls.length > 0 ? Math.max(...stalls) : null,
     serverPeakRssMiB: rss.length === records.length ? Math.max(...rss) : null,
+    serverGcMaxPauseMs: gc.length > 0 ? Math.max(...gc.map((g) => g.maxMs)) : null,
+    serverGcTotalMs: gc.length > 0 ? Math.max(...gc.map((g) => g.totalMs)) : null,
     valid: !checked.flat().some((p) => p.check === 'abandoned-lag'),
     problems,
     failedChecks,

@@ -103,7 +103,7 @@ export function registerBench(program: Command): void {
     .addOption(durationOption('--pod-ready <duration>', 'time from pod start to Ready', '15s'))
     .option('--min-replicas <n>', 'availability floor for minReplicas', parseIntegerOption('--min-replicas', 1, 1000), 2)
     .option('--surge-headroom <fraction>', 'room maxReplicas leaves above the pods the forecast peak needs (0.5: +50%)', parseFraction('--surge-headroom', 10), 0.5)
-    .addOption(durationOption('--max-send-lag <duration>', 'run check: generator send-lag p99 above this invalidates a step', '5ms'))
+    .addOption(durationOption('--max-send-lag <duration>', 'send-lag p99 above which the report calls the generator late (lateness alone never drops a step)', '5ms'))
     .action(async (url: string | undefined, opts: BenchCliOptions) => {
       if (opts.compare) await compareFiles(opts.compare, opts.json === true);
       else await benchOnce(url, opts);
