@@ -62,3 +62,19 @@ test('a run whose own repetitions disagree on the capacity is named, from files 
     c.noise.join('\n'),
   );
 });
+
+test('runs whose recommended values differ are told apart from runs whose intervals do not even meet', () => {
+  const a = sample();
+  const withInterval = (low: number, high: number, value: number): BenchResults => {
+    const r = JSON.parse(JSON.stringify(a)) as { recommendation: { rps: { targetPerPod: number }; intervals: Record<string, unknown> } };
+    r.recommendation.rps.targetPerPod = value;
+    r.recommendation.intervals = { rpsTargetPerPod: { low, point: high, high } };
+    return r as unknown as BenchResults;
+  };
+  const pick = (runs: BenchResults[]) => compareBenchResults(runs).values.find((v) => v.name === 'rps.targetPerPod')!;
+  // 8000 and 9500 are 17% apart, but each run said 8000-10 000 and 9500-11 000: they overlap.
+  assert.equal(pick([withInterval(8000, 10_000, 8000), withInterval(9500, 11_000, 9500)]).intervalsOverlap, true);
+  assert.equal(pick([withInterval(8000, 8500, 8000), withInterval(9500, 11_000, 9500)]).intervalsOverlap, false);
+  // A file without intervals (written before they existed): unknown.
+  assert.equal(pick([a, withInterval(9500, 11_000, 9500)]).intervalsOverlap, null);
+});
