@@ -33,7 +33,6 @@ interface BenchCliOptions {
   podReady: number;
   minReplicas: number;
   surgeHeadroom: number;
-  maxSendLag: number;
 }
 
 /** "500m" or "0.5" (cores) -> 500 millicores; "none" -> null. */
@@ -103,7 +102,6 @@ export function registerBench(program: Command): void {
     .addOption(durationOption('--pod-ready <duration>', 'time from pod start to Ready', '15s'))
     .option('--min-replicas <n>', 'availability floor for minReplicas', parseIntegerOption('--min-replicas', 1, 1000), 2)
     .option('--surge-headroom <fraction>', 'room maxReplicas leaves above the pods the forecast peak needs (0.5: +50%)', parseFraction('--surge-headroom', 10), 0.5)
-    .addOption(durationOption('--max-send-lag <duration>', 'send-lag p99 above which the report calls the generator late (lateness alone never drops a step)', '5ms'))
     .action(async (url: string | undefined, opts: BenchCliOptions) => {
       if (opts.compare) await compareFiles(opts.compare, opts.json === true);
       else await benchOnce(url, opts);
@@ -154,7 +152,7 @@ async function benchOnce(url: string | undefined, opts: BenchCliOptions): Promis
 
 /** The library's options from the command line's. */
 function benchRequest(bench: BenchModule, url: string | undefined, opts: BenchCliOptions, signal: AbortSignal, onProgress: (e: BenchProgress) => void): BenchOptions {
-  const { DEFAULT_GATES, FULL_PLAN, QUICK_PLAN } = bench;
+  const { FULL_PLAN, QUICK_PLAN } = bench;
   const base = opts.quick ? QUICK_PLAN : FULL_PLAN;
   const custom = opts.repetitions !== undefined || opts.stepDuration !== undefined;
   return {
@@ -182,7 +180,6 @@ function benchRequest(bench: BenchModule, url: string | undefined, opts: BenchCl
     seed: opts.seed,
     connections: opts.connections,
     timeoutMs: opts.timeout,
-    gates: { ...DEFAULT_GATES, maxSendLagP99Ms: opts.maxSendLag },
     logger: createLogger({ level: 'warn', base: { command: 'bench' } }),
     onProgress,
   };
