@@ -192,7 +192,8 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
   try {
     await checkReachable(setup.target.url, options.signal);
     const measured = await measure(options, settings, setup);
-    return recommendFromRun(measured, options, settings, setup.target);
+    settings.progress({ phase: 'recommend', step: 1, steps: 1, message: 'recommending' });
+    return recommendMeasured(measured, { minAchievedRatio: settings.gates.minAchievedRatio, ...options.inputs, slo: options.slo });
   } finally {
     await setup.target.close();
     await setup.stalls.close();
@@ -337,32 +338,41 @@ function recordedInputs(options: BenchOptions, s: RunSettings): Record<string, n
  * whole as readers will.
  * @throws BenchNotRecommendedError when nothing valid is left to recommend from.
  */
-function recommendFromRun(measured: BenchMeasuredRun, options: BenchOptions, s: RunSettings, target: BenchTarget): BenchResults {
-  s.progress({ phase: 'recommend', step: 1, steps: 1, message: 'recommending' });
+function recommendMeasured(measured: BenchMeasuredRun, inputs: RecommendInputs): BenchResults {
   const m = measured.measurements;
+  const quota = measured.environment.serverCpuQuotaMillicores;
   let recommendation;
   try {
-    recommendation = recommend(
-      { saturation: m.saturation, openSteps: m.openModel.steps, serverPeakRssMiB: m.serverPeakRssMiB, serverCpuQuotaMillicores: measured.environment.serverCpuQuotaMillicores },
-      { minAchievedRatio: s.gates.minAchievedRatio, ...options.inputs, slo: options.slo },
-    );
+    recommendation = recommend({ saturation: m.saturation, openSteps: m.openModel.steps, serverPeakRssMiB: m.serverPeakRssMiB, serverCpuQuotaMillicores: quota }, inputs);
   } catch (error) {
     if (error instanceof InvalidArgumentError) throw new BenchNotRecommendedError(measured, error);
     throw error;
   }
   const extra: string[] = [];
   const limit = recommendation.resources.cpuLimitMillicores;
-  if (limit !== null && target.quota === null) extra.push(`The recommendation sets a CPU limit of ${limit}m but the bench ran without a quota: re-run with --cpu-quota ${limit}m to see its throttling.`);
+  if (limit !== null && quota === null) extra.push(`The recommendation sets a CPU limit of ${limit}m but the bench ran without a quota: re-run with --cpu-quota ${limit}m to see its throttling.`);
   const { remeasured = [], stillSpoiled = 0 } = m.openModel;
   if (remeasured.length > 0) extra.push(describeRemeasured(remeasured, stillSpoiled));
-  if (limit !== null && target.quota !== null && target.quota.millicores !== limit) {
-    extra.push(`The bench ran under a ${target.quota.millicores}m quota but recommends a ${limit}m limit: re-run with --cpu-quota ${limit}m to measure under the recommended limit.`);
+  if (limit !== null && quota !== null && quota !== limit) {
+    extra.push(`The bench ran under a ${quota}m quota but recommends a ${limit}m limit: re-run with --cpu-quota ${limit}m to measure under the recommended limit.`);
   }
   const checks = measured.validity.problems.map((p) => `run check: ${p}`);
   if (checks.length > 0 || extra.length > 0) recommendation = { ...recommendation, warnings: [...checks, ...extra, ...recommendation.warnings] };
   const results: BenchResults = { ...measured, recommendation };
   // What we write must be what readers accept.
   return validateBenchResults(JSON.parse(JSON.stringify(results)));
+}
+
+/**
+ * Recommends again from an earlier run's measurements with other traffic or cluster inputs
+ * (another expected peak, growth, policy...), measuring nothing. The SLO stays the run's: the
+ * steps' SLO intervals were measured for it.
+ * @throws BenchNotRecommendedError when nothing valid is left to recommend from.
+ */
+export function recommendAgain(results: BenchResults, inputs: Omit<RecommendInputs, 'slo'>): BenchResults {
+  const { recommendation, ...measured } = results;
+  const given = Object.fromEntries(Object.entries(inputs).filter(([, v]) => v !== undefined)) as Record<string, number | string | boolean>;
+  return recommendMeasured({ ...measured, inputs: { ...measured.inputs, ...given } }, { minAchievedRatio: DEFAULT_GATES.minAchievedRatio, ...inputs, slo: recommendation.slo });
 }
 
 async function checkReachable(url: string, signal: AbortSignal | undefined): Promise<void> {

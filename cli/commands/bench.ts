@@ -9,6 +9,7 @@ import { createProgress, printJson, printText } from '../output.js';
 /** The parsed options; durations are in milliseconds. */
 interface BenchCliOptions {
   compare?: string[];
+  from?: string;
   quick?: boolean;
   json?: boolean;
   out: string;
@@ -75,6 +76,7 @@ export function registerBench(program: Command): void {
     .option('--quick', 'about one minute: fewer, shorter steps, one repetition')
     .option('--json', 'print the results file content on stdout instead of the report')
     .option('--compare <files...>', 'run nothing: compare the recommendations of earlier results files (agree within 10%?)')
+    .option('--from <file>', "run nothing: recommend again from an earlier results file's measurements with these traffic and cluster inputs (its SLO stays)")
     .option('-o, --out <dir>', 'directory for the results JSON and the SVG plot', 'bench-results')
     .option('--pid <pid>', 'pid of the server behind URL, to measure its CPU and memory', parseIntegerOption('--pid', 1, 4_194_304))
     .option('--slo-percentile <p>', 'SLO percentile', parsePositiveNumberOption('--slo-percentile'), 99)
@@ -104,6 +106,7 @@ export function registerBench(program: Command): void {
     .option('--surge-headroom <fraction>', 'room maxReplicas leaves above the pods the forecast peak needs (0.5: +50%)', parseFraction('--surge-headroom', 10), 0.5)
     .action(async (url: string | undefined, opts: BenchCliOptions) => {
       if (opts.compare) await compareFiles(opts.compare, opts.json === true);
+      else if (opts.from) await recommendFrom(opts.from, opts);
       else await benchOnce(url, opts);
     });
 }
@@ -115,6 +118,13 @@ async function compareFiles(files: readonly string[], json: boolean): Promise<vo
   const comparison = compareBenchResults(await Promise.all(files.map((file) => readBenchResults(file))));
   if (json) printJson(comparison);
   else printText(renderComparison(comparison, files));
+}
+
+async function recommendFrom(file: string, opts: BenchCliOptions): Promise<void> {
+  const { readBenchResults, recommendAgain, renderBenchReport } = await import('../../bench/index.js');
+  const results = recommendAgain(await readBenchResults(file), inputsOf(opts));
+  if (opts.json) printJson(results);
+  else printText(renderBenchReport(results));
 }
 
 /** One run: progress on stderr, the report (or the results JSON) on stdout, the files under --out. */
@@ -162,17 +172,7 @@ function benchRequest(bench: BenchModule, url: string | undefined, opts: BenchCl
     mode: custom ? 'custom' : opts.quick ? 'quick' : 'full',
     plan: { ...base, repetitions: opts.repetitions ?? base.repetitions, openSeconds: opts.stepDuration === undefined ? base.openSeconds : opts.stepDuration / 1000 },
     slo: { percentile: opts.sloPercentile, latencyMs: opts.sloLatency, errorBudgetFraction: opts.errorBudget },
-    inputs: {
-      peakRps: opts.peakRps,
-      minRps: opts.minRps,
-      burstRps: opts.burstRps,
-      growthPerMinute: opts.growth,
-      cpuLimit: opts.cpuLimit,
-      metricsResolutionSeconds: opts.metricsResolution / 1000,
-      podReadySeconds: opts.podReady / 1000,
-      minReplicasFloor: opts.minReplicas,
-      surgeHeadroom: opts.surgeHeadroom,
-    },
+    inputs: inputsOf(opts),
     serverCpus: opts.pin ? undefined : null,
     generatorCpus: opts.pin ? undefined : null,
     cpuQuotaMillicores: opts.cpuQuota,
@@ -182,5 +182,20 @@ function benchRequest(bench: BenchModule, url: string | undefined, opts: BenchCl
     timeoutMs: opts.timeout,
     logger: createLogger({ level: 'warn', base: { command: 'bench' } }),
     onProgress,
+  };
+}
+
+/** The traffic and cluster inputs of `recommend`, from the command line. */
+function inputsOf(opts: BenchCliOptions): BenchOptions['inputs'] {
+  return {
+    peakRps: opts.peakRps,
+    minRps: opts.minRps,
+    burstRps: opts.burstRps,
+    growthPerMinute: opts.growth,
+    cpuLimit: opts.cpuLimit,
+    metricsResolutionSeconds: opts.metricsResolution / 1000,
+    podReadySeconds: opts.podReady / 1000,
+    minReplicasFloor: opts.minReplicas,
+    surgeHeadroom: opts.surgeHeadroom,
   };
 }

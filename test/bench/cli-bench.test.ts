@@ -46,3 +46,17 @@ test('--help states the quota the bench really uses by default', () => {
   assert.equal(help.status, 0, help.stderr);
   assert.match(help.stdout, new RegExp(`default:\\s+${DEFAULT_SERVER_CPU_QUOTA_MILLICORES}m;`));
 });
+
+test('--from: a new recommendation from an earlier run\'s measurements, with other inputs', () => {
+  const quiet = JSON.parse(cli('--from', SAMPLE, '--peak-rps', '500', '--json').stdout) as { inputs: { peakRps: number }; recommendation: { resources: { cpuRequestMillicores: number }; hpa: { minReplicas: number; maxReplicas: number } } };
+  const busy = JSON.parse(cli('--from', SAMPLE, '--peak-rps', '50000', '--json').stdout) as typeof quiet;
+  assert.equal(quiet.inputs.peakRps, 500);
+  assert.equal(busy.inputs.peakRps, 50_000);
+  // The same measurements: the quiet service gets smaller pods, the busy one more of them.
+  assert.ok(quiet.recommendation.resources.cpuRequestMillicores < busy.recommendation.resources.cpuRequestMillicores, JSON.stringify([quiet.recommendation, busy.recommendation]));
+  assert.ok(quiet.recommendation.hpa.maxReplicas > quiet.recommendation.hpa.minReplicas);
+  assert.ok(busy.recommendation.hpa.maxReplicas > quiet.recommendation.hpa.maxReplicas);
+  const text = cli('--from', SAMPLE, '--peak-rps', '500');
+  assert.equal(text.status, 0, text.stderr);
+  assert.match(text.stdout, /HPA: min \d+, max \d+, target CPU \d+%/);
+});
