@@ -14,16 +14,21 @@ export interface UtilizationTarget {
   readonly growthPer15s: number;
   /** u_max / ((1 + tolerance) g), before rounding and clamping. */
   readonly raw: number;
-  /** floor5%(raw), clamped (and below the dead zone when limit = request). */
+  /** raw floored to a whole percent, clamped (and below the dead zone when limit = request). */
   readonly target: number;
 }
 
-/** u_t = floor5%(u_max / ((1 + tolerance) g)), clamped to {@link UTILIZATION_TARGET_BOUNDS}. */
+/**
+ * u_t = u_max / ((1 + tolerance) g) floored to a whole percent, clamped to
+ * {@link UTILIZATION_TARGET_BOUNDS}. A whole percent, not bench-method.md's 5%: the HPA acts only
+ * outside +-10% of its target anyway, and at a target near 45-50% a 5% grid put up to 10% of
+ * rounding between two runs that measured nearly the same.
+ */
 export function targetUtilizationStep(uMax: number, o: Resolved): Reasoned<UtilizationTarget> {
   const tLag = 2 * o.metricsResolutionSeconds + o.syncPeriodSeconds + o.podReadySeconds + o.nodeProvisionSeconds;
   const g = (1 + o.growthPerMinute) ** (tLag / 60);
   const raw = uMax / ((1 + o.tolerance) * g);
-  let target = floorTo(raw, 0.05);
+  let target = floorTo(raw, 0.01);
   if (o.cpuLimit === 'equal') target = Math.min(target, floorTo(1 / (1 + o.tolerance) - 0.05, 0.05));
   const warnings: string[] = [];
   if (target < UTILIZATION_TARGET_BOUNDS.min) {
@@ -35,7 +40,7 @@ export function targetUtilizationStep(uMax: number, o: Resolved): Reasoned<Utili
     value: { tLagSeconds: tLag, growthOverLag: g, growthPer15s: (1 + o.growthPerMinute) ** (15 / 60), raw, target },
     reasoning: [
       `Scale-up lag T_lag = 2*${o.metricsResolutionSeconds} + ${o.syncPeriodSeconds} + ${o.podReadySeconds}${o.nodeProvisionSeconds ? ` + ${o.nodeProvisionSeconds}` : ''} = ${tLag} s; growth over it g = (1+${o.growthPerMinute})^(${tLag}/60) = ${sig(g, 4)}.`,
-      `Target utilization u_t = floor5%(u_max / ((1+${o.tolerance})*g)) = floor5%(${sig(raw)}) -> ${Math.round(target * 100)}% (clamped to [${UTILIZATION_TARGET_BOUNDS.min * 100}, ${UTILIZATION_TARGET_BOUNDS.max * 100}]%).`,
+      `Target utilization u_t = floor1%(u_max / ((1+${o.tolerance})*g)) = floor1%(${sig(raw)}) -> ${Math.round(target * 100)}% (clamped to [${UTILIZATION_TARGET_BOUNDS.min * 100}, ${UTILIZATION_TARGET_BOUNDS.max * 100}]%).`,
     ],
     warnings,
   };

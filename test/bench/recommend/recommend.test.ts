@@ -28,15 +28,15 @@ test('basic curve: SLO crossing interpolated, knee wins, HPA from defaults', () 
   assert.equal(r.resources.cpuRequestMillicores, 600);
   assert.equal(r.resources.cpuLimitMillicores, null);
   close(i.uMax, 1, 1e-9);
-  // T_lag = 2*15 + 15 + 15 = 60 s; g = 1.3; u = 1/(1.1*1.3) = 0.6993 -> 65 %.
+  // T_lag = 2*15 + 15 + 15 = 60 s; g = 1.3; u = 1/(1.1*1.3) = 0.6993 -> 69 % (a whole percent, floored).
   assert.equal(i.tLagSeconds, 60);
   close(i.growthFactorOverLag, 1.3, 1e-9);
   close(i.utilizationTargetRaw, 0.699301, 1e-5);
-  assert.equal(r.hpa.targetCPUUtilizationPercentage, 65);
-  // 0.65 * 0.6 = 0.39 cores: between 2000 (0.2) and 4000 (0.4) -> 3900 req/s.
-  close(i.ctRps, 3900);
-  // min = max(2, ceil(1000/3900), ceil(1000/6000)) = 2. The peak needs N = max(2, ceil(10000*1.2 /
-  // (3900*0.9))) = max(2, ceil(3.419)) = 4 pods; max = N + max(1, ceil(0.5*N)) = 4 + 2 = 6.
+  assert.equal(r.hpa.targetCPUUtilizationPercentage, 69);
+  // 0.69 * 0.6 = 0.414 cores: on the line (100 us/req) -> 4140 req/s.
+  close(i.ctRps, 4140);
+  // min = max(2, ceil(1000/4140), ceil(1000/6000)) = 2. The peak needs N = max(2, ceil(10000*1.2 /
+  // (4140*0.9))) = max(2, ceil(3.221)) = 4 pods; max = N + max(1, ceil(0.5*N)) = 4 + 2 = 6.
   assert.equal(r.hpa.maxReplicas, 6);
   assert.equal(r.hpa.minReplicas, 2);
   // g15 = 1.3^0.25 = 1.068 -> 100 %; pods max(4, ceil(2*0.3)) = 4; down window max(300, 120); pods max(2, ceil(0.5)).
@@ -61,7 +61,7 @@ test('basic curve: SLO crossing interpolated, knee wins, HPA from defaults', () 
   // 70 MiB * 1.25 = 87.5 -> 96 MiB (multiple of 16).
   assert.equal(r.resources.memoryRequestMiB, 96);
   assert.equal(r.resources.memoryLimitMiB, 96);
-  assert.deepEqual(r.rps, { targetPerPod: 3900, sloCapacityPerPod: 6000, targetUtilizationPercent: 65 });
+  assert.deepEqual(r.rps, { targetPerPod: 4140, sloCapacityPerPod: 6000, targetUtilizationPercent: 69 });
   assert.deepEqual(r.spread.lambdaCapRps, { min: 6000, median: 6000, max: 6000, samples: 1 });
   assert.ok(r.reasoning.length >= 8);
   assert.deepEqual(r.slo, slo);
@@ -73,9 +73,9 @@ test('a step that breaks the error budget stops the capacity there, without inte
   assert.equal(r.intermediates.lambdaSloRps, 2000);
   assert.equal(r.intermediates.lambdaCapRps, 2000);
   assert.equal(r.resources.cpuRequestMillicores, 200);
-  // 0.65 * 0.2 = 0.13 cores -> 1300 req/s; N = ceil(12000/1170) = 11; max = 11 + ceil(5.5) = 17.
-  close(r.intermediates.ctRps, 1300);
-  assert.equal(r.hpa.maxReplicas, 17);
+  // 0.69 * 0.2 = 0.138 cores -> 1380 req/s; N = ceil(12000/1242) = 10; max = 10 + 5 = 15.
+  close(r.intermediates.ctRps, 1380);
+  assert.equal(r.hpa.maxReplicas, 15);
   // Memory not measured: the default, with a warning.
   assert.equal(r.resources.memoryRequestMiB, 128);
   assert.ok(r.warnings.some((w) => /memory was not measured/.test(w)));
@@ -88,9 +88,9 @@ test('invalid steps are left out, and an SLO never crossed is called a lower bou
   assert.equal(r.intermediates.lambdaSloRps, 4000);
   assert.equal(r.intermediates.invalidSteps, 1);
   assert.equal(r.resources.cpuRequestMillicores, 400);
-  // 0.26 cores -> 2600 req/s on the line (100 us/req); N = ceil(12000/2340) = 6; max = 6 + 3 = 9.
-  close(r.intermediates.ctRps, 2600);
-  assert.equal(r.hpa.maxReplicas, 9);
+  // 0.69 * 0.4 = 0.276 cores -> 2760 req/s on the line (100 us/req); N = ceil(12000/2484) = 5; max = 5 + 3 = 8.
+  close(r.intermediates.ctRps, 2760);
+  assert.equal(r.hpa.maxReplicas, 8);
   assert.ok(r.warnings.some((w) => /lower bound of the per-pod capacity/.test(w)));
   assert.ok(r.warnings.some((w) => /limited by the load generator/.test(w)));
   assert.ok(r.warnings.some((w) => /1 of 4 open-model step/.test(w)));
@@ -115,7 +115,8 @@ test('repetitions: the merged curve takes the worst repetition; the spread analy
   close(r.intermediates.cpuCapCores, 0.57965, 1e-4);
   assert.equal(r.resources.cpuRequestMillicores, 600);
   close(r.intermediates.uMax, 0.96608, 1e-4);
-  assert.equal(r.hpa.targetCPUUtilizationPercentage, 65);
+  // u = .96608 / 1.43 = .6756 -> 67%; u_t * R = .402 cores.
+  assert.equal(r.hpa.targetCPUUtilizationPercentage, 67);
   // The CPU model, Theil-Sen over the six samples up to lambda_cap (1000: .10 .10; 2000: .19 .21;
   // 4000: .38 .42). The twelve slopes between samples at different rates, in us/req: 1000-2000: 90,
   // 90, 110, 110; 1000-4000: 93.33, 93.33, 106.67, 106.67; 2000-4000: 95, 115, 85, 105. Sorted, the
@@ -128,17 +129,17 @@ test('repetitions: the merged curve takes the worst repetition; the spread analy
   close(r.intermediates.cpuModelR2, 0.9894, 1e-4);
   // rep 1: cap 6000 (knee); samples (1000, .10) (2000, .19) (4000, .38) (6000, .58): slopes 90,
   //   93.33, 96, 95, 97.5, 100 -> median (95 + 96)/2 = 95.5 us/req; intercepts .0045, -.001,
-  //   -.002, .007 -> median .00175 cores; C_t = (0.39 - .00175) / 95.5e-6 = 4065.4.
+  //   -.002, .007 -> median .00175 cores; C_t = (0.402 - .00175) / 95.5e-6 = 4191.1.
   // rep 2: cap 5796.5; samples (1000, .10) (2000, .21) (4000, .42): slopes 110, 106.67, 105 ->
   //   106.67; intercepts -.00667, -.00333, -.00667 -> median below 0 (impossible), so the line
   //   through the origin with the median CPU per request, median(100, 105, 105) = 105 us/req ->
-  //   C_t = 0.39 / 105e-6 = 3714.3.
+  //   C_t = 0.402 / 105e-6 = 3828.6.
   const s = r.spread;
   close(s.lambdaCapRps!.min, 5796.48, 0.05);
   assert.equal(s.lambdaCapRps!.max, 6000);
   assert.equal(s.lambdaCapRps!.samples, 2);
-  close(s.ctRps!.min, 3714.29, 0.05);
-  close(s.ctRps!.max, 4065.4, 0.1);
+  close(s.ctRps!.min, 3828.57, 0.05);
+  close(s.ctRps!.max, 4191.1, 0.1);
   // N = ceil(12000 / (C_t * 0.9)) = 4 for both, so maxReplicas = 4 + 2 = 6 for both.
   assert.deepEqual([s.maxReplicas!.min, s.maxReplicas!.max], [6, 6]);
 });
@@ -154,14 +155,15 @@ test('one noisy CPU reading does not move the Theil-Sen line (least squares and 
   close(i.cpuModelUsPerRequest, 100, 1e-9);
   close(i.cpuModelIdleCores, 0, 1e-12);
   assert.equal(i.cpuModelSamples, 4);
-  // CPU at 6000 = .6 -> R = 600m, u_max = 1, u = 1/1.43 = .699 -> 65%, as without the noise.
+  // CPU at 6000 = .6 -> R = 600m, u_max = 1, u = 1/1.43 = .699 -> 69%, as without the noise.
   close(i.cpuCapCores, 0.6, 1e-9);
   assert.equal(r.resources.cpuRequestMillicores, 600);
-  assert.equal(r.hpa.targetCPUUtilizationPercentage, 65);
-  // C_t = .65 * .6 / 100e-6 = 3900 req/s, the noise-free value. The least-squares line (103.05
-  // us/req, .005085 cores idle) had put it at 4050.6 (3.9% off), and interpolating between the
-  // steps at 2000 + 2000 * (.39 - .2) / (.46 - .2) = 3461.5 (11% off).
-  close(i.ctRps, 3900, 1e-6);
+  assert.equal(r.hpa.targetCPUUtilizationPercentage, 69);
+  // C_t = .69 * .6 / 100e-6 = 4140 req/s, the noise-free value. The least-squares line through
+  // the same samples (103.05 us/req + .005085 cores) puts CPU_cap at .6234 cores: a 650m request,
+  // a 67% target and C_t 4177, the noise moving the request by a 50m step; interpolating between
+  // the steps put C_t at 2000 + 2000 * (.414 - .2) / (.46 - .2) = 3646 (12% off).
+  close(i.ctRps, 4140, 1e-6);
   assert.ok(r.reasoning.some((line) => /Theil-Sen: medians over 4 CPU samples/.test(line)));
 });
 
@@ -198,10 +200,10 @@ test('policy and growth inputs: limit = request caps the target; fast growth cla
 
 test('the HPA simulation agrees with the formula, and says when even 30% cannot keep up', () => {
   const base = { slo, peakRps: 100_000, minRps: 1000 };
-  // +30%/min, 15 s to ready: the formula's 65% holds in the simulation (no violation).
+  // +30%/min, 15 s to ready: the formula's 69% holds in the simulation (no violation).
   const calm = recommend(fixtures.basic!, base);
   assert.equal(calm.intermediates.simulatedViolationSecondsGrowth, 0);
-  assert.equal(calm.intermediates.utilizationTarget, 0.65);
+  assert.equal(calm.intermediates.utilizationTarget, 0.69);
   // +200%/min with pods taking 60 s to be ready: T_lag = 105 s, g = 3^(105/60) = 6.84, the formula
   // gives 13% -> clamped to 30%, and the simulated HPA still lets the SLO break.
   const wild = recommend(fixtures.basic!, { ...base, growthPerMinute: 2, podReadySeconds: 60 });
@@ -242,15 +244,15 @@ test('repetitions that disagree by more than 10% on the capacity are reported as
 });
 
 test('maxReplicas leaves room above the forecast peak, by the rule the reasoning states', () => {
-  // A quiet service (peak 1000 req/s): N = max(2, ceil(1200 / (975 * 0.9))) = 2, so the old rule
+  // A quiet service (peak 1000 req/s): N = max(2, ceil(1200 / (690 * 0.9))) = 2, so the old rule
   // (N_peak + 1 spare, at least minReplicas) gave 2/2, an HPA that cannot scale.
-  // (The pod is small too: R = max(100m, ceil50(CPU(1200 / 1.8) / 0.65 = 103m)) = 150m, C_t = 975.)
+  // (The pod is small too: R = max(100m, ceil50(CPU(1200 / 1.8) / 0.69 = 96.6m)) = 100m, C_t = 690.)
   const quiet = recommend(fixtures.basic!, { slo, peakRps: 1000 });
-  assert.equal(quiet.resources.cpuRequestMillicores, 150);
+  assert.equal(quiet.resources.cpuRequestMillicores, 100);
   assert.deepEqual([quiet.hpa.minReplicas, quiet.hpa.maxReplicas], [2, 3]);
   assert.ok(quiet.reasoning.some((line) => /^maxReplicas = N \+ max\(1, ceil\(0\.5\*N\)\) with N = .* = 2: 3, room for traffic 50% above the forecast peak/.test(line)), quiet.reasoning.join('\n'));
-  // A busy one (peak 40000): N = ceil(48000 / 3510) = 14, max = 14 + 7 = 21.
-  assert.equal(recommend(fixtures.basic!, { slo, peakRps: 40_000 }).hpa.maxReplicas, 21);
+  // A busy one (peak 40000): N = ceil(48000 / 3726) = 13, max = 13 + 7 = 20.
+  assert.equal(recommend(fixtures.basic!, { slo, peakRps: 40_000 }).hpa.maxReplicas, 20);
   // Asked for no room at all, it gives none.
   assert.equal(recommend(fixtures.basic!, { slo, peakRps: 1000, surgeHeadroom: 0, sparePods: 0 }).hpa.maxReplicas, 2);
 });
@@ -312,17 +314,17 @@ test('the SLO is checked on the merged percentile with its interval, and the rec
   assert.equal(i.lambdaCapPointRps, 6000);
   assert.equal(i.lambdaCapOptimisticRps, 6000);
   // Protective sizing: CPU_cap = 0.4 cores (the line is 100 us/req), no quota, so the measured pod
-  // is 400m with u_max 1 -> 65%; R = min(400m, ceil50(CPU(6667) / .65)) = 400m; C_t = .26 / 100 us
-  // = 2600; N = ceil(12000 / 2340) = 6 -> max 9. On the merged points: 600m, C_t 3900, max 6.
+  // is 400m with u_max 1 -> 69%; R = min(400m, ceil50(CPU(6667) / .69)) = 400m; C_t = .276 / 100 us
+  // = 2760; N = ceil(12000 / 2484) = 5 -> max 8. On the merged points: 600m, C_t 4140, max 6.
   assert.equal(r.resources.cpuRequestMillicores, 400);
-  assert.deepEqual(r.rps, { targetPerPod: 2600, sloCapacityPerPod: 4000, targetUtilizationPercent: 65 });
-  assert.deepEqual([r.hpa.minReplicas, r.hpa.maxReplicas], [2, 9]);
+  assert.deepEqual(r.rps, { targetPerPod: 2760, sloCapacityPerPod: 4000, targetUtilizationPercent: 69 });
+  assert.deepEqual([r.hpa.minReplicas, r.hpa.maxReplicas], [2, 8]);
   assert.deepEqual(r.intervals!.cpuRequestMillicores, { low: 400, point: 600, high: 600 });
-  assert.deepEqual(r.intervals!.maxReplicas, { low: 6, point: 6, high: 9 });
-  assert.deepEqual(r.intervals!.rpsTargetPerPod, { low: 2600, point: 3900, high: 3900 });
-  assert.deepEqual(r.intervals!.targetCPUUtilizationPercentage, { low: 65, point: 65, high: 65 });
+  assert.deepEqual(r.intervals!.maxReplicas, { low: 6, point: 6, high: 8 });
+  assert.deepEqual(r.intervals!.rpsTargetPerPod, { low: 2760, point: 4140, high: 4140 });
+  assert.deepEqual(r.intervals!.targetCPUUtilizationPercentage, { low: 69, point: 69, high: 69 });
   assert.ok(r.reasoning.some((line) => /checked on each step's p99 of all its repetitions merged, with an interval .* lambda_cap 4000 req\/s \(merged percentiles: 6000; low ends: 6000\)/.test(line)));
-  assert.ok(r.reasoning.some((line) => /^Every value above is sized on the capacity's protective side; .*maxReplicas 6-9 \(merged 6\)/.test(line)));
+  assert.ok(r.reasoning.some((line) => /^Every value above is sized on the capacity's protective side; .*maxReplicas 6-8 \(merged 6\)/.test(line)));
   // When even the lowest step is in doubt, the lowest rate is the bound, with a warning.
   const doubtful = { ...withIntervals, openSteps: withIntervals.openSteps.map((s) => (s.offeredRps === 1000 ? { ...s, sloLatency: { ...s.sloLatency, highUs: 15_000 } } : s)) };
   const low = recommend(doubtful, { slo, peakRps: 10_000 });
