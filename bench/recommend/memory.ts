@@ -5,7 +5,12 @@ import { sig, type Reasoned } from './reasoned.js';
 
 const MEMORY_FLOOR_MIB = 64;
 const MEMORY_DEFAULT_MIB = 128;
-const ceil16 = (mib: number): number => Math.max(MEMORY_FLOOR_MIB, Math.ceil(mib / 16) * 16);
+/**
+ * Up to a multiple of 8 MiB (at least the floor). 8, not 16: at ~100 MiB a 16 MiB step is 14-16%,
+ * so two runs whose peaks differ by a few MiB could land a whole step apart (three quick runs:
+ * 112/112/128 MiB); an 8 MiB step is within the 10% runs are compared at.
+ */
+const ceil8 = (mib: number): number => Math.max(MEMORY_FLOOR_MIB, Math.ceil(mib / 8 - 1e-9) * 8);
 
 /**
  * With per-step peaks, the request covers the operating range (the valid steps up to
@@ -24,19 +29,19 @@ export function memoryStep(valid: readonly BenchOpenStep[], runPeakMiB: number |
   const operatingPeaks = valid.filter((s) => s.offeredRps <= lambdaCapRps * (1 + 1e-9)).map((s) => s.serverPeakRssMiB);
   const operatingPeak = operatingPeaks.length > 0 && operatingPeaks.every((x) => typeof x === 'number') ? Math.max(...(operatingPeaks as number[])) : null;
   if (operatingPeak === null) {
-    const mib = ceil16(runPeakMiB * (1 + o.memoryMargin));
+    const mib = ceil8(runPeakMiB * (1 + o.memoryMargin));
     return {
       value: { requestMiB: mib, limitMiB: mib },
-      reasoning: [`Memory request = limit = ceil16(peak RSS ${sig(runPeakMiB)} MiB * (1+${o.memoryMargin})) = ${mib} MiB (memory is not compressible: request = limit).`],
+      reasoning: [`Memory request = limit = ceil8(peak RSS ${sig(runPeakMiB)} MiB * (1+${o.memoryMargin})) = ${mib} MiB (memory is not compressible: request = limit).`],
       warnings: [],
     };
   }
-  const requestMiB = ceil16(operatingPeak * (1 + o.memoryMargin));
-  const limitMiB = Math.max(requestMiB, ceil16(runPeakMiB * 1.1));
+  const requestMiB = ceil8(operatingPeak * (1 + o.memoryMargin));
+  const limitMiB = Math.max(requestMiB, ceil8(runPeakMiB * 1.1));
   return {
     value: { requestMiB, limitMiB },
     reasoning: [
-      `Memory request = ceil16(peak RSS up to lambda_cap ${sig(operatingPeak)} MiB * (1+${o.memoryMargin})) = ${requestMiB} MiB; limit = max(request, ceil16(the run's peak ${sig(runPeakMiB)} MiB * 1.1)) = ${limitMiB} MiB, so the overload steps' backlog does not get the pod OOM-killed.`,
+      `Memory request = ceil8(peak RSS up to lambda_cap ${sig(operatingPeak)} MiB * (1+${o.memoryMargin})) = ${requestMiB} MiB; limit = max(request, ceil8(the run's peak ${sig(runPeakMiB)} MiB * 1.1)) = ${limitMiB} MiB, so the overload steps' backlog does not get the pod OOM-killed.`,
     ],
     warnings: [],
   };

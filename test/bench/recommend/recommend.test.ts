@@ -58,9 +58,9 @@ test('basic curve: SLO crossing interpolated, knee wins, HPA from defaults', () 
       ],
     },
   });
-  // 70 MiB * 1.25 = 87.5 -> 96 MiB (multiple of 16).
-  assert.equal(r.resources.memoryRequestMiB, 96);
-  assert.equal(r.resources.memoryLimitMiB, 96);
+  // 70 MiB * 1.25 = 87.5 -> 88 MiB (multiple of 8).
+  assert.equal(r.resources.memoryRequestMiB, 88);
+  assert.equal(r.resources.memoryLimitMiB, 88);
   assert.deepEqual(r.rps, { targetPerPod: 4140, sloCapacityPerPod: 6000, targetUtilizationPercent: 69 });
   assert.deepEqual(r.spread.lambdaCapRps, { min: 6000, median: 6000, max: 6000, samples: 1 });
   assert.ok(r.reasoning.length >= 8);
@@ -173,13 +173,14 @@ test('memory: the request covers the operating range, the limit the overload ste
   const peaks: Record<number, number> = { 1000: 60, 2000: 60, 4000: 60, 6000: 70, 8000: 150 };
   const m = { ...fixtures.basic!, serverPeakRssMiB: 180, openSteps: fixtures.basic!.openSteps.map((s) => ({ ...s, serverPeakRssMiB: peaks[s.offeredRps]! })) };
   const r = recommend(m, { slo, peakRps: 10_000 });
-  // request = ceil16(70 * 1.25 = 87.5) = 96; limit = max(96, ceil16(180 * 1.1 = 198)) = 208.
-  assert.equal(r.resources.memoryRequestMiB, 96);
-  assert.equal(r.resources.memoryLimitMiB, 208);
+  // request = ceil8(70 * 1.25 = 87.5) = 88; limit = max(88, ceil8(180 * 1.1 = 198)) = 200.
+  assert.equal(r.resources.memoryRequestMiB, 88);
+  assert.equal(r.resources.memoryLimitMiB, 200);
   assert.ok(r.reasoning.some((line) => /peak RSS up to lambda_cap 70 MiB/.test(line)));
   // Without per-step peaks (older files): request = limit from the run's peak, as before.
   const old = recommend({ ...fixtures.basic!, serverPeakRssMiB: 180 }, { slo, peakRps: 10_000 });
-  assert.deepEqual([old.resources.memoryRequestMiB, old.resources.memoryLimitMiB], [240, 240]);
+  // ceil8(180 * 1.25 = 225) = 232.
+  assert.deepEqual([old.resources.memoryRequestMiB, old.resources.memoryLimitMiB], [232, 232]);
 });
 
 test('policy and growth inputs: limit = request caps the target; fast growth clamps it at 30 % with a warning', () => {
