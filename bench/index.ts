@@ -9,7 +9,7 @@ export { runSaturationStep, type SaturationRun, type SaturationStepOptions } fro
 export { createRandom, planArrivals } from './arrivals.js';
 export { createLatencyHistogram, mergeHistograms, percentileUs, percentilesOf, encodeHistogram, decodeHistogram, type LatencyHistogram } from './histogram.js';
 export { checkOpenRun, noiseOf, refineRates, serverFellShort, spoiledByGenerator, summarizeOpenStep, summarizeSaturation, DEFAULT_GATES, type RunGates, type OpenRunRecord } from './summarize.js';
-export { runBench, BenchNotRecommendedError, DEFAULT_SERVER_CPU_QUOTA_MILLICORES, SHARE_LIKE_QUOTA_PERIOD_MS, QUICK_PLAN, FULL_PLAN, type BenchMeasuredRun, type BenchOptions, type BenchPlan, type BenchProgress } from './run.js';
+export { runBench, DEFAULT_SERVER_CPU_QUOTA_MILLICORES, SHARE_LIKE_QUOTA_PERIOD_MS, QUICK_PLAN, FULL_PLAN, type BenchMeasuredRun, type BenchOptions, type BenchPlan, type BenchProgress } from './run.js';
 export { renderBenchReport, renderComparison, renderMeasurements, writeBenchFiles, writeMeasuredRun, type BenchFiles } from './report.js';
 export { compareBenchResults, type BenchComparison, type ComparedValue } from './compare.js';
 export { renderLatencyPlot } from './plot.js';

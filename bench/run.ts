@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { fileURLToPath } from 'node:url';
-import { ExternalError, HelloEdgeError, InvalidArgumentError, silentLogger, type Logger } from '../common/index.js';
+import { AbortedError, ExternalError, InvalidArgumentError, NoRecommendationError, silentLogger, type Logger } from '../common/index.js';
 import { createRandom } from './arrivals.js';
 import { busyCoresBetween, cpuInfo, loadAverage, pinProcess, processCpuSeconds, processPeakRssMiB, readCoreTimes, resetPeakRss } from './host.js';
 import { runOpenModel } from './open-model.js';
@@ -122,16 +122,12 @@ export type BenchMeasuredRun = Omit<BenchResults, 'recommendation'>;
 
 /**
  * The run finished but left nothing to recommend from (every step invalid, or the SLO failing at
- * the lowest rate). `measured` holds what was measured and the run checks, for the report.
+ * the lowest rate): a NoRecommendationError whose `measured` holds what was measured and the run
+ * checks, for the report.
  */
-export class BenchNotRecommendedError extends ExternalError {
-  readonly measured: BenchMeasuredRun;
-
-  constructor(measured: BenchMeasuredRun, cause: Error) {
-    const checks = measured.validity.problems;
-    super(`no recommendation: ${cause.message}${checks.length ? `. Run checks: ${checks.join(' | ')}` : ''}`, { cause });
-    this.measured = measured;
-  }
+function noRecommendation(measured: BenchMeasuredRun, cause: Error): NoRecommendationError<BenchMeasuredRun> {
+  const checks = measured.validity.problems;
+  return new NoRecommendationError(`no recommendation: ${cause.message}${checks.length ? `. Run checks: ${checks.join(' | ')}` : ''}`, measured, { cause });
 }
 
 /**
@@ -232,7 +228,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     // 1. Saturation sweep (closed loop).
     const satRuns: SaturationRun[] = [];
     for (const [i, connections] of plan.saturationConnections.entries()) {
-      if (options.signal?.aborted) throw new HelloEdgeError('HELLO_ERR_TIMEOUT', 'bench aborted');
+      if (options.signal?.aborted) throw new AbortedError('bench aborted');
       progress({ phase: 'saturation', step: i + 1, steps: plan.saturationConnections.length, message: `autocannon, ${connections} connection(s), ${plan.saturationSeconds}s` });
       const run = await runSaturationStep({ url: target.url, connections, warmupSeconds: plan.saturationWarmupSeconds, durationSeconds: plan.saturationSeconds, pid: target.pid });
       satRuns.push(run);
@@ -282,7 +278,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
       const order: { rate: number; rep: number }[] = rates.flatMap((rate) => Array.from({ length: plan.repetitions }, (_, rep) => ({ rate, rep })));
       shuffle(order, createRandom((seed + done) ^ 0x9e3779b9));
       for (const { rate, rep } of order) {
-        if (options.signal?.aborted) throw new HelloEdgeError('HELLO_ERR_TIMEOUT', 'bench aborted');
+        if (options.signal?.aborted) throw new AbortedError('bench aborted');
         done += 1;
         progress({ phase: 'open', step: done, steps: total, message: `${label} ${rate} req/s (rep ${rep + 1}/${plan.repetitions}), ${plan.openWarmupSeconds}s warm-up + ${plan.openSeconds}s` });
         const record = await measureRepetition(rate, seed + rep * 1000 + done, done, total);
@@ -297,7 +293,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     // server's boundary rather than a generator hiccup; what the refinement itself spoils gets
     // the rest of the budget.
     const remeasure = async (rate: number, note: string, index: number, count: number): Promise<OpenRunRecord> => {
-      if (options.signal?.aborted) throw new HelloEdgeError('HELLO_ERR_TIMEOUT', 'bench aborted');
+      if (options.signal?.aborted) throw new AbortedError('bench aborted');
       done += 1;
       progress({ phase: 'open', step: index, steps: count, message: `re-measure ${rate} req/s (${note}), ${plan.openWarmupSeconds}s warm-up + ${plan.openSeconds}s` });
       return measureRepetition(rate, seed + 7919 * done, index, count);
@@ -372,7 +368,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     try {
       recommendation = recommend({ saturation, openSteps: steps, serverPeakRssMiB: peakRss }, { minAchievedRatio: gates.minAchievedRatio, ...options.inputs, slo: options.slo });
     } catch (error) {
-      if (error instanceof InvalidArgumentError) throw new BenchNotRecommendedError(measured, error);
+      if (error instanceof InvalidArgumentError) throw noRecommendation(measured, error);
       throw error;
     }
     const extra: string[] = [];

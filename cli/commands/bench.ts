@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import {
-  BenchNotRecommendedError,
   compareBenchResults,
   DEFAULT_GATES,
   DEFAULT_SERVER_CPU_QUOTA_MILLICORES,
@@ -14,9 +13,10 @@ import {
   runBench,
   writeBenchFiles,
   writeMeasuredRun,
+  type BenchMeasuredRun,
   type BenchPlan,
 } from '../../bench/index.js';
-import { createLogger, InvalidArgumentError as BadArgumentError, parseDuration } from '../../common/index.js';
+import { createLogger, InvalidArgumentError as BadArgumentError, type NoRecommendationError, parseDuration } from '../../common/index.js';
 import { parseIntegerOption, parsePositiveNumberOption } from '../options.js';
 import { printJson, printText } from '../output.js';
 
@@ -164,10 +164,11 @@ export function registerBench(program: Command): void {
         process.removeListener('SIGTERM', onSignal);
       }).catch(async (error: unknown) => {
         // Show (and keep) what was measured and why it is not enough, then fail with the reason.
-        if (error instanceof BenchNotRecommendedError) {
-          const files = await writeMeasuredRun(error.measured, opts.out);
-          if (opts.json) printJson({ ...error.measured, recommendation: null });
-          else printText(`${renderMeasurements(error.measured, opts.sloPercentile)}\n\nMeasurements: ${files.results}\nPlot:         ${files.plot}`);
+        if ((error as { code?: unknown }).code === 'HELLO_ERR_NO_RECOMMENDATION' && (error as NoRecommendationError<BenchMeasuredRun>).measured) {
+          const { measured } = error as NoRecommendationError<BenchMeasuredRun> & { measured: BenchMeasuredRun };
+          const files = await writeMeasuredRun(measured, opts.out);
+          if (opts.json) printJson({ ...measured, recommendation: null });
+          else printText(`${renderMeasurements(measured, opts.sloPercentile)}\n\nMeasurements: ${files.results}\nPlot:         ${files.plot}`);
         }
         throw error;
       });

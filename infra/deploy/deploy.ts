@@ -3,7 +3,7 @@
  * with our own field manager, pruning of this fleet's objects that left the config (selected by
  * the fleet label, among the kinds we manage only), and waiting for rollouts.
  */
-import { ExternalError, InvalidArgumentError } from '../../common/index.js';
+import { InvalidArgumentError, RolloutFailedError } from '../../common/index.js';
 import type { FleetManifests, KubeObject } from '../synth.js';
 import { kubectl, type ClusterTarget } from './kubectl.js';
 import { groupKind, managedGroupKind, managedKind, managedResources } from './order.js';
@@ -329,7 +329,7 @@ export async function waitForRollouts(
         bad.map(async (s) => `${s.namespace}/${s.name} ${s.available}/${s.desired} available, ${s.updated} updated${s.failure ? ` (${s.failure})` : ''}${await podTrouble(target, s.namespace, byKey.get(`${s.namespace}/${s.name}`) ?? ({ metadata: { name: s.name } } as LiveObject))}`),
       );
       const head = failed ? 'rollout failed' : `rollout did not complete within ${Math.round(timeoutMs / 1000)}s`;
-      throw new ExternalError(`${head}: ${details.join('; ')}`, { exitCode: 7 });
+      throw new RolloutFailedError(`${head}: ${details.join('; ')}`);
     }
     await new Promise((resolve) => setTimeout(resolve, pollMs));
   }
@@ -381,7 +381,7 @@ export async function destroyFleet(manifests: FleetManifests, options: DestroyOp
       if (left.length === 0) break;
       if (performance.now() >= deadline) {
         const names = left.slice(0, 5).map((o) => formatRef(refOf(o))).join(', ');
-        throw new ExternalError(`destroy: ${left.length} object(s) still present after the deadline (${names}); namespaces stay Terminating when the cluster has no controller-manager`, { exitCode: 7 });
+        throw new RolloutFailedError(`destroy: ${left.length} object(s) still present after the deadline (${names}); namespaces stay Terminating when the cluster has no controller-manager`);
       }
       await new Promise((resolve) => setTimeout(resolve, 1000));
     }

@@ -8,17 +8,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import {
-  BenchNotRecommendedError,
   DEFAULT_SERVER_CPU_QUOTA_MILLICORES,
   readBenchResults,
   renderBenchReport,
   runBench,
   writeBenchFiles,
   writeMeasuredRun,
+  type BenchMeasuredRun,
   type BenchPlan,
   type BenchProgress,
   type RunGates,
 } from '../../bench/index.js';
+import { NoRecommendationError } from '../../common/index.js';
 
 const TINY: BenchPlan = {
   saturationConnections: [2],
@@ -87,13 +88,14 @@ test('runBench: when every step fails its checks there is no recommendation, but
     () => assert.fail('expected no recommendation'),
     (e: unknown) => e,
   );
-  assert.ok(error instanceof BenchNotRecommendedError);
-  assert.equal(error.code, 'HELLO_ERR_EXTERNAL');
+  assert.ok(error instanceof NoRecommendationError);
+  assert.equal(error.code, 'HELLO_ERR_NO_RECOMMENDATION');
+  const measured = error.measured as BenchMeasuredRun;
   assert.match(error.message, /no recommendation: no valid open-model step/);
   assert.match(error.message, /3 of 3 open-model step\(s\) failed the run checks: .*generator send lag p99/);
-  assert.equal(error.measured.validity.valid, false);
-  assert.ok(error.measured.measurements.openModel.steps.every((s) => !s.valid && s.problems.length > 0));
-  const files = await writeMeasuredRun(error.measured, dir);
+  assert.equal(measured.validity.valid, false);
+  assert.ok(measured.measurements.openModel.steps.every((s) => !s.valid && s.problems.length > 0));
+  const files = await writeMeasuredRun(measured, dir);
   assert.match(files.results, /\.invalid\.json$/);
   const doc = JSON.parse(await readFile(files.results, 'utf8')) as { recommendation: unknown };
   assert.equal(doc.recommendation, null);
