@@ -115,7 +115,11 @@ export function integer(min: number, max: number, allowed = `a whole number from
   return define({
     allowed,
     parse,
-    parseText: (text, path) => (/^-?\d{1,16}$/.test(text) ? parse(Number(text), path) : refuse(path, text, allowed)),
+    // As text, the message quotes the text as given ("70000"), as it appeared in the variable.
+    parseText: (text, path) => {
+      const value = Number(text);
+      return /^-?\d{1,16}$/.test(text) && value >= min && value <= max ? value : refuse(path, text, allowed);
+    },
     jsonSchema: () => ({ type: 'integer', minimum: min, maximum: max, description: `use ${allowed}` }),
   });
 }
@@ -185,6 +189,8 @@ export function duration(options: { min?: number; max?: number; allowZero?: bool
   const allowed = `a duration such as "250ms", "5s" or "1m30s"`;
   const parse = (value: unknown, path: string): number => {
     const ms = parseDuration(value as string, path);
+    // node's timers and http timeouts take whole milliseconds; 0.0001ms ended in node's own RangeError.
+    if (!Number.isInteger(ms)) throw new ConfigError(path, `${quoteValue(value)} is not allowed; use whole milliseconds (at least 1ms)`);
     if (ms === 0 && options.allowZero === false) throw new ConfigError(path, `${quoteValue(value)} is not allowed; use a positive duration`);
     if (ms < min) throw new ConfigError(path, `${quoteValue(value)} is too short; use at least ${formatDuration(min)}`);
     if (ms > max) throw new ConfigError(path, `${quoteValue(value)} is too long; use at most ${formatDuration(max === MAX_TIMER_MS ? 596 * 3_600_000 : max)}`);
