@@ -4,21 +4,13 @@
  * over its YAML text (duplicated keys, anchors and aliases, an alias bomb, non-UTF-8 bytes). The
  * same seed gives the same cases, so a failure names its case and can be replayed.
  */
+import { createRandom } from '../../bench/index.js';
 
 /** A PRNG returning numbers in [0, 1). */
 export type Rng = () => number;
 
-/** mulberry32: a tiny, fast 32-bit PRNG; good enough to pick mutations, and reproducible. */
-export function mulberry32(seed: number): Rng {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32 (bench's seeded PRNG): tiny, fast, good enough to pick mutations, and reproducible. */
+export const mulberry32: (seed: number) => Rng = createRandom;
 
 /** A random element of a non-empty list. */
 export function pick<T>(rng: Rng, items: readonly T[]): T {
