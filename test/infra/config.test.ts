@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { parse as parseYaml } from 'yaml';
 import { ConfigError } from '../../common/index.js';
 import {
   DEFAULT_RESOURCES, NAMESPACE_OWNER_ANNOTATION, defineFleet, fleetConfigSchema, imageString, loadFleetConfig, parseFleetConfig, parseImage, synthesizeFleet,
@@ -198,6 +200,16 @@ test('every shipped pattern is RE2-compatible (no lookaround, no backreference):
   walk(fleetConfigSchema.jsonSchema());
   assert.ok(patterns.length >= 15, `patterns found: ${patterns.length}`);
   for (const pattern of patterns) assert.doesNotMatch(pattern, /\(\?[=!<]|\\[1-9]/, pattern);
+});
+
+test('fleetConfigSchema.jsonSchema() accepts both examples and refuses what the loader refuses (the base of values.schema.json)', () => {
+  const validate = new Ajv2020({ strict: false, allErrors: true }).compile(fleetConfigSchema.jsonSchema());
+  for (const name of ['one-app', 'fleet-20']) {
+    assert.equal(validate(parseYaml(readFileSync(repoPath('examples', `${name}.yaml`), 'utf8'))), true, `${name}: ${JSON.stringify(validate.errors)}`);
+  }
+  assert.equal(validate({ apps: [{ name: 'a', host: '10.0.0.1' }] }), false);
+  assert.equal(validate({ apps: [{ name: 'a', host: 'a.example.com', scalling: {} }] }), false);
+  assert.equal(validate({ apps: [] }), false);
 });
 
 test('fromBench: a results file whose run failed its own checks is refused, or used with allowInvalidRun and a warning', (t) => {
