@@ -13,7 +13,7 @@
  * (requests per second), `Seconds`, `Percent` (0-100), `Fraction` (0-1).
  */
 import { readFile } from 'node:fs/promises';
-import { ConfigError, HelloEdgeError, quoteValue } from '../common/index.js';
+import { ConfigError, NotFoundError, quoteValue } from '../common/index.js';
 
 /** The one schema version this code writes and reads. */
 export const BENCH_RESULTS_SCHEMA_VERSION = 1;
@@ -586,7 +586,7 @@ export function validateBenchResults(value: unknown): BenchResults {
 
 /**
  * Reads and validates a bench results file (JSON).
- * @throws HelloEdgeError `HELLO_ERR_NOT_FOUND` when the file cannot be read; ConfigError (field
+ * @throws NotFoundError (`HELLO_ERR_NOT_FOUND`) when the file cannot be read; ConfigError (field
  *   `path`, or the dotted field inside the file prefixed with the path) when it is not valid.
  */
 export async function readBenchResults(path: string): Promise<BenchResults> {
@@ -594,7 +594,7 @@ export async function readBenchResults(path: string): Promise<BenchResults> {
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    throw new HelloEdgeError('HELLO_ERR_NOT_FOUND', `bench results ${path}: cannot read (${(error as NodeJS.ErrnoException).code ?? String(error)}); run \`npm run bench\` to produce it`, { exitCode: 2, cause: error });
+    throw new NotFoundError(`bench results ${path}: cannot read (${(error as NodeJS.ErrnoException).code ?? String(error)}); run \`npm run bench\` to produce it`, { cause: error });
   }
   let parsed: unknown;
   try {

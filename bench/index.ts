@@ -16,7 +16,7 @@ export { refineRates, summarizeOpenStep, summarizeSaturation } from './summarize
 export { sloLatencyOf, stepSloLatencyUs, studentT95, type SloSide } from './slo-latency.js';
 export { measureOpenStep, type OpenRunRecord, type OpenStepParams } from './open-step.js';
 export { runOpenSweep, type OpenSweep, type OpenSweepOptions } from './open-sweep.js';
-export { runBench, recommendAgain, BenchNotRecommendedError, DEFAULT_SERVER_CPU_QUOTA_MILLICORES, SHARE_LIKE_QUOTA_PERIOD_MS, QUICK_PLAN, FULL_PLAN, type BenchMeasuredRun, type BenchOptions, type BenchPlan, type BenchProgress } from './run.js';
+export { runBench, recommendAgain, DEFAULT_SERVER_CPU_QUOTA_MILLICORES, SHARE_LIKE_QUOTA_PERIOD_MS, QUICK_PLAN, FULL_PLAN, type BenchMeasuredRun, type BenchOptions, type BenchPlan, type BenchProgress } from './run.js';
 export { renderBenchReport, renderComparison, renderMeasurements, writeBenchFiles, writeMeasuredRun, type BenchFiles } from './report.js';
 export { compareBenchResults, type BenchComparison, type ComparedValue } from './compare.js';
 export { renderLatencyPlot } from './plot.js';

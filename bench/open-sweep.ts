@@ -5,7 +5,7 @@
  * spoiled. Every arrival plan's seed comes from the step's identity (rate, repetition, attempt),
  * so a step's plan does not depend on what ran before it.
  */
-import { HelloEdgeError } from '../common/index.js';
+import { AbortedError } from '../common/index.js';
 import { createRandom, deriveSeed } from './arrivals.js';
 import { serverFellShort, spoiledByGenerator, type RunGates } from './assess.js';
 import type { BenchOpenStep, BenchRemeasured, BenchSlo } from './contract.js';
@@ -118,7 +118,7 @@ async function remeasureSpoiled(o: OpenSweepOptions, records: Map<number, OpenRu
 }
 
 function announce(o: OpenSweepOptions, step: number, steps: number, what: string): void {
-  if (o.signal?.aborted) throw new HelloEdgeError('HELLO_ERR_TIMEOUT', 'bench aborted');
+  if (o.signal?.aborted) throw new AbortedError('bench aborted');
   o.progress({ phase: 'open', step, steps, message: `${what}, ${o.plan.openWarmupSeconds}s warm-up + ${o.plan.openSeconds}s` });
 }
 

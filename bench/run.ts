@@ -7,7 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { ExternalError, InvalidArgumentError, silentLogger, type Logger } from '../common/index.js';
+import { ExternalError, InvalidArgumentError, NoRecommendationError, silentLogger, type Logger } from '../common/index.js';
 import { assessRun, describeRemeasured, describeRunProblem, DEFAULT_GATES, type RunGates } from './assess.js';
 import { BENCH_RESULTS_SCHEMA_VERSION, validateBenchResults, type BenchEnvironment, type BenchResults, type BenchSlo } from './contract.js';
 import { cpuInfo, loadAverage, pinProcess, processPeakRssMiB } from './host.js';
@@ -122,16 +122,12 @@ export type BenchMeasuredRun = Omit<BenchResults, 'recommendation'>;
 
 /**
  * The run finished but left nothing to recommend from (every step invalid, or the SLO failing at
- * the lowest rate). `measured` holds what was measured and the run checks, for the report.
+ * the lowest rate): a NoRecommendationError whose `measured` holds what was measured and the run
+ * checks, for the report.
  */
-export class BenchNotRecommendedError extends ExternalError {
-  readonly measured: BenchMeasuredRun;
-
-  constructor(measured: BenchMeasuredRun, cause: Error) {
-    const checks = measured.validity.problems;
-    super(`no recommendation: ${cause.message}${checks.length ? `. Run checks: ${checks.join(' | ')}` : ''}`, { cause });
-    this.measured = measured;
-  }
+function noRecommendation(measured: BenchMeasuredRun, cause: Error): NoRecommendationError<BenchMeasuredRun> {
+  const checks = measured.validity.problems;
+  return new NoRecommendationError(`no recommendation: ${cause.message}${checks.length ? `. Run checks: ${checks.join(' | ')}` : ''}`, measured, { cause });
 }
 
 /**
@@ -336,7 +332,7 @@ function recordedInputs(options: BenchOptions, s: RunSettings): Record<string, n
  * Recommends from what was measured, adds what the run knows and `recommend` cannot (the run
  * checks, re-measured noise, a quota that differs from the recommended limit), and validates the
  * whole as readers will.
- * @throws BenchNotRecommendedError when nothing valid is left to recommend from.
+ * @throws NoRecommendationError when nothing valid is left to recommend from.
  */
 function recommendMeasured(measured: BenchMeasuredRun, inputs: RecommendInputs): BenchResults {
   const m = measured.measurements;
@@ -345,7 +341,7 @@ function recommendMeasured(measured: BenchMeasuredRun, inputs: RecommendInputs):
   try {
     recommendation = recommend({ saturation: m.saturation, openSteps: m.openModel.steps, serverPeakRssMiB: m.serverPeakRssMiB, serverCpuQuotaMillicores: quota }, inputs);
   } catch (error) {
-    if (error instanceof InvalidArgumentError) throw new BenchNotRecommendedError(measured, error);
+    if (error instanceof InvalidArgumentError) throw noRecommendation(measured, error);
     throw error;
   }
   const extra: string[] = [];
@@ -367,7 +363,7 @@ function recommendMeasured(measured: BenchMeasuredRun, inputs: RecommendInputs):
  * Recommends again from an earlier run's measurements with other traffic or cluster inputs
  * (another expected peak, growth, policy...), measuring nothing. The SLO stays the run's: the
  * steps' SLO intervals were measured for it.
- * @throws BenchNotRecommendedError when nothing valid is left to recommend from.
+ * @throws NoRecommendationError when nothing valid is left to recommend from.
  */
 export function recommendAgain(results: BenchResults, inputs: Omit<RecommendInputs, 'slo'>): BenchResults {
   const { recommendation, ...measured } = results;

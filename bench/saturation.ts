@@ -5,7 +5,7 @@
  * omission), so no latency from this sweep is used for the SLO.
  */
 import autocannon from 'autocannon';
-import { HelloEdgeError } from '../common/index.js';
+import { AbortedError } from '../common/index.js';
 import { busyCoresBetween, processCpuSeconds, readCoreTimes } from './host.js';
 import type { BenchProgress } from './run.js';
 
@@ -89,7 +89,7 @@ export async function runSaturationSweep(o: SaturationSweepOptions): Promise<Sat
   const runs: SaturationRun[] = [];
   const steps = o.connections.length;
   for (const [i, connections] of o.connections.entries()) {
-    if (o.signal?.aborted) throw new HelloEdgeError('HELLO_ERR_TIMEOUT', 'bench aborted');
+    if (o.signal?.aborted) throw new AbortedError('bench aborted');
     o.progress({ phase: 'saturation', step: i + 1, steps, message: `autocannon, ${connections} connection(s), ${o.seconds}s` });
     const run = await runSaturationStep({ url: o.url, connections, warmupSeconds: o.warmupSeconds, durationSeconds: o.seconds, pid: o.pid });
     runs.push(run);

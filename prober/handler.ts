@@ -1,6 +1,6 @@
 import { Registry } from 'prom-client';
 import { stringify } from 'yaml';
-import { HelloEdgeError, type LogFields, type Logger } from '../common/index.js';
+import { type LogFields, type Logger, ProbeRequestError, UnknownModuleError } from '../common/index.js';
 import type { Module, ProberConfig, ProberName } from './config/types.js';
 import { PROBER_DEFAULT_MODULE, PROBER_DEFAULT_SCRAPE_TIMEOUT_SECONDS, PROBER_DEFAULT_TIMEOUT_OFFSET_SECONDS } from './contract.js';
 import { renderSorted, roundSeconds, setProbeGauge } from './metrics.js';
@@ -8,21 +8,6 @@ import { PROBERS } from './probers/index.js';
 
 /** Longest target accepted, in characters; longer ones are refused with 400. */
 export const MAX_TARGET_LENGTH = 2048;
-
-/**
- * A `/probe` request that cannot run (missing target, unknown module, bad timeout header).
- * `status` is the HTTP status the server answers with; the message is the exporter's text.
- */
-export class ProbeRequestError extends HelloEdgeError {
-  readonly status: number;
-  /** Why the request was refused, for callers that count refusals (e.g. unknown modules). */
-  readonly reason: 'unknown_module' | 'bad_request';
-  constructor(status: number, message: string, reason: 'unknown_module' | 'bad_request' = 'bad_request') {
-    super('HELLO_ERR_INVALID_ARG', message, { exitCode: 2 });
-    this.status = status;
-    this.reason = reason;
-  }
-}
 
 /** Parameters of one probe, as `/probe` receives them. */
 export interface ProbeParams {
@@ -76,7 +61,7 @@ export function probeTimeoutSeconds(module: Module, header: string | undefined, 
 export function selectModule(config: ProberConfig, params: ProbeParams): { module: Module; target: string } {
   const name = params.module === undefined || params.module === '' ? PROBER_DEFAULT_MODULE : params.module;
   const module = Object.hasOwn(config.modules, name) ? config.modules[name] : undefined;
-  if (!module) throw new ProbeRequestError(400, `Unknown module ${JSON.stringify(name)}`, 'unknown_module');
+  if (!module) throw new UnknownModuleError(name, Object.keys(config.modules));
   if (!Object.hasOwn(PROBERS, module.prober)) {
     throw new ProbeRequestError(400, `Module ${JSON.stringify(name)} uses the ${module.prober} prober, which this prober does not implement (http and tcp only)`);
   }

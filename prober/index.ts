@@ -17,7 +17,6 @@ export {
   selectModule,
   renderProbeMetrics,
   renderProbeDebug,
-  ProbeRequestError,
   MAX_TARGET_LENGTH,
   type ProbeParams,
   type ProbeOutcome,

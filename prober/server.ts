@@ -3,11 +3,11 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
-import { ConfigError, describeError, quoteValue, type Logger } from '../common/index.js';
+import { ConfigError, describeError, type ProbeRequestError, quoteValue, type Logger } from '../common/index.js';
 import { loadProberConfig } from './config/load.js';
 import type { ProberConfig } from './config/types.js';
 import { PROBER_DEFAULT_PORT, PROBER_METRICS, PROBER_PATHS } from './contract.js';
-import { ProbeRequestError, renderProbeDebug, renderProbeMetrics, runProbe } from './handler.js';
+import { renderProbeDebug, renderProbeMetrics, runProbe } from './handler.js';
 import { startScheduler, type Scheduler } from './scheduler.js';
 
 /** Options of {@link startProberServer}. */
@@ -145,13 +145,13 @@ export async function startProberServer(options: ProberServerOptions): Promise<P
         metricsText(req, res, await renderProbeMetrics(outcome), outcome.registry.contentType);
       }
     } catch (error) {
-      if (error instanceof ProbeRequestError) {
-        if (error.reason === 'unknown_module') unknownModule.inc();
-        logger.debug('probe request refused', { status: error.status, err: error.message });
-        text(res, error.status, `${error.message}\n`);
-        return;
-      }
-      throw error;
+      const code = (error as { code?: unknown }).code;
+      if (code !== 'HELLO_ERR_PROBE_REQUEST' && code !== 'HELLO_ERR_UNKNOWN_MODULE') throw error;
+      if (code === 'HELLO_ERR_UNKNOWN_MODULE') unknownModule.inc();
+      const refused = error as ProbeRequestError;
+      logger.debug('probe request refused', { status: refused.status, err: refused.message });
+      text(res, refused.status, `${refused.message}\n`);
+      return;
     } finally {
       inFlight -= 1;
       inFlightGauge.set(inFlight);

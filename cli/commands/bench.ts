@@ -1,8 +1,8 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import type { BenchOptions, BenchProgress } from '../../bench/index.js';
+import type { BenchMeasuredRun, BenchOptions, BenchProgress } from '../../bench/index.js';
 
 type BenchModule = typeof import('../../bench/index.js');
-import { createLogger, InvalidArgumentError as BadArgumentError } from '../../common/index.js';
+import { createLogger, InvalidArgumentError as BadArgumentError, NoRecommendationError } from '../../common/index.js';
 import { parseDurationOption, parseIntegerOption, parsePositiveNumberOption } from '../options.js';
 import { createProgress, printJson, printText } from '../output.js';
 
@@ -148,10 +148,11 @@ async function benchOnce(url: string | undefined, opts: BenchCliOptions): Promis
   } catch (error) {
     progress.done();
     // Show (and keep) what was measured and why it is not enough, then fail with the reason.
-    if (error instanceof bench.BenchNotRecommendedError) {
-      const files = await bench.writeMeasuredRun(error.measured, opts.out);
-      if (opts.json) printJson({ ...error.measured, recommendation: null });
-      else printText(`${bench.renderMeasurements(error.measured, opts.sloPercentile)}\n\nMeasurements: ${files.results}\nPlot:         ${files.plot}`);
+    if (error instanceof NoRecommendationError && error.measured) {
+      const measured = error.measured as BenchMeasuredRun;
+      const files = await bench.writeMeasuredRun(measured, opts.out);
+      if (opts.json) printJson({ ...measured, recommendation: null });
+      else printText(`${bench.renderMeasurements(measured, opts.sloPercentile)}\n\nMeasurements: ${files.results}\nPlot:         ${files.plot}`);
     }
     throw error;
   } finally {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { createLogger, HelloEdgeError, parseDuration, silentLogger } from '../../common/index.js';
+import { createLogger, parseDuration, ProbeFailedError, silentLogger } from '../../common/index.js';
 import { defaultProberConfig, loadProberConfig, runModuleProbe, selectModule, summarizeProbe, type ProbeSummary } from '../../prober/index.js';
 import { formatTable, printJson, printText } from '../output.js';
 
@@ -9,13 +9,6 @@ interface ProbeOptions {
   timeout: string;
   json?: boolean;
   verbose?: boolean;
-}
-
-/** The probe failed: exit status 1, after the result has been printed. */
-export class ProbeFailedError extends HelloEdgeError {
-  constructor(target: string) {
-    super('HELLO_ERR_PROBE_FAILED', `probe of ${target} failed`, { exitCode: 1 });
-  }
 }
 
 /**

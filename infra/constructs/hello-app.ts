@@ -5,8 +5,7 @@ import {
   HELLO_DEFAULT_PORT, HELLO_ENV, HELLO_PATHS, HELLO_PORT_NAME, HELLO_RUN_AS_GID, HELLO_RUN_AS_UID,
 } from '../../hello/contract.js';
 import { HttpRoute, HttpRouteSpecRulesFiltersRequestRedirectScheme, HttpRouteSpecRulesFiltersRequestRedirectStatusCode, HttpRouteSpecRulesFiltersType, HttpRouteSpecRulesMatchesPathType } from '../imports/gateway.networking.k8s.io.js';
-import type { AppConfig, FleetConfig } from '../config.js';
-import { imageString } from '../config.js';
+import { type AppConfig, type FleetConfig, POD, POD_PROBES, ROLLOUT, imageString } from '../config/index.js';
 import { appLabels, appSelector, proberSelector } from '../labels.js';
 import {
   containerSecurityContext, dnsEgress, hostAntiAffinity, namespacePeer, podSecurityContext, resourceRequirements, topologySpread,
@@ -48,7 +47,7 @@ export class HelloApp extends Construct {
 
     new k8s.KubeServiceAccount(this, 'service-account', { metadata, automountServiceAccountToken: false });
 
-    const graceSeconds = app.preStopSeconds + Math.ceil(app.shutdownTimeoutMs / 1000) + 5;
+    const graceSeconds = app.preStopSeconds + Math.ceil(app.shutdownTimeoutMs / 1000) + POD.appGraceMarginSeconds;
     this.deployment = new k8s.KubeDeployment(this, 'deployment', {
       metadata: {
         ...metadata,
@@ -65,13 +64,13 @@ export class HelloApp extends Construct {
       },
       spec: {
         selector: { matchLabels: selector },
-        revisionHistoryLimit: 5,
-        progressDeadlineSeconds: 120,
-        minReadySeconds: 5,
+        revisionHistoryLimit: ROLLOUT.revisionHistoryLimit,
+        progressDeadlineSeconds: ROLLOUT.progressDeadlineSeconds,
+        minReadySeconds: ROLLOUT.minReadySeconds,
         strategy: {
           type: 'RollingUpdate',
           // Never below capacity during a rollout: new pods come up before old ones go.
-          rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(0), maxSurge: k8s.IntOrString.fromString('25%') },
+          rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(0), maxSurge: k8s.IntOrString.fromString(`${ROLLOUT.appMaxSurgePercent}%`) },
         },
         template: {
           metadata: { labels },
@@ -96,23 +95,14 @@ export class HelloApp extends Construct {
               ],
               resources: resourceRequirements(app.resources),
               securityContext: containerSecurityContext(HELLO_RUN_AS_UID, HELLO_RUN_AS_GID),
-              startupProbe: {
-                httpGet: { path: HELLO_PATHS.liveness, port: k8s.IntOrString.fromString(HELLO_PORT_NAME) },
-                periodSeconds: 2, timeoutSeconds: 2, failureThreshold: 30,
-              },
-              livenessProbe: {
-                httpGet: { path: HELLO_PATHS.liveness, port: k8s.IntOrString.fromString(HELLO_PORT_NAME) },
-                periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3,
-              },
-              readinessProbe: {
-                httpGet: { path: HELLO_PATHS.readiness, port: k8s.IntOrString.fromString(HELLO_PORT_NAME) },
-                periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 2,
-              },
+              startupProbe: { httpGet: { path: HELLO_PATHS.liveness, port: k8s.IntOrString.fromString(HELLO_PORT_NAME) }, ...POD_PROBES.startup },
+              livenessProbe: { httpGet: { path: HELLO_PATHS.liveness, port: k8s.IntOrString.fromString(HELLO_PORT_NAME) }, ...POD_PROBES.liveness },
+              readinessProbe: { httpGet: { path: HELLO_PATHS.readiness, port: k8s.IntOrString.fromString(HELLO_PORT_NAME) }, ...POD_PROBES.readiness },
               // Endpoints are removed asynchronously: keep serving while load balancers catch up.
               lifecycle: app.preStopSeconds > 0 ? { preStop: { sleep: { seconds: app.preStopSeconds } } } : undefined,
               volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
             }],
-            volumes: [{ name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('16Mi') } }],
+            volumes: [{ name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString(POD.tmpSizeLimit) } }],
           },
         },
       },
@@ -148,7 +138,7 @@ export class HelloApp extends Construct {
       metadata,
       spec: {
         selector: { matchLabels: selector },
-        maxUnavailable: k8s.IntOrString.fromNumber(1),
+        maxUnavailable: k8s.IntOrString.fromNumber(ROLLOUT.pdbMaxUnavailable),
         // A crash-looping pod must not block node drains.
         unhealthyPodEvictionPolicy: 'AlwaysAllow',
       },
@@ -214,9 +204,12 @@ export class HelloApp extends Construct {
     const gw = fleet.routing.gateway;
     const hostnames = [...new Set(app.hosts.map((h) => h.host))];
     const matches = app.hosts.map((h) => ({ path: { type: HttpRouteSpecRulesMatchesPathType.PATH_PREFIX, value: h.path } }));
+    // Always a sectionName: a parentRef without one attaches to every listener, the HTTP one too,
+    // where this route would compete with the redirect route below for the same hostnames and
+    // paths and could serve plain HTTP (with an HSTS header).
     const httpsParents = gw.create
       ? hostnames.map((host) => ({ name: gw.parentRef.name, namespace: gw.parentRef.namespace, sectionName: httpsListenerName(host) }))
-      : [{ name: gw.parentRef.name, namespace: gw.parentRef.namespace, ...(gw.parentRef.sectionName ? { sectionName: gw.parentRef.sectionName } : {}) }];
+      : [{ name: gw.parentRef.name, namespace: gw.parentRef.namespace, sectionName: gw.parentRef.sectionName ?? HTTPS_LISTENER }];
     new HttpRoute(this, 'route', {
       metadata: { name: app.name, namespace: app.namespace, labels: appLabels(app.name) },
       spec: {
@@ -253,6 +246,9 @@ export class HelloApp extends Construct {
 
 /** Name of the plain-HTTP listener that the redirect routes attach to. */
 export const HTTP_LISTENER = 'http';
+
+/** Name of an existing Gateway's HTTPS listener that the app routes attach to, unless `routing.gateway.parentRef.sectionName` names another. */
+export const HTTPS_LISTENER = 'https';
 
 /** Name of the HTTPS listener a created Gateway has for `host` (a section name: DNS label). */
 export function httpsListenerName(host: string): string {

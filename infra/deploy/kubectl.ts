@@ -3,7 +3,10 @@
  * to do (no cluster reachable, CRDs missing, forbidden, ...), never a raw stack.
  */
 import { spawn } from 'node:child_process';
-import { ExternalError, ToolMissingError } from '../../common/index.js';
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { ClusterUnreachableError, ExternalError, ForbiddenError, type HelloEdgeError, KindMissingError, ToolMissingError } from '../../common/index.js';
 
 /** Which cluster to talk to; both default to kubectl's own defaults (KUBECONFIG, current context). */
 export interface ClusterTarget {
@@ -13,6 +16,27 @@ export interface ClusterTarget {
   readonly kubeconfig?: string;
   /** kubectl binary; default `kubectl` from PATH (or `$KUBECTL`). */
   readonly kubectl?: string;
+}
+
+/**
+ * Refuses to go on without any kubeconfig: kubectl would then quietly talk to
+ * http://localhost:8080, which is where `npm start` runs hello itself. A kubeconfig is found from
+ * `--kubeconfig`, else the files of $KUBECONFIG, else ~/.kube/config; inside a pod, the in-cluster
+ * service account counts too.
+ * @throws ClusterUnreachableError saying what was looked for.
+ */
+export function requireKubeconfig(target: ClusterTarget, env: NodeJS.ProcessEnv = process.env, home = homedir()): void {
+  if (target.kubeconfig !== undefined) {
+    if (existsSync(target.kubeconfig)) return;
+    throw new ClusterUnreachableError(`--kubeconfig ${JSON.stringify(target.kubeconfig)} does not exist; pass the path of an existing kubeconfig file`);
+  }
+  const fromEnv = (env.KUBECONFIG ?? '').split(delimiter).filter(Boolean);
+  if (fromEnv.some((file) => existsSync(file))) return;
+  if (env.KUBERNETES_SERVICE_HOST && env.KUBERNETES_SERVICE_PORT) return;
+  const fallback = join(home, '.kube', 'config');
+  if (fromEnv.length === 0 && existsSync(fallback)) return;
+  const looked = fromEnv.length > 0 ? `$KUBECONFIG (${fromEnv.join(delimiter)}) names no existing file` : `no --kubeconfig, no $KUBECONFIG and no ${fallback}`;
+  throw new ClusterUnreachableError(`no kubeconfig: ${looked}, so kubectl would fall back to http://localhost:8080 (where \`npm start\` serves hello, not a cluster). Pass --kubeconfig FILE, or set $KUBECONFIG.`);
 }
 
 /** What kubectl printed. */
@@ -63,16 +87,16 @@ export function kubectl(target: ClusterTarget, args: readonly string[], input?: 
 }
 
 /** Turns kubectl's stderr into one actionable error. Exported for tests. */
-export function explainFailure(target: ClusterTarget, args: readonly string[], stderr: string, code: number | null): ExternalError {
+export function explainFailure(target: ClusterTarget, args: readonly string[], stderr: string, code: number | null): HelloEdgeError {
   const where = target.context ? `context "${target.context}"` : target.kubeconfig ? `kubeconfig ${target.kubeconfig}` : 'the current kubeconfig context';
   // Skip warnings and klog lines ("E1126 06:54:50.564253 ...") to reach kubectl's own sentence.
   const lines = stderr.split('\n').filter((line) => line.trim() !== '' && !line.startsWith('Warning: ') && !/^[IWEF]\d{4} /.test(line));
   const firstError = lines[0] ?? stderr.split('\n').find((line) => line.trim() !== '') ?? `exit code ${code}`;
   if (/Unable to connect to the server|connection refused|no such host|i\/o timeout|dial tcp/.test(stderr)) {
-    return new ExternalError(`no cluster reachable through ${where}: ${firstError.trim()}. Start the cluster, or pick one with --context or --kubeconfig.`, { exitCode: 4 });
+    return new ClusterUnreachableError(`no cluster reachable through ${where}: ${firstError.trim()}. Start the cluster, or pick one with --context or --kubeconfig.`);
   }
   if (/context .* does not exist|no configuration has been provided|invalid configuration/.test(stderr)) {
-    return new ExternalError(`kubectl has no usable configuration for ${where}: ${firstError.trim()}. Pass --context NAME or --kubeconfig FILE.`, { exitCode: 4 });
+    return new ClusterUnreachableError(`kubectl has no usable configuration for ${where}: ${firstError.trim()}. Pass --context NAME or --kubeconfig FILE.`);
   }
   const missingKind = /no matches for kind "(\w+)" in version "([\w./-]+)"/.exec(stderr) ?? /the server doesn't have a resource type "([\w.]+)"/.exec(stderr);
   if (missingKind) {
@@ -82,10 +106,10 @@ export function explainFailure(target: ClusterTarget, args: readonly string[], s
       : group.includes('gateway.networking.k8s.io')
         ? 'install the Gateway API CRDs, or use routing.kind: ingress in the fleet config'
         : 'install the CRD that defines it';
-    return new ExternalError(`the cluster does not know ${missingKind[1]}${missingKind[2] ? ` (${missingKind[2]})` : ''}: ${fix}.`, { exitCode: 5 });
+    return new KindMissingError(`the cluster does not know ${missingKind[1]}${missingKind[2] ? ` (${missingKind[2]})` : ''}: ${fix}.`);
   }
   if (/forbidden/i.test(stderr)) {
-    return new ExternalError(`forbidden through ${where}: ${firstError.trim()}. Ask for RBAC rights on these objects, or use a context that has them.`, { exitCode: 6 });
+    return new ForbiddenError(`forbidden through ${where}: ${firstError.trim()}. Ask for RBAC rights on these objects, or use a context that has them.`);
   }
-  return new ExternalError(`kubectl ${args.filter((a) => !a.startsWith('-')).slice(0, 2).join(' ')} failed: ${firstError.trim()}`, { exitCode: 1 });
+  return new ExternalError(`kubectl ${args.filter((a) => !a.startsWith('-')).slice(0, 2).join(' ')} failed: ${firstError.trim()}`);
 }

@@ -8,17 +8,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import {
-  BenchNotRecommendedError,
   DEFAULT_SERVER_CPU_QUOTA_MILLICORES,
   readBenchResults,
   renderBenchReport,
   runBench,
   writeBenchFiles,
   writeMeasuredRun,
+  type BenchMeasuredRun,
   type BenchPlan,
   type BenchProgress,
   type RunGates,
 } from '../../bench/index.js';
+import { NoRecommendationError } from '../../common/index.js';
 
 const TINY: BenchPlan = {
   saturationConnections: [2],
@@ -87,12 +88,13 @@ test('runBench: when not even the lowest rate meets the SLO there is no recommen
     () => assert.fail('expected no recommendation'),
     (e: unknown) => e,
   );
-  assert.ok(error instanceof BenchNotRecommendedError);
-  assert.equal(error.code, 'HELLO_ERR_EXTERNAL');
+  assert.ok(error instanceof NoRecommendationError);
+  assert.equal(error.code, 'HELLO_ERR_NO_RECOMMENDATION');
+  const measured = error.measured as BenchMeasuredRun;
   assert.match(error.message, /no recommendation: the SLO p99 <= 0\.001 ms fails already at the lowest valid offered rate/);
-  assert.equal(error.measured.measurements.openModel.steps.length, 3);
-  assert.ok(error.measured.measurements.openModel.steps.every((s) => s.sloLatency !== undefined && s.sloLatency.mergedUs > 1));
-  const files = await writeMeasuredRun(error.measured, dir);
+  assert.equal(measured.measurements.openModel.steps.length, 3);
+  assert.ok(measured.measurements.openModel.steps.every((s) => s.sloLatency !== undefined && s.sloLatency.mergedUs > 1));
+  const files = await writeMeasuredRun(measured, dir);
   assert.match(files.results, /\.invalid\.json$/);
   const doc = JSON.parse(await readFile(files.results, 'utf8')) as { recommendation: unknown };
   assert.equal(doc.recommendation, null);

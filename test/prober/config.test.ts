@@ -3,9 +3,9 @@ import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { ConfigError } from '../../common/index.js';
+import { ConfigError, ProbeRequestError } from '../../common/index.js';
 import { silentLogger } from '../../common/index.js';
-import { buildConfig, loadProberConfig, parseProberConfig, runProbe, ProbeRequestError, DEFAULT_HTTP_PROBE, DEFAULT_LIMITS } from '../../prober/index.js';
+import { buildConfig, loadProberConfig, parseProberConfig, runProbe, DEFAULT_HTTP_PROBE, DEFAULT_LIMITS } from '../../prober/index.js';
 import { FIXTURES } from './support.js';
 
 // One fixture per validation rule, each with the exact message a user sees.
