@@ -13,7 +13,7 @@
  * (requests per second), `Seconds`, `Percent` (0-100), `Fraction` (0-1).
  */
 import { readFile } from 'node:fs/promises';
-import { ConfigError, NotFoundError, quoteValue } from '../common/index.js';
+import { ConfigError, NotFoundError, boolean, define, integer, joinPath, list, nullable, number, object, oneOf, optional, quoteValue, record, refuse, string } from '../common/index.js';
 
 /** The one schema version this code writes and reads. */
 export const BENCH_RESULTS_SCHEMA_VERSION = 1;
@@ -332,229 +332,138 @@ export interface BenchResults {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Validation: a tiny schema language, so each field is described once with its allowed values.
+// Validation: the format as a common/validate schema, each field described once with what it allows.
 
-type Check = (value: unknown, field: string) => void;
-
-const fail = (field: string, value: unknown, allowed: string): never => {
-  throw new ConfigError(field || '(document)', `${quoteValue(value)} is not allowed; expected ${allowed}`);
-};
-
-const num =
-  (opts: { min?: number; max?: number; int?: boolean; exclusiveMin?: boolean } = {}): Check =>
-  (value, field) => {
-    const { min, max, int, exclusiveMin } = opts;
-    const bounds = [min !== undefined ? `${exclusiveMin ? '>' : '>='} ${min}` : '', max !== undefined ? `<= ${max}` : ''].filter(Boolean);
-    const range = `${int ? 'a whole number' : 'a number'}${bounds.length ? ` ${bounds.join(' and ')}` : ''}`;
-    if (typeof value !== 'number' || !Number.isFinite(value)) fail(field, value, range);
-    const n = value as number;
-    if (int && !Number.isInteger(n)) fail(field, value, range);
-    if (min !== undefined && (exclusiveMin ? n <= min : n < min)) fail(field, value, range);
-    if (max !== undefined && n > max) fail(field, value, range);
-  };
-
-const str =
-  (pattern?: RegExp, what = 'a non-empty string'): Check =>
-  (value, field) => {
-    if (typeof value !== 'string' || value.length === 0 || (pattern && !pattern.test(value))) fail(field, value, what);
-  };
-
-const bool: Check = (value, field) => {
-  if (typeof value !== 'boolean') fail(field, value, 'true or false');
-};
-
-const oneOf =
-  (...allowed: readonly (string | number)[]): Check =>
-  (value, field) => {
-    if (!allowed.includes(value as string | number)) fail(field, value, `one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}`);
-  };
-
-const nullable =
-  (check: Check): Check =>
-  (value, field) => {
-    if (value !== null) check(value, field);
-  };
-
-const arr =
-  (item: Check, opts: { minLength?: number } = {}): Check =>
-  (value, field) => {
-    if (!Array.isArray(value)) fail(field, value, 'an array');
-    const list = value as unknown[];
-    if (opts.minLength !== undefined && list.length < opts.minLength) fail(field, value, `an array of at least ${opts.minLength} item(s)`);
-    list.forEach((v, i) => item(v, `${field}[${i}]`));
-  };
-
-const record =
-  (item: Check): Check =>
-  (value, field) => {
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(field, value, 'an object');
-    for (const [k, v] of Object.entries(value as object)) item(v, `${field}.${k}`);
-  };
-
-/** Checks of fields that may be absent (added to the format after files were written without them). */
-const optionalChecks = new WeakSet<Check>();
-const optional = (check: Check): Check => {
-  const wrapped: Check = (value, field) => check(value, field);
-  optionalChecks.add(wrapped);
-  return wrapped;
-};
-
-const obj =
-  (fields: Readonly<Record<string, Check>>): Check =>
-  (value, field) => {
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(field, value, 'an object');
-    const o = value as Record<string, unknown>;
-    const prefix = field === '' ? '' : `${field}.`;
-    for (const key of Object.keys(o)) {
-      if (!(key in fields)) {
-        throw new ConfigError(`${prefix}${key}`, `unknown field; allowed fields here: ${Object.keys(fields).join(', ')}`);
-      }
-    }
-    for (const [key, check] of Object.entries(fields)) {
-      if (!(key in o)) {
-        if (optionalChecks.has(check)) continue;
-        throw new ConfigError(`${prefix}${key}`, 'is missing');
-      }
-      check(o[key], `${prefix}${key}`);
-    }
-  };
-
-const nonNeg = num({ min: 0 });
-const count = num({ min: 0, int: true });
-const rps = num({ min: 0 });
-const strings = arr(str());
-
-const slo = obj({
-  percentile: num({ min: 0, max: 99.9999, exclusiveMin: true }),
-  latencyMs: num({ min: 0, exclusiveMin: true }),
-  errorBudgetFraction: num({ min: 0, max: 1 }),
+const MAX = Number.MAX_VALUE;
+const nonNeg = number(0, MAX, { allowed: 'a number >= 0' });
+const positive = number(0, MAX, { exclusiveMin: true, allowed: 'a number > 0' });
+const anyNumber = number(-MAX, MAX, { allowed: 'a number' });
+const count = integer(0, Number.MAX_SAFE_INTEGER, 'a whole number >= 0');
+const atLeastOne = integer(1, Number.MAX_SAFE_INTEGER, 'a whole number >= 1');
+const text = string({ minLength: 1, allowed: 'a non-empty string' });
+const strings = list(text);
+const percentile = number(0, 99.9999, { exclusiveMin: true, allowed: 'a percentile above 0 up to 99.9999' });
+const scalar = define<number | boolean | string>({
+  allowed: 'a number, true or false, or a string',
+  parse: (value, path) => (['number', 'boolean', 'string'].includes(typeof value) ? (value as number | boolean | string) : refuse(path, value, 'a number, true or false, or a string')),
+  jsonSchema: () => ({ type: ['number', 'boolean', 'string'] }),
 });
 
-const spread = obj({ min: num(), median: num(), max: num(), samples: num({ min: 1, int: true }) });
+const sloSchema = object({ percentile, latencyMs: positive, errorBudgetFraction: number(0, 1) });
 
-const percentiles = obj({ p50: nonNeg, p90: nonNeg, p99: nonNeg, p999: nonNeg, max: nonNeg });
+const policy = object({ type: oneOf(['Pods', 'Percent']), value: atLeastOne, periodSeconds: integer(1, 1800) });
 
-const policy = obj({ type: oneOf('Pods', 'Percent'), value: num({ min: 1, int: true }), periodSeconds: num({ min: 1, max: 1800, int: true }) });
+const rules = object({ stabilizationWindowSeconds: integer(0, 3600), selectPolicy: oneOf(['Max', 'Min']), policies: list(policy, { minItems: 1 }) });
 
-const rules = obj({
-  stabilizationWindowSeconds: num({ min: 0, max: 3600, int: true }),
-  selectPolicy: oneOf('Max', 'Min'),
-  policies: arr(policy, { minLength: 1 }),
+const environmentSchema = object({
+  node: text,
+  platform: text,
+  cpuModel: text,
+  cpus: atLeastOne,
+  loadAverageBefore: nonNeg,
+  serverCpus: nullable(text),
+  generatorCpus: nullable(text),
+  serverCpuQuotaMillicores: nullable(atLeastOne),
+  serverCpuQuotaPeriodMs: optional(nullable(number(1, 1000))),
+  tools: record(text),
+  gitSha: nullable(text),
 });
 
-const schema = obj({
-  schemaVersion: oneOf(BENCH_RESULTS_SCHEMA_VERSION),
-  createdAt: str(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/, 'an ISO 8601 UTC time such as "2026-11-26T07:00:00.000Z"'),
-  mode: oneOf('quick', 'full', 'custom'),
-  target: obj({ url: str(/^https?:\/\//, 'an http(s) URL'), startedByBench: bool }),
-  environment: obj({
-    node: str(),
-    platform: str(),
-    cpuModel: str(),
-    cpus: num({ min: 1, int: true }),
-    loadAverageBefore: nonNeg,
-    serverCpus: nullable(str()),
-    generatorCpus: nullable(str()),
-    serverCpuQuotaMillicores: nullable(num({ min: 1, int: true })),
-    serverCpuQuotaPeriodMs: optional(nullable(num({ min: 1, max: 1000 }))),
-    tools: record(str()),
-    gitSha: nullable(str()),
+const saturationSchema = object({
+  steps: list(
+    object({
+      connections: atLeastOne,
+      rps: nonNeg,
+      serverCpuCores: nullable(nonNeg),
+      generatorCpuCores: nonNeg,
+      errors: count,
+      timeouts: count,
+      valid: boolean(),
+      problems: strings,
+    }),
+  ),
+  maxRps: nonNeg,
+  cpuUsPerRequest: nullable(nonNeg),
+  limitedBy: oneOf(['server', 'generator', 'unknown']),
+});
+
+const openStepSchema = object({
+  offeredRps: positive,
+  achievedRps: nonNeg,
+  repetitions: atLeastOne,
+  requests: count,
+  errors: count,
+  timeouts: count,
+  latencyUs: object({ p50: nonNeg, p90: nonNeg, p99: nonNeg, p999: nonNeg, max: nonNeg }),
+  sloLatencyUsPerRepetition: list(nonNeg),
+  sloLatency: optional(
+    object({ percentile, boundUs: nonNeg, mergedUs: nonNeg, overBoundFraction: number(0, 1), overBoundStandardError: nonNeg, batches: atLeastOne, lowUs: nonNeg, highUs: nonNeg }),
+  ),
+  serverCpuCores: nullable(nonNeg),
+  serverCpuCoresPerRepetition: list(nonNeg),
+  generator: object({ eventLoopDelayP99Ms: nonNeg, sendLagP99Ms: nonNeg, cpuCores: nonNeg, gcMaxPauseMs: optional(nonNeg) }),
+  otherCpuCores: nullable(nonNeg),
+  throttledPeriods: nullable(count),
+  machineStallMs: optional(nullable(nonNeg)),
+  serverPeakRssMiB: optional(nullable(nonNeg)),
+  serverGcMaxPauseMs: optional(nullable(nonNeg)),
+  serverGcTotalMs: optional(nullable(nonNeg)),
+  valid: boolean(),
+  problems: strings,
+  failedChecks: optional(list(oneOf(BENCH_OPEN_RUN_CHECKS))),
+  histogram: text,
+});
+
+const measurementsSchema = object({
+  saturation: saturationSchema,
+  openModel: object({
+    arrivals: oneOf(['poisson', 'uniform']),
+    seed: count,
+    warmupSeconds: nonNeg,
+    durationSeconds: positive,
+    steps: list(openStepSchema),
+    remeasured: optional(list(object({ offeredRps: positive, reason: text }))),
+    stillSpoiled: optional(count),
+    freshServers: optional(count),
   }),
-  inputs: record((value, field) => {
-    if (!['number', 'boolean', 'string'].includes(typeof value)) fail(field, value, 'a number, boolean or string');
-  }),
-  measurements: obj({
-    saturation: obj({
-      steps: arr(
-        obj({
-          connections: num({ min: 1, int: true }),
-          rps,
-          serverCpuCores: nullable(nonNeg),
-          generatorCpuCores: nonNeg,
-          errors: count,
-          timeouts: count,
-          valid: bool,
-          problems: strings,
-        }),
-      ),
-      maxRps: rps,
-      cpuUsPerRequest: nullable(nonNeg),
-      limitedBy: oneOf('server', 'generator', 'unknown'),
-    }),
-    openModel: obj({
-      arrivals: oneOf('poisson', 'uniform'),
-      seed: num({ min: 0, int: true }),
-      warmupSeconds: nonNeg,
-      durationSeconds: num({ min: 0, exclusiveMin: true }),
-      steps: arr(
-        obj({
-          offeredRps: num({ min: 0, exclusiveMin: true }),
-          achievedRps: rps,
-          repetitions: num({ min: 1, int: true }),
-          requests: count,
-          errors: count,
-          timeouts: count,
-          latencyUs: percentiles,
-          sloLatencyUsPerRepetition: arr(nonNeg),
-          sloLatency: optional(
-            obj({
-              percentile: num({ min: 0, max: 99.9999, exclusiveMin: true }),
-              boundUs: nonNeg,
-              mergedUs: nonNeg,
-              overBoundFraction: num({ min: 0, max: 1 }),
-              overBoundStandardError: nonNeg,
-              batches: num({ min: 1, int: true }),
-              lowUs: nonNeg,
-              highUs: nonNeg,
-            }),
-          ),
-          serverCpuCores: nullable(nonNeg),
-          serverCpuCoresPerRepetition: arr(nonNeg),
-          generator: obj({ eventLoopDelayP99Ms: nonNeg, sendLagP99Ms: nonNeg, cpuCores: nonNeg, gcMaxPauseMs: optional(nonNeg) }),
-          otherCpuCores: nullable(nonNeg),
-          throttledPeriods: nullable(count),
-          machineStallMs: optional(nullable(nonNeg)),
-          serverPeakRssMiB: optional(nullable(nonNeg)),
-          serverGcMaxPauseMs: optional(nullable(nonNeg)),
-          serverGcTotalMs: optional(nullable(nonNeg)),
-          valid: bool,
-          problems: strings,
-          failedChecks: optional(arr(oneOf(...BENCH_OPEN_RUN_CHECKS))),
-          histogram: str(),
-        }),
-      ),
-      remeasured: optional(arr(obj({ offeredRps: num({ min: 0, exclusiveMin: true }), reason: str() }))),
-      stillSpoiled: optional(count),
-      freshServers: optional(count),
-    }),
-    serverPeakRssMiB: nullable(nonNeg),
-  }),
-  validity: obj({ valid: bool, problems: strings }),
-  recommendation: obj({
-    slo,
-    resources: obj({
-      cpuRequestMillicores: num({ min: 1, int: true }),
-      cpuLimitMillicores: nullable(num({ min: 1, int: true })),
-      memoryRequestMiB: num({ min: 1, int: true }),
-      memoryLimitMiB: num({ min: 1, int: true }),
-    }),
-    hpa: obj({
-      minReplicas: num({ min: 1, int: true }),
-      maxReplicas: num({ min: 1, int: true }),
-      targetCPUUtilizationPercentage: num({ min: 1, max: 100, int: true }),
-      behavior: obj({ scaleUp: rules, scaleDown: rules }),
-    }),
-    rps: obj({
-      targetPerPod: num({ min: 0, exclusiveMin: true }),
-      sloCapacityPerPod: num({ min: 0, exclusiveMin: true }),
-      targetUtilizationPercent: num({ min: 1, max: 100, int: true }),
-    }),
-    intermediates: record(nullable(num())),
-    spread: record(spread),
-    intervals: optional(record(obj({ low: num(), point: num(), high: num() }))),
+  serverPeakRssMiB: nullable(nonNeg),
+});
+
+const recommendationSchema = object(
+  {
+    slo: sloSchema,
+    resources: object({ cpuRequestMillicores: atLeastOne, cpuLimitMillicores: nullable(atLeastOne), memoryRequestMiB: atLeastOne, memoryLimitMiB: atLeastOne }),
+    hpa: object({ minReplicas: atLeastOne, maxReplicas: atLeastOne, targetCPUUtilizationPercentage: integer(1, 100), behavior: object({ scaleUp: rules, scaleDown: rules }) }),
+    rps: object({ targetPerPod: positive, sloCapacityPerPod: positive, targetUtilizationPercent: integer(1, 100) }),
+    intermediates: record(nullable(anyNumber)),
+    spread: record(object({ min: anyNumber, median: anyNumber, max: anyNumber, samples: atLeastOne })),
+    intervals: optional(record(object({ low: anyNumber, point: anyNumber, high: anyNumber }))),
     reasoning: strings,
     warnings: strings,
-  }),
+  },
+  { check: checkRecommendation },
+);
+
+/** The cross-field rules: maxReplicas >= minReplicas, memory limit >= request, CPU limit >= request. */
+function checkRecommendation(rec: { hpa: { minReplicas: number; maxReplicas: number }; resources: { cpuRequestMillicores: number; cpuLimitMillicores: number | null; memoryRequestMiB: number; memoryLimitMiB: number } }, path: string): void {
+  const { hpa, resources } = rec;
+  if (hpa.maxReplicas < hpa.minReplicas) refuse(joinPath(path, 'hpa.maxReplicas'), hpa.maxReplicas, `>= ${joinPath(path, 'hpa.minReplicas')} (${hpa.minReplicas})`);
+  if (resources.memoryLimitMiB < resources.memoryRequestMiB) refuse(joinPath(path, 'resources.memoryLimitMiB'), resources.memoryLimitMiB, `>= memoryRequestMiB (${resources.memoryRequestMiB})`);
+  if (resources.cpuLimitMillicores !== null && resources.cpuLimitMillicores < resources.cpuRequestMillicores) {
+    refuse(joinPath(path, 'resources.cpuLimitMillicores'), resources.cpuLimitMillicores, `null or >= cpuRequestMillicores (${resources.cpuRequestMillicores})`);
+  }
+}
+
+const resultsSchema = object({
+  schemaVersion: integer(BENCH_RESULTS_SCHEMA_VERSION, BENCH_RESULTS_SCHEMA_VERSION, `schemaVersion ${BENCH_RESULTS_SCHEMA_VERSION}`),
+  createdAt: string({ pattern: /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/, allowed: 'an ISO 8601 UTC time such as "2026-11-26T07:00:00.000Z"' }),
+  mode: oneOf(['quick', 'full', 'custom']),
+  target: object({ url: string({ pattern: /^https?:\/\//, allowed: 'an http(s) URL' }), startedByBench: boolean() }),
+  environment: environmentSchema,
+  inputs: record(scalar),
+  measurements: measurementsSchema,
+  validity: object({ valid: boolean(), problems: strings }),
+  recommendation: recommendationSchema,
 });
 
 /**
@@ -569,19 +478,7 @@ export function validateBenchResults(value: unknown): BenchResults {
       throw new ConfigError('schemaVersion', `${quoteValue(version)} is not supported; this hello-edge reads schemaVersion ${BENCH_RESULTS_SCHEMA_VERSION} (re-run \`npm run bench\` to produce it)`);
     }
   }
-  schema(value, '');
-  const results = value as BenchResults;
-  const { hpa, resources } = results.recommendation;
-  if (hpa.maxReplicas < hpa.minReplicas) {
-    throw new ConfigError('recommendation.hpa.maxReplicas', `${hpa.maxReplicas} is not allowed; expected >= recommendation.hpa.minReplicas (${hpa.minReplicas})`);
-  }
-  if (resources.memoryLimitMiB < resources.memoryRequestMiB) {
-    throw new ConfigError('recommendation.resources.memoryLimitMiB', `${resources.memoryLimitMiB} is not allowed; expected >= memoryRequestMiB (${resources.memoryRequestMiB})`);
-  }
-  if (resources.cpuLimitMillicores !== null && resources.cpuLimitMillicores < resources.cpuRequestMillicores) {
-    throw new ConfigError('recommendation.resources.cpuLimitMillicores', `${resources.cpuLimitMillicores} is not allowed; expected null or >= cpuRequestMillicores (${resources.cpuRequestMillicores})`);
-  }
-  return results;
+  return resultsSchema.parse(value, '') as BenchResults;
 }
 
 /**
