@@ -152,7 +152,7 @@ export function describeRunProblem(p: RunProblem): string {
     case 'other-processes':
       return `noise: ${p.runs} open-model run(s) shared the machine with other work (worst: ${p.worst})`;
     case 'generator-busy':
-      return `the generator used up to ${p.maxCores.toFixed(2)} cores (> ${p.limitCores}) at ${p.ratesRps.join(', ')} req/s: it nears its limit there, so latencies there are upper bounds`;
+      return `the generator used up to ${p.maxCores.toFixed(2)} cores (> ${p.limitCores}) at ${p.ratesRps.join(', ')} req/s, where the server kept up but the SLO failed: the generator nears its limit there, so those failures may be partly its own (the capacity is then a conservative bound)`;
     case 'still-spoiled':
       return `noise: ${p.repetitions} repetition(s) stayed spoiled by the generator's own lateness after the re-measurements; they are kept (they can only look worse than the server is), so the capacity there is a conservative bound`;
     case 'invalid-steps':
@@ -179,6 +179,7 @@ export interface RunEvidence {
   readonly openSeconds: number;
   /** Repetitions still spoiled by the generator when the re-measure budget was spent. */
   readonly stillSpoiled: number;
+  readonly slo: BenchSlo;
 }
 
 /**
@@ -201,7 +202,10 @@ export function assessRun(e: RunEvidence, gates: RunGates = DEFAULT_GATES): RunP
   if (stallTotal > 0.002 * measuredSeconds * 1000) problems.push({ code: 'machine-stalls', stalledMs: stallTotal, measuredSeconds, worstMs: Math.max(...stalledMs) });
   const noisy = e.records.map((r) => noiseOf(r, gates)).filter((n): n is string => n !== null);
   if (noisy.length > 0) problems.push({ code: 'other-processes', runs: noisy.length, worst: noisy.sort().at(-1)! });
-  const busy = e.records.filter((r) => r.run.generatorCpuCores > gates.maxGeneratorCpuCores);
+  // A busy generator reads responses late, so it can only make latency look worse: it matters
+  // where the server kept up and the SLO still failed (past the server's capacity it is moot).
+  const failedOnLatency = (r: OpenRunRecord): boolean => !serverFellShort(r, gates) && percentileUs(r.run.response, e.slo.percentile) > e.slo.latencyMs * 1000;
+  const busy = e.records.filter((r) => r.run.generatorCpuCores > gates.maxGeneratorCpuCores && failedOnLatency(r));
   if (busy.length > 0) {
     const ratesRps = [...new Set(busy.map((r) => r.run.offeredRps))].sort((a, b) => a - b);
     problems.push({ code: 'generator-busy', ratesRps, maxCores: Math.max(...busy.map((r) => r.run.generatorCpuCores)), limitCores: gates.maxGeneratorCpuCores });

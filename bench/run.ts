@@ -278,6 +278,7 @@ async function measure(options: BenchOptions, s: RunSettings, setup: RunSetup): 
       steps: open.steps,
       openSeconds: plan.openSeconds,
       stillSpoiled: open.stillSpoiled,
+      slo: options.slo,
     },
     gates,
   );
