@@ -21,10 +21,8 @@ export interface RunGates {
   readonly maxGeneratorCpuCores: number;
   /** Achieved below this share of offered: the server fell short at that rate. Default 0.99. */
   readonly minAchievedRatio: number;
-  /** Other processes' CPU above this (cores) during a step is reported as noise. Default 0.25. */
+  /** Other processes' CPU above this (cores) before the run or during a step is reported as noise. Default 0.25. */
   readonly maxOtherCpuCores: number;
-  /** 1-minute load average above this share of the cores before the run is reported as noise. Default 0.2. */
-  readonly maxLoadPerCore: number;
 }
 
 /** The default gates. */
@@ -32,7 +30,6 @@ export const DEFAULT_GATES: RunGates = {
   maxGeneratorCpuCores: 0.7,
   minAchievedRatio: 0.99,
   maxOtherCpuCores: 0.25,
-  maxLoadPerCore: 0.2,
 };
 
 /**
@@ -116,7 +113,7 @@ export function describeRemeasured(remeasured: readonly BenchRemeasured[], still
 
 /** What makes a whole run untrustworthy, with its figures. */
 export type RunProblem =
-  | { readonly code: 'load-before'; readonly loadAverage: number; readonly maxPerCore: number; readonly cores: number }
+  | { readonly code: 'busy-before'; readonly otherCores: number; readonly maxCores: number }
   | { readonly code: 'one-cpu' }
   /** Pinning or the quota could not be applied; `detail` says why (from the host). */
   | { readonly code: 'setup'; readonly detail: string }
@@ -133,8 +130,8 @@ export type RunProblem =
 /** One line for people, as the report and the results file's `validity.problems` show it. */
 export function describeRunProblem(p: RunProblem): string {
   switch (p.code) {
-    case 'load-before':
-      return `noise: load average ${p.loadAverage.toFixed(2)} before the run (> ${p.maxPerCore} x ${p.cores} cores): other work shares the machine`;
+    case 'busy-before':
+      return `noise: other processes kept ${p.otherCores.toFixed(2)} cores busy before the run (> ${p.maxCores}): other work shares the machine`;
     case 'one-cpu':
       return 'only one CPU: server and generator share it, so the generator takes CPU from the server';
     case 'setup':
@@ -162,8 +159,8 @@ export function describeRunProblem(p: RunProblem): string {
 
 /** What a run found out about itself, for {@link assessRun}. */
 export interface RunEvidence {
-  /** 1-minute load average before the run, and the machine's CPU count. */
-  readonly loadAverageBefore: number;
+  /** Cores other processes kept busy in the second before the run (null: unknown), and the machine's CPU count. */
+  readonly otherCoresBefore: number | null;
   readonly cpus: number;
   /** Why pinning or the quota could not be applied, as the host said it. */
   readonly setupNotes: readonly string[];
@@ -188,7 +185,7 @@ export interface RunEvidence {
  */
 export function assessRun(e: RunEvidence, gates: RunGates = DEFAULT_GATES): RunProblem[] {
   const problems: RunProblem[] = [];
-  if (e.loadAverageBefore > gates.maxLoadPerCore * e.cpus) problems.push({ code: 'load-before', loadAverage: e.loadAverageBefore, maxPerCore: gates.maxLoadPerCore, cores: e.cpus });
+  if (e.otherCoresBefore !== null && e.otherCoresBefore > gates.maxOtherCpuCores) problems.push({ code: 'busy-before', otherCores: e.otherCoresBefore, maxCores: gates.maxOtherCpuCores });
   if (e.cpus < 2) problems.push({ code: 'one-cpu' });
   problems.push(...e.setupNotes.map((detail) => ({ code: 'setup', detail }) as const));
   if (e.quotaAskedForUrl) problems.push({ code: 'quota-not-for-url' });

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { ExternalError, InvalidArgumentError, NoRecommendationError, silentLogger, type Logger } from '../common/index.js';
 import { assessRun, describeRemeasured, describeRunProblem, DEFAULT_GATES, type RunGates } from './assess.js';
 import { BENCH_RESULTS_SCHEMA_VERSION, validateBenchResults, type BenchEnvironment, type BenchResults, type BenchSlo } from './contract.js';
-import { cpuInfo, loadAverage, pinProcess, processPeakRssMiB } from './host.js';
+import { cpuInfo, loadAverage, otherBusyCores, pinProcess, processPeakRssMiB } from './host.js';
 import { runOpenSweep } from './open-sweep.js';
 import type { RecommendInputs } from './recommend/inputs.js';
 import { recommend } from './recommend/recommend.js';
@@ -171,6 +171,8 @@ interface RunSetup {
   readonly target: BenchTarget;
   readonly stalls: StallMonitor;
   readonly loadAverageBefore: number;
+  /** Cores other processes kept busy in the second before the run, or null. */
+  readonly otherCoresBefore: number | null;
   /** CPU the generator is pinned to, or null (not asked, or pinning failed). */
   readonly generatorCpus: string | null;
   /** Why pinning or the quota could not be applied. */
@@ -224,6 +226,7 @@ function resolveSettings(options: BenchOptions): RunSettings {
 /** Reads the load, pins this process, starts (or takes) the target and the stall monitor. */
 async function setUp(options: BenchOptions, s: RunSettings): Promise<RunSetup> {
   const loadAverageBefore = loadAverage();
+  const otherCoresBefore = await otherBusyCores(1);
   const notes: string[] = [];
   s.progress({ phase: 'setup', step: 1, steps: 1, message: options.url ? `target ${options.url}` : 'starting the hello service' });
   const pinFailure = s.generatorCpus === null ? null : pinProcess(process.pid, s.generatorCpus);
@@ -239,7 +242,7 @@ async function setUp(options: BenchOptions, s: RunSettings): Promise<RunSetup> {
   notes.push(...target.notes);
   // After pinning, so the monitor's thread shares the generator's core.
   const stalls = startStallMonitor();
-  return { target, stalls, loadAverageBefore, generatorCpus: pinFailure ? null : s.generatorCpus, notes };
+  return { target, stalls, loadAverageBefore, otherCoresBefore, generatorCpus: pinFailure ? null : s.generatorCpus, notes };
 }
 
 /** Both sweeps, the run checks, and the measurements as the results file holds them. */
@@ -267,7 +270,7 @@ async function measure(options: BenchOptions, s: RunSettings, setup: RunSetup): 
   const stepPeaks = records.map((r) => r.serverPeakRssMiB).filter((x): x is number => x !== null);
   const problems = assessRun(
     {
-      loadAverageBefore: setup.loadAverageBefore,
+      otherCoresBefore: setup.otherCoresBefore,
       cpus: s.cpus,
       setupNotes: setup.notes,
       quotaAskedForUrl: Boolean(options.url && options.cpuQuotaMillicores),

@@ -71,7 +71,7 @@ test('what is worth measuring again: a repetition the generator spoiled, not one
 test('the whole run: each problem has its code, and a clean run has none', () => {
   const saturation: BenchSaturation = { steps: [], maxRps: 10_000, cpuUsPerRequest: 25, limitedBy: 'server' };
   const clean: RunEvidence = {
-    loadAverageBefore: 0.1,
+    otherCoresBefore: 0.05,
     cpus: 2,
     setupNotes: [],
     quotaAskedForUrl: false,
@@ -86,8 +86,8 @@ test('the whole run: each problem has its code, and a clean run has none', () =>
   };
   assert.deepEqual(assessRun(clean), []);
   const table: [Partial<RunEvidence>, string][] = [
-    [{ loadAverageBefore: 1.2 }, 'load-before'],
-    [{ cpus: 1, loadAverageBefore: 0 }, 'one-cpu'],
+    [{ otherCoresBefore: 1.2 }, 'busy-before'],
+    [{ cpus: 1 }, 'one-cpu'],
     [{ setupNotes: ['taskset could not pin pid 1 to CPU 1: no such CPU'] }, 'setup'],
     [{ quotaAskedForUrl: true }, 'quota-not-for-url'],
     [{ serverPidKnown: false }, 'server-pid-unknown'],
