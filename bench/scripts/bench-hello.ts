@@ -174,16 +174,10 @@ const median = (xs: number[]): number => {
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 };
 
-async function main(): Promise<void> {
-  if (!have('wrk')) {
-    process.stderr.write('bench:hello needs wrk (apt-get install wrk)\n');
-    process.exit(1);
-  }
-  const log = (line: string): void => void process.stderr.write(`${line}\n`);
-  log(`bench:hello: node ${process.version}, wrk -t1 -c${CONNECTIONS} -d${DURATION_S}s, ${RUNS} runs, ${pinning ? `server on CPU ${SERVER_CPU}, wrk on CPU ${LOAD_CPU}` : 'no taskset: unpinned'}`);
-  const rows: Row[] = targets.map((t) => ({ name: t.name, runs: [], rps: 0, p50ms: 0, p99ms: 0, rssMb: 0, coldStartMs: 0 }));
+const log = (line: string): void => void process.stderr.write(`${line}\n`);
 
-  // Cold starts: interleaved so a noisy moment hits every server alike.
+/** Cold starts: interleaved so a noisy moment hits every server alike; a server that cannot start is marked skipped. */
+async function measureColdStarts(rows: Row[]): Promise<number[][]> {
   const cold: number[][] = targets.map(() => []);
   for (let i = 0; i < COLD_STARTS; i++) {
     for (const [k, target] of targets.entries()) {
@@ -199,8 +193,11 @@ async function main(): Promise<void> {
       await stop(started.child);
     }
   }
+  return cold;
+}
 
-  // Throughput runs: round-robin over servers, each run on a fresh process after a warm-up.
+/** Throughput runs: round-robin over servers, each run on a fresh process after a warm-up. */
+async function measureThroughput(rows: Row[]): Promise<void> {
   for (let run = 1; run <= RUNS; run++) {
     for (const [k, target] of targets.entries()) {
       const row = rows[k]!;
@@ -216,6 +213,32 @@ async function main(): Promise<void> {
       log(`  run ${run}/${RUNS} ${target.name.padEnd(15)} ${result.rps.toFixed(0).padStart(7)} req/s  p50 ${result.p50ms.toFixed(2)} ms  p99 ${result.p99ms.toFixed(2)} ms`);
     }
   }
+}
+
+/** The markdown table, medians and ratios against the bare server (the first row). */
+function render(rows: readonly Row[], ratios: readonly { rps: number; p99: number; coldStart: number }[]): string {
+  const fmt = (n: number, d = 0): string => (Number.isFinite(n) ? n.toFixed(d) : '-');
+  const lines = [
+    '| server | req/s (median) | p50 ms | p99 ms | RSS after load MB | cold start ms | req/s vs bare | p99 vs bare | cold start vs bare |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...rows.map((r, i) =>
+      r.skipped
+        ? `| ${r.name} | skipped: ${r.skipped} | | | | | | | |`
+        : `| ${r.name} | ${fmt(r.rps)} | ${fmt(r.p50ms, 2)} | ${fmt(r.p99ms, 2)} | ${fmt(r.rssMb, 1)} | ${fmt(r.coldStartMs, 0)} | ${fmt(ratios[i]!.rps, 3)} | ${fmt(ratios[i]!.p99, 2)} | ${fmt(ratios[i]!.coldStart, 2)} |`,
+    ),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+async function main(): Promise<void> {
+  if (!have('wrk')) {
+    process.stderr.write('bench:hello needs wrk (apt-get install wrk)\n');
+    process.exit(1);
+  }
+  log(`bench:hello: node ${process.version}, wrk -t1 -c${CONNECTIONS} -d${DURATION_S}s, ${RUNS} runs, ${pinning ? `server on CPU ${SERVER_CPU}, wrk on CPU ${LOAD_CPU}` : 'no taskset: unpinned'}`);
+  const rows: Row[] = targets.map((t) => ({ name: t.name, runs: [], rps: 0, p50ms: 0, p99ms: 0, rssMb: 0, coldStartMs: 0 }));
+  const cold = await measureColdStarts(rows);
+  await measureThroughput(rows);
   for (const [k, row] of rows.entries()) {
     if (row.skipped) continue;
     row.rps = median(row.runs.map((r) => r.rps));
@@ -234,17 +257,7 @@ async function main(): Promise<void> {
     process.stdout.write(`${JSON.stringify({ node: process.version, connections: CONNECTIONS, durationS: DURATION_S, runs: RUNS, pinned: pinning, rows, ratios }, null, 2)}\n`);
     return;
   }
-  const fmt = (n: number, d = 0): string => (Number.isFinite(n) ? n.toFixed(d) : '-');
-  const lines = [
-    '| server | req/s (median) | p50 ms | p99 ms | RSS after load MB | cold start ms | req/s vs bare | p99 vs bare | cold start vs bare |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
-    ...rows.map((r, i) =>
-      r.skipped
-        ? `| ${r.name} | skipped: ${r.skipped} | | | | | | | |`
-        : `| ${r.name} | ${fmt(r.rps)} | ${fmt(r.p50ms, 2)} | ${fmt(r.p99ms, 2)} | ${fmt(r.rssMb, 1)} | ${fmt(r.coldStartMs, 0)} | ${fmt(ratios[i]!.rps, 3)} | ${fmt(ratios[i]!.p99, 2)} | ${fmt(ratios[i]!.coldStart, 2)} |`,
-    ),
-  ];
-  process.stdout.write(`${lines.join('\n')}\n`);
+  process.stdout.write(render(rows, ratios));
 }
 
 await main();

@@ -126,48 +126,42 @@ async function probeDuration(url: string): Promise<{ success: number; seconds: n
   return { success: num('probe_success'), seconds: num('probe_duration_seconds') };
 }
 
-async function main(): Promise<void> {
-  if (!have('wrk')) {
-    log('bench:prober needs wrk (apt-get install wrk)');
-    process.exit(1);
-  }
-  const exporterBinary = opts.exporter;
-  if (!have(exporterBinary)) {
-    log(`bench:prober needs the blackbox exporter at ${exporterBinary} (apt-get install prometheus-blackbox-exporter)`);
-    process.exit(1);
-  }
-  const dir = mkdtempSync(join(tmpdir(), 'bench-prober-'));
-  const config = join(dir, 'blackbox.yml');
-  writeFileSync(config, 'modules:\n  http_2xx:\n    prober: http\n    timeout: 5s\n');
+/** A prober under test, running, with what was measured of it. */
+interface LiveProber {
+  name: string;
+  child: ChildProcess;
+  base: string;
+  rssIdleMb: number;
+  failed: number;
+  runs: { rps: number; cpuPer1000: number }[];
+}
 
-  // Targets on the load CPU: hello (the fast one) and a server that answers after DELAY_MS.
+/** Targets on the load CPU: hello (the fast one) and a server that answers after DELAY_MS. */
+async function startTargets(children: ChildProcess[]): Promise<{ fastTarget: string; slowTarget: string }> {
   const helloPort = await freePort();
   const hello = start(pinned(LOAD_CPU, process.execPath, [`${DIST}hello/main.js`]), { PORT: String(helloPort), HOST: '127.0.0.1', HELLO_LOG_LEVEL: 'warn' });
   const slowPort = await freePort();
   const slowScript = `require('node:http').createServer((q,s)=>setTimeout(()=>s.end('slow'),${DELAY_MS})).listen(${slowPort},'127.0.0.1')`;
   const slow = start(pinned(LOAD_CPU, process.execPath, ['-e', slowScript]));
-  const children: ChildProcess[] = [hello, slow];
-  const cleanup = (): void => {
-    for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
-  };
-  process.on('exit', cleanup);
+  children.push(hello, slow);
   await waitUp(`http://127.0.0.1:${helloPort}/`, hello);
   await waitUp(`http://127.0.0.1:${slowPort}/`, slow);
-  const fastTarget = encodeURIComponent(`http://127.0.0.1:${helloPort}/`);
-  const slowTarget = encodeURIComponent(`http://127.0.0.1:${slowPort}/`);
+  return { fastTarget: encodeURIComponent(`http://127.0.0.1:${helloPort}/`), slowTarget: encodeURIComponent(`http://127.0.0.1:${slowPort}/`) };
+}
 
+/**
+ * Both probers side by side (each pinned to CPU 0, only one under load at a time), each checked
+ * with one probe of hello and its idle RSS read.
+ */
+async function startProbers(config: string, fastTarget: string, children: ChildProcess[]): Promise<LiveProber[]> {
   const probers = [
-    { name: 'blackbox_exporter', cmd: (port: number) => pinned(PROBER_CPU, exporterBinary, [`--config.file=${config}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn']) },
+    { name: 'blackbox_exporter', cmd: (port: number) => pinned(PROBER_CPU, opts.exporter, [`--config.file=${config}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn']) },
     {
       name: 'hello-prober',
       cmd: (port: number) => pinned(PROBER_CPU, process.execPath, [`${DIST}prober/main.js`, '--config.file', config, '--web.listen-address', `127.0.0.1:${port}`, '--log.level', 'warn']),
     },
   ];
-  log(`bench:prober: node ${process.version}, wrk -t1 -c${CONNECTIONS} -d${DURATION_S}s on /probe, ${RUNS} runs, ${pinning ? `probers on CPU ${PROBER_CPU}, target + wrk on CPU ${LOAD_CPU}` : 'unpinned'}`);
-
-  // Both probers run side by side (each pinned to CPU 0, only one under load at a time); the
-  // load runs alternate between them so both see the same background noise.
-  const live: { name: string; child: ChildProcess; base: string; rssIdleMb: number; failed: number; runs: { rps: number; cpuPer1000: number }[] }[] = [];
+  const live: LiveProber[] = [];
   for (const p of probers) {
     const port = await freePort();
     const child = start(p.cmd(port));
@@ -180,6 +174,11 @@ async function main(): Promise<void> {
     if (check.success !== 1) throw new Error(`${p.name}: probe of hello failed before the load`);
     live.push({ name: p.name, child, base, rssIdleMb, failed: 0, runs: [] });
   }
+  return live;
+}
+
+/** The /probe load runs, alternating between the probers so both see the same background noise. */
+function measureLoad(live: LiveProber[], fastTarget: string): void {
   for (const l of live) wrk(`${l.base}/probe?module=http_2xx&target=${fastTarget}`, 2); // warm-up
   for (let i = 0; i < RUNS; i++) {
     for (const l of live) {
@@ -191,43 +190,33 @@ async function main(): Promise<void> {
       log(`  ${l.name} run ${i + 1}: ${result.rps.toFixed(0)} probes/s, ${((cpu / result.requests) * 1000).toFixed(2)} CPU-s/1000 probes${result.non2xx ? `, ${result.non2xx} non-2xx` : ''}`);
     }
   }
-  const rows: Row[] = live.map((l) => ({
-    name: l.name,
-    rps: median(l.runs.map((r) => r.rps)),
-    cpuPer1000: median(l.runs.map((r) => r.cpuPer1000)),
-    rssIdleMb: l.rssIdleMb,
-    rssPeakMb: memory(l.child.pid!).hwmMb,
-    failedProbes: l.failed,
-    durationMeanMs: 0,
-    durationMedianMs: 0,
-    durationSpreadMs: 0,
-    durationErrorMs: 0,
-    runs: l.runs,
-  }));
-  const bases = live.map((l) => l.base);
-  // Accuracy on the delayed target: sequential probes, alternating between the probers so both
-  // see the same background noise.
-  const samples: number[][] = probers.map(() => []);
+}
+
+/**
+ * Accuracy on the delayed target: sequential probes, alternating between the probers so both see
+ * the same background noise; the mean, median, spread and error of probe_duration_seconds.
+ */
+async function measureAccuracy(live: readonly LiveProber[], slowTarget: string): Promise<Pick<Row, 'durationMeanMs' | 'durationMedianMs' | 'durationSpreadMs' | 'durationErrorMs'>[]> {
+  const samples: number[][] = live.map(() => []);
   for (let i = 0; i < SAMPLES; i++) {
-    for (const [j, base] of bases.entries()) {
-      const r = await probeDuration(`${base}/probe?module=http_2xx&target=${slowTarget}`);
+    for (const [j, l] of live.entries()) {
+      const r = await probeDuration(`${l.base}/probe?module=http_2xx&target=${slowTarget}`);
       if (r.success === 1) samples[j]!.push(r.seconds * 1000);
     }
   }
-  for (const [j, row] of rows.entries()) {
-    const durations = samples[j]!;
+  return samples.map((durations) => {
     const mean = durations.reduce((a, b) => a + b, 0) / Math.max(1, durations.length);
-    row.durationMeanMs = mean;
-    row.durationMedianMs = median(durations);
-    row.durationSpreadMs = Math.sqrt(durations.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, durations.length - 1));
-    row.durationErrorMs = mean - DELAY_MS;
-  }
-  cleanup();
+    return {
+      durationMeanMs: mean,
+      durationMedianMs: median(durations),
+      durationSpreadMs: Math.sqrt(durations.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, durations.length - 1)),
+      durationErrorMs: mean - DELAY_MS,
+    };
+  });
+}
 
-  if (opts.json) {
-    process.stdout.write(`${JSON.stringify({ node: process.version, connections: CONNECTIONS, durationS: DURATION_S, runs: RUNS, delayMs: DELAY_MS, samples: SAMPLES, pinned: pinning, rows }, null, 2)}\n`);
-    return;
-  }
+/** The table of both probers and the ratios, ours over the exporter's. */
+function render(rows: readonly Row[]): string {
   const header = ['prober', 'probes/s', 'CPU-s/1000 probes', 'RSS idle MB', 'RSS peak MB', `duration @${DELAY_MS}ms: mean`, 'median', 'spread (sd)', 'error (mean)'];
   const table = rows.map((r) => [
     r.name,
@@ -247,7 +236,48 @@ async function main(): Promise<void> {
   if (a && b) {
     lines.push('', `ours / exporter: probes/s x${(b.rps / a.rps).toFixed(2)}, CPU per probe x${(b.cpuPer1000 / a.cpuPer1000).toFixed(2)}, duration error ${(b.durationErrorMs - a.durationErrorMs).toFixed(2)} ms apart`);
   }
-  process.stdout.write(`${lines.join('\n')}\n`);
+  return `${lines.join('\n')}\n`;
+}
+
+async function main(): Promise<void> {
+  if (!have('wrk')) {
+    log('bench:prober needs wrk (apt-get install wrk)');
+    process.exit(1);
+  }
+  if (!have(opts.exporter)) {
+    log(`bench:prober needs the blackbox exporter at ${opts.exporter} (apt-get install prometheus-blackbox-exporter)`);
+    process.exit(1);
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'bench-prober-'));
+  const config = join(dir, 'blackbox.yml');
+  writeFileSync(config, 'modules:\n  http_2xx:\n    prober: http\n    timeout: 5s\n');
+  const children: ChildProcess[] = [];
+  const cleanup = (): void => {
+    for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  };
+  process.on('exit', cleanup);
+  const { fastTarget, slowTarget } = await startTargets(children);
+  log(`bench:prober: node ${process.version}, wrk -t1 -c${CONNECTIONS} -d${DURATION_S}s on /probe, ${RUNS} runs, ${pinning ? `probers on CPU ${PROBER_CPU}, target + wrk on CPU ${LOAD_CPU}` : 'unpinned'}`);
+  const live = await startProbers(config, fastTarget, children);
+  measureLoad(live, fastTarget);
+  const peaks = live.map((l) => memory(l.child.pid!).hwmMb);
+  const accuracy = await measureAccuracy(live, slowTarget);
+  cleanup();
+  const rows: Row[] = live.map((l, j) => ({
+    name: l.name,
+    rps: median(l.runs.map((r) => r.rps)),
+    cpuPer1000: median(l.runs.map((r) => r.cpuPer1000)),
+    rssIdleMb: l.rssIdleMb,
+    rssPeakMb: peaks[j]!,
+    failedProbes: l.failed,
+    ...accuracy[j]!,
+    runs: l.runs,
+  }));
+  if (opts.json) {
+    process.stdout.write(`${JSON.stringify({ node: process.version, connections: CONNECTIONS, durationS: DURATION_S, runs: RUNS, delayMs: DELAY_MS, samples: SAMPLES, pinned: pinning, rows }, null, 2)}\n`);
+    return;
+  }
+  process.stdout.write(render(rows));
 }
 
 await main();
