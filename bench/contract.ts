@@ -91,7 +91,8 @@ export const BENCH_OPEN_RUN_CHECKS: readonly BenchOpenRunCheck[] = ['abandoned-l
 
 /**
  * The SLO percentile's latency of one step: on the histogram of every repetition merged, with an
- * interval from how much the share of requests above the bound varies between 1 s batches.
+ * interval from how much the share of requests above the bound varies between batches (tenths of
+ * each repetition's window).
  */
 export interface BenchSloLatency {
   readonly percentile: number;

@@ -36,7 +36,7 @@ export interface OpenStepParams {
   readonly arrivals: 'poisson' | 'uniform';
   readonly connections: number;
   readonly timeoutMs: number;
-  /** The SLO's latency bound, for the 1 s batches' counts (open-model.ts). */
+  /** The SLO's latency bound, for the batches' counts (open-model.ts). */
   readonly sloBoundUs: number;
   readonly signal: AbortSignal | undefined;
 }

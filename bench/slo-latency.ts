@@ -1,7 +1,7 @@
 /**
  * The SLO check's numbers for one step: the percentile on the histogram of all its repetitions
  * merged (never the worst repetition, never an average of percentiles), and how sure that is.
- * The uncertainty comes from batch means: the measured windows are cut into 1 s batches, and the
+ * The uncertainty comes from batch means: each measured window is cut into ten batches, and the
  * share of requests above the SLO bound varies between them; a pause (the server's GC, a machine
  * stall) stays mostly inside one batch, so the batches are close to independent where single
  * requests are not. The standard error of that share, times Student's t, moves the percentile

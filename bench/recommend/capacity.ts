@@ -103,7 +103,7 @@ function capacityReasoning(m: RecommendMeasurements, o: Resolved, sides: Capacit
   return [
     `Saturation (closed loop): X_max = ${sig(m.saturation.maxRps)} req/s, limited by ${m.saturation.limitedBy}.`,
     withInterval > 0
-      ? `The SLO is checked on each step's p${p} of all its repetitions merged, with an interval from its 1 s batches (Student's t, 90%); the capacity is taken on the interval's high end, the side that protects the SLO: lambda_cap ${sig(cap.lambdaCap)} req/s (merged percentiles: ${sig(sides.point.lambdaCap)}; low ends: ${sig(sides.optimistic.lambdaCap)}).`
+      ? `The SLO is checked on each step's p${p} of all its repetitions merged, with an interval from its batches (tenths of each window; Student's t, 90%); the capacity is taken on the interval's high end, the side that protects the SLO: lambda_cap ${sig(cap.lambdaCap)} req/s (merged percentiles: ${sig(sides.point.lambdaCap)}; low ends: ${sig(sides.optimistic.lambdaCap)}).`
       : `The SLO is checked on each step's worst repetition (the steps carry no merged interval).`,
     `SLO p${p} <= ${o.slo.latencyMs} ms holds up to lambda_slo = ${sig(cap.lambdaSlo)} req/s (${cap.reason}).`,
     cap.lambdaKnee === null

@@ -1,5 +1,5 @@
 // Summaries: histograms of repetitions are merged, never averaged, with an interval on the SLO
-// percentile from 1 s batches, and a step the generator abandoned is invalid; the saturation sweep
+// percentile from batches, and a step the generator abandoned is invalid; the saturation sweep
 // says what set X_max; refinement rates bracket the boundary.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -29,7 +29,7 @@ test('repetitions merge their histograms; a repetition the generator abandoned m
 });
 
 test('the SLO percentile\'s interval: the same slow requests in one batch leave more doubt than spread over all', () => {
-  // 1000 requests at 10, 20, ..., 10 000 us in ten 1 s batches of 100; the 10 above the 9.9 ms
+  // 1000 requests at 10, 20, ..., 10 000 us in ten batches of 100; the 10 above the 9.9 ms
   // bound (1%, right at p99) either all in the last batch or one in each.
   const merged = createLatencyHistogram();
   for (let i = 1; i <= 1000; i++) merged.recordValue(10 * i);
