@@ -51,14 +51,15 @@ export function recommend(measurements: RecommendMeasurements, inputs: Recommend
   const s = chosen.sizing.value;
   const spread = spreadStep(valid, s.targetCores, o);
   const intervals = intervalsOf([chosen, others.point, others.optimistic], others.point);
-  const steps = [capacity, cpu, chosen.pod, chosen.utilization, chosen.request, chosen.sizing, chosen.memory];
+  const memory = memoryOnSafeSide(chosen, [others.point, others.optimistic]);
+  const steps = [capacity, cpu, chosen.pod, chosen.utilization, chosen.request, chosen.sizing, memory];
   return {
     slo: o.slo,
     resources: {
       cpuRequestMillicores: chosen.request.value.requestMillicores,
       cpuLimitMillicores: chosen.request.value.limitMillicores,
-      memoryRequestMiB: chosen.memory.value.requestMiB,
-      memoryLimitMiB: chosen.memory.value.limitMiB,
+      memoryRequestMiB: memory.value.requestMiB,
+      memoryLimitMiB: memory.value.limitMiB,
     },
     hpa: { minReplicas: s.minReplicas, maxReplicas: s.maxReplicas, targetCPUUtilizationPercentage: Math.round(s.utilization * 100), behavior: { scaleUp: s.scaleUp, scaleDown: s.scaleDown } },
     // For RPS/concurrency autoscalers.
@@ -80,6 +81,20 @@ function sizeOn(capacity: Capacity, cpu: CpuModel, m: RecommendMeasurements, val
   const sizing = replicasStep({ cpu, lambdaCapRps: request.value.sloCapacityRps, requestMillicores: request.value.requestMillicores, utilization: utilization.value }, o);
   const memory = memoryStep(valid, m.serverPeakRssMiB, request.value.sloCapacityRps, o);
   return { capacity, cpuCapCores, pod, utilization, request, sizing, memory };
+}
+
+/**
+ * Memory on the side that needs the most. For the other values the lowest capacity is the safe
+ * side; memory grows with the rate a pod runs at, so the highest capacity (the widest operating
+ * range) is.
+ */
+function memoryOnSafeSide(chosen: Scenario, others: readonly Scenario[]): Reasoned<{ requestMiB: number; limitMiB: number }> {
+  const most = others.reduce((a, b) => (b.memory.value.requestMiB > a.memory.value.requestMiB ? b : a), chosen);
+  if (most === chosen) return chosen.memory;
+  return {
+    ...most.memory,
+    reasoning: [...most.memory.reasoning, `Memory is taken where the capacity's interval needs the most (${most.memory.value.requestMiB} MiB at lambda_cap ${sig(most.capacity.lambdaCap)} req/s, not ${chosen.memory.value.requestMiB} MiB): a pod that takes more requests holds more.`],
+  };
 }
 
 function rpsOf(sc: Scenario): BenchRecommendation['rps'] {

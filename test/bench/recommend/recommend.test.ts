@@ -326,6 +326,15 @@ test('the SLO is checked on the merged percentile with its interval, and the rec
   assert.deepEqual(r.intervals!.targetCPUUtilizationPercentage, { low: 69, point: 69, high: 69 });
   assert.ok(r.reasoning.some((line) => /checked on each step's p99 of all its repetitions merged, with an interval .* lambda_cap 4000 req\/s \(merged percentiles: 6000; low ends: 6000\)/.test(line)));
   assert.ok(r.reasoning.some((line) => /^Every value above is sized on the capacity's protective side; .*maxReplicas 6-8 \(merged 6\)/.test(line)));
+  // Memory is the one value whose safe side is the highest capacity: a pod that takes more
+  // requests holds more. Peaks 60, 60, 70, 90, 150 MiB; up to 4000 req/s (protective) the request
+  // would be ceil8(70 * 1.25) = 88 MiB, up to 6000 (merged, low ends) ceil8(90 * 1.25) = 120 MiB.
+  const peaks: Record<number, number> = { 1000: 60, 2000: 60, 4000: 70, 6000: 90, 8000: 150 };
+  const withPeaks = { ...withIntervals, serverPeakRssMiB: 180, openSteps: withIntervals.openSteps.map((s) => ({ ...s, serverPeakRssMiB: peaks[s.offeredRps]! })) };
+  const mem = recommend(withPeaks, { slo, peakRps: 10_000 });
+  assert.deepEqual([mem.resources.memoryRequestMiB, mem.resources.memoryLimitMiB], [120, 200]);
+  assert.deepEqual(mem.intervals!.memoryRequestMiB, { low: 88, point: 120, high: 120 });
+  assert.ok(mem.reasoning.some((line) => /Memory is taken where the capacity's interval needs the most \(120 MiB at lambda_cap 6000 req\/s, not 88 MiB\)/.test(line)));
   // When even the lowest step is in doubt, the lowest rate is the bound, with a warning.
   const doubtful = { ...withIntervals, openSteps: withIntervals.openSteps.map((s) => (s.offeredRps === 1000 ? { ...s, sloLatency: { ...s.sloLatency, highUs: 15_000 } } : s)) };
   const low = recommend(doubtful, { slo, peakRps: 10_000 });
