@@ -17,7 +17,10 @@ import type { SaturationRun } from './saturation.js';
  * is the repetition measured again (`checkOpenRun`).
  */
 export interface RunGates {
-  /** Generator CPU above this (cores) is reported: the driver nears its limit, latencies there are upper bounds. Default 0.7. */
+  /**
+   * Generator CPU above this (cores), in a step where the server kept up but the SLO failed, is
+   * reported: the driver nears its limit there, so the failure may be partly its own. Default 0.7.
+   */
   readonly maxGeneratorCpuCores: number;
   /** Achieved below this share of offered: the server fell short at that rate. Default 0.99. */
   readonly minAchievedRatio: number;
@@ -106,7 +109,7 @@ export function noiseOf(record: OpenRunRecord, gates: RunGates = DEFAULT_GATES):
 /** The "Noise detected" note on repetitions the generator spoiled and that were measured again. */
 export function describeRemeasured(remeasured: readonly BenchRemeasured[], stillSpoiled: number): string {
   return (
-    `Noise detected: ${remeasured.length} repetition(s) failed the generator's own checks (its timers late: its own GC, another process, or the machine stalling; each names what was seen) and were measured again: ${remeasured.map((r) => `${r.offeredRps} req/s (${r.reason})`).join('; ')}.` +
+    `Noise detected: ${remeasured.length} repetition(s) failed the generator's own checks (it abandoned its plan, or its lateness decided the SLO verdict; each names what was seen) and were measured again: ${remeasured.map((r) => `${r.offeredRps} req/s (${r.reason})`).join('; ')}.` +
     (stillSpoiled > 0 ? ` ${stillSpoiled} repetition(s) still failed them after ${remeasured.length} re-measurement(s) (their steps are left out).` : ' The re-measured ones passed.')
   );
 }

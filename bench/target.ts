@@ -59,31 +59,32 @@ export interface StartHelloTargetOptions {
 // dist/bench/target.js -> dist/hello/main.js: the same entry point as the hello image.
 const HELLO_MAIN = fileURLToPath(new URL('../hello/main.js', import.meta.url));
 
-// Loaded into the hello process with --import: it notes each GC pause (when it began, on the
-// shared wall clock, and how long it took) and, on SIGUSR2, writes those noted since the last
-// signal as one JSON line on stderr. hello itself is untouched; a few lines, so a data: URL rather
-// than a shipped file. Signals that arrive close together merge into one, so the bench asks "all
-// pauses up to now" rather than counting replies.
+// Loaded into the hello process with --import: it notes each GC pause (when it began on its own
+// clock, and how long it took) and, on SIGUSR2, writes those noted since the last signal as one
+// numbered JSON line on stderr, with the time it wrote it. hello itself is untouched; a few lines,
+// so a data: URL rather than a shipped file. Windows are cut on the hello process's own clock (two
+// processes' wall clocks can disagree by more than a GC pause on a VM), and signals that arrive
+// close together merge into one, so the bench waits for "a report newer than the last one seen".
 const GC_REPORTER = `
 import { PerformanceObserver } from 'node:perf_hooks';
-let pauses = [];
+let pauses = [], seq = 0;
 new PerformanceObserver((list) => {
-  for (const e of list.getEntries()) pauses.push([performance.timeOrigin + e.startTime, e.duration]);
+  for (const e of list.getEntries()) pauses.push([e.startTime, e.duration]);
 }).observe({ entryTypes: ['gc'] });
 process.on('SIGUSR2', () => {
-  process.stderr.write(JSON.stringify({ benchGc: { at: performance.timeOrigin + performance.now(), pauses } }) + '\\n');
+  seq += 1;
+  process.stderr.write(JSON.stringify({ benchGc: { seq, at: performance.now(), pauses } }) + '\\n');
   pauses = [];
 });
 `;
 const GC_REPORTER_URL = `data:text/javascript,${encodeURIComponent(GC_REPORTER)}`;
 
-/** A GC report of the hello process: when it was written, and the pauses since the last one ([start, ms]). */
+/** A GC report of the hello process: its number, when it was written and the pauses since the last one ([start, ms]), on its clock. */
 interface GcReport {
+  readonly seq: number;
   readonly at: number;
   readonly pauses: readonly (readonly [number, number])[];
 }
-
-const wallClockMs = (): number => performance.timeOrigin + performance.now();
 
 /** Requests a fresh server answers before it is measured, so its code is compiled (JIT) as the old one's was. */
 const FRESH_WARMUP_REQUESTS = 5000;
@@ -92,9 +93,9 @@ const FRESH_WARMUP_REQUESTS = 5000;
 class HelloProcess {
   readonly exited: Promise<unknown>;
   private pauses: (readonly [number, number])[] = [];
-  private reportedUpTo = 0;
-  private windowStart = 0;
-  private readonly waiting: { readonly after: number; readonly resolve: () => void }[] = [];
+  private lastSeq = 0;
+  private windowStart: Promise<number | null> = Promise.resolve(null);
+  private readonly waiting: { readonly after: number; readonly resolve: (at: number) => void }[] = [];
 
   private constructor(
     private readonly child: ChildProcess,
@@ -137,33 +138,41 @@ class HelloProcess {
   }
 
   /** Starts a window: pauses from now on count. */
+  /** Starts a window: the process's time when it answers this signal. */
   markGc(): void {
-    this.windowStart = wallClockMs();
-    this.pauses = this.pauses.filter(([at]) => at >= this.windowStart);
+    this.windowStart = this.report();
   }
 
-  /** The pauses since `markGc`, once the process has reported up to now; null if it did not within 2 s. */
+  /** The pauses since `markGc`, once the process has reported; null if it did not within 2 s. */
   async readGc(): Promise<ServerGc | null> {
-    const end = wallClockMs();
-    const reported = new Promise<boolean>((resolve) => {
-      const timer = setTimeout(() => resolve(false), 2000);
-      this.waiting.push({ after: end, resolve: () => (clearTimeout(timer), resolve(true)) });
+    const [start, end] = await Promise.all([this.windowStart, this.report()]);
+    if (start === null || end === null) return null;
+    const inWindow = this.pauses.filter(([at]) => at >= start && at <= end).map(([, ms]) => ms);
+    // What began before this window's end belongs to no later window.
+    this.pauses = this.pauses.filter(([at]) => at > end);
+    return { count: inWindow.length, totalMs: inWindow.reduce((a, b) => a + b, 0), maxMs: Math.max(0, ...inWindow) };
+  }
+
+  /** Asks for a report; resolves with the time the process wrote one newer than any seen so far (its clock), or null after 2 s. */
+  private report(): Promise<number | null> {
+    const after = this.lastSeq;
+    const answered = new Promise<number | null>((resolve) => {
+      const timer = setTimeout(() => resolve(null), 2000);
+      this.waiting.push({ after, resolve: (at) => (clearTimeout(timer), resolve(at)) });
     });
     try {
       this.child.kill('SIGUSR2');
     } catch {
-      return null;
+      return Promise.resolve(null);
     }
-    if (!(await reported)) return null;
-    const inWindow = this.pauses.filter(([at]) => at >= this.windowStart && at <= end).map(([, ms]) => ms);
-    return { count: inWindow.length, totalMs: inWindow.reduce((a, b) => a + b, 0), maxMs: Math.max(0, ...inWindow) };
+    return answered;
   }
 
   received(report: GcReport): void {
     this.pauses.push(...report.pauses);
-    this.reportedUpTo = Math.max(this.reportedUpTo, report.at);
-    for (const w of this.waiting.filter((x) => x.after <= this.reportedUpTo)) w.resolve();
-    this.waiting.splice(0, this.waiting.length, ...this.waiting.filter((x) => x.after > this.reportedUpTo));
+    this.lastSeq = Math.max(this.lastSeq, report.seq);
+    for (const w of this.waiting.filter((x) => x.after < report.seq)) w.resolve(report.at);
+    this.waiting.splice(0, this.waiting.length, ...this.waiting.filter((x) => x.after >= report.seq));
   }
 
   async stop(): Promise<void> {
