@@ -105,10 +105,11 @@ function median(values: readonly number[]): number {
 }
 
 /**
- * Where to measure more: the first step (by rate, after the first good one) that is invalid or
- * misses the SLO (its latency on the side that protects it, error budget, achieved rate), and the
- * step below it, bracket the capacity. When they are more than 25% apart, returns `count` rates spaced geometrically
- * between them; otherwise none (also when the lowest step already fails, or none does).
+ * Where to measure more: the highest step (by rate) that meets the SLO (its latency on the side
+ * that protects it, error budget, achieved rate, valid) and the step above it bracket the
+ * capacity; a failing step below a passing one is noise (as recommend takes it). When they are
+ * more than 25% apart, returns `count` rates spaced geometrically between them; otherwise none
+ * (also when no step passes, or the highest does).
  */
 export function refineRates(steps: readonly BenchOpenStep[], slo: BenchSlo, minAchievedRatio: number, count = 2): number[] {
   const sorted = [...steps].sort((a, b) => a.offeredRps - b.offeredRps);
@@ -117,12 +118,10 @@ export function refineRates(steps: readonly BenchOpenStep[], slo: BenchSlo, minA
     stepSloLatencyUs(s, slo, 'high') <= slo.latencyMs * 1000 &&
     (s.requests === 0 ? 0 : s.errors / s.requests) <= slo.errorBudgetFraction &&
     s.achievedRps >= minAchievedRatio * s.offeredRps;
-  // Skip leading bad steps (a noisy first step), then find the first bad step after a good one.
-  const firstGood = sorted.findIndex(ok);
-  const firstBad = firstGood < 0 ? -1 : sorted.findIndex((s, i) => i > firstGood && !ok(s));
-  if (firstBad < 0) return [];
-  const lo = sorted[firstBad - 1]!.offeredRps;
-  const hi = sorted[firstBad]!.offeredRps;
+  const lastGood = sorted.findLastIndex(ok);
+  if (lastGood < 0 || lastGood === sorted.length - 1) return [];
+  const lo = sorted[lastGood]!.offeredRps;
+  const hi = sorted[lastGood + 1]!.offeredRps;
   if (hi / lo <= 1.25) return [];
   const known = new Set(sorted.map((s) => s.offeredRps));
   return Array.from({ length: count }, (_, i) => Math.round(lo * (hi / lo) ** ((i + 1) / (count + 1)))).filter((r) => r > lo && r < hi && !known.has(r));

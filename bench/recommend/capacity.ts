@@ -27,6 +27,8 @@ export interface Capacity {
   readonly lambdaKnee: number | null;
   readonly lambdaCap: number;
   readonly reason: string;
+  /** Steps below lambda_slo that failed the SLO (rates): noise, since a step above them passed. */
+  readonly failedBelow: readonly number[];
 }
 
 /** The capacity on each side of the SLO latency's interval. */
@@ -74,6 +76,11 @@ export function capacityStep(m: RecommendMeasurements, o: Resolved): Reasoned<Ca
   const warnings: string[] = [...protective.warnings];
   if (dropped > 0) warnings.push(`${dropped} of ${m.openSteps.length} open-model step(s) failed the run checks and were left out.`);
   if (cap.sloNotReached) warnings.push(`No valid step broke the SLO: lambda_slo = ${sig(cap.lambdaSlo)} req/s is a lower bound of the per-pod capacity.`);
+  if (cap.failedBelow.length > 0) {
+    warnings.push(
+      `Noise detected: the step(s) at ${cap.failedBelow.join(', ')} req/s failed the SLO below lambda_slo while a higher rate met it; latency does not fall as load rises, so they are taken as disturbed (the run checks say by what), not as the capacity.`,
+    );
+  }
   if (m.saturation.limitedBy === 'generator') warnings.push('The saturation sweep was limited by the load generator, not the server: X_max and the sweep range are lower bounds.');
   return { value: { valid, dropped, points: pointsOn('point'), sides }, reasoning: capacityReasoning(m, o, sides, valid), warnings };
 }
@@ -89,7 +96,7 @@ function protectiveCapacity(points: readonly CurvePoint[], o: Resolved): Reasone
     if (!(error instanceof InvalidArgumentError)) throw error;
     const lowest = points[0]!.rps;
     return {
-      value: { lambdaSlo: lowest, sloNotReached: false, lambdaKnee: null, lambdaCap: lowest, reason: `the lowest step, ${lowest} req/s, passes only on its merged percentile, not on its interval` },
+      value: { lambdaSlo: lowest, sloNotReached: false, lambdaKnee: null, lambdaCap: lowest, reason: `the lowest step, ${lowest} req/s, passes only on its merged percentile, not on its interval`, failedBelow: [] },
       reasoning: [],
       warnings: [`Even the lowest step (${lowest} req/s) is not sure to meet the SLO (its interval crosses the bound): the capacity is taken as that rate, a conservative bound; measure lower rates or on a quieter machine.`],
     };
@@ -118,14 +125,17 @@ function passes(p: CurvePoint, slo: BenchSlo, floor: number): boolean {
 
 /** lambda_slo, lambda_knee and lambda_cap for one curve (sorted by rate). */
 export function capacityOf(points: readonly CurvePoint[], slo: BenchSlo, floor: number): Capacity {
-  const first = points[0]!;
-  if (!passes(first, slo, floor)) {
+  // Noise only makes a step look worse (a stall, another process's CPU), and latency does not fall
+  // as load rises: so the highest step that meets the SLO is the evidence, and a failing step
+  // below it is noise, not the capacity.
+  const last = points.findLastIndex((p) => passes(p, slo, floor));
+  if (last < 0) {
+    const first = points[0]!;
     throw new InvalidArgumentError(
-      `the SLO p${slo.percentile} <= ${slo.latencyMs} ms fails already at the lowest valid offered rate (${first.rps} req/s: p${slo.percentile} ${(first.latencyUs / 1000).toFixed(2)} ms, errors ${(first.errorRate * 100).toFixed(3)}%, achieved ${(first.achievedRatio * 100).toFixed(1)}%); measure lower rates or relax the SLO`,
+      `the SLO p${slo.percentile} <= ${slo.latencyMs} ms fails already at the lowest valid offered rate (${first.rps} req/s: p${slo.percentile} ${(first.latencyUs / 1000).toFixed(2)} ms, errors ${(first.errorRate * 100).toFixed(3)}%, achieved ${(first.achievedRatio * 100).toFixed(1)}%) and at every rate above it; measure lower rates or relax the SLO`,
     );
   }
-  let last = 0;
-  while (last + 1 < points.length && passes(points[last + 1]!, slo, floor)) last += 1;
+  const failedBelow = points.slice(0, last).filter((p) => !passes(p, slo, floor)).map((p) => p.rps);
   const lo = points[last]!;
   const hi = points[last + 1];
   let lambdaSlo = lo.rps;
@@ -143,7 +153,7 @@ export function capacityOf(points: readonly CurvePoint[], slo: BenchSlo, floor: 
   }
   const lambdaKnee = kneeOf(points, slo);
   const lambdaCap = lambdaKnee === null ? lambdaSlo : Math.min(lambdaSlo, lambdaKnee);
-  return { lambdaSlo, sloNotReached: hi === undefined, lambdaKnee, lambdaCap, reason };
+  return { lambdaSlo, sloNotReached: hi === undefined, lambdaKnee, lambdaCap, reason, failedBelow };
 }
 
 /**

@@ -68,7 +68,10 @@ test('basic curve: SLO crossing interpolated, knee wins, HPA from defaults', () 
 });
 
 test('a step that breaks the error budget stops the capacity there, without interpolation', () => {
-  const r = recommend(fixtures.errorsBreak!, { slo, peakRps: 10_000 });
+  // errorsBreak, with 6000 req/s breaking the error budget too (a pass above a failing step would
+  // make that step noise: see the next test).
+  const m = { ...fixtures.errorsBreak!, openSteps: fixtures.errorsBreak!.openSteps.map((s) => (s.offeredRps === 6000 ? { ...s, errors: 600 } : s)) };
+  const r = recommend(m, { slo, peakRps: 10_000 });
   // 4000 req/s has 1% errors > 0.1% -> lambda_slo = 2000; knee 6000; cap 2000; CPU 0.2 -> R 200m.
   assert.equal(r.intermediates.lambdaSloRps, 2000);
   assert.equal(r.intermediates.lambdaCapRps, 2000);
@@ -80,6 +83,16 @@ test('a step that breaks the error budget stops the capacity there, without inte
   assert.equal(r.resources.memoryRequestMiB, 128);
   assert.ok(r.warnings.some((w) => /memory was not measured/.test(w)));
   assert.ok(r.reasoning.some((line) => /fails on errors/.test(line)));
+});
+
+test('a failing step below a passing one is noise, not the capacity', () => {
+  // errorsBreak as it is: 4000 req/s broke the error budget, 6000 met the SLO. Noise only makes a
+  // step look worse, so the highest passing step, 6000 (no step above it: a lower bound), is the
+  // evidence, and 4000 is named as disturbed.
+  const r = recommend(fixtures.errorsBreak!, { slo, peakRps: 10_000 });
+  assert.equal(r.intermediates.lambdaSloRps, 6000);
+  assert.ok(r.warnings.some((w) => /^Noise detected: the step\(s\) at 4000 req\/s failed the SLO below lambda_slo/.test(w)));
+  assert.ok(r.warnings.some((w) => /is a lower bound of the per-pod capacity/.test(w)));
 });
 
 test('invalid steps are left out, and an SLO never crossed is called a lower bound', () => {
@@ -335,8 +348,13 @@ test('the SLO is checked on the merged percentile with its interval, and the rec
   assert.deepEqual([mem.resources.memoryRequestMiB, mem.resources.memoryLimitMiB], [120, 200]);
   assert.deepEqual(mem.intervals!.memoryRequestMiB, { low: 88, point: 120, high: 120 });
   assert.ok(mem.reasoning.some((line) => /Memory is taken where the capacity's interval needs the most \(120 MiB at lambda_cap 6000 req\/s, not 88 MiB\)/.test(line)));
-  // When even the lowest step is in doubt, the lowest rate is the bound, with a warning.
-  const doubtful = { ...withIntervals, openSteps: withIntervals.openSteps.map((s) => (s.offeredRps === 1000 ? { ...s, sloLatency: { ...s.sloLatency, highUs: 15_000 } } : s)) };
+  // A step in doubt below one that is sure is noise: latency does not fall as load rises.
+  const noisyLow = { ...withIntervals, openSteps: withIntervals.openSteps.map((s) => (s.offeredRps === 1000 ? { ...s, sloLatency: { ...s.sloLatency, highUs: 15_000 } } : s)) };
+  const noisy = recommend(noisyLow, { slo, peakRps: 10_000 });
+  assert.equal(noisy.intermediates.lambdaCapRps, 4000);
+  assert.ok(noisy.warnings.some((w) => /^Noise detected: the step\(s\) at 1000 req\/s failed the SLO below lambda_slo while a higher rate met it/.test(w)));
+  // When no step is sure, the lowest rate that meets it on its merged percentile is the bound, with a warning.
+  const doubtful = { ...withIntervals, openSteps: withIntervals.openSteps.map((s) => ({ ...s, sloLatency: { ...s.sloLatency, highUs: Math.max(s.sloLatency.highUs, 15_000) } })) };
   const low = recommend(doubtful, { slo, peakRps: 10_000 });
   assert.equal(low.intermediates.lambdaCapRps, 1000);
   assert.ok(low.warnings.some((w) => /Even the lowest step \(1000 req\/s\) is not sure to meet the SLO/.test(w)));
