@@ -15,12 +15,13 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { stringify } from 'yaml';
-import { HELLO_PORT_NAME } from '../hello/contract.js';
-import type { AppConfig, FleetConfig, MonitoringConfig, RoutingConfig } from './config.js';
-import { imageString } from './config.js';
-import { SERVICE_PORT } from './constructs/hello-app.js';
-import { probeTargetHost, proberModules, proberTargetLines } from './constructs/prober.js';
-import { type KubeObject, SHARED_FILE, type WrittenFile, appFileName, synthesizeFleet } from './synth.js';
+import type { FleetConfig } from '../config.js';
+import { SHARED_FILE, type WrittenFile, appFileName, synthesizeFleet } from '../synth.js';
+import { templateDocument } from './documents.js';
+import { Placeholders } from './placeholders.js';
+import {
+  type Variant, allVariants, conditionFor, defaultVariant, effectiveVariant, variantConfig, variantKey,
+} from './variants.js';
 
 /** Options of {@link renderHelmChart}. */
 export interface HelmOptions {
@@ -39,46 +40,36 @@ export interface ChartFile {
   readonly objects: number;
 }
 
-type Toggle = 'gateway' | 'monitoring' | 'sharedProber';
-type Variant = Readonly<Record<Toggle, boolean>>;
-const TOGGLES: readonly Toggle[] = ['gateway', 'monitoring', 'sharedProber'];
-const CONDITION: Readonly<Record<Toggle, string>> = {
-  gateway: '.Values.gateway.enabled',
-  monitoring: '.Values.monitoring.enabled',
-  sharedProber: '.Values.monitoring.prober.url',
-};
-
 /** Renders the chart in memory: Chart.yaml, values.yaml, templates/_helpers.tpl and one template per file. */
 export function renderHelmChart(config: FleetConfig, options: HelmOptions = {}): ChartFile[] {
-  const tokens = new Tokens();
-  const parentName = tokens.add('.Values.gateway.parentRef.name');
-  const parentNamespace = tokens.add('.Values.gateway.parentRef.namespace');
-  const proberUrl = tokens.add('.Values.monitoring.prober.url');
-  const defaults: Variant = {
-    gateway: config.routing.kind === 'gateway',
-    monitoring: config.monitoring.enabled,
-    sharedProber: config.monitoring.prober.mode === 'shared',
+  const placeholders = new Placeholders();
+  const symbols = {
+    gatewayName: placeholders.scalar('.Values.gateway.parentRef.name'),
+    gatewayNamespace: placeholders.scalar('.Values.gateway.parentRef.namespace'),
+    proberUrl: placeholders.scalar('.Values.monitoring.prober.url'),
   };
+  const defaults = defaultVariant(config);
   const variants = allVariants();
   // file name -> document key -> (text -> variants having that text), in order of first appearance
   const files = new Map<string, Map<string, Map<string, Variant[]>>>();
   const appsByName = new Map(config.apps.map((a) => [a.name, a]));
   const templated = new Map<string, { file: string; key: string; text: string }[]>();
+  const appValues = (app: string) => `(index $.Values.apps ${JSON.stringify(app)})`;
   for (const variant of variants) {
-    // Without monitoring the prober switch changes nothing: reuse that synthesis.
-    const effective: Variant = variant.monitoring ? variant : { ...variant, sharedProber: false };
-    const cacheKey = TOGGLES.map((t) => (effective[t] ? '1' : '0')).join('');
-    let docsOfVariant = templated.get(cacheKey);
+    const effective = effectiveVariant(variant);
+    let docsOfVariant = templated.get(variantKey(effective));
     if (!docsOfVariant) {
       docsOfVariant = [];
-      for (const file of synthesizeFleet(variantConfig(config, effective, { parentName, parentNamespace, proberUrl })).files) {
+      const synthesized = variantConfig(config, effective, symbols);
+      const ctx = { placeholders, config: synthesized, appValues };
+      for (const file of synthesizeFleet(synthesized).files) {
         const app = file.app === undefined ? undefined : appsByName.get(file.app);
         for (const object of file.objects) {
           const key = `${object.apiVersion}/${object.kind}/${object.metadata.namespace ?? ''}/${object.metadata.name}`;
-          docsOfVariant.push({ file: file.name, key, text: templateDocument(object, app, config, tokens) });
+          docsOfVariant.push({ file: file.name, key, text: templateDocument(object, app, ctx) });
         }
       }
-      templated.set(cacheKey, docsOfVariant);
+      templated.set(variantKey(effective), docsOfVariant);
     }
     for (const { file, key, text } of docsOfVariant) {
       const docs = files.get(file) ?? new Map<string, Map<string, Variant[]>>();
@@ -113,7 +104,7 @@ export function renderHelmChart(config: FleetConfig, options: HelmOptions = {}):
     for (const byText of docs.values()) {
       for (const [text, where] of byText) {
         const condition = conditionFor(where, variants);
-        const body = tokens.substitute(text).trimEnd();
+        const body = text.trimEnd();
         parts.push(condition === undefined ? `---\n${body}\n` : `{{- if ${condition} }}\n---\n${body}\n{{- end }}\n`);
       }
     }
@@ -134,210 +125,6 @@ export function writeHelmChart(config: FleetConfig, outDir: string, options: Hel
     writeFileSync(path, f.content);
     return { path, objects: f.objects, bytes: Buffer.byteLength(f.content) };
   });
-}
-
-// ---------------------------------------------------------------------------------------------
-
-class Tokens {
-  private readonly expressions: string[] = [];
-
-  /** The placeholder of a template expression (a valid DNS label, so it survives any name check). */
-  add(expression: string): string {
-    let index = this.expressions.indexOf(expression);
-    if (index < 0) index = this.expressions.push(expression) - 1;
-    return token(index);
-  }
-
-  /** Replaces every placeholder that is a whole YAML scalar by `{{ expr | quote }}`. */
-  substitute(text: string): string {
-    return text.replace(/\bhxtok(\d+)x\b/g, (_m, n: string) => `{{ ${this.expressions[Number(n)]} | quote }}`);
-  }
-}
-
-function token(n: number): string {
-  return `hxtok${n}x`;
-}
-
-function allVariants(): Variant[] {
-  const out: Variant[] = [];
-  for (let bits = 0; bits < 1 << TOGGLES.length; bits++) {
-    out.push(Object.fromEntries(TOGGLES.map((t, i) => [t, (bits & (1 << i)) !== 0])) as Variant);
-  }
-  return out;
-}
-
-function variantConfig(config: FleetConfig, v: Variant, t: { parentName: string; parentNamespace: string; proberUrl: string }): FleetConfig {
-  const gw = config.routing.gateway;
-  const routing: RoutingConfig = {
-    ...config.routing,
-    kind: v.gateway ? 'gateway' : 'ingress',
-    gateway: {
-      ...gw,
-      parentRef: { ...gw.parentRef, name: t.parentName, namespace: t.parentNamespace },
-      create: config.routing.kind === 'gateway' && gw.create,
-      dataplaneNamespace: gw.dataplaneNamespace === gw.parentRef.namespace ? t.parentNamespace : gw.dataplaneNamespace,
-    },
-  };
-  const monitoring: MonitoringConfig = {
-    ...config.monitoring,
-    enabled: v.monitoring,
-    prober: { ...config.monitoring.prober, mode: v.sharedProber ? 'shared' : 'local', url: v.sharedProber ? t.proberUrl : '' },
-  };
-  return { ...config, routing, monitoring };
-}
-
-/** The simplest condition true exactly for `where` among `all`, or undefined when it is all of them. */
-function conditionFor(where: readonly Variant[], all: readonly Variant[]): string | undefined {
-  const inSet = (v: Variant) => where.some((w) => TOGGLES.every((t) => w[t] === v[t]));
-  if (all.every(inSet)) return undefined;
-  // The smallest set of toggles that decides membership; then a disjunction of their assignments.
-  for (let size = 1; size <= TOGGLES.length; size++) {
-    for (const vars of subsets(TOGGLES, size)) {
-      const decided = new Map<string, boolean>();
-      let consistent = true;
-      for (const v of all) {
-        const k = vars.map((t) => (v[t] ? '1' : '0')).join('');
-        const member = inSet(v);
-        if (decided.has(k) && decided.get(k) !== member) consistent = false;
-        decided.set(k, member);
-      }
-      if (!consistent) continue;
-      const terms = [...decided].filter(([, member]) => member).map(([k]) => {
-        const atoms = vars.map((t, i) => (k[i] === '1' ? CONDITION[t] : `(not ${CONDITION[t]})`));
-        return atoms.length === 1 ? atoms[0] as string : `(and ${atoms.join(' ')})`;
-      });
-      return terms.length === 1 ? stripParens(terms[0] as string) : `or ${terms.join(' ')}`;
-    }
-  }
-  return 'false';
-}
-
-function stripParens(term: string): string {
-  return term.startsWith('(') && term.endsWith(')') ? term.slice(1, -1) : term;
-}
-
-function subsets<T>(items: readonly T[], size: number): T[][] {
-  if (size === 0) return [[]];
-  const out: T[][] = [];
-  items.forEach((item, i) => {
-    for (const rest of subsets(items.slice(i + 1), size - 1)) out.push([item, ...rest]);
-  });
-  return out;
-}
-
-/** The YAML of one object with its value leaves and host lists turned into template text. */
-function templateDocument(object: KubeObject, app: AppConfig | undefined, config: FleetConfig, tokens: Tokens): string {
-  const doc = structuredClone(object) as Record<string, unknown>;
-  const blocks = new Map<string, (indent: number) => string>();
-  const block = (path: (string | number)[], render: (indent: number) => string) => {
-    const t = `hxblock${blocks.size}x`;
-    blocks.set(t, render);
-    setAt(doc, path, t);
-  };
-  if (app) {
-    const values = `(index $.Values.apps ${JSON.stringify(app.name)})`;
-    const hosts = `${values}.ingress.hosts`;
-    if (object.kind === 'Deployment') {
-      const containers = (doc.spec as { template: { spec: { containers: { image: string }[] } } }).template.spec.containers;
-      for (const c of containers) {
-        if (c.image === imageString(app.image)) c.image = tokens.add(`include "hello-edge.image" ${values}.image`);
-      }
-    }
-    if (object.kind === 'Ingress') {
-      block(['spec', 'rules'], (n) => lines(n, [
-        `{{- range ${hosts} }}`,
-        '- host: {{ .host | quote }}',
-        '  http:',
-        '    paths:',
-        '      - backend:',
-        '          service:',
-        `            name: ${app.name}`,
-        '            port:',
-        `              name: ${HELLO_PORT_NAME}`,
-        '        path: {{ .path | default "/" | quote }}',
-        '        pathType: Prefix',
-        '{{- end }}',
-      ]));
-      block(['spec', 'tls', 0, 'hosts'], (n) => uniqueHosts(n, hosts));
-    }
-    if (object.kind === 'HTTPRoute') {
-      block(['spec', 'hostnames'], (n) => uniqueHosts(n, hosts));
-      if (object.metadata.name === app.name) {
-        block(['spec', 'rules', 0, 'matches'], (n) => lines(n, [
-          `{{- range ${hosts} }}`,
-          '- path:',
-          '    type: PathPrefix',
-          '    value: {{ .path | default "/" | quote }}',
-          '{{- end }}',
-        ]));
-      }
-    }
-    if (object.kind === 'Probe') {
-      block(['spec', 'targets', 'staticConfig', 'static'], (n) => lines(n, [
-        `{{- range ${hosts} }}`,
-        `- {{ ${targetUrlExpression(app, config)} | quote }}`,
-        '{{- end }}',
-      ]));
-    }
-  } else if (object.kind === 'ConfigMap' && typeof (doc.data as Record<string, unknown> | undefined)?.['prober.yml'] === 'string') {
-    block(['data', 'prober.yml'], (n) => proberConfigTemplate(n, config));
-  }
-  let text = stringify(doc, { lineWidth: 0 });
-  for (const [t, render] of blocks) {
-    text = text.replace(new RegExp(`^( *)(- )?([^\\n:]+): ${t}$`, 'm'), (_m, indent: string, dash: string | undefined, key: string) => {
-      const column = indent.length + (dash ? 2 : 0);
-      const isScalar = key === 'prober.yml';
-      return `${indent}${dash ?? ''}${key}:${isScalar ? ' |' : ''}\n${render(column + 2)}`;
-    });
-  }
-  return text;
-}
-
-function lines(indent: number, body: readonly string[]): string {
-  const pad = ' '.repeat(indent);
-  return body.map((l) => `${pad}${l}`).join('\n');
-}
-
-function uniqueHosts(indent: number, hosts: string): string {
-  return lines(indent, [
-    '{{- $hosts := list }}',
-    `{{- range ${hosts} }}{{- $hosts = append $hosts .host }}{{- end }}`,
-    '{{- range uniq $hosts }}',
-    '- {{ . | quote }}',
-    '{{- end }}',
-  ]);
-}
-
-function targetUrlExpression(app: AppConfig, config: FleetConfig): string {
-  return config.monitoring.prober.probeVia === 'ingress'
-    ? 'printf "https://%s%s" .host (.path | default "/")'
-    : `printf "http://${app.name}.${app.namespace}.svc:${SERVICE_PORT}%s" (.path | default "/")`;
-}
-
-/** The prober config as a block scalar whose allowlist and targets range over every app's hosts. */
-function proberConfigTemplate(indent: number, config: FleetConfig): string {
-  const via = config.monitoring.prober.probeVia;
-  const hostsOf = (app: AppConfig) => `(index $.Values.apps ${JSON.stringify(app.name)}).ingress.hosts`;
-  const body: string[] = [...stringify({ modules: proberModules(config) }, { lineWidth: 0 }).trimEnd().split('\n'), 'target_policy:', '  block_link_local: true', '  allow:'];
-  body.push('{{- $allow := list }}');
-  for (const app of config.apps) {
-    body.push(via === 'ingress'
-      ? `{{- range ${hostsOf(app)} }}{{- $allow = append $allow .host }}{{- end }}`
-      : `{{- if ${hostsOf(app)} }}{{- $allow = append $allow ${JSON.stringify(probeTargetHost(app, { host: '' }, via))} }}{{- end }}`);
-  }
-  body.push('{{- range uniq $allow }}', '    - {{ . | quote }}', '{{- end }}', 'targets:');
-  for (const app of config.apps) {
-    body.push(`{{- range ${hostsOf(app)} }}`);
-    body.push(...proberTargetLines(`{{ ${targetUrlExpression(app, config)} | quote }}`, app.name, config.monitoring.intervalSeconds));
-    body.push('{{- end }}');
-  }
-  return lines(indent, body);
-}
-
-function setAt(doc: Record<string, unknown>, path: readonly (string | number)[], value: unknown): void {
-  let node: unknown = doc;
-  for (const key of path.slice(0, -1)) node = (node as Record<string | number, unknown>)[key];
-  (node as Record<string | number, unknown>)[path[path.length - 1] as string | number] = value;
 }
 
 function valuesYaml(config: FleetConfig, defaults: Variant): string {

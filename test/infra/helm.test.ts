@@ -42,8 +42,9 @@ const charts: Record<string, () => FleetConfig> = {
     { namespaces: { layout: 'shared' }, routing: { kind: 'gateway', gateway: { create: true } }, monitoring: { prober: { probeVia: 'service', egressCidrs: ['203.0.113.0/24'] } } },
     { host: undefined, hosts: [{ host: 'a.example.com' }, { host: 'b.example.com', path: '/b' }], resources: { fromBench: repoPath('test/fixtures/bench/results-v1.json') } },
   )),
-  'shared exporter, monitoring labels, Issuer': () => parseFleetConfig(minimalInput({
-    routing: { tls: { issuerKind: 'Issuer' } },
+  'shared exporter, monitoring labels, Issuer, template text in annotations': () => parseFleetConfig(minimalInput({
+    // Config strings are data: helm must not execute them, so the chart renders them as the YAML has them.
+    routing: { tls: { issuerKind: 'Issuer' }, ingress: { annotations: { 'example.com/fail': '{{ fail "boom" }}', 'example.com/release': '{{ .Release.Name }}', 'example.com/trim': '{{- "x" -}}}}' } } },
     monitoring: { labels: { release: 'kps', team: 'edge' }, prober: { mode: 'shared', url: 'bb.monitoring.svc:9115' } },
   })),
 };
