@@ -14,5 +14,5 @@ export { AppMonitoring, type AppMonitoringProps, PROBE_JOB, proberAddress } from
 export { SharedGateway, type SharedGatewayProps } from './constructs/shared-gateway.js';
 export { parseCpu, parseBytes, formatCpu, formatBytes } from './quantity.js';
 export * from './deploy/index.js';
-export { renderHelmChart, writeHelmChart, type HelmOptions, type ChartFile } from './helm/index.js';
+export * from './helm/index.js';
 export { computeCost, ORIGINAL_SETUP, type CostReport, type CostLine, type Envelope, type EnvelopeAt } from './cost.js';

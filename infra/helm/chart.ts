@@ -1,27 +1,39 @@
 /**
- * A Helm chart for a fleet, with a real `values.yaml`. cdk8s' own Helm output is static YAML, so
- * the templates are generated here from the synthesized objects:
+ * A Helm chart for one app or a fleet, with a real `values.yaml` and a strict
+ * `values.schema.json`. cdk8s' own Helm output is static YAML, so the templates are generated
+ * here from the synthesized objects:
  *
- * - on/off switches (`gateway.enabled`, `monitoring.enabled`, `monitoring.prober.url` shared vs
+ * - on/off switches (`gatewayApi.enabled`, `monitoring.enabled`, `monitoring.prober.url` shared vs
  *   local) are found by synthesizing every combination and wrapping each document in the
  *   condition under which it exists with that content;
- * - values (images, parent ref, shared exporter URL) become template expressions where the
- *   synthesized leaf held a unique token;
+ * - values (images, scaling, resources, SLO, gateway ref, shared exporter URL) become template
+ *   expressions at the leaves that hold them; namespace quotas are computed from them;
  * - host lists (Ingress rules and TLS, HTTPRoute hostnames and matches, Probe targets, prober
- *   targets) are `range` blocks over `apps.<name>.ingress.hosts`.
+ *   allowlist and targets) are `range` blocks over each app's `ingress.hosts`.
  *
- * Rendered with its default values, the chart gives exactly the objects of `synthesizeFleet`.
+ * A chart of one app installs everything into the release namespace; a fleet chart keeps the
+ * config's namespaces. Rendered with its default values (a one-app chart: with `--namespace N`
+ * and `namespace.create=true`), the chart gives exactly the objects of `synthesizeFleet` (of
+ * {@link inReleaseNamespace}`(config, N)`).
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { stringify } from 'yaml';
-import type { FleetConfig } from '../config.js';
+import type { AppConfig, FleetConfig } from '../config.js';
 import { SHARED_FILE, type WrittenFile, appFileName, synthesizeFleet } from '../synth.js';
 import { templateDocument } from './documents.js';
+import { checkReplacedValues, helpersTpl } from './helpers.js';
 import { Placeholders } from './placeholders.js';
+import { type ChartLayout, chartLayout, valuesYaml } from './values.js';
 import {
-  type Variant, allVariants, conditionFor, defaultVariant, effectiveVariant, variantConfig, variantKey,
+  type Variant, type VariantPlaceholders, allVariants, conditionFor, effectiveVariant, variantConfig, variantKey,
 } from './variants.js';
+
+/**
+ * Lowest Kubernetes version the objects need: the preStop `sleep` action is on by default from
+ * 1.30 (matchLabelKeys in topology spread and the PDB's unhealthyPodEvictionPolicy from 1.27).
+ */
+export const MIN_KUBERNETES_VERSION = '1.30';
 
 /** Options of {@link renderHelmChart}. */
 export interface HelmOptions {
@@ -40,77 +52,114 @@ export interface ChartFile {
   readonly objects: number;
 }
 
-/** Renders the chart in memory: Chart.yaml, values.yaml, templates/_helpers.tpl and one template per file. */
+/** Renders the chart in memory: Chart.yaml, values.yaml, README.md, templates/_helpers.tpl, checks and one template per file. */
 export function renderHelmChart(config: FleetConfig, options: HelmOptions = {}): ChartFile[] {
-  const placeholders = new Placeholders();
-  const symbols = {
-    gatewayName: placeholders.scalar('.Values.gateway.parentRef.name'),
-    gatewayNamespace: placeholders.scalar('.Values.gateway.parentRef.namespace'),
-    proberUrl: placeholders.scalar('.Values.monitoring.prober.url'),
+  const layout = chartLayout(config);
+  const templates = templatesByFile(config, layout);
+  const order = [SHARED_FILE, ...config.apps.map((a) => appFileName(a.name))];
+  return [
+    { path: 'Chart.yaml', objects: 0, content: chartYaml(config, options) },
+    { path: 'values.yaml', objects: 0, content: valuesYaml(config, layout) },
+    { path: 'README.md', objects: 0, content: readme(config, layout) },
+    { path: 'templates/_helpers.tpl', objects: 0, content: `${helpersTpl()}${layout.oneApp ? checkReplacedValues() : ''}` },
+    { path: 'templates/checks.yaml', objects: 0, content: checksTemplate(config, layout) },
+    ...order.flatMap((name) => {
+      const parts = templates.get(name);
+      return parts ? [{ path: `templates/${name}`, objects: parts.length, content: parts.join('') }] : [];
+    }),
+  ];
+}
+
+/**
+ * The config a one-app chart installs into namespace `namespace`: the app and its prober both
+ * there, the namespace's quota sized for both. (`namespace` is a placeholder of the release
+ * namespace when the chart is generated; tests pass a real name to get the expected objects.)
+ */
+export function inReleaseNamespace(config: FleetConfig, namespace: string): FleetConfig {
+  return {
+    ...config,
+    namespaces: { ...config.namespaces, layout: 'shared', shared: namespace },
+    monitoring: { ...config.monitoring, prober: { ...config.monitoring.prober, namespace } },
+    apps: config.apps.map((a) => ({ ...a, namespace })),
   };
-  const defaults = defaultVariant(config);
+}
+
+/** Each template file's documents, each wrapped in the condition under which it exists with that text. */
+function templatesByFile(config: FleetConfig, layout: ChartLayout): Map<string, string[]> {
+  const placeholders = new Placeholders();
+  const symbols: VariantPlaceholders = {
+    gatewayName: placeholders.scalar('$.Values.gatewayApi.gatewayRef.name'),
+    gatewayNamespace: placeholders.scalar('$.Values.gatewayApi.gatewayRef.namespace'),
+    proberUrl: placeholders.scalar('$.Values.monitoring.prober.url'),
+  };
+  const base = layout.oneApp ? inReleaseNamespace(config, placeholders.scalar('$.Release.Namespace')) : config;
   const variants = allVariants();
   // file name -> document key -> (text -> variants having that text), in order of first appearance
-  const files = new Map<string, Map<string, Map<string, Variant[]>>>();
-  const appsByName = new Map(config.apps.map((a) => [a.name, a]));
-  const templated = new Map<string, { file: string; key: string; text: string }[]>();
-  const appValues = (app: string) => `(index $.Values.apps ${JSON.stringify(app)})`;
+  const files = new Map<string, Map<string, { kind: string; byText: Map<string, Variant[]> }>>();
+  const synthesized = new Map<string, { file: string; key: string; kind: string; text: string }[]>();
   for (const variant of variants) {
     const effective = effectiveVariant(variant);
-    let docsOfVariant = templated.get(variantKey(effective));
-    if (!docsOfVariant) {
-      docsOfVariant = [];
-      const synthesized = variantConfig(config, effective, symbols);
-      const ctx = { placeholders, config: synthesized, appValues };
-      for (const file of synthesizeFleet(synthesized).files) {
-        const app = file.app === undefined ? undefined : appsByName.get(file.app);
-        for (const object of file.objects) {
-          const key = `${object.apiVersion}/${object.kind}/${object.metadata.namespace ?? ''}/${object.metadata.name}`;
-          docsOfVariant.push({ file: file.name, key, text: templateDocument(object, app, ctx) });
-        }
-      }
-      templated.set(variantKey(effective), docsOfVariant);
+    let docs = synthesized.get(variantKey(effective));
+    if (!docs) {
+      docs = templatedDocuments(variantConfig(base, effective, symbols), layout, placeholders);
+      synthesized.set(variantKey(effective), docs);
     }
-    for (const { file, key, text } of docsOfVariant) {
-      const docs = files.get(file) ?? new Map<string, Map<string, Variant[]>>();
-      files.set(file, docs);
-      const byText = docs.get(key) ?? new Map<string, Variant[]>();
-      docs.set(key, byText);
+    for (const { file, key, kind, text } of docs) {
+      const byKey = files.get(file) ?? new Map<string, { kind: string; byText: Map<string, Variant[]> }>();
+      files.set(file, byKey);
+      const { byText } = byKey.get(key) ?? { kind, byText: new Map<string, Variant[]>() };
+      byKey.set(key, { kind, byText });
       byText.set(text, [...(byText.get(text) ?? []), variant]);
     }
   }
-  const out: ChartFile[] = [];
-  const chartName = options.chartName ?? `hello-edge-${config.fleet}`;
-  out.push({
-    path: 'Chart.yaml',
-    objects: 0,
-    content: stringify({
-      apiVersion: 'v2',
-      name: chartName,
-      description: `hello-edge fleet ${config.fleet}: ${config.apps.length} app(s), generated by hello-cli synth --format helm`,
-      type: 'application',
-      version: options.chartVersion ?? '0.1.0',
-      appVersion: config.apps[0]?.image.tag ?? '0.1.0',
-    }),
-  });
-  out.push({ path: 'values.yaml', objects: 0, content: valuesYaml(config, defaults) });
-  out.push({ path: 'templates/_helpers.tpl', objects: 0, content: HELPERS });
-  out.push({ path: 'README.md', objects: 0, content: README });
-  const order = [SHARED_FILE, ...config.apps.map((a) => appFileName(a.name))];
-  for (const name of order) {
-    const docs = files.get(name);
-    if (!docs) continue;
-    const parts: string[] = [];
-    for (const byText of docs.values()) {
-      for (const [text, where] of byText) {
-        const condition = conditionFor(where, variants);
-        const body = text.trimEnd();
-        parts.push(condition === undefined ? `---\n${body}\n` : `{{- if ${condition} }}\n---\n${body}\n{{- end }}\n`);
-      }
-    }
-    out.push({ path: `templates/${name}`, objects: parts.length, content: parts.join('') });
+  const namespaceKinds = new Set(['Namespace', 'LimitRange', 'ResourceQuota']);
+  const out = new Map<string, string[]>();
+  for (const [file, byKey] of files) {
+    out.set(file, [...byKey.values()].flatMap(({ kind, byText }) => [...byText].map(([text, where]) => {
+      // The chart creates the namespaces it uses (and their LimitRange and ResourceQuota) only when asked.
+      const variantCondition = conditionFor(where, variants);
+      const condition = namespaceKinds.has(kind)
+        ? (variantCondition === undefined ? layout.createNamespaces : `and (${variantCondition}) ${layout.createNamespaces}`)
+        : variantCondition;
+      const body = text.trimEnd();
+      return condition === undefined ? `---\n${body}\n` : `{{- if ${condition} }}\n---\n${body}\n{{- end }}\n`;
+    })));
   }
   return out;
+}
+
+/** Every object of one variant's synthesis as template text, with its file and a key naming it. */
+function templatedDocuments(config: FleetConfig, layout: ChartLayout, placeholders: Placeholders): { file: string; key: string; kind: string; text: string }[] {
+  const apps = new Map<string, AppConfig>(config.apps.map((a) => [a.name, a]));
+  const ctx = { placeholders, config, appValues: layout.appValues };
+  return synthesizeFleet(config).files.flatMap((file) => file.objects.map((object) => ({
+    file: file.name,
+    key: `${object.apiVersion}/${object.kind}/${object.metadata.namespace ?? ''}/${object.metadata.name}`,
+    kind: object.kind,
+    text: templateDocument(object, file.app === undefined ? undefined : apps.get(file.app), ctx),
+  })));
+}
+
+function chartYaml(config: FleetConfig, options: HelmOptions): string {
+  const only = config.apps.length === 1 ? config.apps[0] : undefined;
+  return stringify({
+    apiVersion: 'v2',
+    name: options.chartName ?? `hello-edge-${config.fleet}`,
+    description: only
+      ? `hello-edge app ${only.name}, generated by hello-cli synth --format helm`
+      : `hello-edge fleet ${config.fleet}: ${config.apps.length} apps, generated by hello-cli synth --format helm`,
+    type: 'application',
+    version: options.chartVersion ?? '0.1.0',
+    appVersion: config.apps[0]?.image.tag ?? '0.1.0',
+    kubeVersion: `>=${MIN_KUBERNETES_VERSION}.0-0`,
+  });
+}
+
+/** templates/checks.yaml: renders nothing; fails naming the value when a rule the schema cannot state is broken. */
+function checksTemplate(config: FleetConfig, layout: ChartLayout): string {
+  const lines = config.apps.map((a) => `{{- include "hello-edge.checkApp" (dict "path" ${JSON.stringify(layout.appPath(a.name))} "values" ${layout.appValues(a.name)}) }}`);
+  if (layout.oneApp) lines.push('{{- include "hello-edge.checkNamespace" . }}', '{{- include "hello-edge.checkReplaced" . }}');
+  return `${lines.join('\n')}\n`;
 }
 
 /**
@@ -127,47 +176,39 @@ export function writeHelmChart(config: FleetConfig, outDir: string, options: Hel
   });
 }
 
-function valuesYaml(config: FleetConfig, defaults: Variant): string {
-  const values = {
-    apps: Object.fromEntries(config.apps.map((a) => [a.name, {
-      image: { repository: a.image.repository, tag: a.image.tag ?? '', digest: a.image.digest ?? '' },
-      ingress: { hosts: a.hosts.map((h) => ({ host: h.host, path: h.path })) },
-    }])),
-    gateway: {
-      enabled: defaults.gateway,
-      parentRef: { name: config.routing.gateway.parentRef.name, namespace: config.routing.gateway.parentRef.namespace },
-    },
-    monitoring: {
-      enabled: defaults.monitoring,
-      prober: { url: config.monitoring.prober.mode === 'shared' ? config.monitoring.prober.url : '' },
-    },
-  };
+/** The chart's README: how to install it, where things go, what can be set. */
+function readme(config: FleetConfig, layout: ChartLayout): string {
+  const install = layout.oneApp
+    ? [
+        'Everything is installed into the release namespace:',
+        '',
+        '```sh',
+        'helm install hello ./chart --namespace hello --create-namespace',
+        '# or let the chart create the namespace with Pod Security "restricted", a LimitRange and a ResourceQuota:',
+        'helm install hello ./chart --namespace hello --set namespace.create=true',
+        '```',
+      ]
+    : [
+        'The fleet config fixes the namespaces (one per app, or one shared, and the prober\'s); `--namespace` only',
+        'says where helm keeps the release. The chart creates them, with Pod Security "restricted", a LimitRange',
+        'and a ResourceQuota, unless `namespaces.create=false`.',
+        '',
+        '```sh',
+        `helm install ${config.fleet} ./chart --namespace ${config.monitoring.prober.namespace} --values values-prod.yaml`,
+        '```',
+      ];
   return [
-    `# Values of the hello-edge fleet "${config.fleet}" (generated by hello-cli synth --format helm).`,
-    '# apps.<name>.image: repository + tag, or a digest (sha256:...), which wins over the tag.',
-    '# apps.<name>.ingress.hosts: [{host, path}]; path defaults to "/". Used by the Ingress or HTTPRoute, the Probe and the prober.',
-    '# gateway.enabled: Gateway API HTTPRoutes (attached to gateway.parentRef) instead of Ingresses.',
-    '# monitoring.enabled: the prober, ServiceMonitor, Probes and PrometheusRules.',
-    '# monitoring.prober.url: "" runs the fleet\'s own prober; "host:port" probes through a shared exporter instead.',
-    stringify(values, { lineWidth: 0 }),
+    `# hello-edge ${layout.oneApp ? `chart of the app ${config.apps[0]?.name}` : `chart of the fleet ${config.fleet}`}`,
+    '',
+    'Generated by `hello-cli synth --format helm` from a fleet config; regenerate it rather than editing it.',
+    `Needs Kubernetes ${MIN_KUBERNETES_VERSION} or later (the preStop sleep action), and the Prometheus Operator and`,
+    'Gateway API CRDs when monitoring or Gateway API routes are on.',
+    '',
+    ...install,
+    '',
+    'values.yaml lists every value with its default; values.schema.json refuses unknown keys and wrong values,',
+    'and the chart fails naming the value for the rules a schema cannot state (maxReplicas > minReplicas, a',
+    'request within its limit, a pinned image).',
+    '',
   ].join('\n');
 }
-
-const HELPERS = `{{/*
-The image reference of an app: repository@digest when a digest is set (it wins), else repository:tag.
-*/}}
-{{- define "hello-edge.image" -}}
-{{- if .digest -}}
-{{- printf "%s@%s" .repository .digest -}}
-{{- else -}}
-{{- printf "%s:%s" .repository (required "image.tag or image.digest is required" .tag) -}}
-{{- end -}}
-{{- end -}}
-`;
-
-const README = `# hello-edge fleet chart
-
-Generated by \`hello-cli synth --format helm\` from a fleet config; regenerate it rather than editing
-it. Rendered with its default values it gives the same objects as \`hello-cli synth --format yaml\`.
-See values.yaml for what can be set.
-`;

@@ -3,13 +3,16 @@
  * host lists become `range` blocks over the app's `ingress.hosts` value. Items of those lists are
  * built by the same functions as the synthesized ones, with placeholders for the host and path.
  */
+import { type SloTerms, appAlertGroup } from '../alerts.js';
 import type { AppConfig, FleetConfig } from '../config.js';
 import { imageString } from '../config.js';
 import {
   PROBER_CONFIG_YAML_OPTIONS, probeTargetHost, probeTargetUrl, proberConfig, proberTarget,
 } from '../constructs/prober.js';
 import type { KubeObject } from '../synth.js';
+import { goLiteral } from './helpers.js';
 import { type Placeholders, indentLines } from './placeholders.js';
+import { resourceValues } from './values.js';
 
 /** What turning a document into template text needs. */
 export interface DocumentContext {
@@ -19,6 +22,11 @@ export interface DocumentContext {
   /** Template expression of an app's values, e.g. `(index $.Values.apps "shop")`. */
   appValues(app: string): string;
 }
+
+// Kubernetes' resource names and the values' (the fleet config's) names for the same amounts.
+const RESOURCE_KEYS = { cpu: 'cpu', memory: 'memory', 'ephemeral-storage': 'ephemeralStorage' } as const;
+type ResourceName = keyof typeof RESOURCE_KEYS;
+const isResourceName = (name: string): name is ResourceName => Object.hasOwn(RESOURCE_KEYS, name);
 
 /** A host of an app as placeholders for the fields of one `ingress.hosts` item (inside a `range`). */
 interface HostPlaceholders {
@@ -48,8 +56,20 @@ export function templateDocument(object: KubeObject, app: AppConfig | undefined,
     switch (object.kind) {
       case 'Deployment':
         for (const c of doc.spec.template.spec.containers as Json[]) {
-          if (c.image === imageString(app.image)) c.image = p.scalar(`include "hello-edge.image" ${values}.image`);
+          if (c.image !== imageString(app.image)) continue;
+          c.image = p.scalar(`include "hello-edge.image" ${values}.image`);
+          for (const side of ['requests', 'limits'] as const) {
+            templateAmounts(c.resources[side], (name) => `include "${name === 'cpu' ? 'hello-edge.cpu' : 'hello-edge.memory'}" ${values}.resources.${side}.${RESOURCE_KEYS[name]}`, p);
+          }
         }
+        break;
+      case 'HorizontalPodAutoscaler':
+        doc.spec.minReplicas = p.scalar(`${values}.scaling.minReplicas`, 'int');
+        doc.spec.maxReplicas = p.scalar(`${values}.scaling.maxReplicas`, 'int');
+        doc.spec.metrics[0].resource.target.averageUtilization = p.scalar(`${values}.scaling.targetCPUUtilization`, 'int');
+        break;
+      case 'PrometheusRule':
+        doc.spec.groups = [appAlertGroup(app, ctx.config.monitoring, chartSloTerms(p, values))];
         break;
       case 'Ingress': {
         const rule = doc.spec.rules[0];
@@ -71,7 +91,59 @@ export function templateDocument(object: KubeObject, app: AppConfig | undefined,
   } else if (object.kind === 'ConfigMap' && typeof doc.data?.['prober.yml'] === 'string') {
     doc.data['prober.yml'] = proberConfigTemplate(ctx);
   }
+  if (object.kind === 'LimitRange' || object.kind === 'ResourceQuota') templateNamespaceTotals(doc, ctx);
   return ctx.placeholders.toTemplate(doc);
+}
+
+/** Replaces each amount of a `{cpu, memory, ephemeral-storage}` map by the expression `of` gives for it. */
+function templateAmounts(amounts: Json, of: (name: ResourceName) => string, p: Placeholders): void {
+  for (const name of Object.keys(amounts ?? {})) {
+    if (isResourceName(name)) amounts[name] = p.scalar(of(name));
+  }
+}
+
+/** The SLO's numbers in an app's rules, as template expressions over its `slo` values. */
+function chartSloTerms(p: Placeholders, values: string): SloTerms {
+  const latency = `${values}.slo.latency`;
+  return {
+    leMatcher: p.scalar(`include "hello-edge.leMatcher" ${latency}.threshold`),
+    thresholdMs: p.scalar(`include "hello-edge.thresholdMs" ${latency}.threshold`),
+    objective: p.scalar(`include "hello-edge.objective" ${latency}.objective`),
+    burnThreshold: (factor) => p.scalar(`include "hello-edge.burnThreshold" (list ${factor} ${latency}.objective)`),
+  };
+}
+
+/**
+ * A namespace's LimitRange or ResourceQuota, computed in the template from the resources and
+ * maxReplicas values of the apps in it, as FleetNamespace computes them from the config:
+ * defaults from the first workload, the largest limit, and sums over every pod they may run.
+ */
+function templateNamespaceTotals(doc: Json, ctx: DocumentContext): void {
+  const { config, placeholders: p } = ctx;
+  const namespace = doc.metadata.namespace as string;
+  const apps = config.apps.filter((a) => a.namespace === namespace);
+  if (apps.length === 0) return; // the prober's own namespace: nothing in it comes from values
+  const m = config.monitoring;
+  const workloads = apps.map((a) => `(dict "resources" ${ctx.appValues(a.name)}.resources "maxPods" (include "hello-edge.rolloutPods" ${ctx.appValues(a.name)}.scaling.maxReplicas | atoi))`);
+  if (m.enabled && m.prober.mode === 'local' && m.prober.namespace === namespace) {
+    workloads.push(`(dict "resources" ${goLiteral(resourceValues(m.prober.resources))} "maxPods" ${m.prober.replicas + 1})`);
+  }
+  const list = `(list ${workloads.join(' ')})`;
+  const first = ctx.appValues((apps[0] as AppConfig).name);
+  if (doc.kind === 'LimitRange') {
+    const limits = doc.spec.limits[0];
+    const firstAmount = (side: string) => (name: ResourceName) => `include "hello-edge.${name === 'cpu' ? 'cpu' : 'memory'}" ${first}.resources.${side}.${RESOURCE_KEYS[name]}`;
+    templateAmounts(limits.defaultRequest, firstAmount('requests'), p);
+    templateAmounts(limits.default, firstAmount('limits'), p);
+    templateAmounts(limits.max, (name) => `include "hello-edge.largest" (dict "workloads" ${list} "key" "${RESOURCE_KEYS[name]}")`, p);
+    return;
+  }
+  const hard = doc.spec.hard;
+  for (const key of Object.keys(hard)) {
+    const [side, name] = key.split('.') as [string, string];
+    if (key === 'pods') hard[key] = p.scalar(`include "hello-edge.pods" ${list}`);
+    else if (isResourceName(name)) hard[key] = p.scalar(`include "hello-edge.total" (dict "workloads" ${list} "side" "${side}" "key" "${RESOURCE_KEYS[name]}")`);
+  }
 }
 
 /**

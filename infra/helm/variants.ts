@@ -11,7 +11,7 @@ export type Variant = Readonly<Record<Toggle, boolean>>;
 
 const TOGGLES: readonly Toggle[] = ['gateway', 'monitoring', 'sharedProber'];
 const CONDITION: Readonly<Record<Toggle, string>> = {
-  gateway: '.Values.gateway.enabled',
+  gateway: '.Values.gatewayApi.enabled',
   monitoring: '.Values.monitoring.enabled',
   sharedProber: '.Values.monitoring.prober.url',
 };
@@ -30,15 +30,6 @@ export function allVariants(): Variant[] {
     out.push(Object.fromEntries(TOGGLES.map((t, i) => [t, (bits & (1 << i)) !== 0])) as Variant);
   }
   return out;
-}
-
-/** The switches as the config sets them: the chart's default values. */
-export function defaultVariant(config: FleetConfig): Variant {
-  return {
-    gateway: config.routing.kind === 'gateway',
-    monitoring: config.monitoring.enabled,
-    sharedProber: config.monitoring.prober.mode === 'shared',
-  };
 }
 
 /** The variant that synthesizes the same objects (without monitoring the prober switch changes nothing). */

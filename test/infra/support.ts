@@ -1,9 +1,12 @@
-/** Shared helpers of the infra tests: example configs, synthesized objects, temp dirs. */
+/** Shared helpers of the infra tests: example configs, synthesized objects, temp dirs, helm renderings. */
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestContext } from 'node:test';
+import { promisify } from 'node:util';
+import { parseAllDocuments } from 'yaml';
 import { type FleetConfig, type FleetManifests, type KubeObject, loadFleetConfig, parseFleetConfig, synthesizeFleet } from '../../infra/index.js';
 
 /** The repository root (tests run from dist/test/infra/). */
@@ -50,4 +53,27 @@ export function tempDir(t: TestContext, prefix = 'hello-edge-infra-'): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
+}
+
+/** execFile as a promise. */
+export const run = promisify(execFile);
+
+/** How to get helm, for requireTool. */
+export const HELM_HINT = 'built by test/cluster/build.sh tools into $HELLO_EDGE_CACHE/bin';
+
+/** Kinds of the objects a chart renders only when it creates its namespaces. */
+export const NAMESPACE_KINDS: readonly string[] = ['Namespace', 'LimitRange', 'ResourceQuota'];
+
+/** `helm template` of the chart in `dir` with `args`, as objects. */
+export async function helmTemplate(helm: string, dir: string, args: readonly string[] = []): Promise<KubeObject[]> {
+  const { stdout } = await run(helm, ['template', 'release', dir, ...args], { maxBuffer: 64 * 2 ** 20 });
+  return parseAllDocuments(stdout).map((d) => d.toJS() as KubeObject).filter((o) => o !== null);
+}
+
+/** The error output of a `helm template` that must fail; throws when it succeeds. */
+export async function helmFailure(helm: string, dir: string, args: readonly string[]): Promise<string> {
+  const result = await run(helm, ['template', 'release', dir, ...args], { maxBuffer: 64 * 2 ** 20 })
+    .catch((e: { code: number; stderr: string }) => e);
+  if (!('code' in result) || result.code === 0) throw new Error(`helm template ${args.join(' ')} succeeded; it must fail`);
+  return result.stderr;
 }

@@ -1,0 +1,224 @@
+/**
+ * templates/_helpers.tpl: the named templates the generated templates call. Quantities are parsed
+ * and printed the way infra/quantity.ts does, so the chart's objects equal the YAML output; the
+ * SLO's bucket tables come from alerts.ts' own sloTerms.
+ */
+import { formatDuration } from '../../common/index.js';
+import { PROBER_DURATION_BUCKETS } from '../../prober/contract.js';
+import { sloTerms } from '../alerts.js';
+
+/** Namespaces a chart never creates or takes over: Kubernetes' own. */
+const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
+
+/** A Go template literal of plain data: strings, numbers, lists (`list`) and maps (`dict`). */
+export function goLiteral(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (Array.isArray(value)) return `(list ${value.map(goLiteral).join(' ')})`;
+  if (value !== null && typeof value === 'object') {
+    return `(dict ${Object.entries(value).map(([k, v]) => `${JSON.stringify(k)} ${goLiteral(v)}`).join(' ')})`;
+  }
+  throw new Error(`internal error: ${String(value)} has no template literal`);
+}
+
+/** A `dict` from each prober histogram bucket (as the values write it, e.g. "300ms") to `term`. */
+function bucketTable(term: (seconds: number) => string): string {
+  return goLiteral(Object.fromEntries(PROBER_DURATION_BUCKETS.map((b) => [formatDuration(Math.round(b * 1000)), term(b)])));
+}
+
+/** The text of templates/_helpers.tpl. */
+export function helpersTpl(): string {
+  const terms = (seconds: number) => sloTerms({ latencyThresholdSeconds: seconds, latencyObjective: 0.99 });
+  return `${IMAGE}
+${QUANTITIES}
+${NAMESPACE_TOTALS}
+{{/* The histogram bucket matcher of an SLO threshold ("300ms" -> le="0.3"). */}}
+{{- define "hello-edge.leMatcher" -}}
+{{- get ${bucketTable((s) => terms(s).leMatcher)} . -}}
+{{- end -}}
+
+{{/* An SLO threshold in milliseconds ("300ms" -> 300). */}}
+{{- define "hello-edge.thresholdMs" -}}
+{{- get ${bucketTable((s) => terms(s).thresholdMs)} . -}}
+{{- end -}}
+${SLO_NUMBERS}
+${checks()}`;
+}
+
+const IMAGE = `{{/*
+The image reference of an app: repository@digest when a digest is set (it wins), else repository:tag.
+*/}}
+{{- define "hello-edge.image" -}}
+{{- if .digest -}}
+{{- printf "%s@%s" .repository .digest -}}
+{{- else -}}
+{{- printf "%s:%s" .repository (toString .tag) -}}
+{{- end -}}
+{{- end -}}
+`;
+
+// Parsing and printing as infra/quantity.ts does; values.schema.json has checked the forms.
+const QUANTITIES = `{{/* Whole millicores of a CPU quantity ("250m", "0.5", "2"). */}}
+{{- define "hello-edge.millicores" -}}
+{{- $q := toString . -}}
+{{- if hasSuffix "m" $q -}}
+{{- atoi (trimSuffix "m" $q) -}}
+{{- else -}}
+{{- $parts := splitList "." (printf "%s." $q) -}}
+{{- add (mul (atoi (index $parts 0)) 1000) (atoi (trunc 3 (printf "%s000" (index $parts 1)))) -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Bytes of a memory or storage quantity ("64Mi", "1Gi", "500M"). */}}
+{{- define "hello-edge.bytes" -}}
+{{- $q := toString . -}}
+{{- $unit := regexFind "[A-Za-z]+$" $q -}}
+{{- mul (atoi (trimSuffix $unit $q)) (get (dict "" 1 "Ki" 1024 "Mi" 1048576 "Gi" 1073741824 "Ti" 1099511627776 "k" 1000 "M" 1000000 "G" 1000000000 "T" 1000000000000) $unit) -}}
+{{- end -}}
+
+{{/* Millicores as Kubernetes prints them: whole cores without a unit, else NNNm. */}}
+{{- define "hello-edge.formatCpu" -}}
+{{- $m := atoi (toString .) -}}
+{{- if eq (mod $m 1000) 0 }}{{ div $m 1000 }}{{ else }}{{ $m }}m{{ end -}}
+{{- end -}}
+
+{{/* Bytes with the largest binary unit that divides them exactly. */}}
+{{- define "hello-edge.formatBytes" -}}
+{{- $b := atoi (toString .) -}}
+{{- $out := toString $b -}}
+{{- range $unit := list "Ki" "Mi" "Gi" "Ti" -}}
+{{- $factor := get (dict "Ki" 1024 "Mi" 1048576 "Gi" 1073741824 "Ti" 1099511627776) $unit -}}
+{{- if eq (mod $b $factor) 0 }}{{ $out = printf "%d%s" (div $b $factor) $unit }}{{ end -}}
+{{- end -}}
+{{- $out -}}
+{{- end -}}
+
+{{/* A CPU quantity as Kubernetes prints it. */}}
+{{- define "hello-edge.cpu" -}}
+{{- include "hello-edge.formatCpu" (include "hello-edge.millicores" .) -}}
+{{- end -}}
+
+{{/* A memory or storage quantity as Kubernetes prints it. */}}
+{{- define "hello-edge.memory" -}}
+{{- include "hello-edge.formatBytes" (include "hello-edge.bytes" .) -}}
+{{- end -}}
+
+{{/* (list key quantity): whole millicores for "cpu", bytes for "memory" and "ephemeralStorage". */}}
+{{- define "hello-edge.amount" -}}
+{{- if eq (index . 0) "cpu" }}{{ include "hello-edge.millicores" (index . 1) }}{{ else }}{{ include "hello-edge.bytes" (index . 1) }}{{ end -}}
+{{- end -}}
+
+{{/* (list key amount): an amount of hello-edge.amount printed as a quantity. */}}
+{{- define "hello-edge.formatAmount" -}}
+{{- if eq (index . 0) "cpu" }}{{ include "hello-edge.formatCpu" (index . 1) }}{{ else }}{{ include "hello-edge.formatBytes" (index . 1) }}{{ end -}}
+{{- end -}}
+`;
+
+// A workload is (dict "resources" <requests and limits> "maxPods" <most pods at once>).
+const NAMESPACE_TOTALS = `{{/* Most pods of an app during a rollout: maxReplicas plus the 25 % surge, rounded up. */}}
+{{- define "hello-edge.rolloutPods" -}}
+{{- $max := int . -}}
+{{- add $max (div (add $max 3) 4) -}}
+{{- end -}}
+
+{{/* (list workloads...): the pods they can run at once. */}}
+{{- define "hello-edge.pods" -}}
+{{- $sum := 0 -}}
+{{- range . }}{{ $sum = add $sum .maxPods }}{{ end -}}
+{{- $sum -}}
+{{- end -}}
+
+{{/* (dict "workloads" W "side" "requests"|"limits" "key" K): the quota of K, each workload's amount times its pods. */}}
+{{- define "hello-edge.total" -}}
+{{- $sum := 0 -}}
+{{- range .workloads -}}
+{{- $sum = add $sum (mul (atoi (include "hello-edge.amount" (list $.key (index (index .resources $.side) $.key)))) .maxPods) -}}
+{{- end -}}
+{{- include "hello-edge.formatAmount" (list .key $sum) -}}
+{{- end -}}
+
+{{/* (dict "workloads" W "key" K): the largest limit of K, the LimitRange's max. */}}
+{{- define "hello-edge.largest" -}}
+{{- $max := 0 -}}
+{{- range .workloads -}}
+{{- $n := atoi (include "hello-edge.amount" (list $.key (index .resources.limits $.key))) -}}
+{{- if gt $n $max }}{{ $max = $n }}{{ end -}}
+{{- end -}}
+{{- include "hello-edge.formatAmount" (list .key $max) -}}
+{{- end -}}
+`;
+
+// alerts.ts rounds to 6 decimals; sprig's float functions compute in decimal, which agrees after
+// that rounding for objectives of at most 3 decimals (the schema's multipleOf).
+const SLO_NUMBERS = `{{/* A number rounded to 6 decimals, printed without exponent or trailing zeros (as JavaScript prints it). */}}
+{{- define "hello-edge.decimal" -}}
+{{- regexReplaceAll "\\\\.?0+$" (printf "%.6f" (round . 6)) "" -}}
+{{- end -}}
+
+{{/* An SLO objective in percent, as the rules print it ("99%"). */}}
+{{- define "hello-edge.objective" -}}
+{{- include "hello-edge.decimal" (float64 .) }}%
+{{- end -}}
+
+{{/* (list factor objective): the share of slow probes that burns the error budget factor times too fast. */}}
+{{- define "hello-edge.burnThreshold" -}}
+{{- $budget := round (subf 1 (divf (index . 1) 100)) 6 -}}
+{{- include "hello-edge.decimal" (mulf (index . 0) $budget) -}}
+{{- end -}}
+`;
+
+/** Rules values.schema.json cannot state; each failure names the value, what it is and what is allowed. */
+function checks(): string {
+  return `{{/* (dict "path" "apps.shop." "values" <the app's values>): the app's cross-field rules. */}}
+{{- define "hello-edge.checkApp" -}}
+{{- $v := .values -}}
+{{- $at := .path -}}
+{{- if and (not $v.image.digest) (or (not $v.image.tag) (eq (toString $v.image.tag) "latest")) -}}
+{{- fail (printf "%simage.tag: %q is not allowed; pin the image with a tag other than \\"latest\\", or set %simage.digest" $at (toString $v.image.tag) $at) -}}
+{{- end -}}
+{{- if le (int $v.scaling.maxReplicas) (int $v.scaling.minReplicas) -}}
+{{- fail (printf "%sscaling.maxReplicas: %v is not allowed; use a number larger than %sscaling.minReplicas (%v), so the autoscaler can scale" $at $v.scaling.maxReplicas $at $v.scaling.minReplicas) -}}
+{{- end -}}
+{{- range $key := list "cpu" "memory" "ephemeralStorage" -}}
+{{- $limit := index $v.resources.limits $key -}}
+{{- $request := index $v.resources.requests $key -}}
+{{- if and $limit (gt (atoi (include "hello-edge.amount" (list $key $request))) (atoi (include "hello-edge.amount" (list $key $limit)))) -}}
+{{- fail (printf "%sresources.requests.%s: %q is larger than %sresources.limits.%s (%q); a request must not exceed its limit" $at $key (toString $request) $at $key (toString $limit)) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/* A chart of one app never creates or takes over a system namespace. */}}
+{{- define "hello-edge.checkNamespace" -}}
+{{- if and .Values.namespace.create (or (has .Release.Namespace ${goLiteral(SYSTEM_NAMESPACES)}) (hasPrefix "kube-" .Release.Namespace)) -}}
+{{- fail (printf "namespace.create: true is not allowed in the release namespace %q, a system namespace (default, kube-*) the chart never takes over; install with --namespace <a namespace of its own>" .Release.Namespace) -}}
+{{- end -}}
+{{- end -}}
+`;
+}
+
+/** What each value of the original hello-flask chart's `metrics.blackbox` became: the message helm fails with. */
+export const REPLACED_BLACKBOX_VALUES: Readonly<Record<string, string>> = {
+  enabled: 'use monitoring.enabled (on by default): the app is probed through the chart\'s own prober',
+  useProbe: 'a Prometheus Operator Probe is always used when monitoring.enabled is true',
+  proberUrl: 'use monitoring.prober.url, as "host:port" without a scheme (e.g. blackbox-exporter.monitoring.svc:9115)',
+  createExporter: 'the chart runs its own prober unless monitoring.prober.url names an existing exporter',
+  targetUrl: 'the probe targets are https://<host><path> of ingress.hosts',
+};
+
+/** The check that refuses the original chart's `metrics.*` values, each with what replaced it. */
+export function checkReplacedValues(): string {
+  return `{{/* The original hello-flask chart's metrics.blackbox.* values: each fails naming what replaced it. */}}
+{{- define "hello-edge.checkReplaced" -}}
+{{- if hasKey .Values "metrics" -}}
+{{- $blackbox := get (.Values.metrics | default dict) "blackbox" | default dict -}}
+{{- range $key, $hint := ${goLiteral(REPLACED_BLACKBOX_VALUES)} -}}
+{{- if hasKey $blackbox $key -}}
+{{- fail (printf "metrics.blackbox.%s: %s is not allowed; this chart has no metrics.* values: %s" $key (toJson (get $blackbox $key)) $hint) -}}
+{{- end -}}
+{{- end -}}
+{{- fail (printf "metrics: %s is not allowed; this chart has no metrics.* values: monitoring.* replaces them" (toJson .Values.metrics)) -}}
+{{- end -}}
+{{- end -}}
+`;
+}
