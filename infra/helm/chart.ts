@@ -184,17 +184,18 @@ function readme(config: FleetConfig, layout: ChartLayout): string {
         '',
         '```sh',
         'helm install hello ./chart --namespace hello --create-namespace',
-        '# or let the chart create the namespace with Pod Security "restricted", a LimitRange and a ResourceQuota:',
-        'helm install hello ./chart --namespace hello --set namespace.create=true',
+        '# the chart owns the namespace: Pod Security "restricted", a LimitRange and a ResourceQuota, deleted with the release',
+        'helm install hello ./chart --namespace hello --create-namespace --set namespace.create=true',
         '```',
       ]
     : [
-        'The fleet config fixes the namespaces (one per app, or one shared, and the prober\'s); `--namespace` only',
-        'says where helm keeps the release. The chart creates them, with Pod Security "restricted", a LimitRange',
-        'and a ResourceQuota, unless `namespaces.create=false`.',
+        'The fleet config fixes the namespaces (one per app, or one shared, and the prober\'s). The chart creates',
+        'them, with Pod Security "restricted", a LimitRange and a ResourceQuota, unless `namespaces.create=false`;',
+        '`--namespace` only names where helm keeps the release record: an existing namespace the chart does not',
+        'create.',
         '',
         '```sh',
-        `helm install ${config.fleet} ./chart --namespace ${config.monitoring.prober.namespace} --values values-prod.yaml`,
+        `helm install ${config.fleet} ./chart --namespace default --values values-prod.yaml`,
         '```',
       ];
   return [

@@ -118,8 +118,9 @@ function valueSections(config: FleetConfig, layout: ChartLayout): ValueSection[]
       {
         key: 'namespace',
         comment: [
-          'Everything is installed into the release namespace (helm --namespace). create: true also renders that',
-          'Namespace (Pod Security "restricted"), its LimitRange and ResourceQuota; do not pass --create-namespace then.',
+          'Everything is installed into the release namespace (helm --namespace N --create-namespace). create: true makes',
+          'the chart own N: Pod Security "restricted" labels, a LimitRange and a ResourceQuota, deleted with the release.',
+          'helm refuses it for a namespace that existed before the release, and the chart in default and kube-*.',
         ],
         value: { create: false },
       },
@@ -139,9 +140,10 @@ function valueSections(config: FleetConfig, layout: ChartLayout): ValueSection[]
     {
       key: 'namespaces',
       comment: [
-        `The fleet config fixes the namespaces (apps: ${namespaces.join(', ')}; prober: ${config.monitoring.prober.namespace});`,
-        'helm --namespace only says where helm keeps the release. create: false when they exist already (then no',
-        'Namespace, LimitRange or ResourceQuota is rendered).',
+        `The fleet config fixes the namespaces (apps: ${namespaces.join(', ')}; prober: ${config.monitoring.prober.namespace}).`,
+        'The chart creates them (Pod Security "restricted", LimitRange, ResourceQuota) and deletes them with the release;',
+        'create: false when they exist already. helm --namespace only names where helm keeps the release record: an',
+        'existing namespace the chart does not create, such as default.',
       ],
       value: { create: true },
     },

@@ -5,7 +5,8 @@ import {
 } from '../../infra/index.js';
 import { requireTool } from '../support/tools.js';
 import {
-  HELM_HINT, NAMESPACE_KINDS, allObjects, exampleConfig, helmFailure, helmTemplate, minimalInput, repoPath, run, tempDir,
+  type Json, NAMESPACE_KINDS, TOOLS_HINT, allObjects, chartRenderings, exampleConfig, helmFailure, helmTemplate, minimalInput,
+  renderChart, repoPath, run, tempDir,
 } from './support.js';
 
 const DIGEST = `sha256:${'c'.repeat(64)}`;
@@ -70,7 +71,7 @@ const charts: Record<string, () => FleetConfig> = {
 
 for (const [name, load] of Object.entries(charts)) {
   test(`helm lint --strict passes and helm template with default values equals the YAML output: ${name}`, async (t) => {
-    const helm = requireTool(t, 'helm', HELM_HINT);
+    const helm = requireTool(t, 'helm', TOOLS_HINT);
     if (!helm) return;
     const config = load();
     const dir = tempDir(t);
@@ -82,7 +83,7 @@ for (const [name, load] of Object.entries(charts)) {
 }
 
 test('a one-app chart installs into the release namespace and creates no namespace unless namespace.create is set', async (t) => {
-  const helm = requireTool(t, 'helm', HELM_HINT);
+  const helm = requireTool(t, 'helm', TOOLS_HINT);
   if (!helm) return;
   const config = exampleConfig('one-app');
   const dir = tempDir(t);
@@ -126,7 +127,7 @@ const oneAppOverrides: { name: string; set: string[]; config: Record<string, unk
 ];
 
 test('one-app chart: helm template with values overrides equals the YAML output of the equivalent config', async (t) => {
-  const helm = requireTool(t, 'helm', HELM_HINT);
+  const helm = requireTool(t, 'helm', TOOLS_HINT);
   if (!helm) return;
   const dir = tempDir(t);
   writeHelmChart(parseFleetConfig(minimalInput()), dir);
@@ -140,7 +141,7 @@ test('one-app chart: helm template with values overrides equals the YAML output 
 });
 
 test('fleet chart: per-app scaling and resources move the shared namespace quota as the config would', async (t) => {
-  const helm = requireTool(t, 'helm', HELM_HINT);
+  const helm = requireTool(t, 'helm', TOOLS_HINT);
   if (!helm) return;
   const fleet = (a: Record<string, unknown>, b: Record<string, unknown>) => ({
     fleet: 'duo',
@@ -175,7 +176,7 @@ const refused: { args: string[]; names: RegExp }[] = [
 ];
 
 test('one-app chart: the original chart\'s metrics.blackbox.* values and broken cross-field rules fail naming the value', async (t) => {
-  const helm = requireTool(t, 'helm', HELM_HINT);
+  const helm = requireTool(t, 'helm', TOOLS_HINT);
   if (!helm) return;
   const dir = tempDir(t);
   writeHelmChart(parseFleetConfig(minimalInput()), dir);
@@ -184,4 +185,30 @@ test('one-app chart: the original chart\'s metrics.blackbox.* values and broken 
       assert.match(await helmFailure(helm, dir, c.args), c.names);
     });
   }
+});
+
+test('the environment values files change what they say they change', async (t) => {
+  const helm = requireTool(t, 'helm', TOOLS_HINT);
+  if (!helm) return;
+  const rendered = new Map<string, KubeObject[]>();
+  for (const r of chartRenderings()) rendered.set(r.name, await renderChart(t, helm, r));
+  const objects = (name: string) => rendered.get(name) ?? assert.fail(`no rendering ${name}`);
+  const one = (name: string, kind: string, objectName: string): Json => objects(name).find((o) => o.kind === kind && o.metadata.name === objectName);
+
+  assert.equal(one('one-app chart, dev values', 'Ingress', 'hello').spec.rules[0].host, 'hello.dev.example.com');
+  assert.equal(one('one-app chart, dev values', 'Deployment', 'hello').spec.template.spec.containers[0].image, 'ghcr.io/hello-edge/hello:0.2.0-rc.1');
+  assert.ok(one('one-app chart, dev values', 'Namespace', 'hello-dev'), 'dev: the chart owns its namespace');
+  assert.ok(objects('one-app chart, staging values').some((o) => o.kind === 'HTTPRoute'), 'staging: Gateway API routes');
+  assert.ok(!objects('one-app chart, staging values').some((o) => o.kind === 'Ingress' || o.metadata.name === 'hello-prober'), 'staging: no Ingress, no own prober');
+  assert.equal(one('one-app chart, staging values', 'Probe', 'hello').spec.prober.url, 'blackbox-exporter.monitoring.svc:9115');
+  const prodHpa = one('one-app chart, prod values', 'HorizontalPodAutoscaler', 'hello');
+  assert.deepEqual([prodHpa.spec.minReplicas, prodHpa.spec.maxReplicas], [3, 12]);
+  assert.match(one('one-app chart, prod values', 'Deployment', 'hello').spec.template.spec.containers[0].image, /@sha256:5f0e4d3c/);
+
+  assert.equal(one('fleet-20 chart, dev values', 'Ingress', 'api').spec.rules[1].host, 'legacy-api.dev.example.com');
+  assert.ok(!objects('fleet-20 chart, staging values').some((o) => o.kind === 'Namespace'), 'staging: the namespaces exist already');
+  const shopHpa = one('fleet-20 chart, prod values', 'HorizontalPodAutoscaler', 'shop');
+  assert.deepEqual([shopHpa.spec.minReplicas, shopHpa.spec.maxReplicas], [4, 20]);
+  const searchQuota: Json = objects('fleet-20 chart, prod values').find((o) => o.kind === 'ResourceQuota' && o.metadata.namespace === 'edge-search');
+  assert.equal(searchQuota.spec.hard['requests.cpu'], '15', 'search: 500m x (24 + 6 surge) pods');
 });

@@ -7,7 +7,9 @@ import { fileURLToPath } from 'node:url';
 import type { TestContext } from 'node:test';
 import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
-import { type FleetConfig, type FleetManifests, type KubeObject, loadFleetConfig, parseFleetConfig, synthesizeFleet } from '../../infra/index.js';
+import {
+  type FleetConfig, type FleetManifests, type KubeObject, loadFleetConfig, parseFleetConfig, synthesizeFleet, writeHelmChart,
+} from '../../infra/index.js';
 
 /** The repository root (tests run from dist/test/infra/). */
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -58,8 +60,8 @@ export function tempDir(t: TestContext, prefix = 'hello-edge-infra-'): string {
 /** execFile as a promise. */
 export const run = promisify(execFile);
 
-/** How to get helm, for requireTool. */
-export const HELM_HINT = 'built by test/cluster/build.sh tools into $HELLO_EDGE_CACHE/bin';
+/** How to get helm and kube-score, for requireTool. */
+export const TOOLS_HINT = 'built by bash test/cluster/build.sh tools into $HELLO_EDGE_CACHE/bin';
 
 /** Kinds of the objects a chart renders only when it creates its namespaces. */
 export const NAMESPACE_KINDS: readonly string[] = ['Namespace', 'LimitRange', 'ResourceQuota'];
@@ -76,4 +78,34 @@ export async function helmFailure(helm: string, dir: string, args: readonly stri
     .catch((e: { code: number; stderr: string }) => e);
   if (!('code' in result) || result.code === 0) throw new Error(`helm template ${args.join(' ')} succeeded; it must fail`);
   return result.stderr;
+}
+
+/** The environments of the example values files, `examples/values/<example>-<environment>.yaml`. */
+export const ENVIRONMENTS = ['dev', 'staging', 'prod'] as const;
+
+/** One rendering of an example's chart: helm arguments naming the release namespace and values file. */
+export interface ChartRendering {
+  readonly name: string;
+  readonly example: 'one-app' | 'fleet-20';
+  readonly args: readonly string[];
+}
+
+/**
+ * Every chart rendering the linters check: each example's chart with its default values (a
+ * one-app chart creating its namespace, so those objects are checked too) and with each
+ * environment's values file.
+ */
+export function chartRenderings(): ChartRendering[] {
+  return (['one-app', 'fleet-20'] as const).flatMap((example) => [undefined, ...ENVIRONMENTS].map((env) => {
+    const namespace = example === 'one-app' ? ['--namespace', `hello-${env ?? 'default-values'}`] : [];
+    const values = env ? ['--values', repoPath('examples', 'values', `${example}-${env}.yaml`)] : ['--set', example === 'one-app' ? 'namespace.create=true' : 'namespaces.create=true'];
+    return { name: `${example} chart, ${env ? `${env} values` : 'default values'}`, example, args: [...namespace, ...values] };
+  }));
+}
+
+/** The objects of a chart rendering: the example's chart, written into a temporary directory, rendered by helm. */
+export async function renderChart(t: TestContext, helm: string, rendering: ChartRendering): Promise<KubeObject[]> {
+  const dir = tempDir(t, 'hello-edge-chart-');
+  writeHelmChart(exampleConfig(rendering.example), dir);
+  return helmTemplate(helm, dir, rendering.args);
 }
