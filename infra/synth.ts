@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { App, Chart } from 'cdk8s';
 import { stringify } from 'yaml';
 import { ConfigError } from '../common/index.js';
-import type { FleetConfig } from './config.js';
+import { type FleetConfig, ROLLOUT } from './config/index.js';
 import { AppMonitoring } from './constructs/app-monitoring.js';
 import { FleetNamespace, maxPodsDuringRollout } from './constructs/fleet-namespace.js';
 import { HelloApp } from './constructs/hello-app.js';
@@ -64,19 +64,24 @@ export function synthesizeFleet(config: FleetConfig): FleetManifests {
   const localProber = m.enabled && m.prober.mode === 'local';
   const appsNamespace = config.namespaces.layout === 'shared' ? config.namespaces.shared : undefined;
   const appWorkloads = config.apps.map((a) => ({ resources: a.resources, maxPods: maxPodsDuringRollout(a.scaling.maxReplicas) }));
+  // An adopted namespace is used, never created, labelled or deleted: no Namespace object for it.
+  const owned = (namespace: string): boolean => !config.namespaces.adopt.includes(namespace);
   // The Helm chart of one app installs the app and its prober into the release namespace: one
   // namespace then holds both (the fleet config itself keeps them apart).
   const proberWithApps = localProber && m.prober.namespace === appsNamespace;
   if (localProber) {
-    const prober = { resources: m.prober.resources, maxPods: m.prober.replicas + 1 };
-    new FleetNamespace(shared, proberWithApps ? 'apps-namespace' : 'prober-namespace', {
-      name: m.prober.namespace,
-      workloads: proberWithApps ? [...appWorkloads, prober] : [prober],
-    });
+    if (owned(m.prober.namespace)) {
+      const prober = { resources: m.prober.resources, maxPods: m.prober.replicas + ROLLOUT.proberMaxSurge };
+      new FleetNamespace(shared, proberWithApps ? 'apps-namespace' : 'prober-namespace', {
+        name: m.prober.namespace,
+        fleet: config.fleet,
+        workloads: proberWithApps ? [...appWorkloads, prober] : [prober],
+      });
+    }
     new Prober(shared, 'prober', { fleet: config });
   }
-  if (appsNamespace !== undefined && !proberWithApps) {
-    new FleetNamespace(shared, 'apps-namespace', { name: appsNamespace, workloads: appWorkloads });
+  if (appsNamespace !== undefined && !proberWithApps && owned(appsNamespace)) {
+    new FleetNamespace(shared, 'apps-namespace', { name: appsNamespace, fleet: config.fleet, workloads: appWorkloads });
   }
   if (config.routing.kind === 'gateway' && config.routing.gateway.create) {
     const hosts = new Set(config.apps.flatMap((a) => a.hosts.map((h) => h.host)));
@@ -88,9 +93,10 @@ export function synthesizeFleet(config: FleetConfig): FleetManifests {
   const charts: { file: string; app?: string; chart: Chart }[] = [{ file: SHARED_FILE, chart: shared }];
   for (const a of config.apps) {
     const chart = new Chart(app, `app-${a.name}`, chartProps);
-    if (config.namespaces.layout === 'per-app') {
+    if (config.namespaces.layout === 'per-app' && owned(a.namespace)) {
       new FleetNamespace(chart, 'namespace', {
         name: a.namespace,
+        fleet: config.fleet,
         workloads: [{ resources: a.resources, maxPods: maxPodsDuringRollout(a.scaling.maxReplicas) }],
       });
     }

@@ -19,7 +19,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { stringify } from 'yaml';
-import type { AppConfig, FleetConfig } from '../config.js';
+import type { AppConfig, FleetConfig } from '../config/index.js';
 import { SHARED_FILE, type WrittenFile, appFileName, synthesizeFleet } from '../synth.js';
 import { templateDocument } from './documents.js';
 import { checkReplacedValues, helpersTpl } from './helpers.js';
@@ -78,7 +78,8 @@ export function renderHelmChart(config: FleetConfig, options: HelmOptions = {}):
 export function inReleaseNamespace(config: FleetConfig, namespace: string): FleetConfig {
   return {
     ...config,
-    namespaces: { ...config.namespaces, layout: 'shared', shared: namespace },
+    // Whether the chart creates the namespace is namespace.create's to say, not the config's.
+    namespaces: { ...config.namespaces, layout: 'shared', shared: namespace, adopt: [] },
     monitoring: { ...config.monitoring, prober: { ...config.monitoring.prober, namespace } },
     apps: config.apps.map((a) => ({ ...a, namespace })),
   };

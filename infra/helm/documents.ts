@@ -4,8 +4,7 @@
  * built by the same functions as the synthesized ones, with placeholders for the host and path.
  */
 import { type SloTerms, appAlertGroup } from '../alerts.js';
-import type { AppConfig, FleetConfig } from '../config.js';
-import { imageString } from '../config.js';
+import { type AppConfig, type FleetConfig, imageString } from '../config/index.js';
 import {
   PROBER_CONFIG_YAML_OPTIONS, probeTargetHost, probeTargetUrl, proberConfig, proberTarget,
 } from '../constructs/prober.js';

@@ -4,7 +4,7 @@
  */
 import { stringify } from 'yaml';
 import { formatDuration } from '../../common/index.js';
-import type { AppConfig, FleetConfig, ResourcesConfig } from '../config.js';
+import type { AppConfig, FleetConfig, ResourcesConfig } from '../config/index.js';
 import { formatBytes, formatCpu } from '../quantity.js';
 
 /** Where an app's values live in the chart, and which namespaces the chart creates. */

@@ -2,7 +2,7 @@
  * The chart's on/off switches. Every combination is synthesized, and each document is wrapped in
  * the simplest condition under which it exists with that content.
  */
-import type { FleetConfig, MonitoringConfig, RoutingConfig } from '../config.js';
+import type { FleetConfig, MonitoringConfig, RoutingConfig } from '../config/index.js';
 
 /** A switch of the chart: Gateway API routes, monitoring, a shared exporter instead of the local prober. */
 export type Toggle = 'gateway' | 'monitoring' | 'sharedProber';
