@@ -24,6 +24,7 @@ import { SHARED_FILE, type WrittenFile, appFileName, synthesizeFleet } from '../
 import { templateDocument } from './documents.js';
 import { checkReplacedValues, helpersTpl } from './helpers.js';
 import { Placeholders } from './placeholders.js';
+import { valuesSchema } from './schema.js';
 import { type ChartLayout, chartLayout, valuesYaml } from './values.js';
 import {
   type Variant, type VariantPlaceholders, allVariants, conditionFor, effectiveVariant, variantConfig, variantKey,
@@ -52,7 +53,7 @@ export interface ChartFile {
   readonly objects: number;
 }
 
-/** Renders the chart in memory: Chart.yaml, values.yaml, README.md, templates/_helpers.tpl, checks and one template per file. */
+/** Renders the chart in memory: Chart.yaml, values.yaml, values.schema.json, README.md, templates/_helpers.tpl, checks and one template per file. */
 export function renderHelmChart(config: FleetConfig, options: HelmOptions = {}): ChartFile[] {
   const layout = chartLayout(config);
   const templates = templatesByFile(config, layout);
@@ -60,6 +61,7 @@ export function renderHelmChart(config: FleetConfig, options: HelmOptions = {}):
   return [
     { path: 'Chart.yaml', objects: 0, content: chartYaml(config, options) },
     { path: 'values.yaml', objects: 0, content: valuesYaml(config, layout) },
+    { path: 'values.schema.json', objects: 0, content: `${JSON.stringify(valuesSchema(config, layout), null, 2)}\n` },
     { path: 'README.md', objects: 0, content: readme(config, layout) },
     { path: 'templates/_helpers.tpl', objects: 0, content: `${helpersTpl()}${layout.oneApp ? checkReplacedValues() : ''}` },
     { path: 'templates/checks.yaml', objects: 0, content: checksTemplate(config, layout) },
@@ -159,6 +161,7 @@ function chartYaml(config: FleetConfig, options: HelmOptions): string {
 /** templates/checks.yaml: renders nothing; fails naming the value when a rule the schema cannot state is broken. */
 function checksTemplate(config: FleetConfig, layout: ChartLayout): string {
   const lines = config.apps.map((a) => `{{- include "hello-edge.checkApp" (dict "path" ${JSON.stringify(layout.appPath(a.name))} "values" ${layout.appValues(a.name)}) }}`);
+  lines.push('{{- include "hello-edge.checkProberUrl" . }}');
   if (layout.oneApp) lines.push('{{- include "hello-edge.checkNamespace" . }}', '{{- include "hello-edge.checkReplaced" . }}');
   return `${lines.join('\n')}\n`;
 }

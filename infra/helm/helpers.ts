@@ -6,9 +6,11 @@
 import { formatDuration } from '../../common/index.js';
 import { PROBER_DURATION_BUCKETS } from '../../prober/contract.js';
 import { sloTerms } from '../alerts.js';
+import { ROLLOUT, SYSTEM_NAMESPACES } from '../config/index.js';
+import { BYTES_ALLOWED, CPU_ALLOWED, MAX_BYTES, MAX_CPU_MILLIS } from '../quantity.js';
 
-/** Namespaces a chart never creates or takes over: Kubernetes' own. */
-const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
+// The units of a memory or storage quantity, as infra/quantity.ts reads them.
+const BYTE_FACTORS = goLiteral({ '': 1, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, Ti: 1024 ** 4, k: 1e3, M: 1e6, G: 1e9, T: 1e12 });
 
 /** A Go template literal of plain data: strings, numbers, lists (`list`) and maps (`dict`). */
 export function goLiteral(value: unknown): string {
@@ -21,17 +23,28 @@ export function goLiteral(value: unknown): string {
   throw new Error(`internal error: ${String(value)} has no template literal`);
 }
 
-/** A `dict` from each prober histogram bucket (as the values write it, e.g. "300ms") to `term`. */
+/**
+ * The SLO thresholds the values take, each spelling with its bucket in seconds: every prober
+ * histogram bucket in milliseconds (`300ms`), in seconds (`0.3s`) and as formatDuration writes it.
+ */
+export function thresholdSpellings(): Map<string, number> {
+  return new Map(PROBER_DURATION_BUCKETS.flatMap((b) => {
+    const ms = Math.round(b * 1000);
+    return [`${ms}ms`, `${b}s`, formatDuration(ms)].map((spelling) => [spelling, b] as const);
+  }));
+}
+
+/** A `dict` from each threshold spelling to `term` of its bucket. */
 function bucketTable(term: (seconds: number) => string): string {
-  return goLiteral(Object.fromEntries(PROBER_DURATION_BUCKETS.map((b) => [formatDuration(Math.round(b * 1000)), term(b)])));
+  return goLiteral(Object.fromEntries([...thresholdSpellings()].map(([spelling, b]) => [spelling, term(b)])));
 }
 
 /** The text of templates/_helpers.tpl. */
 export function helpersTpl(): string {
   const terms = (seconds: number) => sloTerms({ latencyThresholdSeconds: seconds, latencyObjective: 0.99 });
   return `${IMAGE}
-${QUANTITIES}
-${NAMESPACE_TOTALS}
+${quantities()}
+${namespaceTotals()}
 {{/* The histogram bucket matcher of an SLO threshold ("300ms" -> le="0.3"). */}}
 {{- define "hello-edge.leMatcher" -}}
 {{- get ${bucketTable((s) => terms(s).leMatcher)} . -}}
@@ -57,8 +70,9 @@ The image reference of an app: repository@digest when a digest is set (it wins),
 {{- end -}}
 `;
 
-// Parsing and printing as infra/quantity.ts does; values.schema.json has checked the forms.
-const QUANTITIES = `{{/* Whole millicores of a CPU quantity ("250m", "0.5", "2"). */}}
+// Parsing and printing as infra/quantity.ts does; values.schema.json has checked the forms and
+// hello-edge.checkAmount the ranges.
+const quantities = () => `{{/* Whole millicores of a CPU quantity ("250m", "0.5", "2"). */}}
 {{- define "hello-edge.millicores" -}}
 {{- $q := toString . -}}
 {{- if hasSuffix "m" $q -}}
@@ -73,7 +87,7 @@ const QUANTITIES = `{{/* Whole millicores of a CPU quantity ("250m", "0.5", "2")
 {{- define "hello-edge.bytes" -}}
 {{- $q := toString . -}}
 {{- $unit := regexFind "[A-Za-z]+$" $q -}}
-{{- mul (atoi (trimSuffix $unit $q)) (get (dict "" 1 "Ki" 1024 "Mi" 1048576 "Gi" 1073741824 "Ti" 1099511627776 "k" 1000 "M" 1000000 "G" 1000000000 "T" 1000000000000) $unit) -}}
+{{- mul (atoi (trimSuffix $unit $q)) (get ${BYTE_FACTORS} $unit) -}}
 {{- end -}}
 
 {{/* Millicores as Kubernetes prints them: whole cores without a unit, else NNNm. */}}
@@ -115,10 +129,10 @@ const QUANTITIES = `{{/* Whole millicores of a CPU quantity ("250m", "0.5", "2")
 `;
 
 // A workload is (dict "resources" <requests and limits> "maxPods" <most pods at once>).
-const NAMESPACE_TOTALS = `{{/* Most pods of an app during a rollout: maxReplicas plus the 25 % surge, rounded up. */}}
+const namespaceTotals = () => `{{/* Most pods of an app during a rollout: maxReplicas plus the ${ROLLOUT.appMaxSurgePercent} % surge, rounded up (maxPodsDuringRollout). */}}
 {{- define "hello-edge.rolloutPods" -}}
 {{- $max := int . -}}
-{{- add $max (div (add $max 3) 4) -}}
+{{- add $max (div (add (mul $max ${ROLLOUT.appMaxSurgePercent}) 99) 100) -}}
 {{- end -}}
 
 {{/* (list workloads...): the pods they can run at once. */}}
@@ -179,11 +193,50 @@ function checks(): string {
 {{- if le (int $v.scaling.maxReplicas) (int $v.scaling.minReplicas) -}}
 {{- fail (printf "%sscaling.maxReplicas: %v is not allowed; use a number larger than %sscaling.minReplicas (%v), so the autoscaler can scale" $at $v.scaling.maxReplicas $at $v.scaling.minReplicas) -}}
 {{- end -}}
+{{- range $i, $host := $v.ingress.hosts -}}
+{{- if regexMatch "(^|/)\\\\.\\\\.?(/|$)|//|%2[eEfF]" (toString ($host.path | default "/")) -}}
+{{- fail (printf "%singress.hosts[%d].path: %q is not allowed; use a path without %q or %q segments, %q or encoded %q and %q" $at $i (toString $host.path) "." ".." "//" "." "/") -}}
+{{- end -}}
+{{- end -}}
+{{- range $side := list "requests" "limits" -}}
+{{- range $key, $quantity := index $v.resources $side -}}
+{{- include "hello-edge.checkAmount" (list (printf "%sresources.%s.%s" $at $side $key) $key $quantity) -}}
+{{- end -}}
+{{- end -}}
 {{- range $key := list "cpu" "memory" "ephemeralStorage" -}}
 {{- $limit := index $v.resources.limits $key -}}
 {{- $request := index $v.resources.requests $key -}}
 {{- if and $limit (gt (atoi (include "hello-edge.amount" (list $key $request))) (atoi (include "hello-edge.amount" (list $key $limit)))) -}}
 {{- fail (printf "%sresources.requests.%s: %q is larger than %sresources.limits.%s (%q); a request must not exceed its limit" $at $key (toString $request) $at $key (toString $limit)) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/* (list path key quantity): an amount above 0 and at most the largest a container may have (infra/quantity.ts). */}}
+{{- define "hello-edge.checkAmount" -}}
+{{- $q := toString (index . 2) -}}
+{{- $fine := false -}}
+{{- if eq (index . 1) "cpu" -}}
+{{- $parts := splitList "." (printf "%s." (trimSuffix "m" $q)) -}}
+{{- if and (le (len (index $parts 0)) 6) (or (hasSuffix "m" $q) (le (len (index $parts 0)) 3)) -}}
+{{- $millis := atoi (include "hello-edge.millicores" $q) -}}
+{{- $fine = and (gt $millis 0) (le $millis ${MAX_CPU_MILLIS}) -}}
+{{- end -}}
+{{- else -}}
+{{- $unit := regexFind "[A-Za-z]+$" $q -}}
+{{- $number := trimSuffix $unit $q -}}
+{{- $fine = and (le (len $number) 13) (gt (atoi $number) 0) (le (atoi $number) (div ${MAX_BYTES} (get ${BYTE_FACTORS} $unit))) -}}
+{{- end -}}
+{{- if not $fine -}}
+{{- fail (printf "%s: %q is not allowed; use %s" (index . 0) $q (ternary ${JSON.stringify(CPU_ALLOWED)} ${JSON.stringify(BYTES_ALLOWED)} (eq (index . 1) "cpu"))) -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The shared exporter's port, as the fleet config checks it. */}}
+{{- define "hello-edge.checkProberUrl" -}}
+{{- with .Values.monitoring.prober.url -}}
+{{- if gt (atoi (regexFind "[0-9]+$" .)) 65535 -}}
+{{- fail (printf "monitoring.prober.url: %q is not allowed; use a port from 1 to 65535" .) -}}
 {{- end -}}
 {{- end -}}
 {{- end -}}

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { ConfigError } from '../../common/index.js';
 import {
   type FleetConfig, type KubeObject, inReleaseNamespace, parseFleetConfig, synthesizeFleet, writeHelmChart,
 } from '../../infra/index.js';
@@ -96,7 +97,7 @@ test('a one-app chart installs into the release namespace and creates no namespa
 
 // Each values override renders exactly what the equivalent config gives. The first six are the
 // original hello-flask chart's documented commands that keep their meaning.
-const oneAppOverrides: { name: string; set: string[]; config: Record<string, unknown> }[] = [
+const oneAppOverrides: { name: string; set: string[]; setJson?: string[]; config: Record<string, unknown> }[] = [
   { name: 'original command: image.repository', set: ['image.repository=registry.example.com/team/hello'], config: minimalInput({}, { image: 'registry.example.com/team/hello:1.2.3' }) },
   { name: 'original command: image.tag', set: ['image.tag=2.0.0'], config: minimalInput({}, { image: 'ghcr.io/acme/hello:2.0.0' }) },
   { name: 'original command: image.digest (wins over the tag)', set: [`image.digest=${DIGEST}`], config: minimalInput({}, { image: `ghcr.io/acme/hello:1.2.3@${DIGEST}` }) },
@@ -115,15 +116,18 @@ const oneAppOverrides: { name: string; set: string[]; config: Record<string, unk
     set: [
       'scaling.minReplicas=3', 'scaling.maxReplicas=15', 'scaling.targetCPUUtilization=60',
       'resources.requests.cpu=250m', 'resources.requests.memory=1G', 'resources.limits.cpu=1500m', 'resources.limits.memory=2Gi', 'resources.limits.ephemeralStorage=1Gi',
-      'slo.latency.threshold=1.5s', 'slo.latency.objective=99.95',
+      'slo.latency.threshold=1.5s',
     ],
+    // helm --set passes 99.95 as text; --set-json (or a values file) passes the number.
+    setJson: ['slo.latency.objective=99.95'],
     config: minimalInput({}, {
       scaling: { minReplicas: 3, maxReplicas: 15, targetCPUUtilization: 60 },
       resources: { requests: { cpu: '250m', memory: '1G' }, limits: { cpu: '1500m', memory: '2Gi', ephemeralStorage: '1Gi' } },
       slo: { latency: { threshold: '1500ms', objective: 99.95 } },
     }),
   },
-  { name: 'SLO of a whole-second threshold and a 3-decimal objective', set: ['slo.latency.threshold=1s', 'slo.latency.objective=99.999'], config: minimalInput({}, { slo: { latency: { threshold: '1s', objective: 99.999 } } }) },
+  { name: 'SLO of a whole-second threshold and a 3-decimal objective', set: ['slo.latency.threshold=1s'], setJson: ['slo.latency.objective=99.999'], config: minimalInput({}, { slo: { latency: { threshold: '1s', objective: 99.999 } } }) },
+  { name: 'a numeric tag and whole cores, as --set passes them (numbers)', set: ['image.tag=42', 'resources.limits.cpu=2'], config: minimalInput({}, { image: 'ghcr.io/acme/hello:42', resources: { limits: { cpu: '2' } } }) },
 ];
 
 test('one-app chart: helm template with values overrides equals the YAML output of the equivalent config', async (t) => {
@@ -134,7 +138,7 @@ test('one-app chart: helm template with values overrides equals the YAML output 
   for (const o of oneAppOverrides) {
     await t.test(o.name, async () => {
       const config = parseFleetConfig(structuredClone(o.config));
-      const args = [...asYamlArgs(config), ...o.set.flatMap((s) => ['--set', s])];
+      const args = [...asYamlArgs(config), ...o.set.flatMap((s) => ['--set', s]), ...(o.setJson ?? []).flatMap((s) => ['--set-json', s])];
       assertSameObjects(await helmTemplate(helm, dir, args), expectedObjects(config));
     });
   }
@@ -158,6 +162,57 @@ test('fleet chart: per-app scaling and resources move the shared namespace quota
   assertSameObjects(await helmTemplate(helm, dir, set.flatMap((s) => ['--set', s])), expectedObjects(config));
 });
 
+// Values the fleet config refuses, set on a one-app chart: helm refuses each too, naming the value
+// (values.schema.json, or templates/checks.yaml for what a schema cannot state). `app` is the
+// same mistake written in the fleet config's app, `top` in its top level.
+const refusedByBoth: { set: string; app?: Record<string, unknown>; top?: Record<string, unknown>; names: RegExp }[] = [
+  { set: 'imag.tag=1.0', app: { imag: { tag: '1.0' } }, names: /additional properties 'imag' not allowed/ },
+  { set: 'image.digest=notadigest', app: { image: { repository: 'ghcr.io/acme/hello', digest: 'notadigest' } }, names: /'\/image\/digest': 'notadigest' does not match/ },
+  { set: 'image.repository=Acme/Hello', app: { image: 'Acme/Hello:1.0' }, names: /'\/image\/repository': 'Acme\/Hello' does not match/ },
+  { set: 'image.tag=latest', app: { image: 'ghcr.io/acme/hello:latest' }, names: /image\.tag: "latest" is not allowed/ },
+  { set: 'ingress.hosts=null', app: { host: undefined, hosts: [] }, names: /'\/ingress': missing property 'hosts'/ },
+  { set: 'ingress.hosts[0].host=https://web.example.com', app: { host: 'https://web.example.com' }, names: /'\/ingress\/hosts\/0\/host': 'https:\/\/web.example.com' does not match/ },
+  { set: 'ingress.hosts[0].host=web.example.com,ingress.hosts[0].path=/a/../b', app: { path: '/a/../b' }, names: /ingress\.hosts\[0\]\.path: "\/a\/\.\.\/b" is not allowed/ },
+  { set: 'scaling.minReplicas=1', app: { scaling: { minReplicas: 1 } }, names: /'\/scaling\/minReplicas': minimum: got 1, want 2/ },
+  { set: 'scaling.minReplicas=5,scaling.maxReplicas=4', app: { scaling: { minReplicas: 5, maxReplicas: 4 } }, names: /scaling\.maxReplicas: 4 is not allowed; use a number larger than scaling\.minReplicas \(5\)/ },
+  { set: 'scaling.targetCPUUtilization=5', app: { scaling: { targetCPUUtilization: 5 } }, names: /'\/scaling\/targetCPUUtilization': minimum: got 5, want 10/ },
+  { set: 'resources.requests.cpu=0m', app: { resources: { requests: { cpu: '0m' } } }, names: /resources\.requests\.cpu: "0m" is not allowed/ },
+  { set: 'resources.limits.cpu=lots', app: { resources: { limits: { cpu: 'lots' } } }, names: /'\/resources\/limits\/cpu': 'lots' does not match/ },
+  { set: 'resources.limits.memory=5Ti', app: { resources: { limits: { memory: '5Ti' } } }, names: /resources\.limits\.memory: "5Ti" is not allowed/ },
+  { set: 'resources.requests.memory=1Gi', app: { resources: { requests: { memory: '1Gi' } } }, names: /resources\.requests\.memory: "1Gi" is larger than resources\.limits\.memory \("192Mi"\)/ },
+  { set: 'resources.requests.cpu=null', app: { resources: { requests: { cpu: null } } }, names: /'\/resources\/requests': missing property 'cpu'/ },
+  { set: 'slo.latency.threshold=320ms', app: { slo: { latency: { threshold: '320ms' } } }, names: /'\/slo\/latency\/threshold': value must be one of '5ms'/ },
+  { set: 'slo.latency.objective=100', app: { slo: { latency: { objective: 100 } } }, names: /'\/slo\/latency\/objective': maximum: got 100, want 99.999/ },
+  { set: 'monitoring.prober.url=http://blackbox:9115', top: { monitoring: { prober: { mode: 'shared', url: 'http://blackbox:9115' } } }, names: /'\/monitoring\/prober\/url': 'http:\/\/blackbox:9115' does not match/ },
+  { set: 'monitoring.prober.url=blackbox:99999', top: { monitoring: { prober: { mode: 'shared', url: 'blackbox:99999' } } }, names: /monitoring\.prober\.url: "blackbox:99999" is not allowed; use a port/ },
+  { set: 'gatewayApi.gatewayRef.name=Edge_Gateway', top: { routing: { gateway: { parentRef: { name: 'Edge_Gateway' } } } }, names: /'\/gatewayApi\/gatewayRef\/name': 'Edge_Gateway' does not match/ },
+  { set: 'gatewayApi.enabled=maybe', top: { routing: { kind: 'maybe' } }, names: /'\/gatewayApi\/enabled': got string, want boolean/ },
+];
+
+test('one-app chart: helm refuses, naming the value, what the fleet config refuses', async (t) => {
+  const helm = requireTool(t, 'helm', TOOLS_HINT);
+  if (!helm) return;
+  const dir = tempDir(t);
+  writeHelmChart(parseFleetConfig(minimalInput()), dir);
+  for (const c of refusedByBoth) {
+    await t.test(c.set, async () => {
+      assert.throws(() => parseFleetConfig(minimalInput(c.top ?? {}, c.app ?? {})), ConfigError, 'the fleet config refuses it');
+      assert.match(await helmFailure(helm, dir, ['--set', c.set]), c.names);
+    });
+  }
+});
+
+test('fleet chart: a typo in an app name or a key is refused, naming it', async (t) => {
+  const helm = requireTool(t, 'helm', TOOLS_HINT);
+  if (!helm) return;
+  const dir = tempDir(t);
+  writeHelmChart(exampleConfig('fleet-20'), dir);
+  assert.match(await helmFailure(helm, dir, ['--set', 'apps.helo.image.tag=1.0']), /'\/apps': additional properties 'helo' not allowed/);
+  assert.match(await helmFailure(helm, dir, ['--set', 'apps.shop.scaling.maxReplica=9']), /'\/apps\/shop\/scaling': additional properties 'maxReplica' not allowed/);
+  assert.match(await helmFailure(helm, dir, ['--set', 'image.tag=1.0']), /additional properties 'image' not allowed/);
+  assert.match(await helmFailure(helm, dir, ['--set', 'apps.search.resources.limits.cpu=100m']), /apps\.search\.resources\.requests\.cpu: "200m" is larger than apps\.search\.resources\.limits\.cpu/);
+});
+
 // The original chart's metrics.blackbox.* commands: each fails, naming the value that replaced it.
 const replaced: { set: string; names: RegExp }[] = [
   { set: 'metrics.blackbox.enabled=true', names: /metrics\.blackbox\.enabled: true is not allowed.*use monitoring\.enabled/ },
@@ -167,20 +222,13 @@ const replaced: { set: string; names: RegExp }[] = [
   { set: 'metrics.blackbox.targetUrl=https://hello.example.com/', names: /metrics\.blackbox\.targetUrl: "https:\/\/hello\.example\.com\/" is not allowed.*ingress\.hosts/ },
 ];
 
-// Rules the schema cannot state; the chart fails naming the value.
-const refused: { args: string[]; names: RegExp }[] = [
-  { args: ['--set', 'scaling.maxReplicas=2'], names: /scaling\.maxReplicas: 2 is not allowed; use a number larger than scaling\.minReplicas \(2\)/ },
-  { args: ['--set', 'resources.requests.memory=1Gi'], names: /resources\.requests\.memory: "1Gi" is larger than resources\.limits\.memory \("192Mi"\)/ },
-  { args: ['--set', 'image.tag=latest'], names: /image\.tag: "latest" is not allowed; pin the image/ },
-  { args: ['--set', 'namespace.create=true', '--namespace', 'kube-system'], names: /namespace\.create: true is not allowed in the release namespace "kube-system"/ },
-];
-
-test('one-app chart: the original chart\'s metrics.blackbox.* values and broken cross-field rules fail naming the value', async (t) => {
+test('one-app chart: the original chart\'s metrics.blackbox.* values fail naming what replaced them; no system namespace is taken over', async (t) => {
   const helm = requireTool(t, 'helm', TOOLS_HINT);
   if (!helm) return;
   const dir = tempDir(t);
   writeHelmChart(parseFleetConfig(minimalInput()), dir);
-  for (const c of [...replaced.map((r) => ({ args: ['--set', r.set], names: r.names })), ...refused]) {
+  const systemNamespace = { args: ['--set', 'namespace.create=true', '--namespace', 'kube-system'], names: /namespace\.create: true is not allowed in the release namespace "kube-system"/ };
+  for (const c of [...replaced.map((r) => ({ args: ['--set', r.set], names: r.names })), systemNamespace]) {
     await t.test(c.args.join(' '), async () => {
       assert.match(await helmFailure(helm, dir, c.args), c.names);
     });
