@@ -183,7 +183,11 @@ const SLO_NUMBERS = `{{/* A number rounded to 6 decimals, printed without expone
 
 /** Rules values.schema.json cannot state; each failure names the value, what it is and what is allowed. */
 function checks(): string {
-  return `{{/* (dict "path" "apps.shop." "values" <the app's values>): the app's cross-field rules. */}}
+  return `${CHECK_APP}
+${checkBounds()}`;
+}
+
+const CHECK_APP = `{{/* (dict "path" "apps.shop." "values" <the app's values>): the app's rules across values, and those of the fleet config's code. */}}
 {{- define "hello-edge.checkApp" -}}
 {{- $v := .values -}}
 {{- $at := .path -}}
@@ -212,7 +216,11 @@ function checks(): string {
 {{- end -}}
 {{- end -}}
 
-{{/* (list path key quantity): an amount above 0 and at most the largest a container may have (infra/quantity.ts). */}}
+`;
+
+/** Bounds the fleet config checks in code: quantities, the exporter's port, system namespaces. */
+function checkBounds(): string {
+  return `{{/* (list path key quantity): an amount above 0 and at most the largest a container may have (infra/quantity.ts). */}}
 {{- define "hello-edge.checkAmount" -}}
 {{- $q := toString (index . 2) -}}
 {{- $fine := false -}}
