@@ -20,7 +20,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { stringify } from 'yaml';
 import type { AppConfig, FleetConfig } from '../config/index.js';
-import { SHARED_FILE, type WrittenFile, appFileName, synthesizeFleet } from '../synth.js';
+import { type KubeObject, SHARED_FILE, type WrittenFile, appFileName, synthesizeFleet } from '../synth.js';
 import { templateDocument } from './documents.js';
 import { checkReplacedValues, helpersTpl } from './helpers.js';
 import { Placeholders } from './placeholders.js';
@@ -135,12 +135,27 @@ function templatesByFile(config: FleetConfig, layout: ChartLayout): Map<string, 
 function templatedDocuments(config: FleetConfig, layout: ChartLayout, placeholders: Placeholders): { file: string; key: string; kind: string; text: string }[] {
   const apps = new Map<string, AppConfig>(config.apps.map((a) => [a.name, a]));
   const ctx = { placeholders, config, appValues: layout.appValues };
-  return synthesizeFleet(config).files.flatMap((file) => file.objects.map((object) => ({
-    file: file.name,
-    key: `${object.apiVersion}/${object.kind}/${object.metadata.namespace ?? ''}/${object.metadata.name}`,
-    kind: object.kind,
-    text: templateDocument(object, file.app === undefined ? undefined : apps.get(file.app), ctx),
-  })));
+  return synthesizeFleet(config).files.flatMap((file) => file.objects.map((synthesized) => {
+    const object = layout.oneApp && synthesized.kind === 'Namespace' ? keptOnUninstall(synthesized) : synthesized;
+    return {
+      file: file.name,
+      key: `${object.apiVersion}/${object.kind}/${object.metadata.namespace ?? ''}/${object.metadata.name}`,
+      kind: object.kind,
+      text: templateDocument(object, file.app === undefined ? undefined : apps.get(file.app), ctx),
+    };
+  }));
+}
+
+/** Annotation that makes `helm uninstall` leave an object in place. */
+export const HELM_KEEP_ANNOTATION = { 'helm.sh/resource-policy': 'keep' } as const;
+
+/**
+ * The release namespace a one-app chart creates, kept by `helm uninstall`: it holds helm's own
+ * release record, which helm deletes last, so deleting the namespace first would fail the
+ * uninstall ("release: not found").
+ */
+function keptOnUninstall(namespace: KubeObject): KubeObject {
+  return { ...namespace, metadata: { ...namespace.metadata, annotations: { ...namespace.metadata.annotations, ...HELM_KEEP_ANNOTATION } } };
 }
 
 function chartYaml(config: FleetConfig, options: HelmOptions): string {
@@ -188,7 +203,7 @@ function readme(config: FleetConfig, layout: ChartLayout): string {
         '',
         '```sh',
         'helm install hello ./chart --namespace hello --create-namespace',
-        '# the chart owns the namespace: Pod Security "restricted", a LimitRange and a ResourceQuota, deleted with the release',
+        '# the chart owns the namespace: Pod Security "restricted", a LimitRange and a ResourceQuota (helm uninstall keeps the namespace)',
         'helm install hello ./chart --namespace hello --create-namespace --set namespace.create=true',
         '```',
       ]

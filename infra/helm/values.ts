@@ -119,8 +119,8 @@ function valueSections(config: FleetConfig, layout: ChartLayout): ValueSection[]
         key: 'namespace',
         comment: [
           'Everything is installed into the release namespace (helm --namespace N --create-namespace). create: true makes',
-          'the chart own N: Pod Security "restricted" labels, a LimitRange and a ResourceQuota, deleted with the release.',
-          'helm refuses it for a namespace that existed before the release, and the chart in default and kube-*.',
+          'the chart own N: Pod Security "restricted" labels, a LimitRange and a ResourceQuota. helm uninstall keeps N (it',
+          'holds helm\'s release record). helm refuses it for a namespace that existed before, the chart in default and kube-*.',
         ],
         value: { create: false },
       },

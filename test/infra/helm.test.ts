@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ConfigError } from '../../common/index.js';
 import {
-  type FleetConfig, type KubeObject, inReleaseNamespace, parseFleetConfig, synthesizeFleet, writeHelmChart,
+  type FleetConfig, HELM_KEEP_ANNOTATION, type KubeObject, inReleaseNamespace, parseFleetConfig, synthesizeFleet, writeHelmChart,
 } from '../../infra/index.js';
 import { requireTool } from '../support/tools.js';
 import {
@@ -33,12 +33,15 @@ function assertSameObjects(rendered: readonly KubeObject[], expected: readonly K
 }
 
 /**
- * What the chart of `config` must render with `args`: a fleet chart the YAML output; a one-app
+ * What the chart of `config` renders with its defaults: a fleet chart the YAML output; a one-app
  * chart (rendered in RELEASE_NAMESPACE) the YAML output of the app and prober in that namespace.
  */
 function expectedObjects(config: FleetConfig): KubeObject[] {
-  const oneApp = config.apps.length === 1;
-  return allObjects(synthesizeFleet(oneApp ? inReleaseNamespace(config, RELEASE_NAMESPACE) : config));
+  if (config.apps.length > 1) return allObjects(synthesizeFleet(config));
+  // The release namespace also carries helm's keep policy (it holds helm's release record).
+  return allObjects(synthesizeFleet(inReleaseNamespace(config, RELEASE_NAMESPACE))).map((o) => (o.kind === 'Namespace'
+    ? { ...o, metadata: { ...o.metadata, annotations: { ...o.metadata.annotations, ...HELM_KEEP_ANNOTATION } } }
+    : o));
 }
 
 /** helm arguments that render a chart with its defaults as the YAML output has it (namespaces included). */
