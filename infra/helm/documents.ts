@@ -57,9 +57,7 @@ export function templateDocument(object: KubeObject, app: AppConfig | undefined,
         for (const c of doc.spec.template.spec.containers as Json[]) {
           if (c.image !== imageString(app.image)) continue;
           c.image = p.scalar(`include "hello-edge.image" ${values}.image`);
-          for (const side of ['requests', 'limits'] as const) {
-            templateAmounts(c.resources[side], (name) => `include "${name === 'cpu' ? 'hello-edge.cpu' : 'hello-edge.memory'}" ${values}.resources.${side}.${RESOURCE_KEYS[name]}`, p);
-          }
+          for (const side of ['requests', 'limits'] as const) templateAmounts(c.resources[side], (name) => amountOf(values, side, name), p);
         }
         break;
       case 'HorizontalPodAutoscaler':
@@ -92,6 +90,11 @@ export function templateDocument(object: KubeObject, app: AppConfig | undefined,
   }
   if (object.kind === 'LimitRange' || object.kind === 'ResourceQuota') templateNamespaceTotals(doc, ctx);
   return ctx.placeholders.toTemplate(doc);
+}
+
+/** The expression of one amount of an app's `resources` values, printed as Kubernetes prints it. */
+function amountOf(values: string, side: 'requests' | 'limits', name: ResourceName): string {
+  return `include "${name === 'cpu' ? 'hello-edge.cpu' : 'hello-edge.memory'}" ${values}.resources.${side}.${RESOURCE_KEYS[name]}`;
 }
 
 /** Replaces each amount of a `{cpu, memory, ephemeral-storage}` map by the expression `of` gives for it. */
@@ -131,9 +134,8 @@ function templateNamespaceTotals(doc: Json, ctx: DocumentContext): void {
   const first = ctx.appValues((apps[0] as AppConfig).name);
   if (doc.kind === 'LimitRange') {
     const limits = doc.spec.limits[0];
-    const firstAmount = (side: string) => (name: ResourceName) => `include "hello-edge.${name === 'cpu' ? 'cpu' : 'memory'}" ${first}.resources.${side}.${RESOURCE_KEYS[name]}`;
-    templateAmounts(limits.defaultRequest, firstAmount('requests'), p);
-    templateAmounts(limits.default, firstAmount('limits'), p);
+    templateAmounts(limits.defaultRequest, (name) => amountOf(first, 'requests', name), p);
+    templateAmounts(limits.default, (name) => amountOf(first, 'limits', name), p);
     templateAmounts(limits.max, (name) => `include "hello-edge.largest" (dict "workloads" ${list} "key" "${RESOURCE_KEYS[name]}")`, p);
     return;
   }
