@@ -22,10 +22,10 @@ test('hello-cli synth writes shared.yaml + one file per app and reports them as 
   assert.equal(docs.length, result.files.find((f) => f.path.endsWith('app-shop.yaml'))!.objects);
 });
 
-test('hello-cli synth --format helm writes a chart with values.yaml', async (t) => {
+test('hello-cli synth --format helm writes a chart with values.yaml and values.schema.json', async (t) => {
   const out = tempDir(t);
   await cli('synth', '--config', 'examples/one-app.yaml', '--out', out, '--format', 'helm');
-  assert.deepEqual(readdirSync(out).sort(), ['Chart.yaml', 'README.md', 'templates', 'values.yaml']);
+  assert.deepEqual(readdirSync(out).sort(), ['Chart.yaml', 'README.md', 'templates', 'values.schema.json', 'values.yaml']);
   assert.match(readFileSync(join(out, 'values.yaml'), 'utf8'), /repository: ghcr.io\/hello-edge\/hello/);
 });
 
