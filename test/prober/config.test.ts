@@ -156,7 +156,7 @@ test('config: relative files resolve from the config file directory; an empty fi
   assert.equal(loadProberConfig(join(dir, 'prober.yml')).modules.post!.http.body, '{"ping":true}');
   writeFileSync(join(dir, 'empty.yml'), '');
   assert.deepEqual(Object.keys(loadProberConfig(join(dir, 'empty.yml')).modules), []);
-  assert.throws(() => loadProberConfig(join(dir, 'missing.yml')), (e: unknown) => e instanceof ConfigError && /cannot read the config file/.test(e.message));
+  assert.throws(() => loadProberConfig(join(dir, 'missing.yml')), { code: 'HELLO_ERR_NOT_FOUND', message: /missing\.yml" cannot be read \(ENOENT\)/ });
 });
 
 test("config: the exporter's stock Debian blackbox.yml loads as is; its grpc and icmp modules are refused at /probe", async () => {
