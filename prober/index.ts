@@ -9,7 +9,7 @@ export { loadProberConfig, parseProberConfig, buildConfig, defaultProberConfig, 
 export type { ProbeFn } from './types.js';
 export { PROBERS, probeHttp, probeTcp } from './probers/index.js';
 export { PROBE_METRICS, HTTP_PHASES, renderSorted, ipAddressHash } from './metrics.js';
-export { compilePolicy, canonicalAddress, type CompiledPolicy } from './target-policy.js';
+export { compilePolicy, canonicalAddress, type CompiledPolicy } from './config/target-policy.js';
 export {
   runProbe,
   runModuleProbe,

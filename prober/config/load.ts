@@ -31,7 +31,7 @@ import {
   type Schema,
 } from '../../common/index.js';
 import { PROBER_SCHEDULED_LABELS } from '../contract.js';
-import { compilePolicy, parsePattern } from '../target-policy.js';
+import { compilePolicy, parsePattern } from './target-policy.js';
 import {
   PROBER_NAMES,
   TLS_VERSIONS,
