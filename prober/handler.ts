@@ -36,8 +36,18 @@ export interface ProbeOutcome {
 }
 
 /**
- * The exporter's deadline rule: the scrape timeout (header, default 120 s) minus the offset,
- * capped by the module's timeout when that is set and smaller.
+ * The deadline rule, written once for `/probe`, `hello-cli probe` and the scheduler (the
+ * exporter's): the scraper's budget, capped by the module's timeout when that is set and smaller.
+ * A module without a timeout is capped by `unsetModuleSeconds` instead (the scheduler's 120 s).
+ */
+export function probeDeadlineSeconds(module: Module, budgetSeconds: number, unsetModuleSeconds = Infinity): number {
+  const moduleSeconds = module.timeoutMs > 0 ? module.timeoutMs / 1000 : unsetModuleSeconds;
+  return Math.min(Math.max(0, budgetSeconds), moduleSeconds);
+}
+
+/**
+ * The deadline of a `/probe` request: the scrape timeout (header, default 120 s) minus the
+ * offset, under {@link probeDeadlineSeconds}.
  * @throws ProbeRequestError (500) when the header is not a number, as the exporter answers.
  */
 export function probeTimeoutSeconds(module: Module, header: string | undefined, offsetSeconds = PROBER_DEFAULT_TIMEOUT_OFFSET_SECONDS): number {
@@ -48,10 +58,7 @@ export function probeTimeoutSeconds(module: Module, header: string | undefined, 
       throw new ProbeRequestError(500, `Failed to parse timeout from Prometheus header: ${JSON.stringify(header)} is not a number`);
     }
   }
-  let timeout = Math.max(0, scrape - offsetSeconds);
-  const moduleSeconds = module.timeoutMs / 1000;
-  if (moduleSeconds > 0 && moduleSeconds < timeout) timeout = moduleSeconds;
-  return timeout;
+  return probeDeadlineSeconds(module, scrape - offsetSeconds);
 }
 
 /**

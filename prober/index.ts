@@ -14,6 +14,7 @@ export {
   runProbe,
   runModuleProbe,
   probeTimeoutSeconds,
+  probeDeadlineSeconds,
   selectModule,
   renderProbeMetrics,
   renderProbeDebug,

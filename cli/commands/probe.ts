@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { createLogger, parseDuration, ProbeFailedError, silentLogger } from '../../common/index.js';
-import { defaultProberConfig, loadProberConfig, runModuleProbe, selectModule, summarizeProbe, type ProbeSummary } from '../../prober/index.js';
+import { defaultProberConfig, loadProberConfig, probeDeadlineSeconds, runModuleProbe, selectModule, summarizeProbe, type ProbeSummary } from '../../prober/index.js';
 import { formatTable, printJson, printText } from '../output.js';
 
 interface ProbeOptions {
@@ -30,7 +30,7 @@ export function registerProbe(program: Command): void {
       const config = opts.config ? loadProberConfig(opts.config) : defaultProberConfig();
       const timeoutMs = parseDuration(opts.timeout, '--timeout');
       const { module } = selectModule(config, { target, module: opts.module });
-      const seconds = (module.timeoutMs > 0 ? Math.min(module.timeoutMs, timeoutMs) : timeoutMs) / 1000;
+      const seconds = probeDeadlineSeconds(module, timeoutMs / 1000);
       const logger = opts.verbose && !opts.json ? createLogger({ level: 'debug' }) : silentLogger;
       const summary = await summarizeProbe(await runModuleProbe(module, target, seconds, logger));
       if (opts.json) printJson(summary);
