@@ -8,7 +8,7 @@ export { PROBER_NAMES, UNIMPLEMENTED_PROBER_NAMES, TLS_VERSIONS } from './config
 export { loadProberConfig, parseProberConfig, buildConfig, defaultProberConfig, DEFAULT_HTTP_PROBE, DEFAULT_TCP_PROBE, DEFAULT_LIMITS, DEFAULT_TARGET_POLICY } from './config/load.js';
 export type { ProbeFn } from './types.js';
 export { PROBERS, probeHttp, probeTcp } from './probers/index.js';
-export { PROBE_METRICS, HTTP_PHASES, renderSorted, ipAddressHash } from './metrics.js';
+export { HTTP_PHASES, renderSorted, ipAddressHash } from './metrics.js';
 export { compilePolicy, canonicalAddress, type CompiledPolicy } from './config/target-policy.js';
 export {
   runProbe,

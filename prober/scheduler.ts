@@ -1,8 +1,9 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Logger } from '../common/index.js';
 import type { ProberConfig, ScheduledTarget } from './config/types.js';
-import { PROBER_DEFAULT_SCRAPE_TIMEOUT_SECONDS, PROBER_DURATION_BUCKETS, PROBER_METRICS, PROBER_SCHEDULED_LABELS } from './contract.js';
+import { PROBER_DEFAULT_SCRAPE_TIMEOUT_SECONDS, PROBER_DURATION_BUCKETS, PROBER_SCHEDULED_LABELS } from './contract.js';
 import { probeDeadlineSeconds, runModuleProbe } from './handler.js';
+import { scheduledMetric } from './metrics.js';
 
 /** The background prober of scheduled mode. */
 export interface Scheduler {
@@ -25,16 +26,15 @@ export function startScheduler(config: ProberConfig, logger: Logger): Scheduler 
   const registry = new Registry();
   const userLabels = [...new Set(config.targets.flatMap((t) => Object.keys(t.labels)))].sort();
   const labelNames = [...PROBER_SCHEDULED_LABELS, ...userLabels];
-  const success = new Gauge({ name: PROBER_METRICS.scheduledSuccess, help: 'Whether the last scheduled probe of the target succeeded', labelNames, registers: [registry] });
+  const success = new Gauge({ ...scheduledMetric('probe_success'), labelNames, registers: [registry] });
   const duration = new Histogram({
-    name: PROBER_METRICS.scheduledDuration,
-    help: 'Duration of scheduled probes in seconds',
+    ...scheduledMetric('probe_duration_seconds'),
     labelNames,
     buckets: [...PROBER_DURATION_BUCKETS],
     registers: [registry],
   });
-  const runs = new Counter({ name: PROBER_METRICS.scheduledRunsTotal, help: 'Scheduled probes run', labelNames, registers: [registry] });
-  const failures = new Counter({ name: PROBER_METRICS.scheduledFailuresTotal, help: 'Scheduled probes that failed', labelNames, registers: [registry] });
+  const runs = new Counter({ ...scheduledMetric('probe_runs_total'), labelNames, registers: [registry] });
+  const failures = new Counter({ ...scheduledMetric('probe_failures_total'), labelNames, registers: [registry] });
 
   const controller = new AbortController();
   const timers = new Set<NodeJS.Timeout>();

@@ -6,7 +6,8 @@ import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import { ConfigError, describeError, type ProbeRequestError, quoteValue, type Logger } from '../common/index.js';
 import { loadProberConfig } from './config/load.js';
 import type { ProberConfig } from './config/types.js';
-import { PROBER_DEFAULT_PORT, PROBER_METRICS, PROBER_PATHS } from './contract.js';
+import { PROBER_DEFAULT_PORT, PROBER_PATHS } from './contract.js';
+import { selfMetric } from './metrics.js';
 import { renderProbeDebug, renderProbeMetrics, runProbe } from './handler.js';
 import { startScheduler, type Scheduler } from './scheduler.js';
 
@@ -67,13 +68,13 @@ export async function startProberServer(options: ProberServerOptions): Promise<P
   collectDefaultMetrics({ register: own });
   // These three are gauges named *_total, which promtool (rightly) flags; they add little.
   for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) own.removeSingleMetric(name);
-  const reloadOk = new Gauge({ name: PROBER_METRICS.configLastReloadSuccessful, help: 'Blackbox exporter config loaded successfully.', registers: [own] });
-  const reloadTime = new Gauge({ name: PROBER_METRICS.configLastReloadSuccessTimestamp, help: 'Timestamp of the last successful configuration reload.', registers: [own] });
-  const unknownModule = new Counter({ name: PROBER_METRICS.moduleUnknownTotal, help: 'Count of unknown modules requested by probes', registers: [own] });
-  const probes = new Counter({ name: PROBER_METRICS.probesTotal, help: 'Probes run through /probe, by module', labelNames: ['module'], registers: [own] });
-  const probeFailures = new Counter({ name: PROBER_METRICS.probeFailuresTotal, help: 'Probes through /probe that failed, by module', labelNames: ['module'], registers: [own] });
-  const rejected = new Counter({ name: PROBER_METRICS.probesRejectedTotal, help: 'Probe requests refused with 503 by limits.max_concurrent_probes', registers: [own] });
-  const inFlightGauge = new Gauge({ name: PROBER_METRICS.probesInFlight, help: 'Probe requests in flight', registers: [own] });
+  const reloadOk = new Gauge({ ...selfMetric('blackbox_exporter_config_last_reload_successful'), registers: [own] });
+  const reloadTime = new Gauge({ ...selfMetric('blackbox_exporter_config_last_reload_success_timestamp_seconds'), registers: [own] });
+  const unknownModule = new Counter({ ...selfMetric('blackbox_module_unknown_total'), registers: [own] });
+  const probes = new Counter({ ...selfMetric('prober_probes_total'), labelNames: ['module'], registers: [own] });
+  const probeFailures = new Counter({ ...selfMetric('prober_probe_failures_total'), labelNames: ['module'], registers: [own] });
+  const rejected = new Counter({ ...selfMetric('prober_probes_rejected_total'), registers: [own] });
+  const inFlightGauge = new Gauge({ ...selfMetric('prober_probes_in_flight'), registers: [own] });
   reloadOk.set(1);
   reloadTime.set(Date.now() / 1000);
   let inFlight = 0;
