@@ -23,7 +23,8 @@ export {
   type ProbeOutcome,
 } from './handler.js';
 export { startScheduler, type Scheduler } from './scheduler.js';
-export { startProberServer, parseListenAddress, type ProberServer, type ProberServerOptions, type ReloadResult } from './server.js';
+export { startProberServer, parseListenAddress, type ProberServer, type ProberServerOptions } from './server.js';
+export { loadSafeConfig, holdConfig, type SafeConfig, type ReloadResult } from './safe-config.js';
 export { runProberProcess, parseProberArgs, parseAutoReloadInterval, parseTimeoutOffset, checkProberConfig, type ProberProcessOptions } from './process.js';
 export { PROBER_USER_AGENT } from './probers/http.js';
 export { summarizeProbe, type ProbeSummary, type ProbeSample } from './summary.js';

@@ -1,10 +1,8 @@
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { ConfigError, createLogger, describeError, LOG_LEVELS, parseDuration, quoteValue, type Logger, type LogLevel } from '../common/index.js';
 import { loadProberConfig } from './config/load.js';
 import type { ProberConfig } from './config/types.js';
+import { loadSafeConfig, type SafeConfig } from './safe-config.js';
 import {
   PROBER_DEFAULT_AUTO_RELOAD_INTERVAL_MS,
   PROBER_DEFAULT_CONFIG_FILE,
@@ -122,40 +120,37 @@ export async function runProberProcess(options: ProberProcessOptions = {}): Prom
   let logger: Logger = createLogger({ base: { service: 'prober' } });
   const configFile = options.configFile ?? env[PROBER_ENV.configFile] ?? PROBER_DEFAULT_CONFIG_FILE;
   const listenAddress = options.listenAddress ?? env[PROBER_ENV.listenAddress] ?? PROBER_DEFAULT_LISTEN_ADDRESS;
-  let config: ProberConfig;
-  let loadedDigest: string | undefined;
+  let safe: SafeConfig;
   try {
     logger = createLogger({ level: resolveLogLevel(options.logLevel ?? env[PROBER_ENV.logLevel]), base: { service: 'prober' } });
-    // Fingerprint the bytes before loading them, so a change made while we start is not missed.
-    if (options.autoReload) loadedDigest = sha256(readFileSync(configFile));
-    config = loadProberConfig(configFile);
+    if (options.check) {
+      const { modules, targets } = checkProberConfig(configFile);
+      logger.info('Config file is ok', { file: configFile, modules, targets });
+      exit(0);
+      return undefined;
+    }
+    safe = loadSafeConfig(configFile, logger);
   } catch (error) {
     logger.error('Error loading config', { file: configFile, err: describeError(error) });
     exit(2);
     return undefined;
   }
-  if (options.check) {
-    logger.info('Config file is ok', { file: configFile, modules: Object.keys(config.modules).length, targets: config.targets.length });
-    exit(0);
-    return undefined;
-  }
+  const config = safe.current();
   let server: ProberServer;
   try {
     server = await startProberServer({
-      config,
-      configFile,
+      config: safe,
       listenAddress,
       timeoutOffsetSeconds: options.timeoutOffsetSeconds ?? PROBER_DEFAULT_TIMEOUT_OFFSET_SECONDS,
       logger,
     });
   } catch (error) {
+    safe.stop();
     logger.error('cannot listen', { address: listenAddress, err: describeError(error) });
     exit(error instanceof ConfigError ? 2 : 1);
     return undefined;
   }
-  if (options.autoReload) {
-    watchConfigFile(configFile, loadedDigest, options.autoReloadIntervalMs ?? PROBER_DEFAULT_AUTO_RELOAD_INTERVAL_MS, server, logger);
-  }
+  if (options.autoReload) safe.watch(options.autoReloadIntervalMs ?? PROBER_DEFAULT_AUTO_RELOAD_INTERVAL_MS);
   logger.info('listening', {
     url: server.url,
     config_file: configFile,
@@ -180,35 +175,4 @@ export async function runProberProcess(options: ProberProcessOptions = {}): Prom
   process.on('SIGTERM', onStop);
   process.on('SIGINT', onStop);
   return server;
-}
-
-/**
- * Auto-reload: looks at the config file's content every `intervalMs` and reloads when it changed.
- * Content, not mtime, because a ConfigMap volume swaps a symlink and keeps old timestamps. A bad
- * new config is logged once (the reload keeps the old one) and retried only when the file changes
- * again.
- */
-function watchConfigFile(file: string, loadedDigest: string | undefined, intervalMs: number, server: ProberServer, logger: Logger): void {
-  const digest = async (): Promise<string | undefined> => {
-    try {
-      return sha256(await readFile(file));
-    } catch {
-      return undefined; // mid-swap or gone: look again next time
-    }
-  };
-  let seen: Promise<string | undefined> = Promise.resolve(loadedDigest);
-  const timer = setInterval(() => {
-    seen = seen.then(async (previous) => {
-      const now = await digest();
-      if (now === undefined || now === previous) return previous;
-      logger.info('config file changed, reloading', { file });
-      await server.reload();
-      return now;
-    });
-  }, intervalMs);
-  timer.unref();
-}
-
-function sha256(bytes: Buffer): string {
-  return createHash('sha256').update(bytes).digest('hex');
 }
