@@ -25,6 +25,7 @@ export {
 export { startScheduler, type Scheduler } from './scheduler.js';
 export { startProberServer, parseListenAddress, type ProberServer, type ProberServerOptions } from './server.js';
 export { loadSafeConfig, holdConfig, type SafeConfig, type ReloadResult } from './safe-config.js';
-export { runProberProcess, parseProberArgs, parseAutoReloadInterval, parseTimeoutOffset, checkProberConfig, type ProberProcessOptions } from './process.js';
+export { runProberProcess, checkProberConfig, type ProberProcessOptions } from './process.js';
+export { PROBER_FLAG_TABLE, parseProberArgs, readFlagValues, parseAutoReloadInterval, parseTimeoutOffset, type ProberFlag, type ProberFlagValues } from './flags.js';
 export { PROBER_USER_AGENT } from './probers/http.js';
 export { summarizeProbe, type ProbeSummary, type ProbeSample } from './summary.js';

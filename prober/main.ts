@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Entry point of the prober image: `node dist/prober/main.js --config.file F --web.listen-address H:P`.
 import { createLogger, describeError } from '../common/index.js';
-import { parseProberArgs, runProberProcess } from './process.js';
+import { parseProberArgs } from './flags.js';
+import { runProberProcess } from './process.js';
 
 let options;
 try {

@@ -1,5 +1,4 @@
-import { parseArgs } from 'node:util';
-import { ConfigError, createLogger, describeError, LOG_LEVELS, parseDuration, quoteValue, type Logger, type LogLevel } from '../common/index.js';
+import { ConfigError, createLogger, describeError, LOG_LEVELS, quoteValue, type Logger, type LogLevel } from '../common/index.js';
 import { loadProberConfig } from './config/load.js';
 import type { ProberConfig } from './config/types.js';
 import { loadSafeConfig, type SafeConfig } from './safe-config.js';
@@ -9,92 +8,16 @@ import {
   PROBER_DEFAULT_LISTEN_ADDRESS,
   PROBER_DEFAULT_TIMEOUT_OFFSET_SECONDS,
   PROBER_ENV,
-  PROBER_FLAGS,
 } from './contract.js';
+import type { ProberFlagValues } from './flags.js';
 import { startProberServer, type ProberServer } from './server.js';
 
 /** Settings of the prober process (flags, then environment, then defaults). */
-export interface ProberProcessOptions {
-  /** `--config.file`. Default `$PROBER_CONFIG_FILE` or `/etc/hello-prober/prober.yml`. */
-  readonly configFile?: string | undefined;
-  /** `--web.listen-address`. Default `$PROBER_LISTEN_ADDRESS` or `:9115`. */
-  readonly listenAddress?: string | undefined;
-  /** `--config.check`: validate the file and stop. */
-  readonly check?: boolean | undefined;
-  /** `--timeout-offset` in seconds. Default 0.5. */
-  readonly timeoutOffsetSeconds?: number | undefined;
-  /** `--log.level`. Default `$PROBER_LOG_LEVEL` or `info`. */
-  readonly logLevel?: string | undefined;
-  /** `--config.enable-auto-reload`: reload when the file's content changes. Default false. */
-  readonly autoReload?: boolean | undefined;
-  /** `--config.auto-reload-interval` in ms. Default 30000. */
-  readonly autoReloadIntervalMs?: number | undefined;
+export interface ProberProcessOptions extends ProberFlagValues {
   /** Environment to read. Default `process.env`. */
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Called with the exit code when the process should end. Default `process.exit`. */
   readonly exit?: (code: number) => void;
-}
-
-/**
- * Parses the entry point's flags (the exporter's names: `--config.file`, `--web.listen-address`,
- * `--config.check`, `--timeout-offset`, `--log.level`).
- * @throws ConfigError for unknown flags or bad values.
- */
-export function parseProberArgs(argv: readonly string[]): ProberProcessOptions {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      options: {
-        'config.file': { type: 'string' },
-        'web.listen-address': { type: 'string' },
-        'config.check': { type: 'boolean' },
-        'timeout-offset': { type: 'string' },
-        'log.level': { type: 'string' },
-        'config.enable-auto-reload': { type: 'boolean' },
-        'config.auto-reload-interval': { type: 'string' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    throw new ConfigError('arguments', `${describeError(error)}; known flags: --config.file, --web.listen-address, --config.check, --config.enable-auto-reload, --config.auto-reload-interval, --timeout-offset, --log.level`);
-  }
-  const offset = values['timeout-offset'];
-  const timeoutOffsetSeconds = offset === undefined ? undefined : parseTimeoutOffset(offset);
-  const interval = values['config.auto-reload-interval'];
-  const autoReloadIntervalMs = interval === undefined ? undefined : parseAutoReloadInterval(interval);
-  return {
-    configFile: values['config.file'],
-    autoReload: values['config.enable-auto-reload'],
-    autoReloadIntervalMs,
-    listenAddress: values['web.listen-address'],
-    check: values['config.check'],
-    timeoutOffsetSeconds,
-    logLevel: values['log.level'],
-  };
-}
-
-/**
- * Parses `--timeout-offset` (seconds >= 0, fractions allowed).
- * @throws ConfigError naming the flag.
- */
-export function parseTimeoutOffset(text: string): number {
-  const seconds = Number(text);
-  if (text.trim() === '' || !Number.isFinite(seconds) || seconds < 0) {
-    throw new ConfigError(PROBER_FLAGS.timeoutOffset, `${quoteValue(text)} is not allowed; use seconds >= 0, e.g. 0.5`);
-  }
-  return seconds;
-}
-
-/**
- * Parses `--config.auto-reload-interval` (a duration of at least 1s) into milliseconds.
- * @throws ConfigError naming the flag.
- */
-export function parseAutoReloadInterval(text: string): number {
-  const ms = parseDuration(text, PROBER_FLAGS.autoReloadInterval);
-  if (ms < 1000) throw new ConfigError(PROBER_FLAGS.autoReloadInterval, `${quoteValue(text)} is not allowed; use at least 1s`);
-  return ms;
 }
 
 function resolveLogLevel(text: string | undefined): LogLevel {
