@@ -5,6 +5,7 @@ import type { Module, ProberConfig, ProberName } from './config/types.js';
 import { PROBER_DEFAULT_MODULE, PROBER_DEFAULT_SCRAPE_TIMEOUT_SECONDS, PROBER_DEFAULT_TIMEOUT_OFFSET_SECONDS } from './contract.js';
 import { renderSorted, roundSeconds, setProbeGauge } from './metrics.js';
 import { PROBERS } from './probers/index.js';
+import { redactLogFields, redactUrlCredentials } from './redact.js';
 
 /** Longest target accepted, in characters; longer ones are refused with 400. */
 export const MAX_TARGET_LENGTH = 2048;
@@ -93,7 +94,7 @@ export async function runModuleProbe(
 ): Promise<ProbeOutcome> {
   const registry = new Registry();
   const entries: LogEntry[] = [];
-  const probeLogger = captureLogger(logger.child({ module: module.name, target }), entries);
+  const probeLogger = captureLogger(logger.child({ module: module.name, target: redactUrlCredentials(target) }), entries);
   const deadline = new AbortController();
   const timer = setTimeout(() => deadline.abort(new Error(`probe deadline of ${timeoutSeconds}s reached`)), Math.max(0, timeoutSeconds * 1000));
   const onParentAbort = (): void => deadline.abort(parent?.reason);
@@ -174,7 +175,8 @@ export async function renderProbeDebug(outcome: ProbeOutcome): Promise<string> {
 function captureLogger(base: Logger, entries: LogEntry[]): Logger {
   const make = (bound: LogFields): Logger => {
     const emit = (level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: LogFields): void => {
-      const all = fields ? { ...bound, ...fields } : bound;
+      // Targets and redirect locations come from outside the config: no URL credentials in logs.
+      const all = fields ? { ...bound, ...redactLogFields(fields) } : bound;
       entries.push({ time: Date.now(), level, msg, fields: all });
       base.debug(msg, all);
     };
@@ -183,7 +185,7 @@ function captureLogger(base: Logger, entries: LogEntry[]): Logger {
       info: (m, f) => emit('info', m, f),
       warn: (m, f) => emit('warn', m, f),
       error: (m, f) => emit('error', m, f),
-      child: (f) => make({ ...bound, ...f }),
+      child: (f) => make({ ...bound, ...redactLogFields(f) }),
     };
   };
   return make({});

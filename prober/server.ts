@@ -8,6 +8,7 @@ import type { ProberConfig } from './config/types.js';
 import { PROBER_DEFAULT_PORT, PROBER_PATHS } from './contract.js';
 import { renderProbeDebug, renderProbeMetrics, runProbe } from './handler.js';
 import { selfMetric } from './metrics.js';
+import { redactUrlCredentials } from './redact.js';
 import { holdConfig, type ReloadResult, type SafeConfig } from './safe-config.js';
 
 /** Options of {@link startProberServer}. */
@@ -59,7 +60,7 @@ export async function startProberServer(options: ProberServerOptions): Promise<P
   const routes = createRoutes(safe, options.timeoutOffsetSeconds, logger);
   const server = createServer({ requestTimeout: 300_000, headersTimeout: 10_000, keepAliveTimeout: 65_000, maxHeaderSize: 16_384 }, (req, res) => {
     routes(req, res).catch((error: unknown) => {
-      logger.error('request failed', { path: req.url, err: describeError(error) });
+      logger.error('request failed', { path: redactUrlCredentials(req.url ?? ''), err: describeError(error) });
       if (!res.headersSent) sendText(res, 500, 'Internal Server Error\n');
       else res.destroy();
     });

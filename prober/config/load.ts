@@ -24,6 +24,8 @@ import {
   quoteValue,
   record,
   refuse,
+  secret,
+  SECRET,
   string,
   transform,
   withDefault,
@@ -211,10 +213,18 @@ const statusCode: Schema<number> = define({
 
 const method = rule(text, (m) => (TOKEN.test(m) ? undefined : `${quoteValue(m)} is not an HTTP method; use e.g. GET, HEAD or POST`));
 
-const headers = record(
+// Header names that carry credentials: their values are shown as <secret>.
+const CREDENTIAL_HEADER = /^(authorization|proxy-authorization|cookie)$|token|secret|passw|api-?key/i;
+
+const headerValues = record(
   rule(text, (v) => (/[\r\n\0]/.test(v) ? 'a header value may not contain CR, LF or NUL' : undefined)),
   { key: rule(string(), (k) => (TOKEN.test(k) ? undefined : `${quoteValue(k)} is not a valid header name`)) },
 );
+const headers: Schema<Record<string, string>> = define({
+  ...headerValues,
+  redact: (value) =>
+    value !== null && typeof value === 'object' && !Array.isArray(value) ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, CREDENTIAL_HEADER.test(k) ? SECRET : v])) : value,
+});
 
 /** The exporter accepts "ip4"/"ip6" (and "tcp4"/"tcp6" spellings in old configs), in any case. */
 const ipProtocol: Schema<IpProtocol> = define({
@@ -323,7 +333,8 @@ function moduleSchema(ctx: LoadContext): Schema<ModuleParts> {
         timeoutMs: m.timeout,
         http: m.http ?? DEFAULT_HTTP_PROBE,
         tcp: m.tcp ?? DEFAULT_TCP_PROBE,
-        source: structuredClone(value),
+        // As written, secrets shown as <secret>: the debug page (and any dump) shows this.
+        source: structuredClone(shape.redact(value)),
       };
     },
     jsonSchema: () => ({ ...shape.jsonSchema(), required: ['prober'] }),
@@ -389,8 +400,8 @@ function httpSchema(ctx: LoadContext): Schema<HttpProbeConfig> {
       tls_config: withDefault(tlsSchema(ctx), DEFAULT_TLS_CONFIG),
       preferred_ip_protocol: withDefault(ipProtocol, 'ip6'),
       ip_protocol_fallback: withDefault(flag, true),
-      basic_auth: optional(object({ username: text, password: withDefault(text, '') })),
-      bearer_token: optional(text),
+      basic_auth: optional(object({ username: text, password: withDefault(secret(text), '') })),
+      bearer_token: optional(secret(text)),
       compression: withDefault(oneOf(COMPRESSIONS), ''),
       body_size_limit: withDefault(size, 0),
     },
@@ -480,7 +491,12 @@ const labels = rule(record(text), (map) => {
 
 const targetSchema: Schema<ScheduledTarget> = transform(
   object({
-    target: rule(text, (t) => (t.trim() === '' ? 'is empty' : undefined)),
+    target: rule(text, (t) => {
+      if (t.trim() === '') return 'is empty';
+      // Said without the value: it would show the password. The prober refuses such targets anyway.
+      if (/^([a-z][a-z0-9+.-]*:\/\/)?[^/?#]*@/i.test(t)) return 'credentials in a target (user:password@) are not allowed; use basic_auth in the module';
+      return undefined;
+    }),
     module: withDefault(text, 'http_2xx'),
     interval: withDefault(duration({ min: MIN_TARGET_INTERVAL_MS }), DEFAULT_TARGET_INTERVAL_MS),
     labels: withDefault(labels, () => ({})),
