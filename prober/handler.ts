@@ -1,6 +1,6 @@
 import { Registry } from 'prom-client';
 import { stringify } from 'yaml';
-import { type LogFields, type Logger, ProbeRequestError, UnknownModuleError } from '../common/index.js';
+import { MAX_TIMER_MS, type LogFields, type Logger, ProbeRequestError, UnknownModuleError } from '../common/index.js';
 import type { Module, ProberConfig, ProberName } from './config/types.js';
 import { PROBER_DEFAULT_MODULE, PROBER_DEFAULT_SCRAPE_TIMEOUT_SECONDS, PROBER_DEFAULT_TIMEOUT_OFFSET_SECONDS } from './contract.js';
 import { renderSorted, roundSeconds, setProbeGauge } from './metrics.js';
@@ -40,10 +40,11 @@ export interface ProbeOutcome {
  * The deadline rule, written once for `/probe`, `hello-cli probe` and the scheduler (the
  * exporter's): the scraper's budget, capped by the module's timeout when that is set and smaller.
  * A module without a timeout is capped by `unsetModuleSeconds` instead (the scheduler's 120 s).
+ * Never longer than a timer holds: a longer one would fire at once and abort the probe.
  */
 export function probeDeadlineSeconds(module: Module, budgetSeconds: number, unsetModuleSeconds = Infinity): number {
   const moduleSeconds = module.timeoutMs > 0 ? module.timeoutMs / 1000 : unsetModuleSeconds;
-  return Math.min(Math.max(0, budgetSeconds), moduleSeconds);
+  return Math.min(Math.max(0, budgetSeconds), moduleSeconds, MAX_TIMER_MS / 1000);
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { createLogger, parseDuration, ProbeFailedError, silentLogger } from '../../common/index.js';
+import { createLogger, duration, ProbeFailedError, silentLogger } from '../../common/index.js';
 import { defaultProberConfig, loadProberConfig, probeDeadlineSeconds, runModuleProbe, selectModule, summarizeProbe, type ProbeSummary } from '../../prober/index.js';
 import { formatTable, printJson, printText } from '../output.js';
 
@@ -28,7 +28,7 @@ export function registerProbe(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(async (target: string, opts: ProbeOptions) => {
       const config = opts.config ? loadProberConfig(opts.config) : defaultProberConfig();
-      const timeoutMs = parseDuration(opts.timeout, '--timeout');
+      const timeoutMs = duration().parse(opts.timeout, '--timeout');
       const { module } = selectModule(config, { target, module: opts.module });
       const seconds = probeDeadlineSeconds(module, timeoutMs / 1000);
       const logger = opts.verbose && !opts.json ? createLogger({ level: 'debug' }) : silentLogger;
