@@ -58,16 +58,28 @@ export async function startProberServer(options: ProberServerOptions): Promise<P
   const { logger } = options;
   const safe = 'current' in options.config ? options.config : holdConfig(options.config, { file: options.configFile, logger });
   const routes = createRoutes(safe, options.timeoutOffsetSeconds, logger);
-  const server = createServer({ requestTimeout: 300_000, headersTimeout: 10_000, keepAliveTimeout: 65_000, maxHeaderSize: 16_384 }, (req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     routes(req, res).catch((error: unknown) => {
       logger.error('request failed', { path: redactUrlCredentials(req.url ?? ''), err: describeError(error) });
       if (!res.headersSent) sendText(res, 500, 'Internal Server Error\n');
       else res.destroy();
     });
-  });
+  };
+  const server = createServer(
+    {
+      requestTimeout: 300_000,
+      headersTimeout: HEADERS_TIMEOUT_MS,
+      keepAliveTimeout: 65_000,
+      maxHeaderSize: 16_384,
+      // node checks the two timeouts above only this often (30 s by default), which would let a
+      // slowloris client hold a socket far past headersTimeout.
+      connectionsCheckingInterval: 1000,
+    },
+    onRequest,
+  );
   server.on('clientError', (error, socket) => {
-    // Malformed requests get a plain 400 instead of a silent reset.
-    const status = (error as { code?: string }).code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+    // Malformed requests get a plain answer instead of a silent reset.
+    const status = CLIENT_ERROR_STATUS[(error as { code?: string }).code ?? ''] ?? '400 Bad Request';
     if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     logger.debug('client error', { err: describeError(error) });
   });
@@ -92,6 +104,15 @@ export async function startProberServer(options: ProberServerOptions): Promise<P
     },
   };
 }
+
+/** How long a client may take to send a request's headers (a slowloris client is cut then, with 408). */
+const HEADERS_TIMEOUT_MS = 10_000;
+
+/** Status lines for node's client errors; any other is 400. */
+const CLIENT_ERROR_STATUS: Readonly<Record<string, string>> = {
+  HPE_HEADER_OVERFLOW: '431 Request Header Fields Too Large',
+  ERR_HTTP_REQUEST_TIMEOUT: '408 Request Timeout',
+};
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 
