@@ -9,7 +9,6 @@ import { dirname, resolve } from 'node:path';
 import { checkShape, parseConfigYaml, readConfigText } from '../../common/config-file.js';
 import {
   ConfigError,
-  boolean,
   deepFreeze,
   define,
   describeError,
@@ -23,23 +22,20 @@ import {
   optional,
   quoteValue,
   record,
-  refuse,
   secret,
-  SECRET,
-  string,
   transform,
   withDefault,
   type Field,
   type Schema,
 } from '../../common/index.js';
 import { PROBER_SCHEDULED_LABELS } from '../contract.js';
+import { flag, headers, ipProtocol, queryResponseStep, regexp, rule, text, TOKEN } from './fields.js';
 import { compilePolicy, parsePattern } from './target-policy.js';
 import {
   PROBER_NAMES,
   TLS_VERSIONS,
   UNIMPLEMENTED_PROBER_NAMES,
   type HttpProbeConfig,
-  type IpProtocol,
   type Limits,
   type Module,
   type ProberConfig,
@@ -108,7 +104,6 @@ export const MIN_TARGET_INTERVAL_MS = 1_000;
 
 const COMPRESSIONS = ['', 'gzip', 'br', 'deflate', 'identity'] as const;
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
-const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const PROBER_HELP = `use http or tcp (${UNIMPLEMENTED_PROBER_NAMES.join(', ')} modules load but cannot be probed here)`;
 
 /** Where relative file names in the config (`ca_file`, `body_file`) are resolved from. */
@@ -182,24 +177,6 @@ function proberConfigSchema(ctx: LoadContext): Schema<ProberConfig> {
 
 // ---- small schemas with the prober's own words ----------------------------------------------------
 
-/** Text; numbers and booleans are taken as their text (YAML reads `send: 1.0` as a number). */
-const text = string({ coerce: true });
-const flag = boolean();
-
-/** `schema` plus a rule; `problem` returns the whole message after the field name, or undefined. */
-function rule<T>(schema: Schema<T>, problem: (value: T) => string | undefined): Schema<T> {
-  return define({
-    allowed: schema.allowed,
-    parse(value, path) {
-      const parsed = schema.parse(value, path);
-      const message = problem(parsed);
-      if (message !== undefined) throw new ConfigError(path, message);
-      return parsed;
-    },
-    jsonSchema: schema.jsonSchema,
-  });
-}
-
 const statusCode: Schema<number> = define({
   allowed: 'a whole number from 100 to 599',
   parse(value, path) {
@@ -212,31 +189,6 @@ const statusCode: Schema<number> = define({
 });
 
 const method = rule(text, (m) => (TOKEN.test(m) ? undefined : `${quoteValue(m)} is not an HTTP method; use e.g. GET, HEAD or POST`));
-
-// Header names that carry credentials: their values are shown as <secret>.
-const CREDENTIAL_HEADER = /^(authorization|proxy-authorization|cookie)$|token|secret|passw|api-?key/i;
-
-const headerValues = record(
-  rule(text, (v) => (/[\r\n\0]/.test(v) ? 'a header value may not contain CR, LF or NUL' : undefined)),
-  { key: rule(string(), (k) => (TOKEN.test(k) ? undefined : `${quoteValue(k)} is not a valid header name`)) },
-);
-const headers: Schema<Record<string, string>> = define({
-  ...headerValues,
-  redact: (value) =>
-    value !== null && typeof value === 'object' && !Array.isArray(value) ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, CREDENTIAL_HEADER.test(k) ? SECRET : v])) : value,
-});
-
-/** The exporter accepts "ip4"/"ip6" (and "tcp4"/"tcp6" spellings in old configs), in any case. */
-const ipProtocol: Schema<IpProtocol> = define({
-  allowed: 'ip4 or ip6',
-  parse(value, path) {
-    const lower = typeof value === 'string' ? value.toLowerCase() : value;
-    if (lower === 'ip4' || lower === 'tcp4') return 'ip4';
-    if (lower === 'ip6' || lower === 'tcp6') return 'ip6';
-    return refuse(path, value, 'ip4 or ip6');
-  },
-  jsonSchema: () => ({ type: 'string', pattern: '^(?i)(ip|tcp)[46]$', description: 'use ip4 or ip6' }),
-});
 
 const SIZE_UNITS: Readonly<Record<string, number>> = { B: 1, KB: 1024, KIB: 1024, MB: 1024 ** 2, MIB: 1024 ** 2, GB: 1024 ** 3, GIB: 1024 ** 3 };
 const SIZE_TEXT = /^(\d+)\s*([KMG]i?B|B)?$/i;
@@ -252,25 +204,6 @@ const size: Schema<number> = define({
   },
   jsonSchema: () => ({ anyOf: [{ type: 'integer', minimum: 0 }, { type: 'string', pattern: '^[0-9]+ *([KMGkmg][iI]?[bB]|[bB])?$' }] }),
 });
-
-const regexp: Schema<RegExp> = transform(text, readRegexp);
-
-function readRegexp(source: string, path: string): RegExp {
-  try {
-    return new RegExp(fromRe2(source));
-  } catch (error) {
-    throw new ConfigError(path, `${quoteValue(source)} is not a valid regular expression: ${describeError(error)}`);
-  }
-}
-
-/**
- * Rewrites the RE2 spellings (the exporter's engine) that JavaScript refuses: named groups
- * `(?P<name>...)` become `(?<name>...)`, and a quantified anchor (`^+OK` in the exporter's own
- * example config) becomes `(?:^)+`.
- */
-export function fromRe2(source: string): string {
-  return source.replaceAll('(?P<', '(?<').replace(/(?<![\\[])([\^$])(?=[*+?]|\{\d)/g, '(?:$1)');
-}
 
 /** Reads a file named in the config, relative to the config file's directory. */
 function readNamedFile(ctx: LoadContext, name: string, path: string): string {
@@ -437,18 +370,6 @@ function checkHttp(h: { body?: string | undefined; body_file?: string | undefine
   }
   if (h.basic_auth !== undefined && h.bearer_token !== undefined) throw new ConfigError(joinPath(path, 'bearer_token'), 'basic_auth and bearer_token are mutually exclusive');
 }
-
-const queryResponseStep = transform(
-  object(
-    { expect: optional(regexp), send: optional(text), starttls: optional(flag) },
-    {
-      check(s, path) {
-        if (s.expect === undefined && s.send === undefined && s.starttls === undefined) throw new ConfigError(path, 'is empty; give expect, send or starttls');
-      },
-    },
-  ),
-  (s) => ({ expect: s.expect, send: s.send, starttls: s.starttls ?? false }),
-);
 
 function tcpSchema(ctx: LoadContext): Schema<TcpProbeConfig> {
   const shape = object({
