@@ -192,6 +192,8 @@ export function duration(options: { min?: number; max?: number; allowZero?: bool
   const allowed = `a duration such as "250ms", "5s" or "1m30s"`;
   const parse = (value: unknown, path: string): number => {
     const ms = parseDuration(value as string, path);
+    // node's timers and http timeouts take whole milliseconds; 0.0001ms ended in node's own RangeError.
+    if (!Number.isInteger(ms)) throw new ConfigError(path, `${quoteValue(value)} is not allowed; use whole milliseconds (at least 1ms)`);
     if (ms === 0 && options.allowZero === false) throw new ConfigError(path, `${quoteValue(value)} is not allowed; use a positive duration`);
     if (ms < min) throw new ConfigError(path, `${quoteValue(value)} is too short; use at least ${formatDuration(min)}`);
     if (ms > max) throw new ConfigError(path, `${quoteValue(value)} is too long; use at most ${formatDuration(max === MAX_TIMER_MS ? 596 * 3_600_000 : max)}`);
