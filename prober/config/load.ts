@@ -4,16 +4,13 @@
  * shared validator (common/validate.ts). One pass: defaults, parse, validate, freeze. Files named
  * in the config (`ca_file`, `body_file`, ...) are read after their section's own rules passed.
  */
-import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { checkShape, parseConfigYaml, readConfigText } from '../../common/config-file.js';
 import {
   ConfigError,
   deepFreeze,
   define,
-  describeError,
   duration,
-  expectMap,
   integer,
   joinPath,
   list,
@@ -30,7 +27,9 @@ import {
 } from '../../common/index.js';
 import { PROBER_SCHEDULED_LABELS } from '../contract.js';
 import { flag, headers, ipProtocol, queryResponseStep, regexp, rule, text, TOKEN } from './fields.js';
+import { readCertificates, readKeyPair, readOptionalFile, type LoadContext } from './files.js';
 import { compilePolicy, parsePattern } from './target-policy.js';
+import { UNIMPLEMENTED_SECTIONS } from './unimplemented.js';
 import {
   PROBER_NAMES,
   TLS_VERSIONS,
@@ -106,11 +105,6 @@ const COMPRESSIONS = ['', 'gzip', 'br', 'deflate', 'identity'] as const;
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const PROBER_HELP = `use http or tcp (${UNIMPLEMENTED_PROBER_NAMES.join(', ')} modules load but cannot be probed here)`;
 
-/** Where relative file names in the config (`ca_file`, `body_file`) are resolved from. */
-interface LoadContext {
-  readonly baseDir: string;
-}
-
 /**
  * Reads and validates a config file in one pass: defaults, parse, validate, freeze.
  * @throws ConfigError naming the key path, the value and what is allowed; NotFoundError when
@@ -126,7 +120,7 @@ export function loadProberConfig(file: string): ProberConfig {
  * @throws ConfigError naming the key path, the value and what is allowed.
  */
 export function parseProberConfig(text: string, options: { baseDir?: string } = {}): ProberConfig {
-  return proberConfigSchema({ baseDir: options.baseDir ?? process.cwd() }).parse(parseConfigYaml(text) ?? {}, '');
+  return parseRaw(parseConfigYaml(text), { baseDir: options.baseDir ?? process.cwd() });
 }
 
 /**
@@ -135,6 +129,12 @@ export function parseProberConfig(text: string, options: { baseDir?: string } = 
  */
 export function buildConfig(raw: unknown, ctx: LoadContext = { baseDir: process.cwd() }): ProberConfig {
   checkShape(raw);
+  return parseRaw(raw, ctx);
+}
+
+function parseRaw(raw: unknown, ctx: LoadContext): ProberConfig {
+  // An empty file would load as a config without modules: a reload would then drop every one.
+  if (raw === undefined || raw === null) throw new ConfigError('(top level)', 'the config is empty; give at least one module under modules');
   return proberConfigSchema(ctx).parse(raw, '');
 }
 
@@ -157,7 +157,7 @@ export function defaultProberConfig(): ProberConfig {
 function proberConfigSchema(ctx: LoadContext): Schema<ProberConfig> {
   const top = object(
     {
-      modules: withDefault(record(moduleSchema(ctx)), (): Record<string, ModuleParts> => ({})),
+      modules: rule(record(moduleSchema(ctx)), (m) => (Object.keys(m).length === 0 ? 'has no module; give at least one (e.g. http_2xx: {prober: http})' : undefined)),
       target_policy: withDefault(policySchema, DEFAULT_TARGET_POLICY),
       limits: withDefault(limitsSchema, DEFAULT_LIMITS),
       targets: withDefault(list(targetSchema), () => []),
@@ -205,19 +205,6 @@ const size: Schema<number> = define({
   jsonSchema: () => ({ anyOf: [{ type: 'integer', minimum: 0 }, { type: 'string', pattern: '^[0-9]+ *([KMGkmg][iI]?[bB]|[bB])?$' }] }),
 });
 
-/** Reads a file named in the config, relative to the config file's directory. */
-function readNamedFile(ctx: LoadContext, name: string, path: string): string {
-  try {
-    return readFileSync(resolve(ctx.baseDir, name), 'utf8');
-  } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    throw new ConfigError(path, `cannot read ${quoteValue(name)} (${typeof code === 'string' ? code : describeError(error)}); relative names are resolved from the config file's directory`);
-  }
-}
-
-const readOptionalFile = (ctx: LoadContext, name: string | undefined, path: string): string | undefined =>
-  name === undefined ? undefined : readNamedFile(ctx, name, path);
-
 // ---- modules --------------------------------------------------------------------------------------
 
 const proberName: Schema<ProberName | UnimplementedProberName> = define({
@@ -232,12 +219,11 @@ const proberName: Schema<ProberName | UnimplementedProberName> = define({
 });
 
 /** A section of a prober we do not implement: kept as written (the module cannot be probed). */
-const unimplementedSection: Schema<unknown> = define({ allowed: 'a map', parse: (value, path) => expectMap(value, path), jsonSchema: () => ({ type: 'object' }) });
 
 type ModuleParts = Omit<Module, 'name' | 'policy'>;
 
 function moduleSchema(ctx: LoadContext): Schema<ModuleParts> {
-  const sections = Object.fromEntries(UNIMPLEMENTED_PROBER_NAMES.map((name) => [name, optional(unimplementedSection)])) as Record<UnimplementedProberName, Field<unknown>>;
+  const sections = Object.fromEntries(Object.entries(UNIMPLEMENTED_SECTIONS).map(([name, schema]) => [name, optional(schema)])) as Record<UnimplementedProberName, Field<unknown>>;
   const shape = object(
     {
       prober: optional(proberName),
@@ -299,9 +285,8 @@ function tlsSchema(ctx: LoadContext): Schema<TlsConfig> {
   );
   return transform(shape, (t, path) => ({
     insecureSkipVerify: t.insecure_skip_verify,
-    ca: readOptionalFile(ctx, t.ca_file, joinPath(path, 'ca_file')),
-    cert: readOptionalFile(ctx, t.cert_file, joinPath(path, 'cert_file')),
-    key: readOptionalFile(ctx, t.key_file, joinPath(path, 'key_file')),
+    ca: readCertificates(ctx, t.ca_file, joinPath(path, 'ca_file')),
+    ...readKeyPair(ctx, t.cert_file, t.key_file, path),
     serverName: t.server_name,
     minVersion: t.min_version,
     maxVersion: t.max_version,
@@ -334,7 +319,7 @@ function httpSchema(ctx: LoadContext): Schema<HttpProbeConfig> {
       preferred_ip_protocol: withDefault(ipProtocol, 'ip6'),
       ip_protocol_fallback: withDefault(flag, true),
       basic_auth: optional(object({ username: text, password: withDefault(secret(text), '') })),
-      bearer_token: optional(secret(text)),
+      bearer_token: optional(secret(rule(text, (t) => (/[\r\n\0]/.test(t) ? 'a bearer token may not contain CR, LF or NUL' : undefined)))),
       compression: withDefault(oneOf(COMPRESSIONS), ''),
       body_size_limit: withDefault(size, 0),
     },
