@@ -13,8 +13,8 @@ interface ProbeOptions {
 
 /**
  * `hello-cli probe URL`: one probe from the command line with a module from `--config` (or the
- * built-in `http_2xx`, `http_post_2xx`, `tcp_connect`); prints the phases and checks, exits 0
- * on success and 1 on failure.
+ * built-in `http_2xx`, `http_post_2xx`, `tcp_connect`); prints the phases and checks (or, with
+ * `--json`, one JSON document), exits 0 on success and 1 on failure.
  */
 export function registerProbe(program: Command): void {
   program
@@ -35,7 +35,8 @@ export function registerProbe(program: Command): void {
       const summary = await summarizeProbe(await runModuleProbe(module, target, seconds, logger));
       if (opts.json) printJson(summary);
       else printText(renderSummary(summary, Boolean(opts.verbose)));
-      if (!summary.success) throw new ProbeFailedError(target);
+      // The result is printed (with why it failed): the answer "no" is the exit status, as diff's.
+      if (!summary.success) process.exitCode = new ProbeFailedError(target).exitCode;
     });
 }
 
