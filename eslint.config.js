@@ -7,14 +7,16 @@ import tseslint from 'typescript-eslint';
 const bareBuiltins = builtinModules.filter((m) => !m.startsWith('_') && !m.startsWith('node:'));
 const nodePrefix = { paths: bareBuiltins.map((name) => ({ name, message: `import 'node:${name}' (house style: node: prefix)` })) };
 
-// Parts talk to each other only through index.ts; contract.ts files are the one exception, and
-// common/config-file.ts (YAML reading, kept out of common/index.ts so hello/ stays dependency-free).
+// Parts talk to each other only through index.ts; contract.ts files are the one exception, and in
+// common/: config-file.ts (YAML reading, kept out of common/index.ts so hello/ stays
+// dependency-free) and node-version.ts (the entry points check the Node version before importing
+// anything else).
 const viaIndexOnly = (part) => {
-  const open = part === 'common' ? ['config-file.js'] : [];
+  const open = part === 'common' ? ['config-file.js', 'node-version.js'] : [];
   const allowed = ['index.js', 'contract.js', ...open];
   return {
     group: [`../${part}/*`, `../../${part}/*`, ...allowed.flatMap((f) => [`!../${part}/${f}`, `!../../${part}/${f}`])],
-    message: `import ${part}/ through its index.ts (or contract.ts${open.length ? ', config-file.ts' : ''})`,
+    message: `import ${part}/ through its index.ts (or contract.ts${open.length ? ', config-file.ts, node-version.ts' : ''})`,
   };
 };
 const forbidden = (part, why) => ({ group: [`../${part}/*`, `../../${part}/*`], message: why });
@@ -50,7 +52,7 @@ export default tseslint.config(
     files: ['hello/**/*.ts'],
     rules: {
       // The hello image carries hello/ and common/ only: no package, no other part.
-      'no-restricted-imports': restrict({ regex: '^(?!node:|\\./|\\.\\./common/index\\.js$)', message: 'hello/ has no runtime dependency: node: built-ins, hello/ and common/index.js only' }),
+      'no-restricted-imports': restrict({ regex: '^(?!node:|\\./|\\.\\./common/(index|node-version)\\.js$)', message: 'hello/ has no runtime dependency: node: built-ins, hello/ and common/ (index.js, node-version.js) only' }),
     },
   },
   {

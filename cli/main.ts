@@ -1,30 +1,15 @@
 #!/usr/bin/env node
-// Entry point of `hello-cli`: parse, dispatch, and turn typed errors into one line and an exit code.
-import { CommanderError } from 'commander';
-import { HelloEdgeError } from '../common/index.js';
-import { createProgram } from './program.js';
+// Entry point of `hello-cli`: parse, dispatch, and turn every error into one line (or one JSON
+// object with --json) and an exit status from the catalogue (common/errors.ts). The Node version
+// is checked before anything else loads: on an older Node, undici fails while loading.
+import { nodeTooOld } from '../common/node-version.js';
 
-const major = Number(process.versions.node.split('.')[0]);
-if (major < 24) {
-  process.stderr.write(
-    `hello-cli: Node.js 24 or newer is required, this is ${process.version}. Run it through npm (npm ci brings Node 24) or install Node 24.\n`,
-  );
+const tooOld = nodeTooOld('hello-cli');
+if (tooOld) {
+  process.stderr.write(`${tooOld}\n`);
   process.exit(1);
 }
-
-const program = createProgram();
-program.exitOverride();
-try {
-  await program.parseAsync(process.argv);
-} catch (error) {
-  if (error instanceof CommanderError) {
-    // commander already printed its one-line reason (or the help / version text).
-    process.exit(error.exitCode);
-  }
-  if (error instanceof HelloEdgeError) {
-    process.stderr.write(`hello-cli: ${error.message}\n`);
-    process.exit(error.exitCode);
-  }
-  process.stderr.write(`hello-cli: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  process.exit(70);
-}
+const { runCli } = await import('./run.js');
+const status = await runCli(process.argv);
+// On success the process ends by itself, or keeps serving (serve, prober and dev return while listening).
+if (status !== 0) process.exit(status);

@@ -8,6 +8,11 @@ export function printText(text: string): void {
   process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
 }
 
+/** Writes the one line that explains why a command failed, on stderr. */
+export function printError(text: string): void {
+  process.stderr.write(`hello-cli: ${text}\n`);
+}
+
 /** Writes a warning line on stderr, so stdout keeps only results. */
 export function printWarning(text: string): void {
   process.stderr.write(`warning: ${text}\n`);

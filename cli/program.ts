@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { EXIT_CODES, EXIT_MEANINGS, type ExitName } from '../common/index.js';
 import { registerBench } from './commands/bench.js';
 import { registerDeploy } from './commands/deploy.js';
 import { registerDestroy } from './commands/destroy.js';
@@ -22,7 +23,8 @@ export function createProgram(): Command {
     .description('hello-edge: run, probe, benchmark and deploy tiny stateless web services on Kubernetes')
     .version(VERSION)
     .showSuggestionAfterError(true)
-    .configureHelp({ sortSubcommands: true });
+    .configureHelp({ sortSubcommands: true })
+    .addHelpText('after', `\n${renderExitCodes()}`);
   registerServe(program);
   registerProber(program);
   registerProbe(program);
@@ -34,4 +36,10 @@ export function createProgram(): Command {
   registerDestroy(program);
   registerBench(program);
   return program;
+}
+
+/** The exit statuses every command shares, from the error catalogue (common/errors.ts). */
+export function renderExitCodes(): string {
+  const rows = (Object.keys(EXIT_CODES) as ExitName[]).map((name) => `  ${String(EXIT_CODES[name]).padStart(3)}  ${EXIT_MEANINGS[name]}`);
+  return ['Exit status:', ...rows].join('\n');
 }

@@ -34,8 +34,23 @@ export const EXIT_CODES = {
 /** Name of an exit status in {@link EXIT_CODES}. */
 export type ExitName = keyof typeof EXIT_CODES;
 
+/** What each exit status tells a script, for `--help` and the README (one line each). */
+export const EXIT_MEANINGS: Readonly<Record<ExitName, string>> = {
+  ok: 'done; for diff: nothing would change',
+  failed: 'the job ran and the answer is no: probe failed, diff has changes, no recommendation, an external failure',
+  usage: 'bad input, nothing done: unknown command or option, bad argument or config value, unreadable file',
+  toolMissing: 'a system tool the command needs (kubectl) is not installed',
+  clusterUnreachable: 'no cluster reachable, or no usable kubeconfig',
+  kindMissing: 'the cluster lacks a CRD the manifests use (Prometheus Operator, Gateway API)',
+  forbidden: 'the cluster refused the operation (RBAC)',
+  rolloutFailed: 'a rollout or destroy did not finish in time',
+  internal: 'a bug (please report it)',
+  interrupted: 'stopped by Ctrl-C',
+};
+
 /** What each code means and how it ends a CLI run. Adding a code is fine; renaming one breaks callers. */
 export const ERROR_CATALOGUE = {
+  HELLO_ERR_USAGE: { exit: 'usage', meaning: 'the command line is not what the command takes (unknown command or option, missing argument)' },
   HELLO_ERR_CONFIG: { exit: 'usage', meaning: 'a configuration value (file, environment variable, option) is not allowed' },
   HELLO_ERR_INVALID_ARG: { exit: 'usage', meaning: 'a function was called with an argument outside its contract' },
   HELLO_ERR_NOT_FOUND: { exit: 'usage', meaning: 'a file the command needs cannot be read' },
@@ -84,6 +99,13 @@ export class ConfigError extends HelloEdgeError {
   constructor(field: string, message: string, options: { cause?: unknown } = {}) {
     super('HELLO_ERR_CONFIG', `${field}: ${message}`, options);
     this.field = field;
+  }
+}
+
+/** The command line is not what the command takes (raised for commander's own errors). */
+export class UsageError extends HelloEdgeError {
+  constructor(message: string) {
+    super('HELLO_ERR_USAGE', message);
   }
 }
 

@@ -7,3 +7,4 @@ export * from './errors.js';
 export * from './logger.js';
 export * from './duration.js';
 export * from './validate.js';
+export * from './http-limits.js';

@@ -122,7 +122,11 @@ export function integer(min: number, max: number, allowed = `a whole number from
   return define({
     allowed,
     parse,
-    parseText: (text, path) => (/^-?\d{1,16}$/.test(text) ? parse(Number(text), path) : refuse(path, text, allowed)),
+    // As text, the message quotes the text as given ("70000"), as it appeared in the variable.
+    parseText: (text, path) => {
+      const value = Number(text);
+      return /^-?\d{1,16}$/.test(text) && value >= min && value <= max ? value : refuse(path, text, allowed);
+    },
     jsonSchema: () => ({ type: 'integer', minimum: min, maximum: max, description: `use ${allowed}` }),
   });
 }

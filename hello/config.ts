@@ -1,10 +1,21 @@
-import { ConfigError, LOG_LEVELS, type LogLevel, parseDuration, quoteValue } from '../common/index.js';
+import { isIP } from 'node:net';
 import {
-  HELLO_DEFAULT_DRAIN_DELAY_MS,
-  HELLO_DEFAULT_PORT,
-  HELLO_DEFAULT_SHUTDOWN_TIMEOUT_MS,
-  HELLO_ENV,
-} from './contract.js';
+  ConfigError,
+  DEFAULT_MAX_CONNECTIONS,
+  DEFAULT_MAX_QUEUED_RESPONSES,
+  LOG_LEVELS,
+  type Env,
+  type LogLevel,
+  boolean,
+  duration,
+  integer,
+  oneOf,
+  quoteValue,
+  readEnv,
+  string,
+  withDefault,
+} from '../common/index.js';
+import { HELLO_DEFAULTS, HELLO_ENV } from './contract.js';
 
 /** The validated, frozen configuration of the hello service. All durations in milliseconds. */
 export interface HelloConfig {
@@ -24,44 +35,78 @@ export interface HelloConfig {
   readonly requestTimeoutMs: number;
   /** Largest request header block in bytes; more gets 431. Default 16384. */
   readonly maxHeaderSize: number;
-  /** Connection cap; 0 means no cap. Default 0. */
+  /** Connection cap; 0 means no cap. Default {@link DEFAULT_MAX_CONNECTIONS}. */
   readonly maxConnections: number;
+  /** Pipelined requests one connection may have waiting for an answer before it is dropped. Default {@link DEFAULT_MAX_QUEUED_RESPONSES}. */
+  readonly maxQueuedResponses: number;
   /** Default `info`. */
   readonly logLevel: LogLevel;
   /** One log line per request when true. Default false. */
   readonly accessLog: boolean;
 }
 
-type Env = Readonly<Record<string, string | undefined>>;
+// A name (DNS-1123 labels; the last one not all digits, so "999.999.999.999" is not a name) or
+// an IP literal; anything else would fail later inside listen() with a vaguer error.
+const HOST_NAME = /^(?=.{1,253}$)([A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?\.)*(?!\d+$)[A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?$/;
+const host = string({
+  allowed: 'an IP address or a host name, e.g. 0.0.0.0, :: or 127.0.0.1',
+  check: (value) => (isIP(value) !== 0 || HOST_NAME.test(value) ? undefined : 'use an IP address or a host name, e.g. 0.0.0.0, :: or 127.0.0.1'),
+});
+
+// One schema per variable: its text form, bounds and default, declared once.
+const ENV_SHAPE = {
+  [HELLO_ENV.port]: withDefault(integer(0, 65535), HELLO_DEFAULTS.port),
+  [HELLO_ENV.host]: withDefault(host, HELLO_DEFAULTS.host),
+  [HELLO_ENV.drainDelay]: withDefault(duration(), HELLO_DEFAULTS.drainDelayMs),
+  [HELLO_ENV.shutdownTimeout]: withDefault(duration(), HELLO_DEFAULTS.shutdownTimeoutMs),
+  [HELLO_ENV.keepAliveTimeout]: withDefault(duration(), HELLO_DEFAULTS.keepAliveTimeoutMs),
+  [HELLO_ENV.headersTimeout]: withDefault(duration(), HELLO_DEFAULTS.headersTimeoutMs),
+  [HELLO_ENV.requestTimeout]: withDefault(duration(), HELLO_DEFAULTS.requestTimeoutMs),
+  [HELLO_ENV.maxHeaderSize]: withDefault(integer(1024, 1_048_576), HELLO_DEFAULTS.maxHeaderSize),
+  [HELLO_ENV.maxConnections]: withDefault(integer(0, 1_000_000), DEFAULT_MAX_CONNECTIONS),
+  [HELLO_ENV.maxQueuedResponses]: withDefault(integer(1, 10_000), DEFAULT_MAX_QUEUED_RESPONSES),
+  [HELLO_ENV.logLevel]: withDefault(oneOf(LOG_LEVELS), 'info'),
+  [HELLO_ENV.accessLog]: withDefault(boolean(), false),
+} as const;
 
 /**
  * Reads the service configuration from environment variables in one pass: defaults, parse,
- * validate, freeze.
+ * validate, freeze. An empty variable is refused (unset it for the default).
  * @throws ConfigError naming the variable, the value and what is allowed.
  */
 export function loadHelloConfig(env: Env = process.env): HelloConfig {
+  const read = readEnv(env, ENV_SHAPE);
   const config: HelloConfig = {
-    port: readInteger(env, HELLO_ENV.port, HELLO_DEFAULT_PORT, 0, 65535),
-    host: readHost(env),
-    drainDelayMs: readDuration(env, HELLO_ENV.drainDelay, HELLO_DEFAULT_DRAIN_DELAY_MS),
-    shutdownTimeoutMs: readDuration(env, HELLO_ENV.shutdownTimeout, HELLO_DEFAULT_SHUTDOWN_TIMEOUT_MS),
-    keepAliveTimeoutMs: readDuration(env, HELLO_ENV.keepAliveTimeout, 65_000),
-    headersTimeoutMs: readDuration(env, HELLO_ENV.headersTimeout, 10_000),
-    requestTimeoutMs: readDuration(env, HELLO_ENV.requestTimeout, 30_000),
-    maxHeaderSize: readInteger(env, HELLO_ENV.maxHeaderSize, 16_384, 1024, 1_048_576),
-    maxConnections: readInteger(env, HELLO_ENV.maxConnections, 0, 0, 1_000_000),
-    logLevel: readLogLevel(env),
-    accessLog: readBoolean(env, HELLO_ENV.accessLog, false),
+    port: read[HELLO_ENV.port],
+    host: read[HELLO_ENV.host],
+    drainDelayMs: read[HELLO_ENV.drainDelay],
+    shutdownTimeoutMs: read[HELLO_ENV.shutdownTimeout],
+    keepAliveTimeoutMs: read[HELLO_ENV.keepAliveTimeout],
+    headersTimeoutMs: read[HELLO_ENV.headersTimeout],
+    requestTimeoutMs: read[HELLO_ENV.requestTimeout],
+    maxHeaderSize: read[HELLO_ENV.maxHeaderSize],
+    maxConnections: read[HELLO_ENV.maxConnections],
+    maxQueuedResponses: read[HELLO_ENV.maxQueuedResponses],
+    logLevel: read[HELLO_ENV.logLevel],
+    accessLog: read[HELLO_ENV.accessLog],
   };
+  checkTimings(config, env);
+  return Object.freeze(config);
+}
+
+// Rules between variables, and zero timeouts (node reads 0 as "no timeout").
+function checkTimings(config: HelloConfig, env: Env): void {
+  const shown = (name: string, ms: number): string => quoteValue(env[name] ?? `${ms}ms`);
   if (config.drainDelayMs >= config.shutdownTimeoutMs) {
     throw new ConfigError(
       HELLO_ENV.drainDelay,
-      `${quoteValue(env[HELLO_ENV.drainDelay] ?? `${config.drainDelayMs}ms`)} must be shorter than ${HELLO_ENV.shutdownTimeout} (${config.shutdownTimeoutMs}ms), or in-flight requests get no time to finish`,
+      `${shown(HELLO_ENV.drainDelay, config.drainDelayMs)} must be shorter than ${HELLO_ENV.shutdownTimeout} (${config.shutdownTimeoutMs}ms), or in-flight requests get no time to finish`,
     );
   }
   for (const [name, ms] of [
     [HELLO_ENV.headersTimeout, config.headersTimeoutMs],
     [HELLO_ENV.requestTimeout, config.requestTimeoutMs],
+    [HELLO_ENV.keepAliveTimeout, config.keepAliveTimeoutMs],
   ] as const) {
     if (ms === 0) {
       throw new ConfigError(name, `${quoteValue(env[name])} disables the timeout, which leaves the server open to slow clients; give a positive duration`);
@@ -71,51 +116,7 @@ export function loadHelloConfig(env: Env = process.env): HelloConfig {
   if (config.headersTimeoutMs > config.requestTimeoutMs) {
     throw new ConfigError(
       HELLO_ENV.headersTimeout,
-      `${quoteValue(env[HELLO_ENV.headersTimeout] ?? `${config.headersTimeoutMs}ms`)} must not exceed ${HELLO_ENV.requestTimeout} (${config.requestTimeoutMs}ms)`,
+      `${shown(HELLO_ENV.headersTimeout, config.headersTimeoutMs)} must not exceed ${HELLO_ENV.requestTimeout} (${config.requestTimeoutMs}ms)`,
     );
   }
-  return Object.freeze(config);
-}
-
-function present(env: Env, name: string): string | undefined {
-  const value = env[name];
-  return value === undefined || value === '' ? undefined : value;
-}
-
-function readInteger(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = present(env, name);
-  if (raw === undefined) return fallback;
-  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
-    throw new ConfigError(name, `${quoteValue(raw)} is not allowed; use a whole number from ${min} to ${max}`);
-  }
-  return Number(raw);
-}
-
-function readDuration(env: Env, name: string, fallbackMs: number): number {
-  const raw = present(env, name);
-  return raw === undefined ? fallbackMs : parseDuration(raw, name);
-}
-
-function readBoolean(env: Env, name: string, fallback: boolean): boolean {
-  const raw = present(env, name);
-  if (raw === undefined) return fallback;
-  const value = raw.toLowerCase();
-  if (['1', 'true', 'yes', 'on'].includes(value)) return true;
-  if (['0', 'false', 'no', 'off'].includes(value)) return false;
-  throw new ConfigError(name, `${quoteValue(raw)} is not allowed; use true or false`);
-}
-
-function readLogLevel(env: Env): LogLevel {
-  const raw = present(env, HELLO_ENV.logLevel);
-  if (raw === undefined) return 'info';
-  if ((LOG_LEVELS as readonly string[]).includes(raw)) return raw as LogLevel;
-  throw new ConfigError(HELLO_ENV.logLevel, `${quoteValue(raw)} is not allowed; use one of ${LOG_LEVELS.join(', ')}`);
-}
-
-// An IP literal or a DNS name; anything else would fail later inside listen() with a vaguer error.
-function readHost(env: Env): string {
-  const raw = present(env, HELLO_ENV.host);
-  if (raw === undefined) return '0.0.0.0';
-  if (/^[A-Za-z0-9.:-]{1,253}$/.test(raw)) return raw;
-  throw new ConfigError(HELLO_ENV.host, `${quoteValue(raw)} is not allowed; use an IP address or a host name, e.g. 0.0.0.0, :: or 127.0.0.1`);
 }

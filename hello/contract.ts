@@ -34,14 +34,30 @@ export const HELLO_ENV = {
   requestTimeout: 'HELLO_REQUEST_TIMEOUT',
   maxHeaderSize: 'HELLO_MAX_HEADER_SIZE',
   maxConnections: 'HELLO_MAX_CONNECTIONS',
+  maxQueuedResponses: 'HELLO_MAX_QUEUED_RESPONSES',
   logLevel: 'HELLO_LOG_LEVEL',
   accessLog: 'HELLO_ACCESS_LOG',
 } as const;
 
 /**
- * Default shutdown timings in milliseconds. Kubernetes needs
+ * Shutdown timings in milliseconds. Kubernetes needs
  * `terminationGracePeriodSeconds > preStop + drainDelay + (time to finish in-flight requests)`;
  * `infra/` derives the grace period from these.
  */
 export const HELLO_DEFAULT_DRAIN_DELAY_MS = 5_000;
 export const HELLO_DEFAULT_SHUTDOWN_TIMEOUT_MS = 20_000;
+
+/** Defaults of the environment variables, in one place (durations in milliseconds). */
+export const HELLO_DEFAULTS = {
+  port: HELLO_DEFAULT_PORT,
+  host: '0.0.0.0',
+  drainDelayMs: HELLO_DEFAULT_DRAIN_DELAY_MS,
+  shutdownTimeoutMs: HELLO_DEFAULT_SHUTDOWN_TIMEOUT_MS,
+  /** Longer than a typical load balancer's 60 s idle timeout, so the balancer closes first. */
+  keepAliveTimeoutMs: 65_000,
+  /** Cuts slowloris clients; a real client sends its headers in milliseconds. */
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  /** Bytes of request headers; more gets 431. */
+  maxHeaderSize: 16_384,
+} as const;

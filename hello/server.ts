@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { once } from 'node:events';
-import type { Logger } from '../common/index.js';
+import { AddressInUseError, limitPipelining, type Logger } from '../common/index.js';
 import { HELLO_BODY, HELLO_PATHS } from './contract.js';
 import type { HelloConfig } from './config.js';
 
@@ -109,8 +109,11 @@ export async function startHelloService(config: HelloConfig, logger: Logger): Pr
       // a slowloris client hold a socket far past headersTimeout.
       connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(config.headersTimeoutMs / 4))),
     },
-    config.accessLog ? withAccessLog : handle,
+    limitPipelining(config.accessLog ? withAccessLog : handle, config.maxQueuedResponses, (socket) =>
+      logger.warn('dropped a connection with too many unanswered pipelined requests', { remote: socket.remoteAddress, limit: config.maxQueuedResponses }),
+    ),
   );
+  // Past the cap node closes new connections at once; without one, memory has no bound.
   if (config.maxConnections > 0) server.maxConnections = config.maxConnections;
 
   // Track sockets so a shutdown can wait for them, and destroy them at the deadline.
@@ -121,7 +124,10 @@ export async function startHelloService(config: HelloConfig, logger: Logger): Pr
   });
 
   server.listen(config.port, config.host);
-  await once(server, 'listening');
+  await once(server, 'listening').catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EADDRINUSE') throw error;
+    throw new AddressInUseError(`${config.host}:${config.port} is in use by another process (EADDRINUSE)`, { cause: error });
+  });
   const address = server.address() as AddressInfo;
   const hostForUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${hostForUrl}:${address.port}`;

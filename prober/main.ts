@@ -1,8 +1,16 @@
 #!/usr/bin/env node
 // Entry point of the prober image: `node dist/prober/main.js --config.file F --web.listen-address H:P`.
-import { createLogger, describeError } from '../common/index.js';
-import { parseProberArgs } from './flags.js';
-import { runProberProcess } from './process.js';
+// The Node version is checked first: on an older Node, undici fails while loading.
+import { nodeTooOld } from '../common/node-version.js';
+
+const tooOld = nodeTooOld('prober');
+if (tooOld) {
+  process.stderr.write(`${tooOld}\n`);
+  process.exit(1);
+}
+const { createLogger, describeError } = await import('../common/index.js');
+const { parseProberArgs } = await import('./flags.js');
+const { runProberProcess } = await import('./process.js');
 
 let options;
 try {

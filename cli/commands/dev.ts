@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { createLogger } from '../../common/index.js';
-import { HELLO_ENV, loadHelloConfig, startHelloService } from '../../hello/index.js';
+import { AddressInUseError, createLogger } from '../../common/index.js';
+import { HELLO_BODY, HELLO_ENV, HELLO_PATHS, loadHelloConfig, startHelloService } from '../../hello/index.js';
 import { buildConfig, PROBER_DEFAULT_PORT, PROBER_PATHS, startProberServer } from '../../prober/index.js';
 import { parseIntegerOption } from '../options.js';
 import { printJson, printText } from '../output.js';
@@ -35,17 +35,19 @@ export function registerDev(program: Command): void {
         [HELLO_ENV.drainDelay]: '0s',
         [HELLO_ENV.shutdownTimeout]: '5s',
       });
-      const hello = await startHelloService(helloConfig, logger.child({ service: 'hello' }));
-      const targets = ['/', '/healthz', '/readyz'].map((path) => ({
+      const hello = await startHelloService(helloConfig, logger.child({ service: 'hello' })).catch((error: unknown) => {
+        throw busyPortHint(error, '--port', opts);
+      });
+      const targets = Object.values(HELLO_PATHS).map((path) => ({
         target: `${hello.url}${path}`,
-        module: path === '/' ? 'http_hello' : 'http_2xx',
+        module: path === HELLO_PATHS.root ? 'http_hello' : 'http_2xx',
         interval: opts.interval,
         labels: { app: 'hello', path },
       }));
       const config = buildConfig({
         modules: {
           http_2xx: { prober: 'http', timeout: '5s' },
-          http_hello: { prober: 'http', timeout: '5s', http: { fail_if_body_not_matches_regexp: ['Hello World!'] } },
+          http_hello: { prober: 'http', timeout: '5s', http: { fail_if_body_not_matches_regexp: [escapeRegExp(HELLO_BODY)] } },
           tcp_connect: { prober: 'tcp', timeout: '5s' },
         },
         targets,
@@ -56,7 +58,7 @@ export function registerDev(program: Command): void {
         prober = await startProberServer({ config, listenAddress: listen, logger: logger.child({ service: 'prober' }) });
       } catch (error) {
         await hello.shutdown('prober failed to start');
-        throw error;
+        throw busyPortHint(error, '--prober-port', opts);
       }
       if (opts.json) {
         printJson({ hello: `${hello.url}/`, prober: prober.url, metrics: `${prober.url}${PROBER_PATHS.metrics}`, targets: targets.map((t) => t.target), interval: opts.interval });
@@ -87,3 +89,17 @@ export function registerDev(program: Command): void {
       });
     });
 }
+
+// `npm start` on a machine where 8080 or 9115 is taken: one line that says which, and how to move.
+function busyPortHint(error: unknown, flag: '--port' | '--prober-port', opts: DevOptions): unknown {
+  const code = (error as { code?: unknown }).code;
+  if (code !== 'HELLO_ERR_ADDRESS_IN_USE' && code !== 'EADDRINUSE') return error;
+  const port = flag === '--port' ? opts.port : opts.proberPort;
+  return new AddressInUseError(
+    `${opts.host}:${port} is in use by another process (EADDRINUSE); pick other ports: npm start -- --port ${opts.port + 1} --prober-port ${opts.proberPort + 1} (or hello-cli dev ${flag} N)`,
+    { cause: error },
+  );
+}
+
+// The body check must match the body literally, whatever characters it holds.
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

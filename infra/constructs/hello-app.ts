@@ -214,9 +214,12 @@ export class HelloApp extends Construct {
     const gw = fleet.routing.gateway;
     const hostnames = [...new Set(app.hosts.map((h) => h.host))];
     const matches = app.hosts.map((h) => ({ path: { type: HttpRouteSpecRulesMatchesPathType.PATH_PREFIX, value: h.path } }));
+    // Always a sectionName: a parentRef without one attaches to every listener, the HTTP one too,
+    // where this route would compete with the redirect route below for the same hostnames and
+    // paths and could serve plain HTTP (with an HSTS header).
     const httpsParents = gw.create
       ? hostnames.map((host) => ({ name: gw.parentRef.name, namespace: gw.parentRef.namespace, sectionName: httpsListenerName(host) }))
-      : [{ name: gw.parentRef.name, namespace: gw.parentRef.namespace, ...(gw.parentRef.sectionName ? { sectionName: gw.parentRef.sectionName } : {}) }];
+      : [{ name: gw.parentRef.name, namespace: gw.parentRef.namespace, sectionName: gw.parentRef.sectionName ?? HTTPS_LISTENER }];
     new HttpRoute(this, 'route', {
       metadata: { name: app.name, namespace: app.namespace, labels: appLabels(app.name) },
       spec: {
@@ -253,6 +256,9 @@ export class HelloApp extends Construct {
 
 /** Name of the plain-HTTP listener that the redirect routes attach to. */
 export const HTTP_LISTENER = 'http';
+
+/** Name of an existing Gateway's HTTPS listener that the app routes attach to, unless `routing.gateway.parentRef.sectionName` names another. */
+export const HTTPS_LISTENER = 'https';
 
 /** Name of the HTTPS listener a created Gateway has for `host` (a section name: DNS label). */
 export function httpsListenerName(host: string): string {

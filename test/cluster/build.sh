@@ -14,10 +14,16 @@
 # Environment:
 #   HELLO_EDGE_CACHE  cache root (default: $HOME/.cache/hello-edge); binaries in $CACHE/bin
 #   GOMODCACHE, GOCACHE  Go's own caches (Go's defaults); keep them between CI runs when possible
+#   HELLO_EDGE_TOOLS_SRC  folder of the source tarballs of tools the proxy refuses (default:
+#                     <repo>/../shared/tools-src, the shared folder beside the project's clone)
+#
+# kube-linter: the proxy here refuses golang.stackrox.io/kube-linter (403), so when `go install`
+# cannot fetch it, it is built from $HELLO_EDGE_TOOLS_SRC/kube-linter-$KUBE_LINTER_VERSION.tar.gz
+# (a `git archive` of the tag, checked against its sha256 below); its dependencies come from the proxy.
 #
 # Exit status: non-zero when any component failed to build; the others are still attempted. A tool
-# whose module the proxy does not serve at all (kube-linter today) is reported as unavailable and
-# does not fail the run; its tests skip, or fail under CI=true.
+# that can be built neither way (kube-linter with no proxy and no tarball) is reported as
+# unavailable and does not fail the run; its tests skip, or fail under CI=true.
 set -euo pipefail
 
 # Pinned versions. k8s.io/kubernetes v1.35.4 needs its staging modules at v0.35.4.
@@ -27,7 +33,11 @@ KWOK_VERSION=v0.8.0
 KUBE_SCORE_VERSION=v1.20.0
 HELM_VERSION=v4.3.1
 KUBE_LINTER_VERSION=v0.8.3
+# sha256 of `git archive --prefix=kube-linter-v0.8.3/` of tag v0.8.3 (commit 10ae003038c8).
+KUBE_LINTER_TARBALL_SHA256=420e51904179358caaeb2c86b0a790938ba9de2f4b4b48c083a57cdfe19abc59
 
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+TOOLS_SRC="${HELLO_EDGE_TOOLS_SRC:-$REPO/../shared/tools-src}"
 CACHE="${HELLO_EDGE_CACHE:-$HOME/.cache/hello-edge}"
 BIN="$CACHE/bin"
 SRC="$CACHE/src"
@@ -77,7 +87,7 @@ run_step() {
     log "$label $version: built in $((SECONDS - start))s"
   elif [[ $rc == 3 ]]; then
     UNAVAILABLE+=("$label")
-    log "$label $version: UNAVAILABLE (not served), not built"
+    log "$label $version: UNAVAILABLE (no source to build from), not built"
   else
     FAILED+=("$label")
     log "$label $version: FAILED after $((SECONDS - start))s"
@@ -173,15 +183,24 @@ build_helm() {
 }
 
 build_kube_linter() {
-  # The module proxy here refuses this module (403 on golang.stackrox.io/kube-linter and on
-  # github.com/stackrox/kube-linter); say so instead of failing the whole build.
-  if ! go mod download -json "golang.stackrox.io/kube-linter@$KUBE_LINTER_VERSION" >/dev/null 2>&1; then
-    log "kube-linter: golang.stackrox.io/kube-linter@$KUBE_LINTER_VERSION is not served by the Go module proxy"
+  local ldflags="-s -w -X golang.stackrox.io/kube-linter/internal/version.version=${KUBE_LINTER_VERSION#v}"
+  if go mod download -json "golang.stackrox.io/kube-linter@$KUBE_LINTER_VERSION" >/dev/null 2>&1; then
+    GOBIN="$BIN" go install -trimpath -ldflags "$ldflags" "golang.stackrox.io/kube-linter/cmd/kube-linter@$KUBE_LINTER_VERSION"
+    return
+  fi
+  local tarball="$TOOLS_SRC/kube-linter-$KUBE_LINTER_VERSION.tar.gz"
+  log "kube-linter: the Go module proxy does not serve golang.stackrox.io/kube-linter; building from $tarball"
+  if [[ ! -f "$tarball" ]]; then
+    log "kube-linter: no $tarball (set HELLO_EDGE_TOOLS_SRC to the folder holding it)"
     return 3
   fi
-  GOBIN="$BIN" go install -trimpath \
-    -ldflags "-s -w -X golang.stackrox.io/kube-linter/internal/version.version=${KUBE_LINTER_VERSION#v}" \
-    "golang.stackrox.io/kube-linter/cmd/kube-linter@$KUBE_LINTER_VERSION"
+  echo "$KUBE_LINTER_TARBALL_SHA256  $tarball" | sha256sum --check --quiet
+  # A fresh copy each time: the tarball is the source of truth, never a half-extracted leftover.
+  local dir="$SRC/kube-linter-$KUBE_LINTER_VERSION"
+  rm -rf "$dir"
+  tar xzf "$tarball" -C "$SRC"
+  cd "$dir"
+  go build -trimpath -ldflags "$ldflags" -o "$BIN/kube-linter" ./cmd/kube-linter
 }
 
 # --- main ----------------------------------------------------------------------------------------

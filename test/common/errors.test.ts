@@ -7,6 +7,7 @@ import { ERROR_CATALOGUE, EXIT_CODES, HelloEdgeError, errorToJson } from '../../
 
 // Every exported error class, constructed with sample arguments.
 const samples: HelloEdgeError[] = [
+  new common.UsageError("unknown option '--nope'"),
   new common.ConfigError('PORT', '"x" is not allowed'),
   new common.InvalidArgumentError('bad'),
   new common.NotFoundError('gone'),

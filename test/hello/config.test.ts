@@ -40,6 +40,7 @@ test('reads every variable', () => {
       requestTimeoutMs: 3000,
       maxHeaderSize: 8192,
       maxConnections: 100,
+      maxQueuedResponses: 32,
       logLevel: 'debug',
       accessLog: true,
     },
@@ -62,6 +63,17 @@ const badValues: [Record<string, string>, string][] = [
   [{ HELLO_MAX_HEADER_SIZE: '10' }, 'HELLO_MAX_HEADER_SIZE: "10" is not allowed; use a whole number from 1024 to 1048576'],
   [{ HELLO_LOG_LEVEL: 'loud' }, 'HELLO_LOG_LEVEL: "loud" is not allowed; use one of debug, info, warn, error'],
   [{ HELLO_ACCESS_LOG: 'maybe' }, 'HELLO_ACCESS_LOG: "maybe" is not allowed; use true or false'],
+  // Hardening (issue 12): each of these was accepted, or ended in node's own error, on e0544bf.
+  [{ HELLO_KEEP_ALIVE_TIMEOUT: '0.0001ms' }, 'HELLO_KEEP_ALIVE_TIMEOUT: "0.0001ms" is not allowed; use whole milliseconds (at least 1ms)'],
+  [{ HELLO_HEADERS_TIMEOUT: '0.0001ms' }, 'HELLO_HEADERS_TIMEOUT: "0.0001ms" is not allowed; use whole milliseconds (at least 1ms)'],
+  [{ HELLO_KEEP_ALIVE_TIMEOUT: '0s' }, 'HELLO_KEEP_ALIVE_TIMEOUT: "0s" disables the timeout, which leaves the server open to slow clients; give a positive duration'],
+  [{ HOST: '999.999.999.999' }, 'HOST: "999.999.999.999" is not allowed; use an IP address or a host name, e.g. 0.0.0.0, :: or 127.0.0.1'],
+  [{ HOST: `${'a'.repeat(64)}.example.com` }, `HOST: "${'a'.repeat(64)}.example.com" is not allowed; use an IP address or a host name, e.g. 0.0.0.0, :: or 127.0.0.1`],
+  [{ PORT: '' }, 'PORT: is set but empty; unset it for the default (8080) or use a whole number from 0 to 65535'],
+  [{ HELLO_LOG_LEVEL: '' }, 'HELLO_LOG_LEVEL: is set but empty; unset it for the default ("info") or use one of debug, info, warn, error'],
+  // Past 2^31-1 ms node's timers fire after 1 ms: a 600h drain delay drained for 2 ms.
+  [{ HELLO_DRAIN_DELAY: '600h', HELLO_SHUTDOWN_TIMEOUT: '700h' }, 'HELLO_DRAIN_DELAY: "600h" is too long; use at most 596h'],
+  [{ HELLO_MAX_CONNECTIONS: '1e3' }, 'HELLO_MAX_CONNECTIONS: "1e3" is not allowed; use a whole number from 0 to 1000000'],
 ];
 
 for (const [env, message] of badValues) {

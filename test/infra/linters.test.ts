@@ -1,59 +1,112 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
-import { type FleetManifests, synthesizeFleet, writeManifests } from '../../infra/index.js';
-import { findTool, requireTool } from '../support/tools.js';
-import { lintObjects } from './kube-linter-rules.js';
+import { parse } from 'yaml';
+import { type FleetConfig, type FleetManifests, parseFleetConfig, renderYaml, synthesizeFleet, writeHelmChart, writeManifests } from '../../infra/index.js';
+import { run as runWithInput } from '../support/run.js';
+import { requireTool } from '../support/tools.js';
 import { type Json, allObjects, exampleConfig, minimalInput, repoPath, synth, tempDir } from './support.js';
 
 const run = promisify(execFile);
 const HINT = 'built by test/tools/build-tools.sh into $HELLO_EDGE_CACHE/bin';
+const KUBE_LINTER_CONFIG = repoPath('.kube-linter.yaml');
 
-// The object sets the linters see: both examples, and the variants the examples do not cover.
-const cases: Record<string, () => FleetManifests> = {
-  'examples/one-app.yaml': () => synthesizeFleet(exampleConfig('one-app')),
-  'examples/fleet-20.yaml': () => synthesizeFleet(exampleConfig('fleet-20')),
-  'gateway + created Gateway, shared namespace, in-cluster probing, bench resources (no CPU limit)': () => synth(minimalInput(
+// The configs the linters see: both examples, and the variants the examples do not cover.
+const cases: Record<string, () => FleetConfig> = {
+  'examples/one-app.yaml': () => exampleConfig('one-app'),
+  'examples/fleet-20.yaml': () => exampleConfig('fleet-20'),
+  'gateway + created Gateway, shared namespace, in-cluster probing, bench resources (no CPU limit)': () => parseFleetConfig(minimalInput(
     { namespaces: { layout: 'shared' }, routing: { kind: 'gateway', gateway: { create: true } }, monitoring: { prober: { probeVia: 'service' } } },
     { resources: { fromBench: repoPath('test/fixtures/bench/results-v1.json') } },
   )),
 };
 
-for (const [name, make] of Object.entries(cases)) {
+// Chart renderings with values other than the defaults: the template branches the cases above do not render.
+const valueOverrides: readonly (readonly string[])[] = [
+  ['gateway.enabled=true', 'gateway.parentRef.name=edge', 'gateway.parentRef.namespace=gw'],
+  ['monitoring.prober.url=blackbox.monitoring.svc:9115'],
+  ['monitoring.enabled=false'],
+];
+
+interface KubeLinterReport {
+  readonly Check: string;
+  readonly Diagnostic: { readonly Message: string };
+  readonly Object: { readonly K8sObject: { readonly Namespace: string; readonly Name: string; readonly GroupVersionKind: { readonly Kind: string } } };
+}
+
+interface KubeLinterOutput {
+  readonly Checks: readonly { readonly name: string }[];
+  readonly Reports: readonly KubeLinterReport[] | null;
+}
+
+/** kube-linter with the repository's config on `target` (a directory, or "-" to read `input`). */
+async function kubeLinter(binary: string, target: string, input?: string): Promise<KubeLinterOutput> {
+  const result = await runWithInput(binary, ['lint', '--config', KUBE_LINTER_CONFIG, '--format', 'json', target], { input });
+  // 0: no finding; 1: findings, listed in the JSON; anything else (or no JSON) is kube-linter failing.
+  assert.ok(result.code === 0 || result.code === 1, `kube-linter exited ${result.code}: ${result.stderr}`);
+  return JSON.parse(result.stdout) as KubeLinterOutput;
+}
+
+/** One line per finding: check, object and kube-linter's message. */
+function findings(output: KubeLinterOutput): string[] {
+  return (output.Reports ?? []).map((r) => {
+    const o = r.Object.K8sObject;
+    return `${r.Check}: ${o.GroupVersionKind.Kind} ${o.Namespace}/${o.Name}: ${r.Diagnostic.Message}`;
+  });
+}
+
+for (const [name, load] of Object.entries(cases)) {
   test(`kube-score: no critical and no warning: ${name}`, async (t) => {
     const kubeScore = requireTool(t, 'kube-score', HINT);
     if (!kubeScore) return;
     const dir = tempDir(t);
-    const files = writeManifests(make(), dir).map((f) => f.path);
+    const files = writeManifests(synthesizeFleet(load()), dir).map((f) => f.path);
     // Exit status 1 means a critical finding; the ci format lists every finding on its own line.
     const result = await run(kubeScore, ['score', '--output-format', 'ci', ...files]).catch((e: { code: number; stdout: string; stderr: string }) => e);
-    const findings = result.stdout.split('\n').filter((l) => /^\[(CRITICAL|WARNING)\]/.test(l));
-    assert.deepEqual(findings, [], `kube-score findings:\n${findings.join('\n')}`);
+    const lines = result.stdout.split('\n').filter((l) => /^\[(CRITICAL|WARNING)\]/.test(l));
+    assert.deepEqual(lines, [], `kube-score findings:\n${lines.join('\n')}`);
     assert.ok(!('code' in result) || result.code === 0, `kube-score exited ${'code' in result ? result.code : 0}: ${result.stderr}`);
     assert.match(result.stdout, /\[OK\] hello/, 'kube-score scored the hello objects');
   });
 
-  test(`kube-linter rules (TypeScript re-expression, always run): no finding: ${name}`, () => {
-    assert.deepEqual(lintObjects(allObjects(make())), []);
+  test(`kube-linter (every built-in check but the exclusions of .kube-linter.yaml): no finding: ${name}`, async (t) => {
+    const binary = requireTool(t, 'kube-linter', HINT);
+    if (!binary) return;
+    const dir = tempDir(t);
+    writeManifests(synthesizeFleet(load()), dir);
+    assert.deepEqual(findings(await kubeLinter(binary, dir)), []);
   });
 
-  test(`kube-linter: no finding (default + opt-in checks): ${name}`, async (t) => {
-    // Not requireTool: the Go module proxy refuses kube-linter (403), so no machine here can
-    // build it and CI=true must not fail on it; the TypeScript rules above run instead.
-    const kubeLinter = findTool('kube-linter');
-    if (!kubeLinter) {
-      t.skip('kube-linter is not installed (the Go module proxy does not serve golang.stackrox.io/kube-linter); its checks run as TypeScript rules');
-      return;
-    }
+  test(`kube-linter on the Helm chart as helm template renders it: no finding: ${name}`, async (t) => {
+    const helm = requireTool(t, 'helm', HINT);
+    const binary = requireTool(t, 'kube-linter', HINT);
+    if (!helm || !binary) return;
     const dir = tempDir(t);
-    writeManifests(make(), dir);
-    const result = await run(kubeLinter, ['lint', '--config', repoPath('test/fixtures/infra/kube-linter.yaml'), '--format', 'plain', dir])
-      .catch((e: { code: number; stdout: string; stderr: string }) => e);
-    assert.ok(!('code' in result) || result.code === 0, `kube-linter findings:\n${result.stdout}\n${result.stderr}`);
-    assert.match(result.stdout + result.stderr, /No lint errors found/);
+    writeHelmChart(load(), dir);
+    const settings: readonly (readonly string[])[] = name === 'examples/one-app.yaml' ? [[], ...valueOverrides] : [[]];
+    for (const set of settings) {
+      const { stdout }: { stdout: string } = await run(helm, ['template', 'fleet', dir, ...set.flatMap((s) => ['--set', s])], { maxBuffer: 64 * 2 ** 20 });
+      assert.match(stdout, /^kind: Deployment$/m, 'helm rendered the app Deployments');
+      assert.deepEqual(findings(await kubeLinter(binary, '-', stdout)), [], `values: ${set.join(' ') || 'defaults'}`);
+    }
   });
 }
+
+test('kube-linter runs every built-in check except the ones .kube-linter.yaml excludes, and excludes only real checks', async (t) => {
+  const binary = requireTool(t, 'kube-linter', HINT);
+  if (!binary) return;
+  const dir = tempDir(t);
+  writeManifests(synth(minimalInput()), dir);
+  const output = await kubeLinter(binary, dir);
+  const { stdout } = await run(binary, ['checks', 'list', '--format', 'json']);
+  const builtIn = (JSON.parse(stdout) as { name: string }[]).map((c) => c.name);
+  const excluded = (parse(readFileSync(KUBE_LINTER_CONFIG, 'utf8')) as { checks: { exclude: string[] } }).checks.exclude;
+  assert.deepEqual(excluded.filter((c) => !builtIn.includes(c)), [], 'every exclusion names a built-in check');
+  assert.deepEqual(output.Checks.map((c) => c.name).sort(), builtIn.filter((c) => !excluded.includes(c)).sort());
+});
 
 test('kube-score is not a no-op: without its exemption the bench app (no CPU limit) is critical', async (t) => {
   const kubeScore = requireTool(t, 'kube-score', HINT);
@@ -77,10 +130,13 @@ test('kube-score is not a no-op: without its exemption the bench app (no CPU lim
   assert.match(result.stdout, /\[CRITICAL\] web\/hello-web apps\/v1\/Deployment: \(hello\) CPU limit is not set/);
 });
 
-test('the kube-linter rules are not a no-op: each hardening removed is reported under its kube-linter name', () => {
+test('kube-linter is not a no-op: each hardening removed from the synthesized objects is reported under its check', async (t) => {
+  const binary = requireTool(t, 'kube-linter', HINT);
+  if (!binary) return;
   const objects = allObjects(synth(minimalInput())).map((o) => structuredClone(o) as Json);
   const deployment = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'web');
-  const c = deployment.spec.template.spec.containers[0];
+  const pod = deployment.spec.template.spec;
+  const c = pod.containers[0];
   c.image = 'ghcr.io/acme/hello:latest';
   delete c.securityContext.readOnlyRootFilesystem;
   c.securityContext.allowPrivilegeEscalation = true;
@@ -88,14 +144,19 @@ test('the kube-linter rules are not a no-op: each hardening removed is reported 
   delete c.resources.limits.memory;
   c.readinessProbe.httpGet.port = 'metrics';
   c.env.push({ name: 'PORT', value: '9' });
-  deployment.spec.template.spec.serviceAccountName = 'missing';
-  objects.find((o) => o.kind === 'PodDisruptionBudget').spec.unhealthyPodEvictionPolicy = undefined;
+  c.ports.push({ name: 'low', containerPort: 80 });
+  pod.hostNetwork = true;
+  pod.serviceAccountName = 'missing';
+  delete objects.find((o) => o.kind === 'PodDisruptionBudget').spec.unhealthyPodEvictionPolicy;
   objects.find((o) => o.kind === 'Ingress').spec.rules[0].http.paths[0].backend.service.name = 'nope';
-  const np = objects.find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'web');
-  np.spec.podSelector.matchLabels = { app: 'other' };
-  const checks = new Set(lintObjects(objects).map((f) => f.check));
+  objects.find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'web').spec.podSelector.matchLabels = { app: 'other' };
+  const dir = tempDir(t);
+  writeFileSync(join(dir, 'broken.yaml'), renderYaml(objects));
+  const output = await kubeLinter(binary, dir);
+  const reported = new Set((output.Reports ?? []).map((r) => r.Check));
   for (const check of ['latest-tag', 'no-read-only-root-fs', 'privilege-escalation-container', 'drop-net-raw-capability', 'unset-memory-requirements',
-    'readiness-port', 'duplicate-env-var', 'non-existent-service-account', 'pdb-unhealthy-pod-eviction-policy', 'dangling-ingress', 'dangling-networkpolicy', 'non-isolated-pod']) {
-    assert.ok(checks.has(check), `${check} not reported; got ${[...checks].join(', ')}`);
+    'readiness-port', 'duplicate-env-var', 'privileged-ports', 'host-network', 'non-existent-service-account', 'pdb-unhealthy-pod-eviction-policy',
+    'dangling-ingress', 'dangling-networkpolicy', 'non-isolated-pod']) {
+    assert.ok(reported.has(check), `${check} not reported; got ${[...reported].join(', ')}`);
   }
 });

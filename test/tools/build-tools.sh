@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the manifest tools (kube-score, helm; kube-linter where the module proxy serves it) into
+# Builds the manifest tools (kube-score, helm, kube-linter) into
 # ${HELLO_EDGE_CACHE:-$HOME/.cache/hello-edge}/bin. The versions and the build live in one place,
 # test/cluster/build.sh; this is its "tools" half.
 set -euo pipefail

@@ -1,0 +1,89 @@
+// hello under a hostile client, inside a memory cgroup of its pod's limit: pipelined requests that
+// are never read cost bounded memory (the connection is dropped), and a connection cap holds.
+import assert from 'node:assert/strict';
+import { connect } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { test } from 'node:test';
+import { memoryCgroup } from '../support/cgroup.js';
+import { spawnListening, spawnServer } from '../support/child.js';
+import { pipelineFlood } from '../support/hostile.js';
+
+const MAIN = fileURLToPath(new URL('../../hello/main.js', import.meta.url));
+// hello's memory limit in the pod (infra's default resources).
+const POD_LIMIT_BYTES = 192 * 2 ** 20;
+
+// hello answers at once, so node's own backpressure (stop reading once the queued bytes pass the
+// socket's high-water mark) already bounds a connection that never reads; this holds it to that.
+// (The pipelining bound in common/http-limits.ts is for handlers that answer later: the prober.)
+test('100 connections pipelining 20,000 requests each and never reading: hello stays far under its pod limit', { timeout: 120_000 }, async (t) => {
+  const group = memoryCgroup(t, POD_LIMIT_BYTES);
+  if (!group) return;
+  const { command, args } = group.wrap(process.execPath, [MAIN]);
+  const hello = await spawnListening(t, command, args, { env: { ...process.env, PORT: '0', HOST: '127.0.0.1' }, timeoutMs: 10_000 });
+  const port = Number(new URL(hello.url).port);
+
+  await pipelineFlood({ port, path: '/', connections: 100, requests: 20_000, done: () => false, timeoutMs: 15_000 });
+
+  assert.equal(group.oomKills(), 0, 'no OOM kill in the pod-sized cgroup');
+  assert.equal(hello.child.exitCode, null, 'hello still runs');
+  // Closing 100 connections with a read's worth of parsed requests each keeps node busy for a
+  // few seconds (it aborts every pending request); then hello answers again.
+  const recoveredMs = await healthyWithin(`${hello.url}/healthz`, 30_000);
+  t.diagnostic(`answered /healthz ${Math.round(recoveredMs)} ms after the flood ended`);
+  const peakMiB = group.peakBytes() / 2 ** 20;
+  t.diagnostic(`peak cgroup memory ${peakMiB.toFixed(1)} MiB of ${POD_LIMIT_BYTES / 2 ** 20} MiB`);
+  assert.ok(peakMiB < (POD_LIMIT_BYTES / 2 ** 20) / 2, `peak ${peakMiB.toFixed(1)} MiB: under half the limit`);
+});
+
+test('a client that pipelines a few requests and reads the answers is served in order', async (t) => {
+  const hello = await spawnServer(t, MAIN, { PORT: '0', HOST: '127.0.0.1' });
+  const socket = connect(Number(new URL(hello.url).port), '127.0.0.1');
+  t.after(() => socket.destroy());
+  let received = '';
+  socket.on('data', (chunk) => (received += chunk.toString('latin1')));
+  socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(10));
+  await new Promise<void>((resolve) => {
+    const check = setInterval(() => {
+      if ((received.match(/Hello World!/g) ?? []).length === 10) {
+        clearInterval(check);
+        resolve();
+      }
+    }, 20);
+  });
+  assert.equal((received.match(/HTTP\/1\.1 200 OK/g) ?? []).length, 10);
+});
+
+test('the connection cap: past HELLO_MAX_CONNECTIONS new connections are closed at once', async (t) => {
+  const hello = await spawnServer(t, MAIN, { PORT: '0', HOST: '127.0.0.1', HELLO_MAX_CONNECTIONS: '3' });
+  const port = Number(new URL(hello.url).port);
+  const open = await Promise.all(Array.from({ length: 3 }, () => new Promise<ReturnType<typeof connect>>((resolve) => {
+    const s = connect(port, '127.0.0.1', () => resolve(s));
+  })));
+  t.after(() => open.forEach((s) => s.destroy()));
+  const extra = connect(port, '127.0.0.1');
+  const closed = await new Promise<boolean>((resolve) => {
+    extra.on('close', () => resolve(true));
+    extra.on('error', () => undefined);
+    extra.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    setTimeout(() => resolve(false), 3000);
+  });
+  assert.equal(closed, true, 'the fourth connection was closed');
+  const res = await new Promise<string>((resolve) => {
+    let text = '';
+    open[0]!.on('data', (c) => (text += c.toString()));
+    open[0]!.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+    setTimeout(() => resolve(text), 500);
+  });
+  assert.match(res, /^HTTP\/1\.1 200/, 'connections under the cap are served');
+});
+
+/** Polls `url` until it answers 200; resolves with the ms it took, rejects after `limitMs`. */
+async function healthyWithin(url: string, limitMs: number): Promise<number> {
+  const started = performance.now();
+  for (;;) {
+    const status = await fetch(url, { signal: AbortSignal.timeout(limitMs) }).then((r) => r.status, () => 0);
+    if (status === 200) return performance.now() - started;
+    if (performance.now() - started > limitMs) throw new Error(`${url} did not answer 200 within ${limitMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
