@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
-import { ConfigError, describeError, quoteValue, type Logger, type ProbeRequestError } from '../common/index.js';
+import { ConfigError, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_QUEUED_RESPONSES, describeError, limitPipelining, quoteValue, type Logger, type ProbeRequestError } from '../common/index.js';
 import type { ProberConfig } from './config/types.js';
 import { PROBER_DEFAULT_PORT, PROBER_PATHS } from './contract.js';
 import { renderProbeDebug, renderProbeMetrics, runProbe } from './handler.js';
@@ -75,8 +75,14 @@ export async function startProberServer(options: ProberServerOptions): Promise<P
       // slowloris client hold a socket far past headersTimeout.
       connectionsCheckingInterval: 1000,
     },
-    onRequest,
+    // A client that pipelines requests and never reads the answers would otherwise make the
+    // prober hold every pending answer (/metrics and /probe answer later, so node keeps reading).
+    limitPipelining(onRequest, DEFAULT_MAX_QUEUED_RESPONSES, (socket) =>
+      logger.warn('dropped a connection with too many unanswered pipelined requests', { remote: socket.remoteAddress, limit: DEFAULT_MAX_QUEUED_RESPONSES }),
+    ),
   );
+  // Past the cap node closes new connections at once; without one, memory has no bound.
+  server.maxConnections = DEFAULT_MAX_CONNECTIONS;
   server.on('clientError', (error, socket) => {
     // Malformed requests get a plain answer instead of a silent reset.
     const status = CLIENT_ERROR_STATUS[(error as { code?: string }).code ?? ''] ?? '400 Bad Request';
