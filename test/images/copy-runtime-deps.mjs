@@ -19,7 +19,9 @@ if (!projectDir || !destDir || compiledDirs.length === 0) {
   process.exit(2);
 }
 
-const SPECIFIER = /(?:\bfrom\s*|\bimport\s*\(\s*|^\s*import\s*)['"]([^'"]+)['"]/gm;
+// A specifier has no blanks, `$`, `{` or `}`: so the word "from" inside a string or a template
+// (common/validate.js: `${exclusive ? 'above' : 'from'} ${min}`) is not read as an import.
+const SPECIFIER = /(?:\bfrom\s*|\bimport\s*\(\s*|^\s*import\s*)['"]([^'"\s${}]+)['"]/gm;
 
 /** Package names imported by the .js files under `dir`. */
 function importedPackages(dir) {
