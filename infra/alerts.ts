@@ -7,7 +7,7 @@
  */
 import { formatDuration } from '../common/index.js';
 import type { ProberSelfMetricName } from '../prober/contract.js';
-import type { AppConfig, MonitoringConfig } from './config.js';
+import type { AppConfig, MonitoringConfig } from './config/index.js';
 import { PROBER_NAME } from './labels.js';
 
 /** The prober's gauge of its last config reload (the exporter's name). */

@@ -3,7 +3,7 @@
  * app and in total, plus the prober; beside the envelope of the original setup for the same
  * number of apps. Pure arithmetic on the config (no synthesis needed).
  */
-import type { FleetConfig, ResourcesConfig } from './config.js';
+import type { FleetConfig, ResourcesConfig } from './config/index.js';
 
 /** CPU in millicores and memory in bytes; `null` means unbounded (no limit set). */
 export interface Envelope {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { type CostLine, type Envelope, computeCost, formatBytes, formatCpu, loadFleetConfig } from '../../infra/index.js';
+import { type CostLine, type Envelope, computeCost, formatBytes, formatCpu } from '../../infra/index.js';
 import { formatTable, printJson, printText } from '../output.js';
-import { DEFAULT_FLEET_CONFIG } from './synth.js';
+import { DEFAULT_FLEET_CONFIG, loadFleet } from './cluster-options.js';
 
 /** `hello-cli cost`: the fleet's resource envelope beside the original setup's. */
 export function registerCost(program: Command): void {
@@ -11,7 +11,7 @@ export function registerCost(program: Command): void {
     .option('-c, --config <file>', 'fleet config (YAML)', DEFAULT_FLEET_CONFIG)
     .option('--json', 'print the result as JSON')
     .action((opts: { config: string; json?: boolean }) => {
-      const report = computeCost(loadFleetConfig(opts.config));
+      const report = computeCost(loadFleet(opts.config));
       if (opts.json) {
         printJson(report);
         return;

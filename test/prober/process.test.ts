@@ -81,7 +81,7 @@ test('main.js: --config.check exits 0 for a good file and 2 naming the key for a
   assert.equal(listen.status, 2);
 });
 
-test('an auto-reload interval under 1s is refused by main.js and by hello-cli prober (exit 2, bad input), naming the flag', () => {
+test('an auto-reload interval under 1s is refused by main.js and by hello-cli prober (exit 2, a usage error), naming the flag', () => {
   const file = writeConfig('modules:\n  http_2xx:\n    prober: http\n');
   const main = spawnSync(process.execPath, [MAIN, '--config.file', file, '--config.enable-auto-reload', '--config.auto-reload-interval', '0s'], { encoding: 'utf8', timeout: 10_000 });
   assert.equal(main.status, 2, main.stderr);

@@ -1,146 +1,99 @@
 /**
- * A small seeded fuzzer for the config loaders' tests: a replayable PRNG, and mutations of a
- * good config (as plain data) into the hostile shapes a loader must refuse in one line: values
- * of the wrong type, huge numbers, bad regular expressions, deleted, renamed and duplicated
- * keys, anchors and aliases (cyclic ones and bombs), deep nesting and bytes that are not UTF-8.
- * A failing case names its seed and mutation, so it can be replayed.
+ * A small, seeded fuzzer for config loaders: a deterministic PRNG and mutators over a parsed
+ * document (types changed, keys deleted or renamed, huge numbers, bad regexps, deep nesting) and
+ * over its YAML text (duplicated keys, anchors and aliases, an alias bomb, non-UTF-8 bytes). The
+ * same seed gives the same cases, so a failure names its case and can be replayed.
  */
-import { Document, Pair, YAMLSeq, isMap, visit, type YAMLMap } from 'yaml';
+import { createRandom } from '../../bench/index.js';
 
-/** A seeded source of randomness (mulberry32: small, fast, good enough to spread cases). */
-export interface Random {
-  /** A number in [0, 1). */
-  next(): number;
-  /** A whole number in [0, below). */
-  int(below: number): number;
-  pick<T>(items: readonly T[]): T;
+/** A PRNG returning numbers in [0, 1). */
+export type Rng = () => number;
+
+/** mulberry32 (bench's seeded PRNG): tiny, fast, good enough to pick mutations, and reproducible. */
+export const mulberry32: (seed: number) => Rng = createRandom;
+
+/** A random element of a non-empty list. */
+export function pick<T>(rng: Rng, items: readonly T[]): T {
+  return items[Math.floor(rng() * items.length)] as T;
 }
 
-export function seededRandom(seed: number): Random {
-  let state = seed >>> 0;
-  const next = (): number => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const int = (below: number): number => Math.floor(next() * below);
-  return { next, int, pick: (items) => items[int(items.length)] as (typeof items)[number] };
-}
-
-/** Values a loader meets where it expects something else: other types, extremes, bad patterns. */
-export const ODD_VALUES: readonly unknown[] = [
-  null, true, 0, -1, 1.5, 1e308, -1e308, 2 ** 53 + 1, '', ' ', 'x'.repeat(5000), '(', '[z-a]', '(?<n>a)(?<n>b)', '*+',
-  '\u0000\r\n', 'ünïcødé', '600h', '0.0001ms', '-5s', 'http://user:password@host/', [], [[]], [null], {}, { '': null }, JSON.parse('{"__proto__": 1}'),
+/** Values a mutated leaf may take: wrong types, edge numbers, strings that break parsers. */
+export const HOSTILE_VALUES: readonly unknown[] = [
+  null, true, false, 0, -1, 1.5, 1e308, -1e308, 2 ** 53 + 2, 1e20, Number.MAX_SAFE_INTEGER,
+  '', ' ', '99999999999999999999', '1e+23m', '-5', 'NaN', 'Infinity', '9999999h', '0s', '1ms', '-1s',
+  '(', '[a-', '*', '\\', '../../etc/passwd', '/..', 'a'.repeat(300), 'kube-system', 'default', '10.0.0.1', '999.0.0.0/99',
+  '\u0000', '\u202e', 'ä', '__proto__', [], {}, [[[]]], { a: { b: { c: {} } } },
 ];
 
-/** One mutated config: its text (a Buffer when it is not UTF-8) and what was done, for the failure message. */
-export interface Mutant {
-  readonly text: string | Buffer;
-  readonly what: string;
-}
+type Container = Record<string, unknown> | unknown[];
 
-type Mutation = (doc: Document, random: Random) => string;
-
-/** Every collection of the document (maps and lists), in document order. */
-function collections(doc: Document): (YAMLMap | YAMLSeq)[] {
-  const found: (YAMLMap | YAMLSeq)[] = [];
-  visit(doc, { Map: (_, node) => void found.push(node), Seq: (_, node) => void found.push(node) });
+/** Every container in `doc` with the keys of its children, for picking a spot to mutate. */
+function spots(doc: unknown): { parent: Container; key: string | number }[] {
+  const found: { parent: Container; key: string | number }[] = [];
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) node.forEach((child, i) => (found.push({ parent: node, key: i }), walk(child)));
+    else if (node && typeof node === 'object') {
+      for (const [key, child] of Object.entries(node)) {
+        found.push({ parent: node as Record<string, unknown>, key });
+        walk(child);
+      }
+    }
+  };
+  walk(doc);
   return found;
 }
 
-/** A map of the document with at least one key (the root when it is the only one). */
-function someMap(doc: Document, random: Random): YAMLMap {
-  const maps = collections(doc).filter((n): n is YAMLMap => isMap(n) && n.items.length > 0);
-  return maps.length > 0 ? random.pick(maps) : (doc.contents as YAMLMap);
+/** Nests `value` `depth` levels deep in maps and lists. */
+function nest(value: unknown, depth: number): unknown {
+  let out = value;
+  for (let i = 0; i < depth; i++) out = i % 2 === 0 ? { x: out } : [out];
+  return out;
 }
 
-const MUTATIONS: Readonly<Record<string, Mutation>> = {
-  'a value of another type': (doc, random) => {
-    const node = random.pick(collections(doc));
-    const item = node.items.length ? random.int(node.items.length) : 0;
-    const value = doc.createNode(random.pick(ODD_VALUES));
-    if (isMap(node) && node.items[item]) (node.items[item] as Pair).value = value;
-    else node.items[item] = value as never;
-    return `item ${item} of a ${node.constructor.name} set to ${JSON.stringify(value.toJSON())?.slice(0, 40)}`;
-  },
-  'a key deleted': (doc, random) => {
-    const map = someMap(doc, random);
-    const [pair] = map.items.splice(random.int(map.items.length), 1);
-    return `key ${String(pair?.key)} deleted`;
-  },
-  'a key renamed': (doc, random) => {
-    const pair = random.pick(someMap(doc, random).items) as Pair;
-    const key = String(pair.key);
-    pair.key = doc.createNode(`${key.slice(0, -1)}${key.slice(-1) === 's' ? '' : 's'}`);
-    return `key ${key} renamed to ${String(pair.key)}`;
-  },
-  'a key duplicated': (doc, random) => {
-    const map = someMap(doc, random);
-    const pair = random.pick(map.items) as Pair;
-    map.items.push(new Pair(doc.createNode(String(pair.key)), doc.createNode(random.pick(ODD_VALUES))));
-    return `key ${String(pair.key)} duplicated`;
-  },
-  'an alias (maybe to an ancestor: a cycle)': (doc, random) => {
-    // The alias goes in the source itself, inside it (a cycle) or after it: YAML wants the anchor first.
-    const nodes = collections(doc);
-    const at = random.int(nodes.length);
-    const source = nodes[at] as YAMLMap | YAMLSeq;
-    const targets = nodes.slice(at).filter((n): n is YAMLMap => isMap(n) && n.items.length > 0);
-    if (targets.length === 0) return 'no map after the anchor';
-    const target = random.pick(targets);
-    (random.pick(target.items) as Pair).value = doc.createAlias(source);
-    return `an alias of a ${source.constructor.name} put in ${target === source ? 'itself' : 'a later map'}`;
-  },
-  'an alias bomb': (doc, random) => {
-    // Each level is ten aliases of the one before it, and every level is in the document, in
-    // order, so each anchor comes before its aliases: the last one expands to 10^9 values.
-    const levels = new YAMLSeq();
-    let level: YAMLSeq = doc.createNode(Array.from({ length: 10 }, () => 'lol')) as YAMLSeq;
-    levels.items.push(level);
-    for (let i = 0; i < 8; i++) {
-      const next = new YAMLSeq();
-      // Named here: yaml names anchors from the document, which does not hold these levels yet.
-      level.anchor = `bomb${i}x${random.int(1e9)}`;
-      for (let j = 0; j < 10; j++) next.items.push(doc.createAlias(level));
-      levels.items.push(next);
-      level = next;
-    }
-    someMap(doc, random).items.push(new Pair(doc.createNode('bomb'), levels));
-    return 'an alias bomb of 10^9 values';
-  },
-  'deep nesting': (doc, random) => {
-    const pair = random.pick(someMap(doc, random).items) as Pair;
-    let nested: unknown = 'deep';
-    for (let i = 0; i < 200; i++) nested = [nested];
-    pair.value = doc.createNode(nested);
-    return `${String(pair.key)} nested 200 levels deep`;
-  },
-};
+/** One structural mutation, applied in place. */
+function mutateOnce(doc: unknown, rng: Rng): void {
+  const all = spots(doc);
+  if (all.length === 0) return;
+  const { parent, key } = pick(rng, all);
+  const target = parent as Record<string | number, unknown>;
+  switch (Math.floor(rng() * 6)) {
+    case 0: target[key] = structuredClone(pick(rng, HOSTILE_VALUES)); break;
+    case 1: if (Array.isArray(parent)) parent.splice(key as number, 1); else delete target[key]; break;
+    case 2: if (!Array.isArray(parent)) target[`${String(key)}x`] = target[key]; break; // a typo'd duplicate
+    case 3: target[key] = nest(target[key], 1 + Math.floor(rng() * 200)); break;
+    case 4: target[key] = typeof target[key] === 'string' ? (target[key] as string).repeat(1 + Math.floor(rng() * 50)) : String(target[key]); break;
+    default: if (Array.isArray(parent)) parent.push(structuredClone(parent[key as number])); else target[key] = [target[key]]; break;
+  }
+}
+
+/** `n` mutated copies of `doc`, each with one to three mutations. */
+export function mutations(doc: unknown, rng: Rng, n: number): unknown[] {
+  return Array.from({ length: n }, () => {
+    const copy = structuredClone(doc);
+    const times = 1 + Math.floor(rng() * 3);
+    for (let i = 0; i < times; i++) mutateOnce(copy, rng);
+    return copy;
+  });
+}
 
 /**
- * Mutates `data` (a good config) once or twice and renders it as YAML; one case in ten also gets
- * a byte that is not UTF-8, one in twenty an undefined alias.
+ * One mutation of a YAML text, as bytes: a duplicated line (duplicate keys), an anchor and an
+ * alias to its own ancestor, an alias bomb, deep flow nesting, invalid UTF-8, or a cut file.
  */
-export function mutateConfig(data: unknown, random: Random): Mutant {
-  const doc = new Document(data);
-  const done: string[] = [];
-  for (let i = 1 + random.int(2); i > 0; i--) {
-    const name = random.pick(Object.keys(MUTATIONS));
-    done.push(`${name}: ${(MUTATIONS[name] as Mutation)(doc, random)}`);
+export function textMutation(text: string, rng: Rng): Buffer {
+  const lines = text.split('\n');
+  const at = Math.floor(rng() * lines.length);
+  switch (Math.floor(rng() * 6)) {
+    case 0: lines.splice(at, 0, lines[at] ?? ''); break;
+    case 1: lines.push('cycle: &c', '  self: *c'); break;
+    case 2: lines.unshift('a: &a [x, x, x, x, x, x, x, x, x, x]', ...Array.from({ length: 7 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(10).fill(`*${String.fromCharCode(97 + i)}`).join(', ')}]`)); break;
+    case 3: lines.push(`deep: ${'['.repeat(5000)}${']'.repeat(5000)}`); break;
+    case 4: {
+      const bytes = Buffer.from(text, 'utf8');
+      const cut = Math.floor(rng() * bytes.length);
+      return Buffer.concat([bytes.subarray(0, cut), Buffer.from([pick(rng, [0xff, 0xc3, 0xe2, 0x80])]), bytes.subarray(cut)]);
+    }
+    default: return Buffer.from(text.slice(0, Math.floor(rng() * text.length)), 'utf8');
   }
-  let text: string;
-  try {
-    text = doc.toString({ lineWidth: 0 });
-  } catch {
-    // A later mutation dropped an anchored node: its alias is now undefined, a case of its own.
-    return { text: `${new Document(data).toString()}dangling: *nowhere\n`, what: `${done.join('; ')}; an undefined alias` };
-  }
-  const tail = random.int(20);
-  if (tail === 0) return { text: `${text}dangling: *nowhere\n`, what: `${done.join('; ')}; an undefined alias` };
-  if (tail > 2) return { text, what: done.join('; ') };
-  const at = random.int(text.length);
-  const bytes = Buffer.concat([Buffer.from(text.slice(0, at)), Buffer.from([random.pick([0xff, 0xc3, 0x80, 0xfe])]), Buffer.from(text.slice(at))]);
-  return { text: bytes, what: `${done.join('; ')}; a byte that is not UTF-8 at ${at}` };
+  return Buffer.from(lines.join('\n'), 'utf8');
 }
