@@ -1,4 +1,4 @@
-import { ConfigError, createLogger, describeError, LOG_LEVELS, quoteValue, type Logger, type LogLevel } from '../common/index.js';
+import { ConfigError, createLogger, describeError, LOG_LEVELS, oneOf, type Logger, type LogLevel } from '../common/index.js';
 import { loadProberConfig } from './config/load.js';
 import type { ProberConfig } from './config/types.js';
 import { loadSafeConfig, type SafeConfig } from './safe-config.js';
@@ -8,6 +8,7 @@ import {
   PROBER_DEFAULT_LISTEN_ADDRESS,
   PROBER_DEFAULT_TIMEOUT_OFFSET_SECONDS,
   PROBER_ENV,
+  PROBER_FLAGS,
 } from './contract.js';
 import type { ProberFlagValues } from './flags.js';
 import { startProberServer, type ProberServer } from './server.js';
@@ -21,9 +22,7 @@ export interface ProberProcessOptions extends ProberFlagValues {
 }
 
 function resolveLogLevel(text: string | undefined): LogLevel {
-  if (text === undefined || text === '') return 'info';
-  if ((LOG_LEVELS as readonly string[]).includes(text)) return text as LogLevel;
-  throw new ConfigError('--log.level', `${quoteValue(text)} is not allowed; use one of ${LOG_LEVELS.join(', ')}`);
+  return text === undefined || text === '' ? 'info' : oneOf(LOG_LEVELS).parse(text, PROBER_FLAGS.logLevel);
 }
 
 /** Loads and validates a config file without starting anything (`--config.check`). */
