@@ -6,9 +6,12 @@
  * carries the label `app` (set by the Probe's static labels and the prober's target labels).
  */
 import { formatDuration } from '../common/index.js';
-import { PROBER_METRICS } from '../prober/contract.js';
+import type { ProberSelfMetricName } from '../prober/contract.js';
 import type { AppConfig, MonitoringConfig, SloConfig } from './config/index.js';
 import { PROBER_NAME } from './labels.js';
+
+/** The prober's gauge of its last config reload (the exporter's name). */
+const RELOAD_SUCCESSFUL: ProberSelfMetricName = 'blackbox_exporter_config_last_reload_successful';
 
 /** Label that names the app on every probe series. */
 export const SERIES_APP_LABEL = 'app';
@@ -170,7 +173,7 @@ export function proberAlertGroup(monitoring: MonitoringConfig): AlertGroup {
       },
       {
         alert: 'HelloProberConfigReloadFailed',
-        expr: `max by (namespace, pod) (${PROBER_METRICS.configLastReloadSuccessful}{${job}}) == 0`,
+        expr: `max by (namespace, pod) (${RELOAD_SUCCESSFUL}{${job}}) == 0`,
         for: '5m',
         labels: { ...base, severity: 'warning' },
         annotations: {

@@ -4,7 +4,7 @@
  * `blackbox.yml` written for the exporter is a valid config here. Everything is frozen after
  * loading; durations are milliseconds.
  */
-import type { CompiledPolicy } from '../target-policy.js';
+import type { CompiledPolicy } from './target-policy.js';
 
 /** Names of the probers this build implements. */
 export const PROBER_NAMES = ['http', 'tcp'] as const;

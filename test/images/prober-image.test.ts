@@ -17,7 +17,6 @@ import {
   PROBER_DEFAULT_LISTEN_ADDRESS,
   PROBER_DEFAULT_PORT,
   PROBER_FLAGS,
-  PROBER_METRICS,
   PROBER_PATHS,
   PROBER_RUN_AS_GID,
   PROBER_RUN_AS_UID,
@@ -102,7 +101,7 @@ async function checkProbes(url: string, good: string): Promise<void> {
   assert.equal(sample(closed.body, 'probe_success'), '0', closed.body);
   const metrics = await get(`${url}${PROBER_PATHS.metrics}`);
   assert.equal(metrics.status, 200);
-  assert.equal(sample(metrics.body, PROBER_METRICS.configLastReloadSuccessful), '1', metrics.body);
+  assert.equal(sample(metrics.body, 'blackbox_exporter_config_last_reload_successful'), '1', metrics.body);
 }
 
 describe('Dockerfile.prober (buildah)', { timeout: 20 * 60_000 }, () => {

@@ -49,9 +49,18 @@ export function memoryCgroup(t: TestContext, limitBytes: number): MemoryCgroup |
   };
 }
 
-// A group can be removed only once its processes are gone; they were killed in earlier t.after hooks.
+// A group can be removed only once its processes are gone. t.after hooks run in the order they
+// were added, so this one runs before the hook that kills the test's child: the processes still
+// in the group (the child the test put there, and its own children) are ended here first.
 async function removeGroup(dir: string): Promise<void> {
   for (let attempt = 0; attempt < 50; attempt++) {
+    for (const pid of readFileSync(`${dir}/cgroup.procs`, 'utf8').split('\n').filter(Boolean)) {
+      try {
+        process.kill(Number(pid), 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
     try {
       rmdirSync(dir);
       return;
