@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { ConfigError, describeError, parseDuration, quoteValue } from '../../common/index.js';
 import { PROBER_SCHEDULED_LABELS } from '../contract.js';
+import { compileRegexp, type ProbeRegexp } from '../regexp.js';
 import { compilePolicy, parsePattern, type CompiledPolicy } from '../target-policy.js';
 import {
   PROBER_NAMES,
@@ -464,25 +465,16 @@ function readIpProtocol(v: unknown, path: string): IpProtocol {
   throw new ConfigError(path, `${quoteValue(v)} is not allowed; use ip4 or ip6`);
 }
 
-function readRegexp(v: unknown, path: string): RegExp {
+function readRegexp(v: unknown, path: string): ProbeRegexp {
   const source = readString(v, path);
   try {
-    return new RegExp(fromRe2(source));
+    return compileRegexp(source);
   } catch (error) {
     throw new ConfigError(path, `${quoteValue(source)} is not a valid regular expression: ${describeError(error)}`);
   }
 }
 
-/**
- * Rewrites the RE2 spellings (the exporter's engine) that JavaScript refuses: named groups
- * `(?P<name>...)` become `(?<name>...)`, and a quantified anchor (`^+OK` in the exporter's own
- * example config) becomes `(?:^)+`.
- */
-export function fromRe2(source: string): string {
-  return source.replaceAll('(?P<', '(?<').replace(/(?<![\\[])([\^$])(?=[*+?]|\{\d)/g, '(?:$1)');
-}
-
-function readRegexps(v: unknown, path: string): RegExp[] {
+function readRegexps(v: unknown, path: string): ProbeRegexp[] {
   return v === undefined ? [] : readList(v, path).map((item, i) => readRegexp(item, `${path}[${i}]`));
 }
 
@@ -522,7 +514,7 @@ function readFile(v: unknown, path: string, ctx: LoadContext): string {
 }
 
 function deepFreeze<T>(value: T): T {
-  if (value && typeof value === 'object' && !(value instanceof RegExp) && !Object.isFrozen(value)) {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
     for (const child of Object.values(value)) deepFreeze(child);
     Object.freeze(value);
   }

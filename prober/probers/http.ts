@@ -6,6 +6,7 @@ import { Client } from 'undici';
 import { describeError, type Logger } from '../../common/index.js';
 import type { HttpProbeConfig } from '../config/types.js';
 import { HTTP_PHASES, probeGauge, roundSeconds, setProbeGauge, type HttpPhase } from '../metrics.js';
+import { testRegexp } from '../regexp.js';
 import type { ProbeFn } from '../types.js';
 import { resolveTarget } from './resolve.js';
 import { registerTlsMetrics, summarizeTls, tlsOptions, type TlsSummary } from './tls.js';
@@ -139,14 +140,14 @@ export const probeHttp: ProbeFn = async (target, module, registry, signal, logge
     logger.error('Invalid HTTP response status code', { status_code: hop.status });
     success = false;
   }
-  if (success && !checkHeaders(hop.headers, cfg, logger)) {
+  if (success && !(await checkHeaders(hop.headers, cfg, signal, logger))) {
     regexGauge.set(1);
     success = false;
   }
   if (hop.bodyError !== undefined) {
     logger.error('Failed to read HTTP response body', { err: hop.bodyError });
     success = false;
-  } else if (success && !checkBody(hop.bodyText ?? '', cfg, logger)) {
+  } else if (success && !(await checkBody(hop.bodyText ?? '', cfg, signal, logger))) {
     regexGauge.set(1);
     success = false;
   }
@@ -222,41 +223,42 @@ function addHopTimings(sums: Record<HttpPhase, number>, t: HopTimings): void {
   sums.transfer += span(t.headers, t.end);
 }
 
-function checkHeaders(headers: Hop['headers'], cfg: HttpProbeConfig, logger: Logger): boolean {
-  const values = (name: string): string[] => {
-    const v = headers[name.toLowerCase()];
-    return v === undefined ? [] : Array.isArray(v) ? v : [v];
-  };
-  for (const m of cfg.failIfHeaderMatches) {
-    if (values(m.header).some((v) => m.regexp.test(v))) {
-      logger.error('Header matched regular expression', { header: m.header, regexp: m.regexp.source });
-      return false;
-    }
-  }
-  for (const m of cfg.failIfHeaderNotMatches) {
-    const vs = values(m.header);
-    if (vs.length === 0) {
+// The exporter's rules: a missing header fails both kinds of check unless allow_missing is set;
+// fail_if_header_matches fails on any value that matches, the other when no value matches.
+async function checkHeaders(headers: Hop['headers'], cfg: HttpProbeConfig, signal: AbortSignal, logger: Logger): Promise<boolean> {
+  const checks = [...cfg.failIfHeaderMatches.map((m) => ({ m, failIfMatches: true })), ...cfg.failIfHeaderNotMatches.map((m) => ({ m, failIfMatches: false }))];
+  for (const { m, failIfMatches } of checks) {
+    const v = headers[m.header.toLowerCase()];
+    const values = v === undefined ? [] : Array.isArray(v) ? v : [v];
+    if (values.length === 0) {
       if (m.allowMissing) continue;
       logger.error('Missing required header', { header: m.header });
       return false;
     }
-    if (!vs.some((v) => m.regexp.test(v))) {
-      logger.error('Header did not match regular expression', { header: m.header, regexp: m.regexp.source });
+    let matched = false;
+    for (const value of values) {
+      if (await testRegexp(m.regexp, value, signal)) {
+        matched = true;
+        break;
+      }
+    }
+    if (matched === failIfMatches) {
+      logger.error(failIfMatches ? 'Header matched regular expression' : 'Header did not match regular expression', { header: m.header, regexp: m.regexp.source, value_count: values.length });
       return false;
     }
   }
   return true;
 }
 
-function checkBody(text: string, cfg: HttpProbeConfig, logger: Logger): boolean {
+async function checkBody(text: string, cfg: HttpProbeConfig, signal: AbortSignal, logger: Logger): Promise<boolean> {
   for (const re of cfg.failIfBodyMatchesRegexp) {
-    if (re.test(text)) {
+    if (await testRegexp(re, text, signal)) {
       logger.error('Body matched regular expression', { regexp: re.source });
       return false;
     }
   }
   for (const re of cfg.failIfBodyNotMatchesRegexp) {
-    if (!re.test(text)) {
+    if (!(await testRegexp(re, text, signal))) {
       logger.error('Body did not match regular expression', { regexp: re.source });
       return false;
     }

@@ -1,8 +1,15 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { silentLogger } from '../../common/index.js';
 import { buildConfig, renderProbeMetrics, runModuleProbe } from '../../prober/index.js';
+import { spawnServer } from '../support/child.js';
 import { BIG_BODY_BYTES, closedPort, parseExposition, startHttpsTarget, startHttpTarget, TLS_CERT, valueOf, type Family } from './support.js';
+
+const MAIN = fileURLToPath(new URL('../../prober/main.js', import.meta.url));
 
 /** Runs one probe with a module given as plain config data; returns success and the metrics. */
 async function probe(
@@ -161,4 +168,50 @@ test('http prober: target policy refuses metadata addresses, decimal forms, redi
 
   const denied = await probe(`${base}/`, {}, { policy: { deny: ['127.0.0.1'] } });
   assert.equal(denied.success, false);
+});
+
+test('http prober: a body regexp can neither stall the process nor keep a probe past its deadline', async (t) => {
+  const base = await startHttpTarget(t);
+  const file = join(mkdtempSync(join(tmpdir(), 'prober-redos-')), 'prober.yml');
+  writeFileSync(
+    file,
+    `modules:
+  backtracking_bomb:
+    prober: http
+    timeout: 2s
+    http:
+      fail_if_body_not_matches_regexp: ['^(\\w+\\s?)*$']
+  linear_but_costly:
+    prober: http
+    timeout: 2s
+    http:
+      fail_if_body_not_matches_regexp: ['a[ab]{1000}(c|d)']
+`,
+  );
+  const prober = (await spawnServer(t, MAIN, {}, ['--config.file', file, '--web.listen-address', '127.0.0.1:0'])).url;
+  const deadlineSeconds = 2;
+  const margin = 1.5;
+  // The bomb is answered at once by RE2; the costly one runs in a worker until the deadline.
+  for (const [module, path, slow] of [['backtracking_bomb', '/redos', false], ['linear_but_costly', '/ab', true]] as const) {
+    await t.test(module, async () => {
+      const started = performance.now();
+      let probeDoneAt = 0;
+      const probe = fetch(`${prober}/probe?module=${module}&target=${encodeURIComponent(`${base}${path}`)}`).then(async (r) => {
+        probeDoneAt = performance.now();
+        return parseExposition(await r.text());
+      });
+      // Asked while a slow probe runs (it has read the body well before 500 ms on loopback).
+      await new Promise((r) => setTimeout(r, 500));
+      const healthy = await fetch(`${prober}/-/healthy`);
+      const healthyDoneAt = performance.now();
+      assert.equal(healthy.status, 200);
+      const m = await probe;
+      const wall = (probeDoneAt - started) / 1000;
+      assert.equal(valueOf(m, 'probe_success'), 0, 'no match: the probe fails');
+      assert.ok((valueOf(m, 'probe_duration_seconds') ?? Infinity) <= deadlineSeconds + 0.1, `probe_duration_seconds ${valueOf(m, 'probe_duration_seconds')}`);
+      assert.ok(wall < deadlineSeconds + margin, `the answer came ${wall.toFixed(2)} s after the request`);
+      if (slow) assert.ok(healthyDoneAt < probeDoneAt, '/-/healthy answered while the probe was still matching');
+      else assert.equal(valueOf(m, 'probe_failed_due_to_regex'), 1);
+    });
+  }
 });

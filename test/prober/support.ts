@@ -21,6 +21,16 @@ export const BIG_BODY_BYTES = 3 * 1024 * 1024;
 
 const BIG = Buffer.alloc(BIG_BODY_BYTES, 'x');
 
+/** Body of `/redos`: no match for `^(\w+\s?)*$`, found by backtracking in exponential time. */
+export const REDOS_BODY = `${'a'.repeat(29)}!`;
+
+// Pseudo-random a/b (a fixed LCG), so no automaton can cache its way through a period.
+const AB_BODY = Buffer.alloc(1024 * 1024);
+for (let i = 0, x = 1; i < AB_BODY.length; i++) {
+  x = (x * 1103515245 + 12345) % 2 ** 31;
+  AB_BODY[i] = x & 0x10000 ? 0x61 : 0x62;
+}
+
 /** Routes every conformance case needs, on one handler (http and https share it). */
 export function targetHandler(req: IncomingMessage, res: ServerResponse): void {
   const url = new URL(req.url ?? '/', 'http://x');
@@ -91,6 +101,14 @@ export function targetHandler(req: IncomingMessage, res: ServerResponse): void {
       res.writeHead(200, { 'Content-Encoding': 'gzip', 'Content-Length': String(body.length) });
       return void res.end(body);
     }
+    case '/redos':
+      // The issue's case: 30 bytes that make a backtracking engine try every split of the word.
+      res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': String(REDOS_BODY.length) });
+      return void res.end(REDOS_BODY);
+    case '/ab':
+      // 1 MiB of a and b: costly for a[ab]{1000}(c|d) in any engine (about 10^9 steps).
+      res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': String(AB_BODY.length) });
+      return void res.end(AB_BODY);
     case '/echo-headers':
       res.writeHead(200, { 'Content-Type': 'application/json' });
       return void res.end(JSON.stringify(req.headers));
