@@ -4,8 +4,7 @@
  * job's deadline passes.
  */
 import { parentPort } from 'node:worker_threads';
-import { RE2JS } from 're2js';
-import { execNow, type RegexpMatch } from './regexp.js';
+import { compileProgram, execNow, type Program, type RegexpMatch } from './regexp.js';
 
 /** One match to run. */
 export interface RegexpJob {
@@ -22,13 +21,13 @@ export interface RegexpReply {
 
 /** Compiled programs kept; a reload may bring new patterns, so the cache is emptied past this. */
 const MAX_CACHED = 1000;
-const cache = new Map<string, RE2JS>();
+const cache = new Map<string, Program>();
 
-function program(source: string): RE2JS {
+function program(source: string): Program {
   let compiled = cache.get(source);
   if (!compiled) {
     if (cache.size >= MAX_CACHED) cache.clear();
-    compiled = RE2JS.compile(source);
+    compiled = compileProgram(source);
     cache.set(source, compiled);
   }
   return compiled;
@@ -38,7 +37,7 @@ parentPort?.on('message', (job: RegexpJob) => {
   let reply: RegexpReply;
   try {
     const compiled = program(job.source);
-    reply = { result: job.op === 'test' ? compiled.test(job.input) : execNow(compiled, job.input) };
+    reply = { result: job.op === 'test' ? compiled.engine.test(job.input) : execNow(compiled, job.input) };
   } catch (error) {
     reply = { error: error instanceof Error ? error.message : String(error) };
   }

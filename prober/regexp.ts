@@ -24,10 +24,17 @@ export interface ProbeRegexp {
   readonly programSize: number;
 }
 
-/** What `exec` found: the groups by number (0 = the whole match) and by name. */
+/** What `exec` found: the groups by number (0 = the whole match) and the numbers of each name. */
 export interface RegexpMatch {
   readonly groups: readonly (string | undefined)[];
-  readonly named: Readonly<Record<string, number>>;
+  /** Go allows a name on several groups (`(?P<n>a)|(?P<n>b)`): their numbers, in order. */
+  readonly named: Readonly<Record<string, readonly number[]>>;
+}
+
+/** A compiled engine and the numbers of the groups of each name as written. */
+export interface Program {
+  readonly engine: RE2JS;
+  readonly named: Readonly<Record<string, readonly number[]>>;
 }
 
 /**
@@ -40,7 +47,7 @@ export const INLINE_BUDGET = 20_000;
 /** Worker threads matching at once (at least one, at most two, fewer than the cores when possible). */
 const MAX_WORKERS = Math.max(1, Math.min(2, availableParallelism() - 1));
 
-const programs = new WeakMap<ProbeRegexp, RE2JS>();
+const programs = new WeakMap<ProbeRegexp, Program>();
 
 /**
  * Compiles `source` with the exporter's syntax and limits (repeat counts up to 1000, Go's
@@ -48,15 +55,83 @@ const programs = new WeakMap<ProbeRegexp, RE2JS>();
  * @throws Error with Go's message, e.g. "error parsing regexp: missing closing ): `(unclosed`".
  */
 export function compileRegexp(source: string): ProbeRegexp {
-  const program = RE2JS.compile(source);
-  const compiled: ProbeRegexp = Object.freeze({ source, programSize: program.programSize() });
+  const program = compileProgram(source);
+  const compiled: ProbeRegexp = Object.freeze({ source, programSize: program.engine.programSize() });
   programs.set(compiled, program);
   return compiled;
 }
 
+/** Compiles `source` for matching (this thread or the worker's). */
+export function compileProgram(source: string): Program {
+  const { unique, written } = uniqueGroupNames(source);
+  const engine = RE2JS.compile(unique);
+  const named: Record<string, number[]> = {};
+  for (const [name, index] of Object.entries(engine.namedGroups()).sort((a, b) => a[1] - b[1])) {
+    (named[written.get(name) ?? name] ??= []).push(index);
+  }
+  return { engine, named };
+}
+
+/**
+ * Go accepts a capture name given to several groups; re2js refuses it. Renames each repeat to a
+ * name no group has (outside escapes, `\Q...\E` and character classes) and says which written
+ * name each new one stands for.
+ */
+function uniqueGroupNames(source: string): { unique: string; written: Map<string, string> } {
+  const written = new Map<string, string>();
+  const taken = new Set([...source.matchAll(/\(\?P?<([A-Za-z0-9_]+)>/g)].map((m) => m[1] as string));
+  const seen = new Set<string>();
+  let unique = '';
+  let i = 0;
+  while (i < source.length) {
+    const skip = skipLiteral(source, i);
+    if (skip > i) {
+      unique += source.slice(i, skip);
+      i = skip;
+      continue;
+    }
+    const group = /^\(\?P?<([A-Za-z0-9_]+)>/.exec(source.slice(i, i + 260));
+    if (group) {
+      const name = group[1] as string;
+      let renamed = name;
+      if (seen.has(name)) {
+        for (let n = 2; taken.has(renamed); n++) renamed = `${name}_${n}`;
+        taken.add(renamed);
+        written.set(renamed, name);
+      }
+      seen.add(name);
+      unique += group[0].replace(`<${name}>`, `<${renamed}>`);
+      i += group[0].length;
+      continue;
+    }
+    unique += source[i];
+    i += 1;
+  }
+  return { unique, written };
+}
+
+/** End of the escape, `\Q...\E` or character class starting at `i` (`i` itself when none does). */
+function skipLiteral(source: string, i: number): number {
+  if (source[i] === '\\') {
+    if (source[i + 1] !== 'Q') return i + 2;
+    const end = source.indexOf('\\E', i + 2);
+    return end === -1 ? source.length : end + 2;
+  }
+  if (source[i] !== '[') return i;
+  let j = i + 1;
+  if (source[j] === '^') j += 1;
+  if (source[j] === ']') j += 1; // a ] first in a class is a literal
+  while (j < source.length && source[j] !== ']') {
+    if (source[j] === '\\') j += 2;
+    else if (source.startsWith('[:', j) && source.indexOf(':]', j + 2) !== -1) j = source.indexOf(':]', j + 2) + 2;
+    else j += 1;
+  }
+  return j + 1;
+}
+
 /** True when `re` matches anywhere in `input` (Go's `Regexp.MatchString`). Rejects when `signal` aborts first. */
 export async function testRegexp(re: ProbeRegexp, input: string, signal: AbortSignal): Promise<boolean> {
-  if (input.length * re.programSize <= INLINE_BUDGET) return programOf(re).test(input);
+  if (input.length * re.programSize <= INLINE_BUDGET) return programOf(re).engine.test(input);
   return (await inWorker({ op: 'test', source: re.source, input }, signal)) as boolean;
 }
 
@@ -67,10 +142,10 @@ export async function execRegexp(re: ProbeRegexp, input: string, signal: AbortSi
 }
 
 /** Runs `exec` on the calling thread; the worker uses it too. */
-export function execNow(program: RE2JS, input: string): RegexpMatch | undefined {
-  const found = program.exec(input);
+export function execNow(program: Program, input: string): RegexpMatch | undefined {
+  const found = program.engine.exec(input);
   if (!found) return undefined;
-  return { groups: Array.from(found, (g: unknown) => (typeof g === 'string' ? g : undefined)), named: { ...program.namedGroups() } };
+  return { groups: Array.from(found, (g: unknown) => (typeof g === 'string' ? g : undefined)), named: program.named };
 }
 
 /**
@@ -83,16 +158,18 @@ export function expandTemplate(template: string, match: RegexpMatch): string {
     if (whole === '$$') return '$';
     const name = braced ?? bare;
     if (name === undefined) return '$';
-    const index = /^\d+$/.test(name) ? Number(name) : match.named[name];
+    if (/^\d+$/.test(name)) return match.groups[Number(name)] ?? '';
+    // Of several groups with the name, the first that took part.
+    const index = (match.named[name] ?? []).find((i) => match.groups[i] !== undefined);
     return index === undefined ? '' : (match.groups[index] ?? '');
   });
 }
 
-function programOf(re: ProbeRegexp): RE2JS {
+function programOf(re: ProbeRegexp): Program {
   let program = programs.get(re);
   if (!program) {
     // Not from compileRegexp (a copy of the config, say): compile again rather than fail.
-    program = RE2JS.compile(re.source);
+    program = compileProgram(re.source);
     programs.set(re, program);
   }
   return program;

@@ -29,12 +29,21 @@ interface HopTimings {
   end?: number;
 }
 
+/** What one hop asks for. */
+interface HopRequest {
+  readonly url: URL;
+  /** Already resolved and checked against the policy. */
+  readonly address: string;
+  readonly method: string;
+  readonly body: string | undefined;
+  readonly referer: string | undefined;
+}
+
 /** What one hop returned. */
 interface Hop {
   readonly url: URL;
   readonly status: number;
   readonly headers: Record<string, string | string[] | undefined>;
-  readonly timings: HopTimings;
   readonly tls: TlsSummary | undefined;
   /** Bytes after decoding; 0 when the body was not read (redirect hops). */
   readonly bodyBytes: number;
@@ -64,8 +73,12 @@ export const probeHttp: ProbeFn = async (target, module, registry, signal, logge
   const url = parseTarget(target, logger);
   if (!url) return false;
   const resolved = await resolveTarget(url.hostname, cfg.preferredIpProtocol, cfg.ipProtocolFallback, module, registry, signal, logger);
-  if (!resolved) return false;
   const phases = probeGauge<'phase'>(registry, 'probe_http_duration_seconds', ['phase']);
+  if (resolved.address === undefined) {
+    // As the exporter: only the resolve phase exists when the target could not be resolved.
+    phases.labels({ phase: 'resolve' }).set(resolved.lookupSeconds);
+    return false;
+  }
   const sums: Record<HttpPhase, number> = { connect: 0, processing: 0, resolve: resolved.lookupSeconds, tls: 0, transfer: 0 };
   const writePhases = (): void => {
     for (const phase of HTTP_PHASES) phases.labels({ phase }).set(roundSeconds(sums[phase]));
@@ -79,14 +92,17 @@ export const probeHttp: ProbeFn = async (target, module, registry, signal, logge
   let redirects = 0;
   let hop: Hop;
   for (;;) {
+    // Timings of a failed hop count too (a connect that got no answer), as in the exporter.
+    const timings: HopTimings = {};
     try {
-      hop = await requestOnce(current, address, method, body, referer, cfg, signal, logger);
+      hop = await requestOnce({ url: current, address, method, body, referer }, timings, cfg, signal, logger);
     } catch (error) {
+      addHopTimings(sums, timings);
       writePhases();
       logger.error('Error for HTTP request', { err: describeError(error) });
       return false;
     }
-    addHopTimings(sums, hop.timings);
+    addHopTimings(sums, timings);
     const location = headerValue(hop.headers, 'location');
     if (!REDIRECT_STATUSES.has(hop.status) || location === undefined) break;
     redirects += 1;
@@ -99,7 +115,7 @@ export const probeHttp: ProbeFn = async (target, module, registry, signal, logge
       redirectsGauge.set(redirects);
       statusGauge.set(hop.status);
       versionGauge.set(1.1);
-      contentLength.set(declaredLength(hop.headers));
+      contentLength.set(declaredLength(hop.headers, hop.status, method));
       logger.error('Error for HTTP request', { err: `stopped after ${MAX_REDIRECTS} redirects` });
       return false;
     }
@@ -118,7 +134,7 @@ export const probeHttp: ProbeFn = async (target, module, registry, signal, logge
     }
     logger.info('Received redirect', { location: next.href });
     const hopAddress = await resolveTarget(next.hostname, cfg.preferredIpProtocol, cfg.ipProtocolFallback, module, undefined, signal, logger);
-    if (!hopAddress) {
+    if (hopAddress.address === undefined) {
       writePhases();
       return false;
     }
@@ -159,7 +175,7 @@ export const probeHttp: ProbeFn = async (target, module, registry, signal, logge
   }
   statusGauge.set(hop.status);
   versionGauge.set(version);
-  contentLength.set(declaredLength(hop.headers));
+  contentLength.set(declaredLength(hop.headers, hop.status, method));
   bodyLength.set(hop.bodyBytes);
   redirectsGauge.set(redirects);
   const lastModified = headerValue(hop.headers, 'last-modified');
@@ -208,14 +224,22 @@ function headerValue(headers: Hop['headers'], name: string): string | undefined 
   return Array.isArray(v) ? v[0] : v;
 }
 
-/** Go's `resp.ContentLength`: the declared length, -1 when unknown (chunked or absent). */
-function declaredLength(headers: Hop['headers']): number {
-  if (headerValue(headers, 'transfer-encoding') !== undefined) return -1;
-  const v = headerValue(headers, 'content-length');
-  return v !== undefined && /^\d+$/.test(v) ? Number(v) : -1;
+/**
+ * Go's `resp.ContentLength`: for HEAD the declared length; 0 for 1xx, 204 and 304 (no body
+ * whatever the headers say); -1 when chunked; else the declared length, -1 when absent.
+ */
+function declaredLength(headers: Hop['headers'], status: number, method: string): number {
+  const value = headerValue(headers, 'content-length');
+  const declared = value !== undefined && /^\d+$/.test(value) ? Number(value) : -1;
+  if (method === 'HEAD') return declared;
+  if (status < 200 || status === 204 || status === 304) return 0;
+  return headerValue(headers, 'transfer-encoding') !== undefined ? -1 : declared;
 }
 
+// As the exporter: a hop that never got a usable connection (refused, or a failed TLS
+// handshake) adds nothing, not even its TCP connect.
 function addHopTimings(sums: Record<HttpPhase, number>, t: HopTimings): void {
+  if ((t.tlsStart === undefined ? t.connectDone : t.tlsDone) === undefined) return;
   const span = (a: number | undefined, b: number | undefined): number => (a !== undefined && b !== undefined && b >= a ? (b - a) / 1000 : 0);
   sums.connect += span(t.connectStart, t.connectDone);
   sums.tls += span(t.tlsStart, t.tlsDone);
@@ -267,20 +291,11 @@ async function checkBody(text: string, cfg: HttpProbeConfig, signal: AbortSignal
 }
 
 /**
- * One request on a fresh connection to `address` (already resolved and checked against the
- * policy). The connector records connect and TLS times and keeps the TLS socket for metrics.
+ * One request on a fresh connection to the request's address. The connector records connect and
+ * TLS times in `timings` (filled even when the request fails) and keeps the TLS socket for metrics.
  */
-async function requestOnce(
-  url: URL,
-  address: string,
-  method: string,
-  body: string | undefined,
-  referer: string | undefined,
-  cfg: HttpProbeConfig,
-  signal: AbortSignal,
-  logger: Logger,
-): Promise<Hop> {
-  const timings: HopTimings = {};
+async function requestOnce(request: HopRequest, timings: HopTimings, cfg: HttpProbeConfig, signal: AbortSignal, logger: Logger): Promise<Hop> {
+  const { url, address, method, body, referer } = request;
   // Read at handshake time: once the server closes the connection the peer certificate is gone.
   let tls: TlsSummary | undefined;
   let socket: Socket | undefined;
@@ -385,7 +400,6 @@ async function requestOnce(
       url,
       status: response.statusCode,
       headers: response.headers,
-      timings,
       tls,
       bodyBytes,
       bodyText,

@@ -25,7 +25,7 @@ export const probeTcp: ProbeFn = async (target, module, registry, signal, logger
     return false;
   }
   const resolved = await resolveTarget(hostPort.host, cfg.preferredIpProtocol, cfg.ipProtocolFallback, module, registry, signal, logger);
-  if (!resolved) return false;
+  if (resolved.address === undefined) return false;
 
   let socket: Socket | undefined;
   try {

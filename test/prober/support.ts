@@ -117,8 +117,8 @@ export function targetHandler(req: IncomingMessage, res: ServerResponse): void {
       return void res.end();
     }
     case '/informational':
-      // 1xx answers before the final one: the client must skip them.
-      res.writeContinue();
+      // 1xx answers before the final one (103, and with ?continue an unrequested 100): the client must skip them.
+      if (url.searchParams.has('continue')) res.writeContinue();
       res.writeEarlyHints({ link: '</style.css>; rel=preload; as=style' });
       res.writeHead(200, { 'Content-Length': '5' });
       return void res.end('final');
@@ -133,6 +133,7 @@ export function targetHandler(req: IncomingMessage, res: ServerResponse): void {
       });
       return;
     }
+    case '/redirect-302':
     case '/redirect-303':
     case '/redirect-307':
       res.writeHead(Number(url.pathname.slice(-3)), { Location: '/method', 'Content-Length': '0' });
@@ -349,5 +350,7 @@ export async function rerunInNetns(t: TestContext, fileUrl: string, hosts: strin
   });
   const [code] = (await once(child, 'exit')) as [number | null];
   for (const line of output.split('\n').filter((l) => /^ℹ (tests|pass|fail|skipped) /.test(l))) t.diagnostic(line.slice(2));
-  assert.equal(code, 0, `the run inside the network namespace failed:\n${output.slice(-20_000)}`);
+  // The runner's closing summary repeats every failure with its diff: that is the part to show.
+  const failures = output.indexOf('✖ failing tests:');
+  assert.equal(code, 0, `the run inside the network namespace failed:\n${(failures === -1 ? output : output.slice(failures)).slice(0, 60_000)}`);
 }
