@@ -305,6 +305,16 @@ interface Servers {
   readonly ours: string;
 }
 
+/** Both servers on loopback with {@link config}, stopped in `t.after`. */
+async function startServers(t: TestContext, binary: string): Promise<Servers> {
+  const file = join(mkdtempSync(join(tmpdir(), 'prober-conformance-')), 'blackbox.yml');
+  writeFileSync(file, config());
+  return {
+    exporter: await startExporter(t, binary, file),
+    ours: (await spawnServer(t, MAIN, {}, ['--config.file', file, '--web.listen-address', '127.0.0.1:0'])).url,
+  };
+}
+
 /** Probes `target` with `module` on both and compares what conformance promises. */
 async function compareProbe({ exporter, ours }: Servers, name: string, module: string, target: string): Promise<void> {
   const q = `/probe?module=${module}&target=${encodeURIComponent(target)}`;
@@ -362,13 +372,7 @@ if (!insideTestNetns()) {
     const https = await startHttpsTarget(t);
     const tcp = await startTcpTarget(t);
     const dead = await closedPort();
-    const dir = mkdtempSync(join(tmpdir(), 'prober-conformance-'));
-    const file = join(dir, 'blackbox.yml');
-    writeFileSync(file, config());
-    const servers: Servers = {
-      exporter: await startExporter(t, binary, file),
-      ours: (await spawnServer(t, MAIN, {}, ['--config.file', file, '--web.listen-address', '127.0.0.1:0'])).url,
-    };
+    const servers = await startServers(t, binary);
 
     const cases: [string, string, string][] = [
       ['200', 'http_2xx', `${http}/`],
@@ -450,12 +454,7 @@ if (!insideTestNetns()) {
     // Both families on one port: "::" takes IPv4 connections too.
     const httpPort = new URL(await startHttpTarget(t, '::')).port;
     const tcpPort = (await startTcpTarget(t, '::')).split(':').pop() ?? '';
-    const file = join(mkdtempSync(join(tmpdir(), 'prober-conformance-ip-')), 'blackbox.yml');
-    writeFileSync(file, config());
-    const servers: Servers = {
-      exporter: await startExporter(t, binary, file),
-      ours: (await spawnServer(t, MAIN, {}, ['--config.file', file, '--web.listen-address', '127.0.0.1:0'])).url,
-    };
+    const servers = await startServers(t, binary);
     for (const host of IP_TARGET_HOSTS) {
       for (const protocol of IP_PROTOCOLS) {
         for (const fallback of FALLBACKS) {
