@@ -2,13 +2,14 @@ import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import type { Transform } from 'node:stream';
-import { Client } from 'undici';
+import type { Gauge, Registry } from 'prom-client';
+import { Client, type Dispatcher } from 'undici';
 import { describeError, type Logger } from '../../common/index.js';
-import type { HttpProbeConfig } from '../config/types.js';
+import type { HttpProbeConfig, Module } from '../config/types.js';
 import { HTTP_PHASES, probeGauge, roundSeconds, setProbeGauge, type HttpPhase } from '../metrics.js';
 import { testRegexp } from '../regexp.js';
 import type { ProbeFn } from '../types.js';
-import { resolveTarget } from './resolve.js';
+import { resolveTarget, type ResolvedAddress } from './resolve.js';
 import { registerTlsMetrics, summarizeTls, tlsOptions, type TlsSummary } from './tls.js';
 
 /** Sent on every probe request unless the module sets its own `User-Agent`. */
@@ -21,6 +22,8 @@ const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 
 /** Timings of one request/response round trip, in milliseconds since the time origin. */
 interface HopTimings {
+  /** Seconds spent resolving this hop's host (a redirect's; the first hop's is the target's). */
+  lookupSeconds: number;
   connectStart?: number;
   connectDone?: number;
   tlsStart?: number;
@@ -60,18 +63,10 @@ interface Hop {
  * reason logged, when any check fails.
  */
 export const probeHttp: ProbeFn = async (target, module, registry, signal, logger) => {
-  const cfg = module.http;
-  const contentLength = probeGauge(registry, 'probe_http_content_length');
-  const bodyLength = probeGauge(registry, 'probe_http_uncompressed_body_length');
-  const redirectsGauge = probeGauge(registry, 'probe_http_redirects');
-  const sslGauge = probeGauge(registry, 'probe_http_ssl');
-  const statusGauge = probeGauge(registry, 'probe_http_status_code');
-  const versionGauge = probeGauge(registry, 'probe_http_version');
-  const regexGauge = probeGauge(registry, 'probe_failed_due_to_regex');
-  for (const g of [contentLength, bodyLength, redirectsGauge, sslGauge, statusGauge, versionGauge, regexGauge]) g.set(0);
-
+  const gauges = registerHttpGauges(registry);
   const url = parseTarget(target, logger);
   if (!url) return false;
+  const cfg = module.http;
   const resolved = await resolveTarget(url.hostname, cfg.preferredIpProtocol, cfg.ipProtocolFallback, module, registry, signal, logger);
   const phases = probeGauge<'phase'>(registry, 'probe_http_duration_seconds', ['phase']);
   if (resolved.address === undefined) {
@@ -79,66 +74,102 @@ export const probeHttp: ProbeFn = async (target, module, registry, signal, logge
     phases.labels({ phase: 'resolve' }).set(resolved.lookupSeconds);
     return false;
   }
-  const sums: Record<HttpPhase, number> = { connect: 0, processing: 0, resolve: resolved.lookupSeconds, tls: 0, transfer: 0 };
+  // Written when the probe ends, and also at the deadline: the handler reports the registry as
+  // it is then, and a request cut short has connected already (as the exporter reports it).
+  const hops: HopTimings[] = [];
   const writePhases = (): void => {
+    const sums = phaseSums(hops);
     for (const phase of HTTP_PHASES) phases.labels({ phase }).set(roundSeconds(sums[phase]));
   };
+  signal.addEventListener('abort', writePhases, { once: true });
+  let final: FinalHop | undefined;
+  try {
+    final = await followHops(url, resolved, hops, module, gauges, signal, logger);
+  } finally {
+    signal.removeEventListener('abort', writePhases);
+  }
+  writePhases();
+  return final !== undefined && checkFinalHop(final, cfg, gauges, registry, signal, logger);
+};
 
+/** The http prober's gauges that are always there, registered at 0. */
+interface HttpGauges {
+  readonly contentLength: Gauge;
+  readonly bodyLength: Gauge;
+  readonly redirects: Gauge;
+  readonly ssl: Gauge;
+  readonly status: Gauge;
+  readonly version: Gauge;
+  readonly regex: Gauge;
+}
+
+function registerHttpGauges(registry: Registry): HttpGauges {
+  const gauges: HttpGauges = {
+    contentLength: probeGauge(registry, 'probe_http_content_length'),
+    bodyLength: probeGauge(registry, 'probe_http_uncompressed_body_length'),
+    redirects: probeGauge(registry, 'probe_http_redirects'),
+    ssl: probeGauge(registry, 'probe_http_ssl'),
+    status: probeGauge(registry, 'probe_http_status_code'),
+    version: probeGauge(registry, 'probe_http_version'),
+    regex: probeGauge(registry, 'probe_failed_due_to_regex'),
+  };
+  for (const g of Object.values(gauges)) g.set(0);
+  return gauges;
+}
+
+/** The last hop of a probe, and how the probe got there. */
+interface FinalHop {
+  readonly hop: Hop;
+  /** The method of the last request (a redirect may have turned POST into GET). */
+  readonly method: string;
+  readonly redirects: number;
+}
+
+/**
+ * Makes the request and follows redirects (each hop re-resolved and checked against the
+ * policy), appending each hop's timings to `hops` as it starts. Undefined, with the reason
+ * logged, when a hop failed or the redirects ran out.
+ */
+async function followHops(url: URL, first: ResolvedAddress, hops: HopTimings[], module: Module, gauges: HttpGauges, signal: AbortSignal, logger: Logger): Promise<FinalHop | undefined> {
+  const cfg = module.http;
   let current = url;
-  let address = resolved.address;
+  let address = first.address;
+  let lookupSeconds = first.lookupSeconds;
   let method = cfg.method;
   let body = cfg.body;
   let referer: string | undefined;
   let redirects = 0;
-  let hop: Hop;
   for (;;) {
-    // Timings of a failed hop count too (a connect that got no answer), as in the exporter.
-    const timings: HopTimings = {};
+    const timings: HopTimings = { lookupSeconds };
+    hops.push(timings);
+    let hop: Hop;
     try {
       hop = await requestOnce({ url: current, address, method, body, referer }, timings, cfg, signal, logger);
     } catch (error) {
-      addHopTimings(sums, timings);
-      writePhases();
       logger.error('Error for HTTP request', { err: describeError(error) });
-      return false;
+      return undefined;
     }
-    addHopTimings(sums, timings);
     const location = headerValue(hop.headers, 'location');
-    if (!REDIRECT_STATUSES.has(hop.status) || location === undefined) break;
+    if (!REDIRECT_STATUSES.has(hop.status) || location === undefined) return { hop, method, redirects };
     redirects += 1;
     if (!cfg.followRedirects) {
       logger.info('Not following redirect', { location });
-      break;
+      return { hop, method, redirects };
     }
     if (redirects > MAX_REDIRECTS) {
-      writePhases();
-      redirectsGauge.set(redirects);
-      statusGauge.set(hop.status);
-      versionGauge.set(1.1);
-      contentLength.set(declaredLength(hop.headers, hop.status, method));
+      gauges.redirects.set(redirects);
+      gauges.status.set(hop.status);
+      gauges.version.set(1.1);
+      gauges.contentLength.set(declaredLength(hop.headers, hop.status, method));
       logger.error('Error for HTTP request', { err: `stopped after ${MAX_REDIRECTS} redirects` });
-      return false;
+      return undefined;
     }
-    let next: URL;
-    try {
-      next = new URL(location, current);
-    } catch {
-      writePhases();
-      logger.error('Error for HTTP request', { err: `bad Location header ${JSON.stringify(location)}` });
-      return false;
-    }
-    if (next.protocol !== 'http:' && next.protocol !== 'https:') {
-      writePhases();
-      logger.error('Error for HTTP request', { err: `redirect to unsupported scheme ${next.protocol}` });
-      return false;
-    }
+    const next = redirectTarget(location, current, logger);
+    if (!next) return undefined;
     logger.info('Received redirect', { location: next.href });
     const hopAddress = await resolveTarget(next.hostname, cfg.preferredIpProtocol, cfg.ipProtocolFallback, module, undefined, signal, logger);
-    if (hopAddress.address === undefined) {
-      writePhases();
-      return false;
-    }
-    sums.resolve += hopAddress.lookupSeconds;
+    if (hopAddress.address === undefined) return undefined;
+    lookupSeconds = hopAddress.lookupSeconds;
     address = hopAddress.address;
     // Go's client: 301/302/303 turn a POST into a GET without body; 307/308 keep both.
     if (hop.status === 303 || ((hop.status === 301 || hop.status === 302) && method === 'POST')) {
@@ -148,8 +179,26 @@ export const probeHttp: ProbeFn = async (target, module, registry, signal, logge
     referer = current.protocol === 'https:' && next.protocol === 'http:' ? undefined : current.href;
     current = next;
   }
-  writePhases();
+}
 
+/** The URL a Location header points to, if it is an http(s) URL; undefined (logged) otherwise. */
+function redirectTarget(location: string, base: URL, logger: Logger): URL | undefined {
+  let next: URL;
+  try {
+    next = new URL(location, base);
+  } catch {
+    logger.error('Error for HTTP request', { err: `bad Location header ${JSON.stringify(location)}` });
+    return undefined;
+  }
+  if (next.protocol !== 'http:' && next.protocol !== 'https:') {
+    logger.error('Error for HTTP request', { err: `redirect to unsupported scheme ${next.protocol}` });
+    return undefined;
+  }
+  return next;
+}
+
+/** The exporter's checks of the last response (status, headers, body, version, TLS), and its gauges. */
+async function checkFinalHop({ hop, method, redirects }: FinalHop, cfg: HttpProbeConfig, gauges: HttpGauges, registry: Registry, signal: AbortSignal, logger: Logger): Promise<boolean> {
   let success = true;
   const validStatus = cfg.validStatusCodes.length > 0 ? cfg.validStatusCodes.includes(hop.status) : hop.status >= 200 && hop.status < 300;
   if (!validStatus) {
@@ -157,14 +206,14 @@ export const probeHttp: ProbeFn = async (target, module, registry, signal, logge
     success = false;
   }
   if (success && !(await checkHeaders(hop.headers, cfg, signal, logger))) {
-    regexGauge.set(1);
+    gauges.regex.set(1);
     success = false;
   }
   if (hop.bodyError !== undefined) {
     logger.error('Failed to read HTTP response body', { err: hop.bodyError });
     success = false;
   } else if (success && !(await checkBody(hop.bodyText ?? '', cfg, signal, logger))) {
-    regexGauge.set(1);
+    gauges.regex.set(1);
     success = false;
   }
   // undici speaks HTTP/1.1 only and does not expose the status line's version.
@@ -173,11 +222,11 @@ export const probeHttp: ProbeFn = async (target, module, registry, signal, logge
     logger.error('Invalid HTTP version number', { version: 'HTTP/1.1' });
     success = false;
   }
-  statusGauge.set(hop.status);
-  versionGauge.set(version);
-  contentLength.set(declaredLength(hop.headers, hop.status, method));
-  bodyLength.set(hop.bodyBytes);
-  redirectsGauge.set(redirects);
+  gauges.status.set(hop.status);
+  gauges.version.set(version);
+  gauges.contentLength.set(declaredLength(hop.headers, hop.status, method));
+  gauges.bodyLength.set(hop.bodyBytes);
+  gauges.redirects.set(redirects);
   const lastModified = headerValue(hop.headers, 'last-modified');
   if (lastModified !== undefined) {
     const ms = Date.parse(lastModified);
@@ -185,7 +234,7 @@ export const probeHttp: ProbeFn = async (target, module, registry, signal, logge
     else logger.error('Error parsing Last-Modified header', { value: lastModified });
   }
   if (hop.tls) {
-    sslGauge.set(1);
+    gauges.ssl.set(1);
     registerTlsMetrics(registry, hop.tls);
     if (cfg.failIfSsl) {
       logger.error('Final request was over SSL');
@@ -196,7 +245,7 @@ export const probeHttp: ProbeFn = async (target, module, registry, signal, logge
     success = false;
   }
   return success;
-};
+}
 
 /** Parses a target the exporter's way: no scheme means `http://`; only http and https are probed. */
 function parseTarget(target: string, logger: Logger): URL | undefined {
@@ -236,15 +285,23 @@ function declaredLength(headers: Hop['headers'], status: number, method: string)
   return headerValue(headers, 'transfer-encoding') !== undefined ? -1 : declared;
 }
 
-// As the exporter: a hop that never got a usable connection (refused, or a failed TLS
-// handshake) adds nothing, not even its TCP connect.
-function addHopTimings(sums: Record<HttpPhase, number>, t: HopTimings): void {
-  if ((t.tlsStart === undefined ? t.connectDone : t.tlsDone) === undefined) return;
+/**
+ * The phases summed over hops. As the exporter: a hop that never got a usable connection
+ * (refused, a failed TLS handshake) adds only its lookup, not even its TCP connect; one that
+ * connected and got no answer adds its connect.
+ */
+function phaseSums(hops: readonly HopTimings[]): Record<HttpPhase, number> {
+  const sums: Record<HttpPhase, number> = { connect: 0, processing: 0, resolve: 0, tls: 0, transfer: 0 };
   const span = (a: number | undefined, b: number | undefined): number => (a !== undefined && b !== undefined && b >= a ? (b - a) / 1000 : 0);
-  sums.connect += span(t.connectStart, t.connectDone);
-  sums.tls += span(t.tlsStart, t.tlsDone);
-  sums.processing += span(t.tlsDone ?? t.connectDone, t.headers);
-  sums.transfer += span(t.headers, t.end);
+  for (const t of hops) {
+    sums.resolve += t.lookupSeconds;
+    if ((t.tlsStart === undefined ? t.connectDone : t.tlsDone) === undefined) continue;
+    sums.connect += span(t.connectStart, t.connectDone);
+    sums.tls += span(t.tlsStart, t.tlsDone);
+    sums.processing += span(t.tlsDone ?? t.connectDone, t.headers);
+    sums.transfer += span(t.headers, t.end);
+  }
+  return sums;
 }
 
 // The exporter's rules: a missing header fails both kinds of check unless allow_missing is set;
@@ -288,6 +345,46 @@ async function checkBody(text: string, cfg: HttpProbeConfig, signal: AbortSignal
     }
   }
   return true;
+}
+
+/** What reading a response body gave. */
+type BodyRead = Pick<Hop, 'bodyBytes' | 'bodyText' | 'bodyError'>;
+
+/**
+ * Reads the body to its end: decoded when the module asks for a compression, counted, kept as
+ * text only when a body regexp needs it, and cut at `body_size_limit` (a failure).
+ */
+async function readBody(response: Dispatcher.ResponseData, cfg: HttpProbeConfig): Promise<BodyRead> {
+  const keepText = cfg.failIfBodyMatchesRegexp.length > 0 || cfg.failIfBodyNotMatchesRegexp.length > 0;
+  const encoding = headerValue(response.headers, 'content-encoding');
+  let stream: NodeJS.ReadableStream = response.body;
+  if (cfg.compression !== '' && cfg.compression !== 'identity' && encoding !== undefined && encoding !== 'identity') {
+    if (encoding !== cfg.compression) {
+      response.body.destroy();
+      return { bodyBytes: 0, bodyText: undefined, bodyError: `response Content-Encoding ${JSON.stringify(encoding)} differs from the module's compression ${JSON.stringify(cfg.compression)}` };
+    }
+    const decoder: Transform = encoding === 'gzip' ? createGunzip() : encoding === 'br' ? createBrotliDecompress() : createInflate();
+    stream = response.body.pipe(decoder);
+    response.body.on('error', (e) => decoder.destroy(e));
+  }
+  let bodyBytes = 0;
+  let bodyError: string | undefined;
+  const chunks: Buffer[] = [];
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      bodyBytes += chunk.length;
+      if (cfg.bodySizeLimit > 0 && bodyBytes > cfg.bodySizeLimit) {
+        bodyError = `body is larger than body_size_limit (${cfg.bodySizeLimit} bytes)`;
+        bodyBytes = cfg.bodySizeLimit;
+        break;
+      }
+      if (keepText) chunks.push(chunk);
+    }
+  } catch (error) {
+    bodyError = describeError(error);
+  }
+  if (bodyError !== undefined) response.body.destroy();
+  return { bodyBytes, bodyText: keepText ? Buffer.concat(chunks).toString('utf8') : undefined, bodyError };
 }
 
 /**
@@ -358,52 +455,16 @@ async function requestOnce(request: HopRequest, timings: HopTimings, cfg: HttpPr
     timings.headers = performance.now();
     logger.info('Received HTTP response', { status_code: response.statusCode });
     const isRedirect = REDIRECT_STATUSES.has(response.statusCode) && response.headers.location !== undefined;
-    let bodyBytes = 0;
-    let bodyText: string | undefined;
-    let bodyError: string | undefined;
-    if (isRedirect) {
-      await response.body.dump({ limit: 1_048_576, signal }).catch(() => undefined);
-    } else {
-      const keepText = cfg.failIfBodyMatchesRegexp.length > 0 || cfg.failIfBodyNotMatchesRegexp.length > 0;
-      const encoding = headerValue(response.headers, 'content-encoding');
-      let stream: NodeJS.ReadableStream = response.body;
-      if (cfg.compression !== '' && cfg.compression !== 'identity' && encoding !== undefined && encoding !== 'identity') {
-        if (encoding !== cfg.compression) {
-          bodyError = `response Content-Encoding ${JSON.stringify(encoding)} differs from the module's compression ${JSON.stringify(cfg.compression)}`;
-        } else {
-          const decoder: Transform = encoding === 'gzip' ? createGunzip() : encoding === 'br' ? createBrotliDecompress() : createInflate();
-          stream = response.body.pipe(decoder);
-          response.body.on('error', (e) => decoder.destroy(e));
-        }
-      }
-      if (bodyError === undefined) {
-        const chunks: Buffer[] = [];
-        try {
-          for await (const chunk of stream as AsyncIterable<Buffer>) {
-            bodyBytes += chunk.length;
-            if (cfg.bodySizeLimit > 0 && bodyBytes > cfg.bodySizeLimit) {
-              bodyError = `body is larger than body_size_limit (${cfg.bodySizeLimit} bytes)`;
-              bodyBytes = cfg.bodySizeLimit;
-              break;
-            }
-            if (keepText) chunks.push(chunk);
-          }
-        } catch (error) {
-          bodyError = describeError(error);
-        }
-        if (keepText) bodyText = Buffer.concat(chunks).toString('utf8');
-      }
-      if (bodyError !== undefined) response.body.destroy();
-    }
+    let read: BodyRead = { bodyBytes: 0, bodyText: undefined, bodyError: undefined };
+    if (isRedirect) await response.body.dump({ limit: 1_048_576, signal }).catch(() => undefined);
+    else read = await readBody(response, cfg);
     timings.end = performance.now();
     return {
       url,
       status: response.statusCode,
       headers: response.headers,
       tls,
-      bodyBytes,
-      bodyText,
-      bodyError,
+      ...read,
     };
   } finally {
     // Never reuse: the next probe must pay for its own connect and handshake. The socket is
