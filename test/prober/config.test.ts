@@ -5,8 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { ConfigError } from '../../common/index.js';
 import { silentLogger } from '../../common/index.js';
-import { buildConfig, loadProberConfig, parseProberConfig, runProbe, ProbeRequestError, DEFAULT_HTTP_PROBE, DEFAULT_LIMITS } from '../../prober/index.js';
-import { testRegexp } from '../../prober/regexp.js';
+import { buildConfig, loadProberConfig, parseProberConfig, runProbe, testRegexp, ProbeRequestError, DEFAULT_HTTP_PROBE, DEFAULT_LIMITS } from '../../prober/index.js';
 import { FIXTURES } from './support.js';
 
 // One fixture per validation rule, each with the exact message a user sees.

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { compileRegexp, execRegexp, expandTemplate, INLINE_BUDGET, testRegexp, type ProbeRegexp } from '../../prober/regexp.js';
+import { compileRegexp, execRegexp, expandTemplate, INLINE_BUDGET, testRegexp, type ProbeRegexp } from '../../prober/index.js';
 
 const never = new AbortController().signal;
 
