@@ -10,6 +10,7 @@ export type { ProbeFn } from './types.js';
 export { PROBERS, probeHttp, probeTcp } from './probers/index.js';
 export { HTTP_PHASES, renderSorted, ipAddressHash } from './metrics.js';
 export { compilePolicy, canonicalAddress, type CompiledPolicy } from './config/target-policy.js';
+export { compileRegexp, testRegexp, execRegexp, expandTemplate, INLINE_BUDGET, type ProbeRegexp, type RegexpMatch } from './regexp.js';
 export {
   runProbe,
   runModuleProbe,

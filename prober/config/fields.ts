@@ -4,6 +4,7 @@
  */
 import { ConfigError, SECRET, boolean, define, object, optional, quoteValue, record, refuse, string, transform, type Schema } from '../../common/index.js';
 import { readRegexp } from './regexp.js';
+import type { ProbeRegexp } from '../regexp.js';
 import type { IpProtocol } from './types.js';
 
 /** An HTTP token (a method or a header name). */
@@ -56,7 +57,7 @@ export const ipProtocol: Schema<IpProtocol> = define({
 });
 
 /** A regular expression, compiled at load. */
-export const regexp: Schema<RegExp> = transform(text, readRegexp);
+export const regexp: Schema<ProbeRegexp> = transform(text, readRegexp);
 
 /** One step of `query_response` (tcp, and the exporter's unix and websocket probers). */
 export const queryResponseStep = transform(

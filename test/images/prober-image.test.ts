@@ -43,7 +43,7 @@ import {
 
 const user = `${PROBER_RUN_AS_UID}:${PROBER_RUN_AS_GID}`;
 /** The only packages the prober's image may carry: what it imports, and their dependencies. */
-const ALLOWED_PACKAGES = ['@opentelemetry', 'bintrees', 'prom-client', 'tdigest', 'undici', 'yaml'];
+const ALLOWED_PACKAGES = ['@opentelemetry', 'bintrees', 'prom-client', 're2js', 'tdigest', 'undici', 'yaml'];
 
 const CONFIG = `modules:
   http_2xx:
@@ -52,6 +52,11 @@ const CONFIG = `modules:
   tcp_connect:
     prober: tcp
     timeout: 2s
+  http_body:
+    prober: http
+    timeout: 5s
+    http:
+      fail_if_body_not_matches_regexp: ['(?i)^X+OK$']
 `;
 
 const proberImage = () => builtImage('prober');
@@ -65,9 +70,12 @@ function configDir(t: TestContext): string {
   return dir;
 }
 
-/** A loopback HTTP server for the prober to probe. */
+/** Body of the target's `/long`: long enough that the body regexp runs in the prober's regexp worker. */
+const LONG_BODY = `${'x'.repeat(100_000)}ok`;
+
+/** A loopback HTTP server for the prober to probe (`/long` answers {@link LONG_BODY}). */
 async function target(t: TestContext): Promise<string> {
-  const server = createServer((_request, response) => response.end('ok'));
+  const server = createServer((request, response) => response.end(request.url === '/long' ? LONG_BODY : 'ok'));
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   t.after(() => server.close());
@@ -97,6 +105,9 @@ async function checkProbes(url: string, good: string): Promise<void> {
   assert.equal(ok.status, 200);
   assert.equal(sample(ok.body, 'probe_success'), '1', ok.body);
   assert.equal(sample(ok.body, 'probe_http_status_code'), '200', ok.body);
+  // The RE2 engine and its worker thread load from the image's node_modules.
+  const body = await get(`${url}${PROBER_PATHS.probe}?module=http_body&target=${encodeURIComponent(`${good}long`)}`);
+  assert.equal(sample(body.body, 'probe_success'), '1', body.body);
   const closed = await get(`${url}${PROBER_PATHS.probe}?module=tcp_connect&target=127.0.0.1:1`);
   assert.equal(sample(closed.body, 'probe_success'), '0', closed.body);
   const metrics = await get(`${url}${PROBER_PATHS.metrics}`);
