@@ -7,11 +7,10 @@
 // every server in a cgroup of a pod's memory limit (V8 sizes its heap from it). A benchmark, not
 // a test: it asserts nothing.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { parseArgs } from 'node:util';
 import { createMemoryLimit, type MemoryLimit } from '../host.js';
-import { DIST, ROOT, freePort, have, median, parseMemoryOption, parseNodeFlags, pinned, readImageCommand, runWrk, type WrkResult } from './workload.js';
+import { DIST, ROOT, freePort, have, median, parseMemoryOption, parseNodeFlags, pinned, readImageCommand, runWrk, treeRssMiB, type WrkResult } from './workload.js';
 
 const { values: opts } = parseArgs({
   options: {
@@ -131,31 +130,6 @@ async function stop(started: Started): Promise<void> {
   await memory?.remove();
 }
 
-/** Resident set (now and peak) of a process and its descendants (gunicorn forks workers), in MB. */
-function rssMb(pid: number): { now: number; peak: number } {
-  const pids = [pid];
-  for (let i = 0; i < pids.length; i++) {
-    try {
-      const children = readFileSync(`/proc/${pids[i]}/task/${pids[i]}/children`, 'utf8').trim();
-      if (children) pids.push(...children.split(/\s+/).map(Number));
-    } catch {
-      // process gone
-    }
-  }
-  let now = 0;
-  let peak = 0;
-  for (const p of pids) {
-    try {
-      const status = readFileSync(`/proc/${p}/status`, 'utf8');
-      now += Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-      peak += Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
-    } catch {
-      // process gone
-    }
-  }
-  return { now: now / 1024, peak: peak / 1024 };
-}
-
 async function wrk(port: number, seconds: number): Promise<WrkResult> {
   const result = await runWrk(`http://127.0.0.1:${port}/`, CONNECTIONS, seconds, pinning ? LOAD_CPU : null);
   if (result.non2xx || result.socketErrors) process.stderr.write(`  wrk reported: ${result.non2xx} non-2xx, ${result.socketErrors} socket errors\n`);
@@ -194,7 +168,7 @@ async function measureThroughput(rows: Row[]): Promise<void> {
       if ('skip' in started) continue;
       await wrk(port, 2); // warm-up (JIT, connection setup)
       const result = await wrk(port, DURATION_S);
-      const rss = rssMb(started.child.pid!);
+      const rss = treeRssMiB(started.child.pid!);
       row.rssMb = Math.max(row.rssMb, rss.now);
       row.peakRssMb = Math.max(row.peakRssMb, rss.peak);
       await stop(started);

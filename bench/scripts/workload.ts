@@ -9,7 +9,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { createMemoryLimit, type MemoryLimit } from '../host.js';
+import { createMemoryLimit, processCpuSeconds, type MemoryLimit } from '../host.js';
 
 /** The repository root (the Dockerfiles) and the compiled tree (dist/). */
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -217,4 +217,39 @@ export function parseMemoryOption(text: string, option: string): number {
   const match = /^(\d+)(Ki|Mi|Gi)?$/.exec(text.trim());
   if (!match) throw new Error(`${option} ${JSON.stringify(text)} is not allowed; expected a size like 192Mi or 1Gi`);
   return Number(match[1]) * { '': 1, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30 }[match[2] ?? '']!;
+}
+
+/** A process and its descendants (gunicorn forks its workers), from /proc. */
+export function processTree(pid: number): number[] {
+  const pids = [pid];
+  for (let i = 0; i < pids.length; i++) {
+    try {
+      const children = readFileSync(`/proc/${pids[i]}/task/${pids[i]}/children`, 'utf8').trim();
+      if (children) pids.push(...children.split(/\s+/).map(Number));
+    } catch {
+      // process gone
+    }
+  }
+  return pids;
+}
+
+/** CPU seconds (user + system) of a process and its descendants; processes gone count 0. */
+export function treeCpuSeconds(pid: number): number {
+  return processTree(pid).reduce((sum, p) => sum + (processCpuSeconds(p) ?? 0), 0);
+}
+
+/** Resident memory of a process and its descendants, MiB: now and the sum of their peaks. */
+export function treeRssMiB(pid: number): { now: number; peak: number } {
+  let now = 0;
+  let peak = 0;
+  for (const p of processTree(pid)) {
+    try {
+      const memory = processMemoryMiB(p);
+      now += memory.rss;
+      peak += memory.peak;
+    } catch {
+      // process gone
+    }
+  }
+  return { now, peak };
 }
