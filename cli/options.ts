@@ -1,5 +1,5 @@
-import { InvalidArgumentError } from 'commander';
-import { parseDuration } from '../common/index.js';
+import { InvalidArgumentError, Option } from 'commander';
+import { formatDuration, parseDuration } from '../common/index.js';
 
 /** A commander argument parser for a whole number in [min, max], with a message naming the flag. */
 export function parseIntegerOption(flag: string, min: number, max: number): (value: string) => number {
@@ -36,4 +36,10 @@ export function parseWith<T>(parse: (value: string) => T): (value: string) => T 
 /** A commander parser for a duration flag such as `5m` or `90s`, in milliseconds. */
 export function parseDurationOption(flag: string): (value: string) => number {
   return parseWith((value) => parseDuration(value, flag));
+}
+
+/** A duration option (`--timeout <duration>`) whose default `--help` shows as a duration (`5m`), not milliseconds. */
+export function durationOption(flags: string, description: string, defaultMs: number): Option {
+  const flag = flags.split(' ')[0] ?? flags;
+  return new Option(flags, description).argParser(parseDurationOption(flag)).default(defaultMs, formatDuration(defaultMs));
 }

@@ -50,17 +50,50 @@ const NOT_READY_HEADERS = headers(NOT_READY, ['Cache-Control', 'no-store']);
 const NOT_FOUND_HEADERS = headers(NOT_FOUND);
 const NOT_ALLOWED_HEADERS = headers(NOT_ALLOWED, ['Allow', 'GET, HEAD']);
 
+/** Where a running service is in its life; the handler reads it on every request. */
+interface ServiceState {
+  phase: HelloPhase;
+}
+
 /**
  * Starts the hello service and resolves once it listens.
  * The caller owns signals; see `runHelloProcess` for the process wiring.
  */
 export async function startHelloService(config: HelloConfig, logger: Logger): Promise<HelloService> {
-  let phase: HelloPhase = 'serving';
+  const state: ServiceState = { phase: 'serving' };
+  const server = createHelloServer(config, createHandler(state, config.accessLog ? logger : undefined), logger);
 
+  // Track sockets so a shutdown can wait for them, and destroy them at the deadline.
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+
+  server.listen(config.port, config.host);
+  await once(server, 'listening').catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EADDRINUSE') throw error;
+    throw new AddressInUseError(`${config.host}:${config.port} is in use by another process (EADDRINUSE)`, { cause: error });
+  });
+  const address = server.address() as AddressInfo;
+  const hostForUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+
+  let shutdownPromise: Promise<ShutdownResult> | undefined;
+  return {
+    server,
+    url: `http://${hostForUrl}:${address.port}`,
+    port: address.port,
+    phase: () => state.phase,
+    shutdown: (reason: string) => (shutdownPromise ??= drainAndClose({ server, sockets, state, config, logger }, reason)),
+  };
+}
+
+// The request handler: hello's three routes, prebuilt answers, `Connection: close` once draining.
+function createHandler(state: ServiceState, accessLogger: Logger | undefined): (req: IncomingMessage, res: ServerResponse) => void {
   const send = (req: IncomingMessage, res: ServerResponse, status: number, head: string[], body: Buffer): void => {
     // Once draining, every response asks the client to reconnect, so keep-alive clients move
     // to other pods while this one is still answering.
-    res.writeHead(status, phase === 'serving' ? head : [...head, 'Connection', 'close']);
+    res.writeHead(status, state.phase === 'serving' ? head : [...head, 'Connection', 'close']);
     res.end(req.method === 'HEAD' ? undefined : body);
   };
 
@@ -78,17 +111,18 @@ export async function startHelloService(config: HelloConfig, logger: Logger): Pr
         return send(req, res, 405, NOT_ALLOWED_HEADERS, NOT_ALLOWED);
       case HELLO_PATHS.readiness:
         if (!readable) return send(req, res, 405, NOT_ALLOWED_HEADERS, NOT_ALLOWED);
-        if (phase === 'serving') return send(req, res, 200, OK_HEADERS, OK);
+        if (state.phase === 'serving') return send(req, res, 200, OK_HEADERS, OK);
         return send(req, res, 503, NOT_READY_HEADERS, NOT_READY);
       default:
         return send(req, res, 404, NOT_FOUND_HEADERS, NOT_FOUND);
     }
   };
+  if (!accessLogger) return handle;
 
-  const withAccessLog = (req: IncomingMessage, res: ServerResponse): void => {
+  return (req: IncomingMessage, res: ServerResponse): void => {
     const start = process.hrtime.bigint();
     res.once('finish', () => {
-      logger.info('request', {
+      accessLogger.info('request', {
         method: req.method,
         path: req.url,
         status: res.statusCode,
@@ -98,7 +132,10 @@ export async function startHelloService(config: HelloConfig, logger: Logger): Pr
     });
     handle(req, res);
   };
+}
 
+// node:http with the timeouts, header cap, connection cap and pipelining bound of the config.
+function createHelloServer(config: HelloConfig, handler: (req: IncomingMessage, res: ServerResponse) => void, logger: Logger): Server {
   const server = createServer(
     {
       keepAliveTimeout: config.keepAliveTimeoutMs,
@@ -109,70 +146,52 @@ export async function startHelloService(config: HelloConfig, logger: Logger): Pr
       // a slowloris client hold a socket far past headersTimeout.
       connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(config.headersTimeoutMs / 4))),
     },
-    limitPipelining(config.accessLog ? withAccessLog : handle, config.maxQueuedResponses, (socket) =>
+    limitPipelining(handler, config.maxQueuedResponses, (socket) =>
       logger.warn('dropped a connection with too many unanswered pipelined requests', { remote: socket.remoteAddress, limit: config.maxQueuedResponses }),
     ),
   );
   // Past the cap node closes new connections at once; without one, memory has no bound.
   if (config.maxConnections > 0) server.maxConnections = config.maxConnections;
+  return server;
+}
 
-  // Track sockets so a shutdown can wait for them, and destroy them at the deadline.
-  const sockets = new Set<Socket>();
-  server.on('connection', (socket: Socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-  });
+/** What a drain works on. */
+interface Draining {
+  readonly server: Server;
+  readonly sockets: ReadonlySet<Socket>;
+  readonly state: ServiceState;
+  readonly config: HelloConfig;
+  readonly logger: Logger;
+}
 
-  server.listen(config.port, config.host);
-  await once(server, 'listening').catch((error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EADDRINUSE') throw error;
-    throw new AddressInUseError(`${config.host}:${config.port} is in use by another process (EADDRINUSE)`, { cause: error });
-  });
-  const address = server.address() as AddressInfo;
-  const hostForUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  const url = `http://${hostForUrl}:${address.port}`;
+// Readiness 503 and `Connection: close` for the drain delay, then close the listener and idle
+// sockets, let in-flight requests finish, and destroy what is left at the deadline.
+async function drainAndClose({ server, sockets, state, config, logger }: Draining, reason: string): Promise<ShutdownResult> {
+  const started = performance.now();
+  const deadline = started + config.shutdownTimeoutMs;
+  state.phase = 'draining';
+  logger.info('shutdown: draining, readiness now 503', { reason, drain_delay_ms: config.drainDelayMs, connections: sockets.size });
+  await sleep(config.drainDelayMs);
 
-  let shutdownPromise: Promise<ShutdownResult> | undefined;
-  const shutdown = (reason: string): Promise<ShutdownResult> => {
-    shutdownPromise ??= drainAndClose(reason);
-    return shutdownPromise;
-  };
+  state.phase = 'closing';
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  // close() already closes idle keep-alive sockets (node >= 19); busy ones end after their
+  // response because it carries `Connection: close`.
+  server.closeIdleConnections();
+  logger.info('shutdown: listener closed, finishing in-flight requests', { connections: sockets.size });
 
-  const drainAndClose = async (reason: string): Promise<ShutdownResult> => {
-    const started = performance.now();
-    const deadline = started + config.shutdownTimeoutMs;
-    phase = 'draining';
-    logger.info('shutdown: draining, readiness now 503', { reason, drain_delay_ms: config.drainDelayMs, connections: sockets.size });
-    await sleep(config.drainDelayMs);
-
-    phase = 'closing';
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    // close() already closes idle keep-alive sockets (node >= 19); busy ones end after their
-    // response because it carries `Connection: close`.
-    server.closeIdleConnections();
-    logger.info('shutdown: listener closed, finishing in-flight requests', { connections: sockets.size });
-
-    const remaining = deadline - performance.now();
-    const finished = await Promise.race([closed.then(() => true), sleep(Math.max(0, remaining)).then(() => false)]);
-    const forcedConnections = finished ? 0 : sockets.size;
-    if (!finished) {
-      logger.error('shutdown: deadline reached, destroying connections', { connections: sockets.size });
-      server.closeAllConnections();
-      for (const socket of sockets) socket.destroy();
-    }
-    phase = 'closed';
-    const durationMs = Math.round(performance.now() - started);
-    logger.info('shutdown: done', { clean: finished, duration_ms: durationMs });
-    return { clean: finished, durationMs, forcedConnections };
-  };
-
-  return {
-    server,
-    url,
-    port: address.port,
-    phase: () => phase,
-    shutdown,
-  };
+  const remaining = deadline - performance.now();
+  const finished = await Promise.race([closed.then(() => true), sleep(Math.max(0, remaining)).then(() => false)]);
+  const forcedConnections = finished ? 0 : sockets.size;
+  if (!finished) {
+    logger.error('shutdown: deadline reached, destroying connections', { connections: sockets.size });
+    server.closeAllConnections();
+    for (const socket of sockets) socket.destroy();
+  }
+  state.phase = 'closed';
+  const durationMs = Math.round(performance.now() - started);
+  logger.info('shutdown: done', { clean: finished, duration_ms: durationMs });
+  return { clean: finished, durationMs, forcedConnections };
 }
 
 function sleep(ms: number): Promise<void> {

@@ -7,7 +7,7 @@
  */
 import { formatDuration } from '../common/index.js';
 import { PROBER_METRICS } from '../prober/contract.js';
-import type { AppConfig, MonitoringConfig } from './config.js';
+import type { AppConfig, MonitoringConfig } from './config/index.js';
 import { PROBER_NAME } from './labels.js';
 
 /** Label that names the app on every probe series. */

@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { validateBenchResults } from '../bench/index.js';
 import { ConfigError, describeError, quoteValue } from '../common/index.js';
-import type { FleetConfig, ResourcesConfig } from './config.js';
+import type { FleetConfig, ResourcesConfig } from './config/index.js';
 
 /** CPU in millicores and memory in bytes; `null` means unbounded (no limit set). */
 export interface Envelope {

@@ -3,10 +3,10 @@
  * fleet, as plain YAML or a Helm chart. The public face of the part: everything other parts (the
  * CLI, deploy) use is exported here.
  */
-export * from './config.js';
+export * from './config/index.js';
 export * from './synth.js';
 export * from './alerts.js';
-export { FLEET_LABEL, appSelector, appLabels, proberSelector, PROBER_NAME } from './labels.js';
+export { FLEET_LABEL, NAMESPACE_OWNER_ANNOTATION, appSelector, appLabels, proberSelector, PROBER_NAME } from './labels.js';
 export { HelloApp, type HelloAppProps, SERVICE_PORT, EXEMPTION_ANNOTATION } from './constructs/hello-app.js';
 export { FleetNamespace, type FleetNamespaceProps, maxPodsDuringRollout } from './constructs/fleet-namespace.js';
 export { Prober, type ProberProps, proberConfigYaml, probeTargetUrl, probeTargetHost } from './constructs/prober.js';

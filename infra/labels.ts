@@ -6,6 +6,13 @@
 /** Label on every object of a fleet; `hello-cli deploy` prunes by it. */
 export const FLEET_LABEL = 'hello-edge.dev/fleet';
 
+/**
+ * Annotation on every Namespace a fleet creates, naming that fleet. Destroy and prune delete a
+ * namespace only when it names their fleet, so a namespace the fleet uses but does not own
+ * (adopted, or labelled by an older version) is never deleted with everything in it.
+ */
+export const NAMESPACE_OWNER_ANNOTATION = 'hello-edge.dev/namespace-owner';
+
 const COMMON = { 'app.kubernetes.io/part-of': 'hello-edge', 'app.kubernetes.io/managed-by': 'hello-edge' } as const;
 
 /** The immutable selector of an app's pods: `app.kubernetes.io/name: hello` + `instance: <app>`. */

@@ -4,7 +4,7 @@
  * NetworkPolicy rules for DNS. Plain functions returning L1 `k8s` shapes.
  */
 import { k8s } from 'cdk8s-plus-33';
-import type { ResourcesConfig } from './config.js';
+import type { ResourcesConfig } from './config/index.js';
 import { formatBytes, formatCpu } from './quantity.js';
 
 /** Pod-level securityContext: non-root numeric user and group, seccomp RuntimeDefault. */

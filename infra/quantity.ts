@@ -11,24 +11,36 @@ const MEMORY_FACTOR: Readonly<Record<string, number>> = {
   '': 1, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, Ti: 1024 ** 4, k: 1e3, M: 1e6, G: 1e9, T: 1e12,
 };
 
+/**
+ * Largest CPU amount of one container: 256 cores. Larger numbers are typos, and past 2^53 they
+ * would print in exponent form (`1e+23m`), which changes their meaning.
+ */
+export const MAX_CPU_MILLIS = 256_000;
+/** Largest memory or ephemeral storage of one container: 4 TiB (whole-fleet quota sums stay exact). */
+export const MAX_BYTES = 4 * 1024 ** 4;
+
+/** What a CPU quantity may be, for messages and schemas. */
+export const CPU_ALLOWED = 'a CPU quantity such as "100m", "0.5" or "2", above 0 and at most 256 cores';
+/** What a memory or storage quantity may be. */
+export const BYTES_ALLOWED = 'a quantity such as "64Mi", "1Gi" or "500M", above 0 and at most 4Ti';
+/** RE2 patterns of the two (the JSON Schema of the Helm values). */
+export const CPU_PATTERN = CPU.source;
+export const BYTES_PATTERN = MEMORY.source;
+
 /** Parses a CPU quantity (`250m`, `1`, `0.5`) into millicores. */
 export function parseCpu(text: unknown, field: string): number {
-  if (typeof text !== 'string' || !CPU.test(text)) {
-    throw new ConfigError(field, `${quoteValue(text)} is not allowed; expected a CPU quantity such as "100m", "0.5" or "2"`);
-  }
-  const millis = text.endsWith('m') ? Number(text.slice(0, -1)) : Math.round(Number(text) * 1000);
-  if (millis <= 0) throw new ConfigError(field, `${quoteValue(text)} is not allowed; expected more than 0`);
+  const millis = typeof text === 'string' && CPU.test(text) && text.length <= 12
+    ? (text.endsWith('m') ? Number(text.slice(0, -1)) : Math.round(Number(text) * 1000))
+    : Number.NaN;
+  if (!(millis > 0 && millis <= MAX_CPU_MILLIS)) throw new ConfigError(field, `${quoteValue(text)} is not allowed; use ${CPU_ALLOWED}`);
   return millis;
 }
 
 /** Parses a memory or ephemeral-storage quantity (`64Mi`, `1Gi`, `500M`) into bytes. */
 export function parseBytes(text: unknown, field: string): number {
-  const match = typeof text === 'string' ? MEMORY.exec(text) : null;
-  if (!match) {
-    throw new ConfigError(field, `${quoteValue(text)} is not allowed; expected a quantity such as "64Mi", "1Gi" or "500M"`);
-  }
-  const bytes = Number(match[1]) * (MEMORY_FACTOR[match[2] ?? ''] ?? 1);
-  if (bytes <= 0) throw new ConfigError(field, `${quoteValue(text)} is not allowed; expected more than 0`);
+  const match = typeof text === 'string' && text.length <= 20 ? MEMORY.exec(text) : null;
+  const bytes = match ? Number(match[1]) * (MEMORY_FACTOR[match[2] ?? ''] ?? 1) : Number.NaN;
+  if (!(bytes > 0 && bytes <= MAX_BYTES)) throw new ConfigError(field, `${quoteValue(text)} is not allowed; use ${BYTES_ALLOWED}`);
   return bytes;
 }
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { App, Chart } from 'cdk8s';
 import { stringify } from 'yaml';
 import { ConfigError } from '../common/index.js';
-import type { FleetConfig } from './config.js';
+import { type FleetConfig, ROLLOUT } from './config/index.js';
 import { AppMonitoring } from './constructs/app-monitoring.js';
 import { FleetNamespace, maxPodsDuringRollout } from './constructs/fleet-namespace.js';
 import { HelloApp } from './constructs/hello-app.js';
@@ -62,16 +62,22 @@ export function synthesizeFleet(config: FleetConfig): FleetManifests {
   const shared = new Chart(app, 'shared', chartProps);
   const m = config.monitoring;
   const localProber = m.enabled && m.prober.mode === 'local';
+  // An adopted namespace is used, never created, labelled or deleted: no Namespace object for it.
+  const owned = (namespace: string): boolean => !config.namespaces.adopt.includes(namespace);
   if (localProber) {
-    new FleetNamespace(shared, 'prober-namespace', {
-      name: m.prober.namespace,
-      workloads: [{ resources: m.prober.resources, maxPods: m.prober.replicas + 1 }],
-    });
+    if (owned(m.prober.namespace)) {
+      new FleetNamespace(shared, 'prober-namespace', {
+        name: m.prober.namespace,
+        fleet: config.fleet,
+        workloads: [{ resources: m.prober.resources, maxPods: m.prober.replicas + ROLLOUT.proberMaxSurge }],
+      });
+    }
     new Prober(shared, 'prober', { fleet: config });
   }
-  if (config.namespaces.layout === 'shared') {
+  if (config.namespaces.layout === 'shared' && owned(config.namespaces.shared)) {
     new FleetNamespace(shared, 'apps-namespace', {
       name: config.namespaces.shared,
+      fleet: config.fleet,
       workloads: config.apps.map((a) => ({ resources: a.resources, maxPods: maxPodsDuringRollout(a.scaling.maxReplicas) })),
     });
   }
@@ -85,9 +91,10 @@ export function synthesizeFleet(config: FleetConfig): FleetManifests {
   const charts: { file: string; app?: string; chart: Chart }[] = [{ file: SHARED_FILE, chart: shared }];
   for (const a of config.apps) {
     const chart = new Chart(app, `app-${a.name}`, chartProps);
-    if (config.namespaces.layout === 'per-app') {
+    if (config.namespaces.layout === 'per-app' && owned(a.namespace)) {
       new FleetNamespace(chart, 'namespace', {
         name: a.namespace,
+        fleet: config.fleet,
         workloads: [{ resources: a.resources, maxPods: maxPodsDuringRollout(a.scaling.maxReplicas) }],
       });
     }

@@ -1,5 +1,9 @@
 import type { Command } from 'commander';
-import { DEFAULT_FLEET_CONFIG } from './synth.js';
+import { type FleetConfig, loadFleetConfig } from '../../infra/index.js';
+import { printWarning } from '../output.js';
+
+/** Default fleet config file of the fleet commands (synth, cost, deploy, diff, destroy). */
+export const DEFAULT_FLEET_CONFIG = 'fleet.yaml';
 
 /** Options shared by deploy, diff and destroy. */
 export interface ClusterCommandOptions {
@@ -16,4 +20,11 @@ export function withClusterOptions(command: Command): Command {
     .option('--context <name>', 'kubeconfig context (default: the current one)')
     .option('--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG or ~/.kube/config)')
     .option('--json', 'print the result as JSON');
+}
+
+/** Loads the fleet config and prints what the loader adjusted (a bench recommendation raised, ...) as warnings. */
+export function loadFleet(file: string): FleetConfig {
+  const config = loadFleetConfig(file);
+  for (const warning of config.warnings) printWarning(warning);
+  return config;
 }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { type CostLine, type Envelope, computeCost, formatBytes, formatCpu, loadFleetConfig, readBenchCapacity } from '../../infra/index.js';
+import { type CostLine, type Envelope, computeCost, formatBytes, formatCpu, readBenchCapacity } from '../../infra/index.js';
 import { formatTable, printJson, printText } from '../output.js';
-import { DEFAULT_FLEET_CONFIG } from './synth.js';
+import { DEFAULT_FLEET_CONFIG, loadFleet } from './cluster-options.js';
 
 /** `hello-cli cost`: the fleet's resource envelope beside the original setup's, at equal availability and per unit of work. */
 export function registerCost(program: Command): void {
@@ -12,7 +12,7 @@ export function registerCost(program: Command): void {
     .option('--bench <file>', 'bench results file for our requests/s per requested core (default: the measurement in docs/COST.md)')
     .option('--json', 'print the result as JSON')
     .action((opts: { config: string; bench?: string; json?: boolean }) => {
-      const report = computeCost(loadFleetConfig(opts.config), opts.bench ? { capacity: readBenchCapacity(opts.bench) } : {});
+      const report = computeCost(loadFleet(opts.config), opts.bench ? { capacity: readBenchCapacity(opts.bench) } : {});
       if (opts.json) {
         printJson(report);
         return;

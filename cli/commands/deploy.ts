@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import { deployFleet, formatRef, loadFleetConfig, synthesizeFleet, type DeployEvent } from '../../infra/index.js';
+import { DEPLOY_DEFAULTS, deployFleet, formatRef, synthesizeFleet, type DeployEvent } from '../../infra/index.js';
 import { createProgress, formatTable, printJson, printText, printWarning } from '../output.js';
-import { parseDurationOption } from '../options.js';
-import { withClusterOptions, type ClusterCommandOptions } from './cluster-options.js';
+import { durationOption } from '../options.js';
+import { loadFleet, withClusterOptions, type ClusterCommandOptions } from './cluster-options.js';
 
 /** `hello-cli deploy`: synthesize the fleet, apply it in order, prune, wait for rollouts. */
 export function registerDeploy(program: Command): void {
@@ -13,11 +13,11 @@ export function registerDeploy(program: Command): void {
       .description('apply the fleet to a cluster (server-side apply, in dependency order), prune what left the config, wait for rollouts'),
   )
     .option('--dry-run <mode>', 'server: let the API server validate and admit everything, persist nothing', parseDryRun)
-    .option('--timeout <duration>', 'rollout deadline, e.g. 90s or 5m', parseDurationOption('--timeout'), 300_000)
+    .addOption(durationOption('--timeout <duration>', 'rollout deadline, e.g. 90s or 5m', DEPLOY_DEFAULTS.rolloutTimeoutMs))
     .option('--no-wait', 'do not wait for rollouts')
     .option('--no-prune', "keep this fleet's objects that are no longer in the config")
     .action(async (opts: ClusterCommandOptions & { dryRun?: 'server'; timeout: number; wait: boolean; prune: boolean }) => {
-      const manifests = synthesizeFleet(loadFleetConfig(opts.config));
+      const manifests = synthesizeFleet(loadFleet(opts.config));
       const progress = createProgress();
       const result = await deployFleet(manifests, {
         ...(opts.context ? { context: opts.context } : {}),

@@ -1,13 +1,13 @@
 import type { Command } from 'commander';
-import { diffFleet, formatRef, loadFleetConfig, synthesizeFleet } from '../../infra/index.js';
+import { diffFleet, formatRef, synthesizeFleet } from '../../infra/index.js';
 import { formatTable, printJson, printText } from '../output.js';
-import { withClusterOptions, type ClusterCommandOptions } from './cluster-options.js';
+import { loadFleet, withClusterOptions, type ClusterCommandOptions } from './cluster-options.js';
 
 /** `hello-cli diff`: what a deploy would change. Exits 1 when there is a difference, like `kubectl diff`. */
 export function registerDiff(program: Command): void {
   withClusterOptions(program.command('diff').description('show what a deploy would change (server-side dry run); exit 1 when something would change')).action(
     async (opts: ClusterCommandOptions) => {
-      const manifests = synthesizeFleet(loadFleetConfig(opts.config));
+      const manifests = synthesizeFleet(loadFleet(opts.config));
       const result = await diffFleet(manifests, {
         ...(opts.context ? { context: opts.context } : {}),
         ...(opts.kubeconfig ? { kubeconfig: opts.kubeconfig } : {}),

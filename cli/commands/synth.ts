@@ -1,11 +1,9 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import { loadFleetConfig, synthesizeFleet, writeHelmChart, writeManifests } from '../../infra/index.js';
+import { synthesizeFleet, writeHelmChart, writeManifests } from '../../infra/index.js';
 import { formatTable, printJson, printText } from '../output.js';
-
-/** Default fleet config file of `synth` and `cost`. */
-export const DEFAULT_FLEET_CONFIG = 'fleet.yaml';
+import { DEFAULT_FLEET_CONFIG, loadFleet } from './cluster-options.js';
 
 /** `hello-cli synth`: fleet config -> one YAML file per app plus a shared one, or a Helm chart. */
 export function registerSynth(program: Command): void {
@@ -19,14 +17,14 @@ export function registerSynth(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action((opts: { config: string; out: string; format: 'yaml' | 'helm'; chartVersion: string; json?: boolean }) => {
       const started = performance.now();
-      const config = loadFleetConfig(opts.config);
+      const config = loadFleet(opts.config);
       const out = resolve(opts.out);
       const files = opts.format === 'yaml'
         ? writeManifests(synthesizeFleet(config), out)
         : writeHelmChart(config, out, { chartVersion: opts.chartVersion });
       const elapsedMs = Math.round(performance.now() - started);
       if (opts.json) {
-        printJson({ fleet: config.fleet, apps: config.apps.length, format: opts.format, out, elapsedMs, files });
+        printJson({ fleet: config.fleet, apps: config.apps.length, format: opts.format, out, elapsedMs, files, warnings: config.warnings });
         return;
       }
       printText(formatTable(['file', 'objects', 'bytes'], files.map((f) => [f.path, String(f.objects), String(f.bytes)])));

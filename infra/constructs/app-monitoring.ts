@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { PROBER_DEFAULT_MODULE, PROBER_DEFAULT_PORT, PROBER_PATHS } from '../../prober/contract.js';
 import { Probe, ProbeSpecProberScheme } from '../imports/monitoring.coreos.com.js';
 import { SERIES_APP_LABEL, appAlertGroup } from '../alerts.js';
-import type { AppConfig, FleetConfig } from '../config.js';
+import type { AppConfig, FleetConfig } from '../config/index.js';
 import { PROBER_NAME, appLabels } from '../labels.js';
 import { probeTargetUrl } from './prober.js';
 import { addPrometheusRule } from './prometheus-rule.js';

@@ -1,7 +1,7 @@
 import { k8s } from 'cdk8s-plus-33';
 import { Construct } from 'constructs';
-import type { ResourceAmounts, ResourceLimits, ResourcesConfig } from '../config.js';
-import { sharedLabels } from '../labels.js';
+import { ROLLOUT, type ResourceAmounts, type ResourceLimits, type ResourcesConfig } from '../config/index.js';
+import { NAMESPACE_OWNER_ANNOTATION, sharedLabels } from '../labels.js';
 import { formatBytes, formatCpu } from '../quantity.js';
 
 /** One workload a namespace must have room for. */
@@ -14,17 +14,20 @@ export interface NamespaceWorkload {
 /** Props of {@link FleetNamespace}. */
 export interface FleetNamespaceProps {
   readonly name: string;
+  /** The fleet that creates and owns the namespace: only it may delete it. */
+  readonly fleet: string;
   /** What runs in it; the ResourceQuota is the sum of these at their maximum, never a fixed guess. */
   readonly workloads: readonly NamespaceWorkload[];
 }
 
-/** Pods a Deployment with `maxReplicas` can have during a rollout with maxSurge 25 % (rounded up). */
+/** Pods an app Deployment with `maxReplicas` can have during a rollout (its maxSurge in percent, rounded up). */
 export function maxPodsDuringRollout(maxReplicas: number): number {
-  return maxReplicas + Math.ceil(maxReplicas * 0.25);
+  return maxReplicas + Math.ceil((maxReplicas * ROLLOUT.appMaxSurgePercent) / 100);
 }
 
 /**
- * A namespace enforcing Pod Security "restricted" (enforce, audit and warn), with a LimitRange
+ * A namespace the fleet creates and owns (annotated so, for destroy and prune), enforcing Pod
+ * Security "restricted" (enforce, audit and warn), with a LimitRange
  * giving containers that name no resources the same defaults as the apps, and a ResourceQuota
  * sized from the workloads it holds.
  */
@@ -36,6 +39,7 @@ export class FleetNamespace extends Construct {
     new k8s.KubeNamespace(this, 'namespace', {
       metadata: {
         name,
+        annotations: { [NAMESPACE_OWNER_ANNOTATION]: props.fleet },
         labels: {
           ...labels,
           'pod-security.kubernetes.io/enforce': 'restricted',

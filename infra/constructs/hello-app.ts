@@ -5,8 +5,7 @@ import {
   HELLO_DEFAULT_PORT, HELLO_ENV, HELLO_PATHS, HELLO_PORT_NAME, HELLO_RUN_AS_GID, HELLO_RUN_AS_UID,
 } from '../../hello/contract.js';
 import { HttpRoute, HttpRouteSpecRulesFiltersRequestRedirectScheme, HttpRouteSpecRulesFiltersRequestRedirectStatusCode, HttpRouteSpecRulesFiltersType, HttpRouteSpecRulesMatchesPathType } from '../imports/gateway.networking.k8s.io.js';
-import type { AppConfig, FleetConfig } from '../config.js';
-import { imageString } from '../config.js';
+import { type AppConfig, type FleetConfig, POD, POD_PROBES, ROLLOUT, imageString } from '../config/index.js';
 import { appLabels, appSelector, proberSelector } from '../labels.js';
 import {
   containerSecurityContext, dnsEgress, hostAntiAffinity, namespacePeer, podSecurityContext, resourceRequirements, topologySpread,
@@ -48,7 +47,7 @@ export class HelloApp extends Construct {
 
     new k8s.KubeServiceAccount(this, 'service-account', { metadata, automountServiceAccountToken: false });
 
-    const graceSeconds = app.preStopSeconds + Math.ceil(app.shutdownTimeoutMs / 1000) + 5;
+    const graceSeconds = app.preStopSeconds + Math.ceil(app.shutdownTimeoutMs / 1000) + POD.appGraceMarginSeconds;
     this.deployment = new k8s.KubeDeployment(this, 'deployment', {
       metadata: {
         ...metadata,
@@ -65,13 +64,13 @@ export class HelloApp extends Construct {
       },
       spec: {
         selector: { matchLabels: selector },
-        revisionHistoryLimit: 5,
-        progressDeadlineSeconds: 120,
-        minReadySeconds: 5,
+        revisionHistoryLimit: ROLLOUT.revisionHistoryLimit,
+        progressDeadlineSeconds: ROLLOUT.progressDeadlineSeconds,
+        minReadySeconds: ROLLOUT.minReadySeconds,
         strategy: {
           type: 'RollingUpdate',
           // Never below capacity during a rollout: new pods come up before old ones go.
-          rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(0), maxSurge: k8s.IntOrString.fromString('25%') },
+          rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(0), maxSurge: k8s.IntOrString.fromString(`${ROLLOUT.appMaxSurgePercent}%`) },
         },
         template: {
           metadata: { labels },
@@ -96,23 +95,14 @@ export class HelloApp extends Construct {
               ],
               resources: resourceRequirements(app.resources),
               securityContext: containerSecurityContext(HELLO_RUN_AS_UID, HELLO_RUN_AS_GID),
-              startupProbe: {
-                httpGet: { path: HELLO_PATHS.liveness, port: k8s.IntOrString.fromString(HELLO_PORT_NAME) },
-                periodSeconds: 2, timeoutSeconds: 2, failureThreshold: 30,
-              },
-              livenessProbe: {
-                httpGet: { path: HELLO_PATHS.liveness, port: k8s.IntOrString.fromString(HELLO_PORT_NAME) },
-                periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3,
-              },
-              readinessProbe: {
-                httpGet: { path: HELLO_PATHS.readiness, port: k8s.IntOrString.fromString(HELLO_PORT_NAME) },
-                periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 2,
-              },
+              startupProbe: { httpGet: { path: HELLO_PATHS.liveness, port: k8s.IntOrString.fromString(HELLO_PORT_NAME) }, ...POD_PROBES.startup },
+              livenessProbe: { httpGet: { path: HELLO_PATHS.liveness, port: k8s.IntOrString.fromString(HELLO_PORT_NAME) }, ...POD_PROBES.liveness },
+              readinessProbe: { httpGet: { path: HELLO_PATHS.readiness, port: k8s.IntOrString.fromString(HELLO_PORT_NAME) }, ...POD_PROBES.readiness },
               // Endpoints are removed asynchronously: keep serving while load balancers catch up.
               lifecycle: app.preStopSeconds > 0 ? { preStop: { sleep: { seconds: app.preStopSeconds } } } : undefined,
               volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
             }],
-            volumes: [{ name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('16Mi') } }],
+            volumes: [{ name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString(POD.tmpSizeLimit) } }],
           },
         },
       },
@@ -148,7 +138,7 @@ export class HelloApp extends Construct {
       metadata,
       spec: {
         selector: { matchLabels: selector },
-        maxUnavailable: k8s.IntOrString.fromNumber(1),
+        maxUnavailable: k8s.IntOrString.fromNumber(ROLLOUT.pdbMaxUnavailable),
         // A crash-looping pod must not block node drains.
         unhealthyPodEvictionPolicy: 'AlwaysAllow',
       },

@@ -8,8 +8,7 @@ import {
 import { HELLO_DEFAULT_PORT } from '../../hello/contract.js';
 import { ServiceMonitor } from '../imports/monitoring.coreos.com.js';
 import { SERIES_APP_LABEL, proberAlertGroup } from '../alerts.js';
-import type { AppConfig, FleetConfig } from '../config.js';
-import { imageString } from '../config.js';
+import { type AppConfig, type FleetConfig, POD, POD_PROBES, ROLLOUT, imageString } from '../config/index.js';
 import { PROBER_NAME, appSelector, proberLabels, proberSelector } from '../labels.js';
 import {
   containerSecurityContext, dnsEgress, hostAntiAffinity, namespacePeer, podSecurityContext, resourceRequirements, topologySpread,
@@ -98,10 +97,10 @@ export class Prober extends Construct {
         // Fixed replicas: every replica probes every target, so more replicas add load, not capacity.
         replicas: m.prober.replicas,
         selector: { matchLabels: selector },
-        revisionHistoryLimit: 5,
+        revisionHistoryLimit: ROLLOUT.revisionHistoryLimit,
         strategy: {
           type: 'RollingUpdate',
-          rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(0), maxSurge: k8s.IntOrString.fromNumber(1) },
+          rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(0), maxSurge: k8s.IntOrString.fromNumber(ROLLOUT.proberMaxSurge) },
         },
         template: {
           metadata: { labels },
@@ -110,7 +109,7 @@ export class Prober extends Construct {
             automountServiceAccountToken: false,
             enableServiceLinks: false,
             ...(fleet.priorityClassName ? { priorityClassName: fleet.priorityClassName } : {}),
-            terminationGracePeriodSeconds: 30,
+            terminationGracePeriodSeconds: POD.proberGraceSeconds,
             securityContext: podSecurityContext(PROBER_RUN_AS_UID, PROBER_RUN_AS_GID),
             topologySpreadConstraints: topologySpread(selector),
             affinity: hostAntiAffinity(selector),
@@ -124,9 +123,9 @@ export class Prober extends Construct {
               ports: [{ name: PROBER_PORT_NAME, containerPort: PROBER_DEFAULT_PORT, protocol: 'TCP' }],
               resources: resourceRequirements(m.prober.resources),
               securityContext: containerSecurityContext(PROBER_RUN_AS_UID, PROBER_RUN_AS_GID),
-              startupProbe: { httpGet: { path: PROBER_PATHS.healthy, port }, periodSeconds: 2, failureThreshold: 30 },
-              livenessProbe: { httpGet: { path: PROBER_PATHS.healthy, port }, periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3 },
-              readinessProbe: { httpGet: { path: PROBER_PATHS.ready, port }, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 2 },
+              startupProbe: { httpGet: { path: PROBER_PATHS.healthy, port }, ...POD_PROBES.startup },
+              livenessProbe: { httpGet: { path: PROBER_PATHS.healthy, port }, ...POD_PROBES.liveness },
+              readinessProbe: { httpGet: { path: PROBER_PATHS.ready, port }, ...POD_PROBES.readiness },
               volumeMounts: [
                 { name: 'config', mountPath: PROBER_CONFIG_DIR, readOnly: true },
                 { name: 'tmp', mountPath: '/tmp' },
@@ -134,7 +133,7 @@ export class Prober extends Construct {
             }],
             volumes: [
               { name: 'config', configMap: { name: PROBER_NAME } },
-              { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('16Mi') } },
+              { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString(POD.tmpSizeLimit) } },
             ],
           },
         },
@@ -152,7 +151,7 @@ export class Prober extends Construct {
 
     new k8s.KubePodDisruptionBudget(this, 'pdb', {
       metadata,
-      spec: { selector: { matchLabels: selector }, maxUnavailable: k8s.IntOrString.fromNumber(1), unhealthyPodEvictionPolicy: 'AlwaysAllow' },
+      spec: { selector: { matchLabels: selector }, maxUnavailable: k8s.IntOrString.fromNumber(ROLLOUT.pdbMaxUnavailable), unhealthyPodEvictionPolicy: 'AlwaysAllow' },
     });
 
     // Egress: DNS plus exactly the probed targets (the ingress controller / gateway for public

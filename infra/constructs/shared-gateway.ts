@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { Gateway, GatewaySpecListenersAllowedRoutesNamespacesFrom, GatewaySpecListenersTlsMode } from '../imports/gateway.networking.k8s.io.js';
-import type { FleetConfig } from '../config.js';
+import type { FleetConfig } from '../config/index.js';
 import { sharedLabels } from '../labels.js';
 import { HTTP_LISTENER, httpsListenerName } from './hello-app.js';
 

@@ -5,8 +5,19 @@
  */
 import { InvalidArgumentError, RolloutFailedError } from '../../common/index.js';
 import type { FleetManifests, KubeObject } from '../synth.js';
-import { kubectl, type ClusterTarget } from './kubectl.js';
+import { kubectl, requireKubeconfig, type ClusterTarget } from './kubectl.js';
+import { checkNamespaceOwnership, mayDelete } from './namespaces.js';
 import { groupKind, managedGroupKind, managedKind, managedResources } from './order.js';
+
+/** Default timings of deploy and destroy (the CLI shows them as durations). */
+export const DEPLOY_DEFAULTS = {
+  /** How long deploy waits for rollouts: 5 minutes. */
+  rolloutTimeoutMs: 300_000,
+  /** How often it polls the Deployments while waiting. */
+  pollMs: 1000,
+  /** How long destroy waits for every object (namespaces included) to be gone: 2 minutes. */
+  destroyTimeoutMs: 120_000,
+} as const;
 
 /** Field manager of every apply, so `kubectl get --show-managed-fields` tells who set what. */
 export const FIELD_MANAGER = 'hello-edge';
@@ -50,9 +61,9 @@ export interface DeployOptions extends ClusterTarget {
   readonly prune?: boolean;
   /** Wait for every Deployment to be available. Default true (not in dry-run). */
   readonly wait?: boolean;
-  /** Rollout deadline in ms. Default 300000 (5 min). */
+  /** Rollout deadline in ms. Default {@link DEPLOY_DEFAULTS}.rolloutTimeoutMs (5 min). */
   readonly timeoutMs?: number;
-  /** Poll interval while waiting, in ms. Default 1000. */
+  /** Poll interval while waiting, in ms. Default {@link DEPLOY_DEFAULTS}.pollMs (1 s). */
   readonly pollMs?: number;
   readonly onProgress?: (event: DeployEvent) => void;
 }
@@ -73,7 +84,7 @@ export interface DeployResult {
 interface LiveObject {
   apiVersion: string;
   kind: string;
-  metadata: { name: string; namespace?: string; resourceVersion?: string; generation?: number; labels?: Record<string, string> };
+  metadata: { name: string; namespace?: string; resourceVersion?: string; generation?: number; labels?: Record<string, string>; annotations?: Record<string, string> };
   spec?: Record<string, unknown>;
   status?: Record<string, unknown>;
   [key: string]: unknown;
@@ -142,6 +153,8 @@ function comparable(object: LiveObject): string {
  */
 export async function deployFleet(manifests: FleetManifests, options: DeployOptions = {}): Promise<DeployResult> {
   const dryRun = options.dryRun === 'server';
+  requireKubeconfig(options);
+  await checkNamespaceOwnership(options, manifests);
   const before = new Map((await listFleetObjects(options, manifests)).map((o) => [refKey(refOf(o)), o]));
   const applied: { ref: ObjectRef; action: ApplyAction }[] = [];
   const warnings = new Set<string>();
@@ -189,13 +202,13 @@ export async function deployFleet(manifests: FleetManifests, options: DeployOpti
 
   const pruned: ObjectRef[] = [];
   if (options.prune ?? true) {
-    const stale = [...before.values()].map(refOf).filter((ref) => !desiredKeys.has(refKey(ref)));
+    const stale = [...before.values()].filter((o) => mayDelete(o.kind, o.metadata, manifests.fleet)).map(refOf).filter((ref) => !desiredKeys.has(refKey(ref)));
     pruned.push(...(await deleteObjects(options, stale, dryRun, (ref) => options.onProgress?.({ type: 'pruned', ref }))));
   }
 
   let rollouts: RolloutStatus[] = [];
   if (!dryRun && (options.wait ?? true)) {
-    rollouts = await waitForRollouts(options, manifests, options.timeoutMs ?? 300_000, options.pollMs ?? 1000, options.onProgress);
+    rollouts = await waitForRollouts(options, manifests, options.timeoutMs ?? DEPLOY_DEFAULTS.rolloutTimeoutMs, options.pollMs ?? DEPLOY_DEFAULTS.pollMs, options.onProgress);
   }
   const changes = applied.filter((a) => a.action !== 'unchanged').length + pruned.length;
   return { fleet: manifests.fleet, dryRun, applied, pruned, rollouts, warnings: [...warnings], changes };
@@ -365,19 +378,23 @@ export async function diffFleet(manifests: FleetManifests, target: ClusterTarget
 export interface DestroyOptions extends ClusterTarget {
   /** Wait until every object (namespaces included) is gone. Default true. */
   readonly wait?: boolean;
-  /** Deadline of that wait in ms. Default 120000. */
+  /** Deadline of that wait in ms. Default {@link DEPLOY_DEFAULTS}.destroyTimeoutMs (2 min). */
   readonly timeoutMs?: number;
   readonly onProgress?: (event: DeployEvent) => void;
 }
 
-/** Removes every object of the fleet (by the fleet label), namespaces last. */
+/**
+ * Removes every object of the fleet (by the fleet label), namespaces last; a namespace only when
+ * the fleet created it (its owner annotation), so an adopted one and what else is in it survive.
+ */
 export async function destroyFleet(manifests: FleetManifests, options: DestroyOptions = {}): Promise<{ readonly deleted: readonly ObjectRef[] }> {
-  const live = await listFleetObjects(options, manifests);
-  const deleted = await deleteObjects(options, live.map(refOf), false, (ref) => options.onProgress?.({ type: 'pruned', ref }));
+  requireKubeconfig(options);
+  const deletable = async (): Promise<LiveObject[]> => (await listFleetObjects(options, manifests)).filter((o) => mayDelete(o.kind, o.metadata, manifests.fleet));
+  const deleted = await deleteObjects(options, (await deletable()).map(refOf), false, (ref) => options.onProgress?.({ type: 'pruned', ref }));
   if (options.wait ?? true) {
-    const deadline = performance.now() + (options.timeoutMs ?? 120_000);
+    const deadline = performance.now() + (options.timeoutMs ?? DEPLOY_DEFAULTS.destroyTimeoutMs);
     for (;;) {
-      const left = await listFleetObjects(options, manifests);
+      const left = await deletable();
       if (left.length === 0) break;
       if (performance.now() >= deadline) {
         const names = left.slice(0, 5).map((o) => formatRef(refOf(o))).join(', ');

@@ -3,6 +3,9 @@
  * to do (no cluster reachable, CRDs missing, forbidden, ...), never a raw stack.
  */
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { delimiter, join } from 'node:path';
 import { ClusterUnreachableError, ExternalError, ForbiddenError, type HelloEdgeError, KindMissingError, ToolMissingError } from '../../common/index.js';
 
 /** Which cluster to talk to; both default to kubectl's own defaults (KUBECONFIG, current context). */
@@ -13,6 +16,27 @@ export interface ClusterTarget {
   readonly kubeconfig?: string;
   /** kubectl binary; default `kubectl` from PATH (or `$KUBECTL`). */
   readonly kubectl?: string;
+}
+
+/**
+ * Refuses to go on without any kubeconfig: kubectl would then quietly talk to
+ * http://localhost:8080, which is where `npm start` runs hello itself. A kubeconfig is found from
+ * `--kubeconfig`, else the files of $KUBECONFIG, else ~/.kube/config; inside a pod, the in-cluster
+ * service account counts too.
+ * @throws ClusterUnreachableError saying what was looked for.
+ */
+export function requireKubeconfig(target: ClusterTarget, env: NodeJS.ProcessEnv = process.env, home = homedir()): void {
+  if (target.kubeconfig !== undefined) {
+    if (existsSync(target.kubeconfig)) return;
+    throw new ClusterUnreachableError(`--kubeconfig ${JSON.stringify(target.kubeconfig)} does not exist; pass the path of an existing kubeconfig file`);
+  }
+  const fromEnv = (env.KUBECONFIG ?? '').split(delimiter).filter(Boolean);
+  if (fromEnv.some((file) => existsSync(file))) return;
+  if (env.KUBERNETES_SERVICE_HOST && env.KUBERNETES_SERVICE_PORT) return;
+  const fallback = join(home, '.kube', 'config');
+  if (fromEnv.length === 0 && existsSync(fallback)) return;
+  const looked = fromEnv.length > 0 ? `$KUBECONFIG (${fromEnv.join(delimiter)}) names no existing file` : `no --kubeconfig, no $KUBECONFIG and no ${fallback}`;
+  throw new ClusterUnreachableError(`no kubeconfig: ${looked}, so kubectl would fall back to http://localhost:8080 (where \`npm start\` serves hello, not a cluster). Pass --kubeconfig FILE, or set $KUBECONFIG.`);
 }
 
 /** What kubectl printed. */

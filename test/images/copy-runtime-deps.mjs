@@ -10,6 +10,7 @@
 // TypeScript declarations, source maps and Markdown are left out; licences are kept.
 import console from 'node:console';
 import { cpSync, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import process from 'node:process';
 
@@ -19,7 +20,9 @@ if (!projectDir || !destDir || compiledDirs.length === 0) {
   process.exit(2);
 }
 
-const SPECIFIER = /(?:\bfrom\s*|\bimport\s*\(\s*|^\s*import\s*)['"]([^'"]+)['"]/gm;
+// TypeScript's own scanner (a devDependency, present in the build stage) finds the static and
+// dynamic import specifiers; a regular expression mistook text in template literals for imports.
+const ts = createRequire(join(projectDir, 'package.json'))('typescript');
 
 /** Package names imported by the .js files under `dir`. */
 function importedPackages(dir) {
@@ -27,7 +30,7 @@ function importedPackages(dir) {
   for (const file of readdirSync(dir, { recursive: true })) {
     if (!String(file).endsWith('.js')) continue;
     const text = readFileSync(join(dir, String(file)), 'utf8');
-    for (const [, spec] of text.matchAll(SPECIFIER)) {
+    for (const { fileName: spec } of ts.preProcessFile(text, true, true).importedFiles) {
       if (spec.startsWith('.') || spec.startsWith('/') || spec.startsWith('node:')) continue;
       const parts = spec.split('/');
       names.add(spec.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]);

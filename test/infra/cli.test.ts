@@ -69,3 +69,38 @@ test('writeManifests: the output directory mirrors the config (files of removed 
   writeManifests(synthesizeFleet(exampleConfig('one-app')), out);
   assert.deepEqual(readdirSync(out).sort(), ['app-hello.yaml', 'notes.txt', 'shared.yaml']);
 });
+
+test('hello-cli deploy/destroy --help show durations as durations', async () => {
+  const deploy = (await cli('deploy', '--help')).stdout;
+  assert.match(deploy, /--timeout <duration>\s+rollout deadline, e\.g\. 90s or 5m \(default: 5m\)/);
+  const destroy = (await cli('destroy', '--help')).stdout;
+  assert.match(destroy, /\(default: 2m\)/);
+  assert.doesNotMatch(`${deploy}${destroy}`, /300000|120000/);
+});
+
+test('hello-cli diff/deploy/destroy without any kubeconfig say so before kubectl falls back to localhost:8080', async (t) => {
+  const home = tempDir(t);
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'KUBECONFIG' && !k.startsWith('KUBERNETES_')));
+  for (const command of ['diff', 'deploy', 'destroy']) {
+    const error = await run(process.execPath, [repoPath('dist', 'cli', 'main.js'), command, '--config', 'examples/one-app.yaml'], { cwd: repoPath(), env: { ...env, HOME: home } })
+      .catch((e: { code: number; stderr: string }) => e);
+    assert.ok('code' in error, `${command} should fail`);
+    assert.equal(error.code, 4, error.stderr);
+    assert.match(error.stderr, /^hello-cli: no kubeconfig: no --kubeconfig, no \$KUBECONFIG and no .*\.kube\/config, so kubectl would fall back to http:\/\/localhost:8080 .*Pass --kubeconfig FILE/);
+  }
+  const missing = await run(process.execPath, [repoPath('dist', 'cli', 'main.js'), 'diff', '--config', 'examples/one-app.yaml'], { cwd: repoPath(), env: { ...env, HOME: home, KUBECONFIG: join(home, 'nope') } })
+    .catch((e: { code: number; stderr: string }) => e);
+  assert.ok('code' in missing && missing.code === 4);
+  assert.match(missing.stderr, /\$KUBECONFIG \(.*nope\) names no existing file/);
+});
+
+test('hello-cli synth reports every adjustment it made to a bench recommendation as a warning', async (t) => {
+  const dir = tempDir(t);
+  const results = JSON.parse(readFileSync(repoPath('test/fixtures/bench/results-v1.json'), 'utf8')) as { recommendation: { hpa: { maxReplicas: number } } };
+  results.recommendation.hpa.maxReplicas = 2;
+  writeFileSync(join(dir, 'bench.json'), JSON.stringify(results));
+  writeFileSync(join(dir, 'fleet.yaml'), 'apps:\n  - name: a\n    host: a.example.com\n    resources:\n      fromBench: bench.json\n');
+  const { stdout, stderr } = await cli('synth', '--config', join(dir, 'fleet.yaml'), '--out', join(dir, 'out'), '--json');
+  assert.equal(stderr, 'warning: apps[0].resources.fromBench: the bench recommends maxReplicas 2; raised to 3 (the HPA must be able to scale above minReplicas 2)\n');
+  assert.deepEqual((JSON.parse(stdout) as { warnings: string[] }).warnings, [stderr.slice('warning: '.length, -1)]);
+});

@@ -81,13 +81,13 @@ test('main.js: --config.check exits 0 for a good file and 2 naming the key for a
   assert.equal(listen.status, 2);
 });
 
-test('an auto-reload interval under 1s is refused by main.js (exit 2) and by hello-cli prober (exit 1), naming the flag', () => {
+test('an auto-reload interval under 1s is refused by main.js and by hello-cli prober (exit 2, a usage error), naming the flag', () => {
   const file = writeConfig('modules:\n  http_2xx:\n    prober: http\n');
   const main = spawnSync(process.execPath, [MAIN, '--config.file', file, '--config.enable-auto-reload', '--config.auto-reload-interval', '0s'], { encoding: 'utf8', timeout: 10_000 });
   assert.equal(main.status, 2, main.stderr);
   assert.match(main.stderr, /--config.auto-reload-interval: \\"0s\\" is not allowed; use at least 1s/);
   const cli = spawnSync(process.execPath, [CLI, 'prober', '--config.file', file, '--config.enable-auto-reload', '--config.auto-reload-interval', '500ms'], { encoding: 'utf8', timeout: 10_000 });
-  assert.equal(cli.status, 1, cli.stderr);
+  assert.equal(cli.status, 2, cli.stderr);
   assert.match(cli.stderr, /--config.auto-reload-interval: "500ms" is not allowed; use at least 1s/);
 });
 

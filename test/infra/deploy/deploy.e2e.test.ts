@@ -173,6 +173,56 @@ test('hello-cli deploy, diff and destroy against a real control plane', { timeou
     assert.match(result.stderr, /not ready/);
     await cli(cp, ['destroy', '-c', broken, '--no-wait']);
   });
+
+  await t.test('namespaces the fleet does not own survive deploy, prune and destroy (issue 12 item 5)', async () => {
+    // Prometheus' namespace, with something in it, and a namespace an older hello-edge labelled
+    // as the fleet's without having created it.
+    await cp.kubectl(['create', 'namespace', 'monitoring']);
+    await cp.kubectl(['create', 'configmap', 'prometheus-data', '-n', 'monitoring']);
+    await cp.kubectl(['create', 'namespace', 'own-legacy']);
+    await cp.kubectl(['label', 'namespace', 'own-legacy', `${FLEET_LABEL}=own`]);
+    await cp.kubectl(['create', 'configmap', 'keep', '-n', 'own-legacy']);
+    const base = ['fleet: own', 'apps:', '  - name: web', '    host: web.example.com', '    image: ghcr.io/hello-edge/hello:0.1.0'];
+    const inMonitoring = (adopt: boolean): string => [
+      ...base, 'monitoring:', '  prometheusNamespace: prom', '  prober:', '    namespace: monitoring',
+      ...(adopt ? ['namespaces:', '  adopt: [monitoring]'] : []), '',
+    ].join('\n');
+    const takeover = await writeConfig(dir, 'takeover.yaml', inMonitoring(false));
+    const adopted = await writeConfig(dir, 'adopted.yaml', inMonitoring(true));
+    const moved = await writeConfig(dir, 'moved.yaml', [...base, 'monitoring:', '  prometheusNamespace: prom', '  prober:', '    namespace: own-system', ''].join('\n'));
+    const survivors = async (): Promise<string[]> => (await cp.kubectl(['get', 'namespace', 'monitoring', 'own-legacy', '-o', 'name'])).trim().split('\n');
+    const monitoringLabels = async (): Promise<Record<string, string>> =>
+      (JSON.parse(await cp.kubectl(['get', 'namespace', 'monitoring', '-o', 'json'])) as Listed).metadata.labels ?? {};
+
+    const refused = await cli(cp, ['deploy', '-c', takeover, '--no-wait']);
+    assert.equal(refused.code, 2, `deploy must refuse to take over monitoring: ${refused.stdout}${refused.stderr}`);
+    assert.match(refused.stderr, /^hello-cli: namespaces\.adopt: namespace "monitoring" exists and has no hello-edge\.dev\/fleet label; .*list "monitoring" in namespaces\.adopt/);
+    assert.equal(refused.stderr.trim().split('\n').length, 1, 'one line');
+    assert.deepEqual(await fleetObjects(cp, 'own'), ['Namespace//own-legacy'], 'nothing was applied');
+    assert.equal((await monitoringLabels())[FLEET_LABEL], undefined);
+
+    const deployed = await cli(cp, ['deploy', '-c', adopted, '--no-wait']);
+    assert.equal(deployed.code, 0, deployed.stderr);
+    const labels = await monitoringLabels();
+    assert.equal(labels[FLEET_LABEL], undefined, 'an adopted namespace is not labelled as the fleet\'s');
+    assert.equal(labels['pod-security.kubernetes.io/enforce'], undefined, 'nor relabelled with Pod Security');
+    assert.ok((await fleetObjects(cp, 'own')).includes('Deployment/monitoring/hello-prober'), 'the prober runs in the adopted namespace');
+    assert.equal((await cp.kubectl(['get', 'limitranges,resourcequotas', '-n', 'monitoring', '-o', 'name'])).trim(), '');
+
+    const pruned = await cli(cp, ['deploy', '-c', moved, '--no-wait', '--json']);
+    assert.equal(pruned.code, 0, pruned.stderr);
+    const prunedRefs = (JSON.parse(pruned.stdout) as { pruned: { groupKind: string; namespace?: string; name: string }[] }).pruned;
+    assert.ok(prunedRefs.some((r) => r.namespace === 'monitoring' && r.name === 'hello-prober'), 'the prober left monitoring');
+    assert.ok(!prunedRefs.some((r) => r.groupKind === 'Namespace'), `no namespace pruned: ${JSON.stringify(prunedRefs)}`);
+
+    const destroyed = await cli(cp, ['destroy', '-c', moved, '--timeout', '3m']);
+    assert.equal(destroyed.code, 0, destroyed.stderr);
+    assert.deepEqual(await survivors(), ['namespace/monitoring', 'namespace/own-legacy']);
+    assert.equal((await cp.kubectl(['get', 'configmap', 'prometheus-data', '-n', 'monitoring', '-o', 'name'])).trim(), 'configmap/prometheus-data');
+    assert.equal((await cp.kubectl(['get', 'configmap', 'keep', '-n', 'own-legacy', '-o', 'name'])).trim(), 'configmap/keep');
+    const left = await fleetObjects(cp, 'own');
+    assert.deepEqual(left, ['Namespace//own-legacy'], 'only the namespace the fleet did not create is left with its label');
+  });
 });
 
 async function waitFor<T>(get: () => Promise<T>, ok: (value: T) => boolean, timeoutMs: number): Promise<T> {
