@@ -159,8 +159,14 @@ async function main(): Promise<void> {
     }
   } finally {
     for (const server of servers) {
-      server.child.kill('SIGKILL');
-      for (const pid of processTree(server.child.pid!)) process.kill(pid, 'SIGKILL');
+      // Workers first (the tree is read from the living master), then the master.
+      for (const pid of processTree(server.child.pid!).reverse()) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
     }
   }
   servers.forEach((s) => setTimeout(() => s.quota.remove(), 500));
