@@ -169,7 +169,10 @@ async function main(): Promise<void> {
       }
     }
   }
-  servers.forEach((s) => setTimeout(() => s.quota.remove(), 500));
+  // A group can be removed once its processes have exited (the master is our child: wait for it).
+  await Promise.all(servers.map((s) => (s.child.exitCode === null && s.child.signalCode === null ? new Promise((resolve) => s.child.once('exit', resolve)) : null)));
+  await new Promise((resolve) => setTimeout(resolve, 200)); // the workers, reparented, exit on their own schedule
+  servers.forEach((s) => s.quota.remove());
   const rows = servers.map(summarize);
   const ratio = Number(rows[0]!.rpsPerRequestedCore) / Number(rows[1]!.rpsPerRequestedCore);
   const header = `node ${process.version}, ${QUOTA}m quota (10 ms period), SLO p99 <= ${SLO_MS} ms and <= ${ERROR_BUDGET * 100}% failed, ${REPETITIONS} x ${STEP_SECONDS} s per rate, load average ${loadBefore.toFixed(2)} before / ${loadAverage().toFixed(2)} after${loadBefore > 1 ? ' (busy machine: not for the record)' : ''}`;
