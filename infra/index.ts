@@ -15,4 +15,7 @@ export { SharedGateway, type SharedGatewayProps } from './constructs/shared-gate
 export { parseCpu, parseBytes, formatCpu, formatBytes } from './quantity.js';
 export * from './deploy/index.js';
 export * from './helm/index.js';
-export { computeCost, ORIGINAL_SETUP, type CostReport, type CostLine, type Envelope, type EnvelopeAt } from './cost.js';
+export {
+  computeCost, readBenchCapacity, DOCUMENTED_CAPACITY, ORIGINAL_MEASURED, ORIGINAL_SETUP,
+  type CapacityPerCore, type CostOptions, type CostReport, type CostLine, type EqualAvailability, type Envelope, type EnvelopeAt,
+} from './cost.js';
