@@ -189,3 +189,71 @@ export function applyCpuQuota(pid: number, millicores: number, periodUs = 100_00
     },
   };
 }
+
+/** A cgroup v1 memory group of a pod's limit, for a process started through {@link MemoryLimit.wrap}. */
+export interface MemoryLimit {
+  readonly dir: string;
+  readonly limitBytes: number;
+  /**
+   * The command and arguments that start `command` inside the group (a shell joins the group,
+   * then execs it), so the process is charged from its first byte as in a container.
+   */
+  wrap(command: string, args: readonly string[]): { command: string; args: string[] };
+  /** Memory charged to the group now, bytes (memory.usage_in_bytes: anonymous memory and page cache). */
+  usageBytes(): number;
+  /** Highest charge since the group was made or {@link MemoryLimit.resetPeak}, bytes. */
+  peakBytes(): number;
+  /** Starts a new peak from the current usage. */
+  resetPeak(): void;
+  /** Processes the kernel OOM-killed in the group so far. */
+  oomKills(): number;
+  /** Kills what still runs in the group (it holds only what was started through `wrap`), then deletes it. */
+  remove(): Promise<void>;
+}
+
+const CGROUP_V1_MEMORY = '/sys/fs/cgroup/memory';
+
+/**
+ * Makes a cgroup v1 memory group limited to `limitBytes`, swap included (a pod has no swap to
+ * hide in). Needs write access to /sys/fs/cgroup/memory (root); cgroup v2 is not handled.
+ * Returns the group, or a string saying why it cannot be made.
+ */
+export function createMemoryLimit(limitBytes: number, label = 'bench'): MemoryLimit | string {
+  if (!existsSync(`${CGROUP_V1_MEMORY}/memory.limit_in_bytes`)) return 'no cgroup v1 memory controller at /sys/fs/cgroup/memory';
+  const dir = `${CGROUP_V1_MEMORY}/hello-edge-${label}-${process.pid}-${Date.now()}`;
+  try {
+    mkdirSync(dir);
+    writeFileSync(`${dir}/memory.limit_in_bytes`, String(limitBytes));
+    if (existsSync(`${dir}/memory.memsw.limit_in_bytes`)) writeFileSync(`${dir}/memory.memsw.limit_in_bytes`, String(limitBytes));
+  } catch (error) {
+    try {
+      rmdirSync(dir);
+    } catch {
+      // nothing was created
+    }
+    return `cannot create a memory cgroup (${(error as NodeJS.ErrnoException).code ?? String(error)}); it needs root`;
+  }
+  const readNumber = (file: string): number => Number(readFileSync(`${dir}/${file}`, 'utf8'));
+  return {
+    dir,
+    limitBytes,
+    wrap: (command, args) => ({ command: 'sh', args: ['-c', `echo $$ > ${dir}/cgroup.procs && exec "$0" "$@"`, command, ...args] }),
+    usageBytes: () => readNumber('memory.usage_in_bytes'),
+    peakBytes: () => readNumber('memory.max_usage_in_bytes'),
+    resetPeak: () => writeFileSync(`${dir}/memory.max_usage_in_bytes`, '0'),
+    oomKills: () => Number(/oom_kill (\d+)/.exec(readFileSync(`${dir}/memory.oom_control`, 'utf8'))?.[1] ?? 0),
+    remove: async () => {
+      // A group can be removed only once its processes are gone, and a dying process leaves it a
+      // little after the signal.
+      for (let attempt = 0; attempt < 50; attempt++) {
+        try {
+          for (const pid of readFileSync(`${dir}/cgroup.procs`, 'utf8').split('\n').filter(Boolean)) process.kill(Number(pid), 'SIGKILL');
+          rmdirSync(dir);
+          return;
+        } catch {
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      }
+    },
+  };
+}

@@ -27,6 +27,11 @@ export interface Schema<T> {
   parseText(text: string, path: string): T;
   /** JSON Schema of what {@link Schema.parse} accepts. Patterns are RE2-compatible (Helm checks them in Go). */
   jsonSchema(): JsonSchema;
+  /**
+   * The raw value as it may be shown (debug pages, logs, `--json`, a config dump): the values of
+   * {@link secret} fields become {@link SECRET}, the rest stays as written.
+   */
+  redact(value: unknown): unknown;
 }
 
 /** Parts of a schema for {@link define}; `parseText` defaults to `parse`. */
@@ -35,12 +40,14 @@ export interface SchemaSpec<T> {
   parse(value: unknown, path: string): T;
   parseText?(text: string, path: string): T;
   jsonSchema(): JsonSchema;
+  /** Default: the value as it is (a schema with no secret inside). */
+  redact?(value: unknown): unknown;
 }
 
 /** Makes a schema from its parts: the escape hatch for a rule the combinators below cannot say. */
 export function define<T>(spec: SchemaSpec<T>): Schema<T> {
   const parseText = spec.parseText ?? ((text: string, path: string) => spec.parse(text, path));
-  return { allowed: spec.allowed, parse: spec.parse, parseText, jsonSchema: spec.jsonSchema };
+  return { allowed: spec.allowed, parse: spec.parse, parseText, jsonSchema: spec.jsonSchema, redact: spec.redact ?? ((value) => value) };
 }
 
 /** Throws the house's "not allowed" message. */
@@ -217,6 +224,7 @@ export function list<T>(item: Schema<T>, options: { minItems?: number; maxItems?
       if (maxItems !== undefined && value.length > maxItems) throw new ConfigError(path, `has ${value.length} items; use at most ${maxItems}`);
       return value.map((v, i) => item.parse(v, joinPath(path, i)));
     },
+    redact: (value) => (Array.isArray(value) ? value.map((v) => item.redact(v)) : value),
     jsonSchema: () => ({
       type: 'array',
       items: item.jsonSchema(),
@@ -245,6 +253,7 @@ export function record<T>(value: Schema<T>, options: { key?: Schema<string>; max
       }
       return out;
     },
+    redact: (input) => (isPlainMap(input) ? Object.fromEntries(Object.entries(input).map(([k, v]) => [k, value.redact(v)])) : input),
     jsonSchema: () => ({
       type: 'object',
       additionalProperties: value.jsonSchema(),
@@ -255,11 +264,12 @@ export function record<T>(value: Schema<T>, options: { key?: Schema<string>; max
 
 /** Checks that `value` is a plain mapping and returns it. */
 export function expectMap(value: unknown, path: string): Record<string, unknown> {
-  if (value === null || typeof value !== 'object' || Array.isArray(value) || value instanceof Map) {
-    throw new ConfigError(path || '(top level)', `must be a map, got ${typeName(value)}`);
-  }
-  return value as Record<string, unknown>;
+  if (!isPlainMap(value)) throw new ConfigError(path || '(top level)', `must be a map, got ${typeName(value)}`);
+  return value;
 }
+
+const isPlainMap = (value: unknown): value is Record<string, unknown> =>
+  value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof Map);
 
 /** A field of an {@link object} schema: its schema, and whether it may be left out. */
 export interface Field<T> {
@@ -324,6 +334,8 @@ export function object<S extends Shape>(shape: S, options: ObjectOptions<Infer<S
       options.check?.(value, path);
       return value;
     },
+    redact: (input) =>
+      isPlainMap(input) ? Object.fromEntries(Object.entries(input).map(([k, v]) => [k, Object.hasOwn(shape, k) ? specSchema(shape[k] as Schema<unknown> | Field<unknown>).redact(v) : v])) : input,
     jsonSchema: () => ({
       type: 'object',
       additionalProperties: false,
@@ -356,6 +368,7 @@ export function refine<T>(schema: Schema<T>, check: (value: T) => string | undef
     parse: (value, path) => checked(schema.parse(value, path), value, path),
     parseText: (text, path) => checked(schema.parseText(text, path), text, path),
     jsonSchema: schema.jsonSchema,
+    redact: schema.redact,
   });
 }
 
@@ -366,6 +379,7 @@ export function transform<T, U>(schema: Schema<T>, to: (value: T, path: string) 
     parse: (value, path) => to(schema.parse(value, path), path),
     parseText: (text, path) => to(schema.parseText(text, path), path),
     jsonSchema: schema.jsonSchema,
+    redact: schema.redact,
   });
 }
 
@@ -376,6 +390,34 @@ export function nullable<T>(schema: Schema<T>): Schema<T | null> {
     parse: (value, path) => (value === null ? null : schema.parse(value, path)),
     parseText: schema.parseText,
     jsonSchema: () => ({ anyOf: [schema.jsonSchema(), { type: 'null' }] }),
+    redact: (value) => (value === null ? null : schema.redact(value)),
+  });
+}
+
+/** What a secret's value is shown as. */
+export const SECRET = '<secret>';
+
+/**
+ * A credential (password, token): checked by `schema`, but never shown. Its errors name the field
+ * and what is allowed without repeating the value, and {@link Schema.redact} shows it as
+ * {@link SECRET}, so a debug page, a log line or a config dump cannot leak it.
+ */
+export function secret<T>(schema: Schema<T>): Schema<T> {
+  const hidden = <R>(value: unknown, parse: () => R): R => {
+    try {
+      return parse();
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      const message = error.message.slice(error.field.length + 2).replaceAll(quoteValue(value), SECRET);
+      throw new ConfigError(error.field, message);
+    }
+  };
+  return define({
+    allowed: schema.allowed,
+    parse: (value, path) => hidden(value, () => schema.parse(value, path)),
+    parseText: (text, path) => hidden(text, () => schema.parseText(text, path)),
+    jsonSchema: () => ({ ...schema.jsonSchema(), writeOnly: true }),
+    redact: (value) => (value === undefined ? value : SECRET),
   });
 }
 

@@ -6,9 +6,12 @@
  * carries the label `app` (set by the Probe's static labels and the prober's target labels).
  */
 import { formatDuration } from '../common/index.js';
-import { PROBER_METRICS } from '../prober/contract.js';
-import type { AppConfig, MonitoringConfig } from './config/index.js';
+import type { ProberSelfMetricName } from '../prober/contract.js';
+import type { AppConfig, MonitoringConfig, SloConfig } from './config/index.js';
 import { PROBER_NAME } from './labels.js';
+
+/** The prober's gauge of its last config reload (the exporter's name). */
+const RELOAD_SUCCESSFUL: ProberSelfMetricName = 'blackbox_exporter_config_last_reload_successful';
 
 /** Label that names the app on every probe series. */
 export const SERIES_APP_LABEL = 'app';
@@ -39,28 +42,48 @@ export const BURN_RATE_WINDOWS = Object.freeze([
   { severity: 'warning', factor: 1, long: '3d', short: '6h' },
 ] as const);
 
-/** Matcher for the histogram bucket `le` label, tolerant of Prometheus 3's `1` -> `1.0` normalisation. */
-function leMatcher(threshold: number): string {
-  return Number.isInteger(threshold) ? `le=~"${threshold}(\\\\.0)?"` : `le="${threshold}"`;
+/**
+ * The SLO's numbers as the rules write them. The Helm chart passes template expressions instead,
+ * so its values can change the SLO without regenerating the chart.
+ */
+export interface SloTerms {
+  /** Matcher of the threshold's histogram bucket, e.g. `le="0.3"` (tolerant of Prometheus 3's `1.0` form of whole seconds). */
+  readonly leMatcher: string;
+  /** The threshold in milliseconds, e.g. `300`. */
+  readonly thresholdMs: string;
+  /** The objective in percent, e.g. `99%`. */
+  readonly objective: string;
+  /** The share of slow probes at which the error budget burns `factor` times too fast, e.g. `0.144` for 14.4 at 99 %. */
+  burnThreshold(factor: number): string;
+}
+
+/** The SLO's numbers as written into the rules. */
+export function sloTerms(slo: SloConfig): SloTerms {
+  const threshold = slo.latencyThresholdSeconds;
+  const budget = round(1 - slo.latencyObjective);
+  return {
+    leMatcher: Number.isInteger(threshold) ? `le=~"${threshold}(\\\\.0)?"` : `le="${threshold}"`,
+    thresholdMs: String(Math.round(threshold * 1000)),
+    objective: `${round(slo.latencyObjective * 100)}%`,
+    burnThreshold: (factor) => String(round(factor * budget)),
+  };
 }
 
 /** The fraction of probes slower than the SLO threshold over `window`. */
-export function slowRatioExpr(app: AppConfig, window: string): string {
+export function slowRatioExpr(app: AppConfig, window: string, leMatcher = sloTerms(app.slo).leMatcher): string {
   const sel = `${SERIES_APP_LABEL}="${app.name}"`;
-  return `(1 - (sum by (${SERIES_APP_LABEL}) (rate(probe_duration_seconds_bucket{${sel},${leMatcher(app.slo.latencyThresholdSeconds)}}[${window}]))`
+  return `(1 - (sum by (${SERIES_APP_LABEL}) (rate(probe_duration_seconds_bucket{${sel},${leMatcher}}[${window}]))`
     + ` / sum by (${SERIES_APP_LABEL}) (rate(probe_duration_seconds_count{${sel}}[${window}]))))`;
 }
 
-/** The alert rules of one app. */
-export function appAlertGroup(app: AppConfig, monitoring: MonitoringConfig): AlertGroup {
+/** The alert rules of one app (`slo`: its SLO's numbers, by default from `app.slo`). */
+export function appAlertGroup(app: AppConfig, monitoring: MonitoringConfig, slo: SloTerms = sloTerms(app.slo)): AlertGroup {
   const sel = `${SERIES_APP_LABEL}="${app.name}"`;
   const base = { [SERIES_APP_LABEL]: app.name, namespace: app.namespace };
-  const budget = round(1 - app.slo.latencyObjective);
-  const thresholdMs = Math.round(app.slo.latencyThresholdSeconds * 1000);
-  const objective = `${round(app.slo.latencyObjective * 100)}%`;
+  const { thresholdMs, objective } = slo;
   const burn = (severity: 'critical' | 'warning'): string => BURN_RATE_WINDOWS
     .filter((w) => w.severity === severity)
-    .map((w) => `(${slowRatioExpr(app, w.long)} > ${round(w.factor * budget)} and ${slowRatioExpr(app, w.short)} > ${round(w.factor * budget)})`)
+    .map((w) => `(${slowRatioExpr(app, w.long, slo.leMatcher)} > ${slo.burnThreshold(w.factor)} and ${slowRatioExpr(app, w.short, slo.leMatcher)} > ${slo.burnThreshold(w.factor)})`)
     .join(' or ');
   // The latency histogram exists only on the local prober's scheduled-mode /metrics, scraped by
   // its ServiceMonitor; without both, burn-rate rules would be generated but could never fire.
@@ -150,7 +173,7 @@ export function proberAlertGroup(monitoring: MonitoringConfig): AlertGroup {
       },
       {
         alert: 'HelloProberConfigReloadFailed',
-        expr: `max by (namespace, pod) (${PROBER_METRICS.configLastReloadSuccessful}{${job}}) == 0`,
+        expr: `max by (namespace, pod) (${RELOAD_SUCCESSFUL}{${job}}) == 0`,
         for: '5m',
         labels: { ...base, severity: 'warning' },
         annotations: {

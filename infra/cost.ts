@@ -1,8 +1,13 @@
 /**
- * The fleet's resource envelope: CPU and memory requests and limits at min and max replicas, per
- * app and in total, plus the prober; beside the envelope of the original setup for the same
- * number of apps. Pure arithmetic on the config (no synthesis needed).
+ * What the fleet costs beside the original setup it replaces: CPU and memory requests and limits
+ * at min and max replicas, per app and in total, plus the prober; the idle envelope of both at
+ * equal availability (the original's three replicas per app), CPU as written and memory against
+ * what the original really holds; and the work done per requested core. Arithmetic on the config
+ * and on measurements recorded in docs/COST.md (no synthesis needed).
  */
+import { readFileSync } from 'node:fs';
+import { validateBenchResults } from '../bench/index.js';
+import { ConfigError, describeError, quoteValue } from '../common/index.js';
 import type { FleetConfig, ResourcesConfig } from './config/index.js';
 
 /** CPU in millicores and memory in bytes; `null` means unbounded (no limit set). */
@@ -26,6 +31,33 @@ export interface CostLine {
   readonly max: EnvelopeAt;
 }
 
+/** Requests/s a pod serves within the latency SLO, per core it requests. */
+export interface CapacityPerCore {
+  /** Requests per second one pod serves with the SLO held (the bench's `sloCapacityPerPod`). */
+  readonly sloRpsPerPod: number;
+  /** The CPU request sized for that rate, millicores. */
+  readonly cpuRequestMillis: number;
+  /** sloRpsPerPod / requested cores. */
+  readonly rpsPerRequestedCore: number;
+  /** Where the figures come from: a bench results file, or the measurement in docs/COST.md. */
+  readonly source: string;
+}
+
+/** The idle envelope (requests at the minimum replicas) of both setups at equal availability. */
+export interface EqualAvailability {
+  /** Replicas per app: the original's minimum; an app configured with more keeps its own. */
+  readonly replicasPerApp: number;
+  /** Our apps and prober at those replicas: requests. */
+  readonly ours: { readonly cpuMillis: number; readonly memoryBytes: number };
+  /** The original's requests as written (LimitRange defaults). */
+  readonly originalWritten: { readonly cpuMillis: number; readonly memoryBytes: number };
+  /** The memory the original's pods really hold, measured (its written request is below it). */
+  readonly originalMeasuredMemoryBytes: number;
+  /** Ours within the original's CPU as written, and within its measured memory. */
+  readonly cpuWithinOriginal: boolean;
+  readonly memoryWithinOriginalFootprint: boolean;
+}
+
 /** The whole report. */
 export interface CostReport {
   readonly fleet: string;
@@ -34,19 +66,63 @@ export interface CostReport {
   readonly prober?: CostLine;
   readonly total: CostLine;
   /** The original setup for the same number of apps, see {@link ORIGINAL_SETUP}. */
-  readonly original: { readonly apps: CostLine; readonly exporters: CostLine; readonly total: CostLine };
+  readonly original: { readonly apps: CostLine; readonly exporter: CostLine; readonly total: CostLine };
+  readonly equalAvailability: EqualAvailability;
+  /** Work per requested core: ours, the original's, and ours / the original's. */
+  readonly perCore: { readonly ours: CapacityPerCore; readonly original: CapacityPerCore; readonly ratio: number };
+}
+
+const Mi = 2 ** 20;
+const MB = 10 ** 6;
+
+/**
+ * The original setup as it ran: per app a Deployment with an HPA of 3 to 10 replicas; no
+ * resources in the pod spec, so every container got its namespace LimitRange's defaults (50m /
+ * 64Mi requests, 250m / 256Mi limits); one blackbox exporter shared by all apps (the layout the
+ * original preferred), under the same defaults.
+ */
+export const ORIGINAL_SETUP = Object.freeze({
+  minReplicas: 3,
+  maxReplicas: 10,
+  requests: Object.freeze({ cpuMillis: 50, memoryBytes: 64 * Mi }),
+  limits: Object.freeze({ cpuMillis: 250, memoryBytes: 256 * Mi }),
+  exporters: 1,
+});
+
+/**
+ * What the original's parts hold, measured here (docs/COST.md has the runs): the Flask app under
+ * gunicorn (`-w 2 -k gthread --threads 4`, master and workers) holds 99.1-99.7 MB RSS after load
+ * (`npm run bench:hello`, 2026-11-26 runs); the blackbox exporter 22-27 MB at its peak under load
+ * (`npm run bench:prober`). Its written 64Mi request is below what the app holds.
+ */
+export const ORIGINAL_MEASURED = Object.freeze({ appRssBytes: 100 * MB, exporterRssBytes: 27 * MB });
+
+/**
+ * Requests/s within the SLO per requested core, measured with the bench's method (open model,
+ * p99 <= 25 ms, 250m CFS quota) when no bench results file is given. docs/COST.md holds the
+ * runs and their commands.
+ */
+export const DOCUMENTED_CAPACITY = Object.freeze({
+  hello: Object.freeze({ sloRpsPerPod: 9054, cpuRequestMillis: 200, source: 'docs/COST.md: `npm run bench` (full), 2026-11-26 10:33' }),
+  original: Object.freeze({ sloRpsPerPod: 5739, cpuRequestMillis: 1000, source: 'docs/COST.md: `npm run bench:hello`, Flask+gunicorn on one core at saturation (an upper bound: its p99 there is past 25 ms)' }),
+});
+
+function capacity(figures: { sloRpsPerPod: number; cpuRequestMillis: number; source: string }): CapacityPerCore {
+  return { ...figures, rpsPerRequestedCore: figures.sloRpsPerPod / (figures.cpuRequestMillis / 1000) };
 }
 
 /**
- * The original setup, per app: a Deployment of 3 replicas requesting 50m CPU / 64Mi memory with
- * no limits (unbounded), and a blackbox exporter in every namespace. The exporter chart sets no
- * resources; it is counted here at the app's 50m / 64Mi requests, one replica, no limits.
+ * Reads the SLO capacity per pod and the CPU request sized for it from a bench results file.
+ * @throws ConfigError naming `--bench` and the file.
  */
-export const ORIGINAL_SETUP = Object.freeze({
-  replicas: 3,
-  requests: Object.freeze({ cpuMillis: 50, memoryBytes: 64 * 2 ** 20 }),
-  exporter: Object.freeze({ replicas: 1, requests: Object.freeze({ cpuMillis: 50, memoryBytes: 64 * 2 ** 20 }) }),
-});
+export function readBenchCapacity(file: string): CapacityPerCore {
+  try {
+    const { recommendation } = validateBenchResults(JSON.parse(readFileSync(file, 'utf8')));
+    return capacity({ sloRpsPerPod: recommendation.rps.sloCapacityPerPod, cpuRequestMillis: recommendation.resources.cpuRequestMillicores, source: `bench results ${file}` });
+  } catch (error) {
+    throw new ConfigError('--bench', `${quoteValue(file)} is not a usable bench results file: ${describeError(error)}`, { cause: error });
+  }
+}
 
 function at(resources: ResourcesConfig, replicas: number): EnvelopeAt {
   return {
@@ -74,27 +150,59 @@ function sum(name: string, lines: readonly CostLine[]): CostLine {
   return { name, min: fold((l) => l.min), max: fold((l) => l.max) };
 }
 
+/** The original setup for `n` apps: n HPAs of 3..10 replicas and one shared exporter, at the LimitRange defaults. */
+function originalLines(n: number): CostReport['original'] {
+  const { requests, limits } = ORIGINAL_SETUP;
+  const atDefaults = (replicas: number): EnvelopeAt => ({
+    replicas,
+    requests: { cpuMillis: requests.cpuMillis * replicas, memoryBytes: requests.memoryBytes * replicas },
+    limits: { cpuMillis: limits.cpuMillis * replicas, memoryBytes: limits.memoryBytes * replicas },
+  });
+  const apps = { name: `original: ${n} app(s), HPA ${ORIGINAL_SETUP.minReplicas}-${ORIGINAL_SETUP.maxReplicas}`, min: atDefaults(n * ORIGINAL_SETUP.minReplicas), max: atDefaults(n * ORIGINAL_SETUP.maxReplicas) };
+  const exporter = { name: `original: ${ORIGINAL_SETUP.exporters} shared blackbox exporter`, min: atDefaults(ORIGINAL_SETUP.exporters), max: atDefaults(ORIGINAL_SETUP.exporters) };
+  return { apps, exporter, total: sum('original total', [apps, exporter]) };
+}
+
+function equalAvailability(config: FleetConfig, prober: CostLine | undefined, original: CostReport['original']): EqualAvailability {
+  const replicasPerApp = ORIGINAL_SETUP.minReplicas;
+  const apps = config.apps.map((a) => at(a.resources, Math.max(a.scaling.minReplicas, replicasPerApp)).requests);
+  const requests = [...apps, ...(prober ? [prober.min.requests] : [])].reduce(add, { cpuMillis: 0, memoryBytes: 0 });
+  const ours = { cpuMillis: requests.cpuMillis ?? 0, memoryBytes: requests.memoryBytes ?? 0 };
+  const originalWritten = { cpuMillis: original.total.min.requests.cpuMillis ?? 0, memoryBytes: original.total.min.requests.memoryBytes ?? 0 };
+  const originalMeasuredMemoryBytes = original.apps.min.replicas * ORIGINAL_MEASURED.appRssBytes + ORIGINAL_SETUP.exporters * ORIGINAL_MEASURED.exporterRssBytes;
+  return {
+    replicasPerApp,
+    ours,
+    originalWritten,
+    originalMeasuredMemoryBytes,
+    cpuWithinOriginal: ours.cpuMillis <= originalWritten.cpuMillis,
+    memoryWithinOriginalFootprint: ours.memoryBytes <= originalMeasuredMemoryBytes,
+  };
+}
+
+/** Options of {@link computeCost}. */
+export interface CostOptions {
+  /** Our capacity per core from a bench results file ({@link readBenchCapacity}); default {@link DOCUMENTED_CAPACITY}. */
+  readonly capacity?: CapacityPerCore;
+}
+
 /** Computes the fleet's resource envelope and the original setup's for the same number of apps. */
-export function computeCost(config: FleetConfig): CostReport {
+export function computeCost(config: FleetConfig, options: CostOptions = {}): CostReport {
   const apps = config.apps.map((a) => ({ name: a.name, min: at(a.resources, a.scaling.minReplicas), max: at(a.resources, a.scaling.maxReplicas) }));
   const p = config.monitoring.prober;
   const prober = config.monitoring.enabled && p.mode === 'local'
     ? { name: 'prober', min: at(p.resources, p.replicas), max: at(p.resources, p.replicas) }
     : undefined;
-  const n = config.apps.length;
-  const unbounded = (replicas: number, requests: { cpuMillis: number; memoryBytes: number }): EnvelopeAt => ({
-    replicas,
-    requests: { cpuMillis: requests.cpuMillis * replicas, memoryBytes: requests.memoryBytes * replicas },
-    limits: { cpuMillis: null, memoryBytes: null },
-  });
-  const originalApps = { name: `original: ${n} app(s) x ${ORIGINAL_SETUP.replicas} replicas`, min: unbounded(n * ORIGINAL_SETUP.replicas, ORIGINAL_SETUP.requests), max: unbounded(n * ORIGINAL_SETUP.replicas, ORIGINAL_SETUP.requests) };
-  const exporter = ORIGINAL_SETUP.exporter;
-  const exporters = { name: `original: ${n} blackbox exporter(s)`, min: unbounded(n * exporter.replicas, exporter.requests), max: unbounded(n * exporter.replicas, exporter.requests) };
+  const original = originalLines(config.apps.length);
+  const ours = options.capacity ?? capacity(DOCUMENTED_CAPACITY.hello);
+  const theirs = capacity(DOCUMENTED_CAPACITY.original);
   return {
     fleet: config.fleet,
     apps,
     ...(prober ? { prober } : {}),
     total: sum('total', prober ? [...apps, prober] : apps),
-    original: { apps: originalApps, exporters, total: sum('original total', [originalApps, exporters]) },
+    original,
+    equalAvailability: equalAvailability(config, prober, original),
+    perCore: { ours, original: theirs, ratio: ours.rpsPerRequestedCore / theirs.rpsPerRequestedCore },
   };
 }

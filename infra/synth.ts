@@ -62,24 +62,26 @@ export function synthesizeFleet(config: FleetConfig): FleetManifests {
   const shared = new Chart(app, 'shared', chartProps);
   const m = config.monitoring;
   const localProber = m.enabled && m.prober.mode === 'local';
+  const appsNamespace = config.namespaces.layout === 'shared' ? config.namespaces.shared : undefined;
+  const appWorkloads = config.apps.map((a) => ({ resources: a.resources, maxPods: maxPodsDuringRollout(a.scaling.maxReplicas) }));
   // An adopted namespace is used, never created, labelled or deleted: no Namespace object for it.
   const owned = (namespace: string): boolean => !config.namespaces.adopt.includes(namespace);
+  // The Helm chart of one app installs the app and its prober into the release namespace: one
+  // namespace then holds both (the fleet config itself keeps them apart).
+  const proberWithApps = localProber && m.prober.namespace === appsNamespace;
   if (localProber) {
     if (owned(m.prober.namespace)) {
-      new FleetNamespace(shared, 'prober-namespace', {
+      const prober = { resources: m.prober.resources, maxPods: m.prober.replicas + ROLLOUT.proberMaxSurge };
+      new FleetNamespace(shared, proberWithApps ? 'apps-namespace' : 'prober-namespace', {
         name: m.prober.namespace,
         fleet: config.fleet,
-        workloads: [{ resources: m.prober.resources, maxPods: m.prober.replicas + ROLLOUT.proberMaxSurge }],
+        workloads: proberWithApps ? [...appWorkloads, prober] : [prober],
       });
     }
     new Prober(shared, 'prober', { fleet: config });
   }
-  if (config.namespaces.layout === 'shared' && owned(config.namespaces.shared)) {
-    new FleetNamespace(shared, 'apps-namespace', {
-      name: config.namespaces.shared,
-      fleet: config.fleet,
-      workloads: config.apps.map((a) => ({ resources: a.resources, maxPods: maxPodsDuringRollout(a.scaling.maxReplicas) })),
-    });
+  if (appsNamespace !== undefined && !proberWithApps && owned(appsNamespace)) {
+    new FleetNamespace(shared, 'apps-namespace', { name: appsNamespace, fleet: config.fleet, workloads: appWorkloads });
   }
   if (config.routing.kind === 'gateway' && config.routing.gateway.create) {
     const hosts = new Set(config.apps.flatMap((a) => a.hosts.map((h) => h.host)));

@@ -72,31 +72,72 @@ export const PROBER_DEFAULT_TIMEOUT_OFFSET_SECONDS = 0.5;
 /** Scrape timeout assumed when Prometheus sends no `X-Prometheus-Scrape-Timeout-Seconds` (the exporter's). */
 export const PROBER_DEFAULT_SCRAPE_TIMEOUT_SECONDS = 120;
 
-/** Metric names on `/metrics` (the prober's own metrics and scheduled mode). */
-export const PROBER_METRICS = {
-  /** Gauge, 1 when the last reload succeeded (the exporter's name, so its alerts keep working). */
-  configLastReloadSuccessful: 'blackbox_exporter_config_last_reload_successful',
-  /** Gauge, Unix time of the last successful reload (the exporter's name). */
-  configLastReloadSuccessTimestamp: 'blackbox_exporter_config_last_reload_success_timestamp_seconds',
-  /** Counter, `/probe` requests naming an unknown module (the exporter's name). */
-  moduleUnknownTotal: 'blackbox_module_unknown_total',
-  /** Counter `{module}`, probes run through `/probe`. */
-  probesTotal: 'prober_probes_total',
-  /** Counter `{module}`, probes through `/probe` that failed. */
-  probeFailuresTotal: 'prober_probe_failures_total',
-  /** Counter, `/probe` requests refused with 503 by the concurrency limit. */
-  probesRejectedTotal: 'prober_probes_rejected_total',
-  /** Gauge, `/probe` requests in flight. */
-  probesInFlight: 'prober_probes_in_flight',
-  /** Gauge `{target,module,...labels}`, scheduled mode: 1 when the last probe succeeded. */
-  scheduledSuccess: 'probe_success',
-  /** Histogram `{target,module,...labels}`, scheduled mode: probe durations. */
-  scheduledDuration: 'probe_duration_seconds',
-  /** Counter `{target,module,...labels}`, scheduled mode: probes run. */
-  scheduledRunsTotal: 'probe_runs_total',
-  /** Counter `{target,module,...labels}`, scheduled mode: probes that failed. */
-  scheduledFailuresTotal: 'probe_failures_total',
+/**
+ * The metrics of a `/probe` answer: name -> help, the blackbox exporter's (0.23) word for word.
+ * Probers register one only when it means something, as the exporter does.
+ */
+export const PROBE_METRICS = {
+  probe_success: 'Displays whether or not the probe was a success',
+  probe_duration_seconds: 'Returns how long the probe took to complete in seconds',
+  probe_dns_lookup_time_seconds: 'Returns the time taken for probe dns lookup in seconds',
+  probe_ip_protocol: 'Specifies whether probe ip protocol is IP4 or IP6',
+  probe_ip_addr_hash: "Specifies the hash of IP address. It's useful to detect if the IP address changes.",
+  probe_failed_due_to_regex: 'Indicates if probe failed due to regex',
+  probe_http_duration_seconds: 'Duration of http request by phase, summed over all redirects',
+  probe_http_content_length: 'Length of http content response',
+  probe_http_uncompressed_body_length: 'Length of uncompressed response body',
+  probe_http_redirects: 'The number of redirects',
+  probe_http_ssl: 'Indicates if SSL was used for the final redirect',
+  probe_http_status_code: 'Response HTTP status code',
+  probe_http_version: 'Returns the version of HTTP of the probe response',
+  probe_http_last_modified_timestamp_seconds: 'Returns the Last-Modified HTTP response header in unixtime',
+  probe_ssl_earliest_cert_expiry: 'Returns last SSL chain expiry in unixtime',
+  probe_ssl_last_chain_expiry_timestamp_seconds: 'Returns last SSL chain expiry in timestamp',
+  probe_ssl_last_chain_info: 'Contains SSL leaf certificate information',
+  probe_tls_version_info: 'Returns the TLS version used or NaN when unknown',
 } as const;
+
+/** A metric name from {@link PROBE_METRICS}. */
+export type ProbeMetricName = keyof typeof PROBE_METRICS;
+
+/** The prober's own metrics on `/metrics`: name -> help (the exporter's names and texts where it has them). */
+export const PROBER_SELF_METRICS = {
+  /** Gauge, 1 when the last reload succeeded (the exporter's, so its alerts keep working). */
+  blackbox_exporter_config_last_reload_successful: 'Blackbox exporter config loaded successfully.',
+  /** Gauge, Unix time of the last successful reload (the exporter's). */
+  blackbox_exporter_config_last_reload_success_timestamp_seconds: 'Timestamp of the last successful configuration reload.',
+  /** Counter, `/probe` requests naming an unknown module (the exporter's). */
+  blackbox_module_unknown_total: 'Count of unknown modules requested by probes',
+  /** Counter `{module}`, probes run through `/probe`. */
+  prober_probes_total: 'Probes run through /probe, by module',
+  /** Counter `{module}`, probes through `/probe` that failed. */
+  prober_probe_failures_total: 'Probes through /probe that failed, by module',
+  /** Counter, `/probe` requests refused with 503 by the concurrency limit. */
+  prober_probes_rejected_total: 'Probe requests refused with 503 by limits.max_concurrent_probes',
+  /** Gauge, `/probe` requests in flight. */
+  prober_probes_in_flight: 'Probe requests in flight',
+} as const;
+
+/** A metric name from {@link PROBER_SELF_METRICS}. */
+export type ProberSelfMetricName = keyof typeof PROBER_SELF_METRICS;
+
+/**
+ * Scheduled mode's per-target series on `/metrics`, labelled `{target, module, ...target labels}`:
+ * name -> help. Counters and a histogram, so availability and latency SLOs need no sampling.
+ */
+export const SCHEDULED_TARGET_METRICS = {
+  /** Gauge, 1 when the last probe succeeded. */
+  probe_success: 'Whether the last scheduled probe of the target succeeded',
+  /** Histogram of probe durations ({@link PROBER_DURATION_BUCKETS}). */
+  probe_duration_seconds: 'Duration of scheduled probes in seconds',
+  /** Counter, probes run. */
+  probe_runs_total: 'Scheduled probes run',
+  /** Counter, probes that failed. */
+  probe_failures_total: 'Scheduled probes that failed',
+} as const;
+
+/** A metric name from {@link SCHEDULED_TARGET_METRICS}. */
+export type ScheduledTargetMetricName = keyof typeof SCHEDULED_TARGET_METRICS;
 
 /**
  * Buckets (seconds) of the scheduled-mode `probe_duration_seconds` histogram: dense between

@@ -1,10 +1,11 @@
 import { Registry } from 'prom-client';
 import { stringify } from 'yaml';
-import { type LogFields, type Logger, ProbeRequestError, UnknownModuleError } from '../common/index.js';
+import { MAX_TIMER_MS, type LogFields, type Logger, ProbeRequestError, UnknownModuleError } from '../common/index.js';
 import type { Module, ProberConfig, ProberName } from './config/types.js';
 import { PROBER_DEFAULT_MODULE, PROBER_DEFAULT_SCRAPE_TIMEOUT_SECONDS, PROBER_DEFAULT_TIMEOUT_OFFSET_SECONDS } from './contract.js';
 import { renderSorted, roundSeconds, setProbeGauge } from './metrics.js';
 import { PROBERS } from './probers/index.js';
+import { redactLogFields, redactUrlCredentials } from './redact.js';
 
 /** Longest target accepted, in characters; longer ones are refused with 400. */
 export const MAX_TARGET_LENGTH = 2048;
@@ -36,8 +37,19 @@ export interface ProbeOutcome {
 }
 
 /**
- * The exporter's deadline rule: the scrape timeout (header, default 120 s) minus the offset,
- * capped by the module's timeout when that is set and smaller.
+ * The deadline rule, written once for `/probe`, `hello-cli probe` and the scheduler (the
+ * exporter's): the scraper's budget, capped by the module's timeout when that is set and smaller.
+ * A module without a timeout is capped by `unsetModuleSeconds` instead (the scheduler's 120 s).
+ * Never longer than a timer holds: a longer one would fire at once and abort the probe.
+ */
+export function probeDeadlineSeconds(module: Module, budgetSeconds: number, unsetModuleSeconds = Infinity): number {
+  const moduleSeconds = module.timeoutMs > 0 ? module.timeoutMs / 1000 : unsetModuleSeconds;
+  return Math.min(Math.max(0, budgetSeconds), moduleSeconds, MAX_TIMER_MS / 1000);
+}
+
+/**
+ * The deadline of a `/probe` request: the scrape timeout (header, default 120 s) minus the
+ * offset, under {@link probeDeadlineSeconds}.
  * @throws ProbeRequestError (500) when the header is not a number, as the exporter answers.
  */
 export function probeTimeoutSeconds(module: Module, header: string | undefined, offsetSeconds = PROBER_DEFAULT_TIMEOUT_OFFSET_SECONDS): number {
@@ -48,10 +60,7 @@ export function probeTimeoutSeconds(module: Module, header: string | undefined, 
       throw new ProbeRequestError(500, `Failed to parse timeout from Prometheus header: ${JSON.stringify(header)} is not a number`);
     }
   }
-  let timeout = Math.max(0, scrape - offsetSeconds);
-  const moduleSeconds = module.timeoutMs / 1000;
-  if (moduleSeconds > 0 && moduleSeconds < timeout) timeout = moduleSeconds;
-  return timeout;
+  return probeDeadlineSeconds(module, scrape - offsetSeconds);
 }
 
 /**
@@ -86,7 +95,7 @@ export async function runModuleProbe(
 ): Promise<ProbeOutcome> {
   const registry = new Registry();
   const entries: LogEntry[] = [];
-  const probeLogger = captureLogger(logger.child({ module: module.name, target }), entries);
+  const probeLogger = captureLogger(logger.child({ module: module.name, target: redactUrlCredentials(target) }), entries);
   const deadline = new AbortController();
   const timer = setTimeout(() => deadline.abort(new Error(`probe deadline of ${timeoutSeconds}s reached`)), Math.max(0, timeoutSeconds * 1000));
   const onParentAbort = (): void => deadline.abort(parent?.reason);
@@ -167,7 +176,8 @@ export async function renderProbeDebug(outcome: ProbeOutcome): Promise<string> {
 function captureLogger(base: Logger, entries: LogEntry[]): Logger {
   const make = (bound: LogFields): Logger => {
     const emit = (level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: LogFields): void => {
-      const all = fields ? { ...bound, ...fields } : bound;
+      // Targets and redirect locations come from outside the config: no URL credentials in logs.
+      const all = fields ? { ...bound, ...redactLogFields(fields) } : bound;
       entries.push({ time: Date.now(), level, msg, fields: all });
       base.debug(msg, all);
     };
@@ -176,7 +186,7 @@ function captureLogger(base: Logger, entries: LogEntry[]): Logger {
       info: (m, f) => emit('info', m, f),
       warn: (m, f) => emit('warn', m, f),
       error: (m, f) => emit('error', m, f),
-      child: (f) => make({ ...bound, ...f }),
+      child: (f) => make({ ...bound, ...redactLogFields(f) }),
     };
   };
   return make({});

@@ -8,12 +8,14 @@ export { PROBER_NAMES, UNIMPLEMENTED_PROBER_NAMES, TLS_VERSIONS } from './config
 export { loadProberConfig, parseProberConfig, buildConfig, defaultProberConfig, DEFAULT_HTTP_PROBE, DEFAULT_TCP_PROBE, DEFAULT_LIMITS, DEFAULT_TARGET_POLICY } from './config/load.js';
 export type { ProbeFn } from './types.js';
 export { PROBERS, probeHttp, probeTcp } from './probers/index.js';
-export { PROBE_METRICS, HTTP_PHASES, renderSorted, ipAddressHash } from './metrics.js';
-export { compilePolicy, canonicalAddress, type CompiledPolicy } from './target-policy.js';
+export { HTTP_PHASES, renderSorted, ipAddressHash } from './metrics.js';
+export { compilePolicy, canonicalAddress, type CompiledPolicy } from './config/target-policy.js';
+export { compileRegexp, testRegexp, execRegexp, expandTemplate, INLINE_BUDGET, type ProbeRegexp, type RegexpMatch } from './regexp.js';
 export {
   runProbe,
   runModuleProbe,
   probeTimeoutSeconds,
+  probeDeadlineSeconds,
   selectModule,
   renderProbeMetrics,
   renderProbeDebug,
@@ -22,7 +24,9 @@ export {
   type ProbeOutcome,
 } from './handler.js';
 export { startScheduler, type Scheduler } from './scheduler.js';
-export { startProberServer, parseListenAddress, type ProberServer, type ProberServerOptions, type ReloadResult } from './server.js';
-export { runProberProcess, parseProberArgs, parseAutoReloadInterval, parseTimeoutOffset, checkProberConfig, type ProberProcessOptions } from './process.js';
+export { startProberServer, parseListenAddress, type ProberServer, type ProberServerOptions } from './server.js';
+export { loadSafeConfig, holdConfig, type SafeConfig, type ReloadResult } from './safe-config.js';
+export { runProberProcess, checkProberConfig, type ProberProcessOptions } from './process.js';
+export { PROBER_FLAG_TABLE, parseProberArgs, readFlagValues, parseAutoReloadInterval, parseTimeoutOffset, type ProberFlag, type ProberFlagValues } from './flags.js';
 export { PROBER_USER_AGENT } from './probers/http.js';
 export { summarizeProbe, type ProbeSummary, type ProbeSample } from './summary.js';

@@ -9,7 +9,8 @@ if (tooOld) {
   process.exit(1);
 }
 const { createLogger, describeError } = await import('../common/index.js');
-const { parseProberArgs, runProberProcess } = await import('./process.js');
+const { parseProberArgs } = await import('./flags.js');
+const { runProberProcess } = await import('./process.js');
 
 let options;
 try {

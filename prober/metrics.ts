@@ -1,36 +1,11 @@
 /**
- * Names and help texts of the per-probe metrics, declared once and matching the blackbox
- * exporter's (0.23) word for word, plus helpers that register a gauge on a given registry.
- * Probers register metrics only when they mean something, as the exporter does.
+ * Helpers that register the metrics of the catalogues in contract.ts (names and help texts are
+ * declared there, once), and the exporter's way of rendering a probe's registry.
  */
 import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
 import { Gauge, type Metric, type Registry } from 'prom-client';
-
-/** `name -> help` of every metric a probe can emit. */
-export const PROBE_METRICS = {
-  probe_success: 'Displays whether or not the probe was a success',
-  probe_duration_seconds: 'Returns how long the probe took to complete in seconds',
-  probe_dns_lookup_time_seconds: 'Returns the time taken for probe dns lookup in seconds',
-  probe_ip_protocol: 'Specifies whether probe ip protocol is IP4 or IP6',
-  probe_ip_addr_hash: "Specifies the hash of IP address. It's useful to detect if the IP address changes.",
-  probe_failed_due_to_regex: 'Indicates if probe failed due to regex',
-  probe_http_duration_seconds: 'Duration of http request by phase, summed over all redirects',
-  probe_http_content_length: 'Length of http content response',
-  probe_http_uncompressed_body_length: 'Length of uncompressed response body',
-  probe_http_redirects: 'The number of redirects',
-  probe_http_ssl: 'Indicates if SSL was used for the final redirect',
-  probe_http_status_code: 'Response HTTP status code',
-  probe_http_version: 'Returns the version of HTTP of the probe response',
-  probe_http_last_modified_timestamp_seconds: 'Returns the Last-Modified HTTP response header in unixtime',
-  probe_ssl_earliest_cert_expiry: 'Returns last SSL chain expiry in unixtime',
-  probe_ssl_last_chain_expiry_timestamp_seconds: 'Returns last SSL chain expiry in timestamp',
-  probe_ssl_last_chain_info: 'Contains SSL leaf certificate information',
-  probe_tls_version_info: 'Returns the TLS version used or NaN when unknown',
-} as const;
-
-/** A metric name from {@link PROBE_METRICS}. */
-export type ProbeMetricName = keyof typeof PROBE_METRICS;
+import { PROBE_METRICS, PROBER_SELF_METRICS, SCHEDULED_TARGET_METRICS, type ProbeMetricName, type ProberSelfMetricName, type ScheduledTargetMetricName } from './contract.js';
 
 /** Phases of `probe_http_duration_seconds`, in the exporter's output order. */
 export const HTTP_PHASES = ['connect', 'processing', 'resolve', 'tls', 'transfer'] as const;
@@ -44,6 +19,16 @@ export function roundSeconds(seconds: number): number {
 /** Registers a gauge named `name` (help from {@link PROBE_METRICS}) on `registry`. */
 export function probeGauge<L extends string = string>(registry: Registry, name: ProbeMetricName, labelNames: readonly L[] = []): Gauge<L> {
   return new Gauge<L>({ name, help: PROBE_METRICS[name], labelNames, registers: [registry] });
+}
+
+/** Name and help of one of the prober's own metrics, for a prom-client constructor. */
+export function selfMetric<N extends ProberSelfMetricName>(name: N): { name: N; help: string } {
+  return { name, help: PROBER_SELF_METRICS[name] };
+}
+
+/** Name and help of one of scheduled mode's per-target metrics, for a prom-client constructor. */
+export function scheduledMetric<N extends ScheduledTargetMetricName>(name: N): { name: N; help: string } {
+  return { name, help: SCHEDULED_TARGET_METRICS[name] };
 }
 
 /** Registers a gauge and sets it at once. */

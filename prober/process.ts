@@ -1,10 +1,7 @@
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
-import { ConfigError, createLogger, describeError, LOG_LEVELS, parseDuration, quoteValue, type Logger, type LogLevel } from '../common/index.js';
+import { ConfigError, createLogger, describeError, LOG_LEVELS, oneOf, type Logger, type LogLevel } from '../common/index.js';
 import { loadProberConfig } from './config/load.js';
 import type { ProberConfig } from './config/types.js';
+import { loadSafeConfig, type SafeConfig } from './safe-config.js';
 import {
   PROBER_DEFAULT_AUTO_RELOAD_INTERVAL_MS,
   PROBER_DEFAULT_CONFIG_FILE,
@@ -13,96 +10,19 @@ import {
   PROBER_ENV,
   PROBER_FLAGS,
 } from './contract.js';
+import type { ProberFlagValues } from './flags.js';
 import { startProberServer, type ProberServer } from './server.js';
 
 /** Settings of the prober process (flags, then environment, then defaults). */
-export interface ProberProcessOptions {
-  /** `--config.file`. Default `$PROBER_CONFIG_FILE` or `/etc/hello-prober/prober.yml`. */
-  readonly configFile?: string | undefined;
-  /** `--web.listen-address`. Default `$PROBER_LISTEN_ADDRESS` or `:9115`. */
-  readonly listenAddress?: string | undefined;
-  /** `--config.check`: validate the file and stop. */
-  readonly check?: boolean | undefined;
-  /** `--timeout-offset` in seconds. Default 0.5. */
-  readonly timeoutOffsetSeconds?: number | undefined;
-  /** `--log.level`. Default `$PROBER_LOG_LEVEL` or `info`. */
-  readonly logLevel?: string | undefined;
-  /** `--config.enable-auto-reload`: reload when the file's content changes. Default false. */
-  readonly autoReload?: boolean | undefined;
-  /** `--config.auto-reload-interval` in ms. Default 30000. */
-  readonly autoReloadIntervalMs?: number | undefined;
+export interface ProberProcessOptions extends ProberFlagValues {
   /** Environment to read. Default `process.env`. */
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Called with the exit code when the process should end. Default `process.exit`. */
   readonly exit?: (code: number) => void;
 }
 
-/**
- * Parses the entry point's flags (the exporter's names: `--config.file`, `--web.listen-address`,
- * `--config.check`, `--timeout-offset`, `--log.level`).
- * @throws ConfigError for unknown flags or bad values.
- */
-export function parseProberArgs(argv: readonly string[]): ProberProcessOptions {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      options: {
-        'config.file': { type: 'string' },
-        'web.listen-address': { type: 'string' },
-        'config.check': { type: 'boolean' },
-        'timeout-offset': { type: 'string' },
-        'log.level': { type: 'string' },
-        'config.enable-auto-reload': { type: 'boolean' },
-        'config.auto-reload-interval': { type: 'string' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    throw new ConfigError('arguments', `${describeError(error)}; known flags: --config.file, --web.listen-address, --config.check, --config.enable-auto-reload, --config.auto-reload-interval, --timeout-offset, --log.level`);
-  }
-  const offset = values['timeout-offset'];
-  const timeoutOffsetSeconds = offset === undefined ? undefined : parseTimeoutOffset(offset);
-  const interval = values['config.auto-reload-interval'];
-  const autoReloadIntervalMs = interval === undefined ? undefined : parseAutoReloadInterval(interval);
-  return {
-    configFile: values['config.file'],
-    autoReload: values['config.enable-auto-reload'],
-    autoReloadIntervalMs,
-    listenAddress: values['web.listen-address'],
-    check: values['config.check'],
-    timeoutOffsetSeconds,
-    logLevel: values['log.level'],
-  };
-}
-
-/**
- * Parses `--timeout-offset` (seconds >= 0, fractions allowed).
- * @throws ConfigError naming the flag.
- */
-export function parseTimeoutOffset(text: string): number {
-  const seconds = Number(text);
-  if (text.trim() === '' || !Number.isFinite(seconds) || seconds < 0) {
-    throw new ConfigError(PROBER_FLAGS.timeoutOffset, `${quoteValue(text)} is not allowed; use seconds >= 0, e.g. 0.5`);
-  }
-  return seconds;
-}
-
-/**
- * Parses `--config.auto-reload-interval` (a duration of at least 1s) into milliseconds.
- * @throws ConfigError naming the flag.
- */
-export function parseAutoReloadInterval(text: string): number {
-  const ms = parseDuration(text, PROBER_FLAGS.autoReloadInterval);
-  if (ms < 1000) throw new ConfigError(PROBER_FLAGS.autoReloadInterval, `${quoteValue(text)} is not allowed; use at least 1s`);
-  return ms;
-}
-
 function resolveLogLevel(text: string | undefined): LogLevel {
-  if (text === undefined || text === '') return 'info';
-  if ((LOG_LEVELS as readonly string[]).includes(text)) return text as LogLevel;
-  throw new ConfigError('--log.level', `${quoteValue(text)} is not allowed; use one of ${LOG_LEVELS.join(', ')}`);
+  return text === undefined || text === '' ? 'info' : oneOf(LOG_LEVELS).parse(text, PROBER_FLAGS.logLevel);
 }
 
 /** Loads and validates a config file without starting anything (`--config.check`). */
@@ -122,40 +42,37 @@ export async function runProberProcess(options: ProberProcessOptions = {}): Prom
   let logger: Logger = createLogger({ base: { service: 'prober' } });
   const configFile = options.configFile ?? env[PROBER_ENV.configFile] ?? PROBER_DEFAULT_CONFIG_FILE;
   const listenAddress = options.listenAddress ?? env[PROBER_ENV.listenAddress] ?? PROBER_DEFAULT_LISTEN_ADDRESS;
-  let config: ProberConfig;
-  let loadedDigest: string | undefined;
+  let safe: SafeConfig;
   try {
     logger = createLogger({ level: resolveLogLevel(options.logLevel ?? env[PROBER_ENV.logLevel]), base: { service: 'prober' } });
-    // Fingerprint the bytes before loading them, so a change made while we start is not missed.
-    if (options.autoReload) loadedDigest = sha256(readFileSync(configFile));
-    config = loadProberConfig(configFile);
+    if (options.check) {
+      const { modules, targets } = checkProberConfig(configFile);
+      logger.info('Config file is ok', { file: configFile, modules, targets });
+      exit(0);
+      return undefined;
+    }
+    safe = loadSafeConfig(configFile, logger);
   } catch (error) {
     logger.error('Error loading config', { file: configFile, err: describeError(error) });
     exit(2);
     return undefined;
   }
-  if (options.check) {
-    logger.info('Config file is ok', { file: configFile, modules: Object.keys(config.modules).length, targets: config.targets.length });
-    exit(0);
-    return undefined;
-  }
+  const config = safe.current();
   let server: ProberServer;
   try {
     server = await startProberServer({
-      config,
-      configFile,
+      config: safe,
       listenAddress,
       timeoutOffsetSeconds: options.timeoutOffsetSeconds ?? PROBER_DEFAULT_TIMEOUT_OFFSET_SECONDS,
       logger,
     });
   } catch (error) {
+    safe.stop();
     logger.error('cannot listen', { address: listenAddress, err: describeError(error) });
     exit(error instanceof ConfigError ? 2 : 1);
     return undefined;
   }
-  if (options.autoReload) {
-    watchConfigFile(configFile, loadedDigest, options.autoReloadIntervalMs ?? PROBER_DEFAULT_AUTO_RELOAD_INTERVAL_MS, server, logger);
-  }
+  if (options.autoReload) safe.watch(options.autoReloadIntervalMs ?? PROBER_DEFAULT_AUTO_RELOAD_INTERVAL_MS);
   logger.info('listening', {
     url: server.url,
     config_file: configFile,
@@ -180,35 +97,4 @@ export async function runProberProcess(options: ProberProcessOptions = {}): Prom
   process.on('SIGTERM', onStop);
   process.on('SIGINT', onStop);
   return server;
-}
-
-/**
- * Auto-reload: looks at the config file's content every `intervalMs` and reloads when it changed.
- * Content, not mtime, because a ConfigMap volume swaps a symlink and keeps old timestamps. A bad
- * new config is logged once (the reload keeps the old one) and retried only when the file changes
- * again.
- */
-function watchConfigFile(file: string, loadedDigest: string | undefined, intervalMs: number, server: ProberServer, logger: Logger): void {
-  const digest = async (): Promise<string | undefined> => {
-    try {
-      return sha256(await readFile(file));
-    } catch {
-      return undefined; // mid-swap or gone: look again next time
-    }
-  };
-  let seen: Promise<string | undefined> = Promise.resolve(loadedDigest);
-  const timer = setInterval(() => {
-    seen = seen.then(async (previous) => {
-      const now = await digest();
-      if (now === undefined || now === previous) return previous;
-      logger.info('config file changed, reloading', { file });
-      await server.reload();
-      return now;
-    });
-  }, intervalMs);
-  timer.unref();
-}
-
-function sha256(bytes: Buffer): string {
-  return createHash('sha256').update(bytes).digest('hex');
 }

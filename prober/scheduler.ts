@@ -1,11 +1,9 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Logger } from '../common/index.js';
 import type { ProberConfig, ScheduledTarget } from './config/types.js';
-import { PROBER_DURATION_BUCKETS, PROBER_METRICS, PROBER_SCHEDULED_LABELS } from './contract.js';
-import { runModuleProbe } from './handler.js';
-
-/** Longest deadline of a scheduled probe when its module sets no timeout. */
-const MAX_SCHEDULED_TIMEOUT_MS = 120_000;
+import { PROBER_DEFAULT_SCRAPE_TIMEOUT_SECONDS, PROBER_DURATION_BUCKETS, PROBER_SCHEDULED_LABELS } from './contract.js';
+import { probeDeadlineSeconds, runModuleProbe } from './handler.js';
+import { scheduledMetric } from './metrics.js';
 
 /** The background prober of scheduled mode. */
 export interface Scheduler {
@@ -28,16 +26,15 @@ export function startScheduler(config: ProberConfig, logger: Logger): Scheduler 
   const registry = new Registry();
   const userLabels = [...new Set(config.targets.flatMap((t) => Object.keys(t.labels)))].sort();
   const labelNames = [...PROBER_SCHEDULED_LABELS, ...userLabels];
-  const success = new Gauge({ name: PROBER_METRICS.scheduledSuccess, help: 'Whether the last scheduled probe of the target succeeded', labelNames, registers: [registry] });
+  const success = new Gauge({ ...scheduledMetric('probe_success'), labelNames, registers: [registry] });
   const duration = new Histogram({
-    name: PROBER_METRICS.scheduledDuration,
-    help: 'Duration of scheduled probes in seconds',
+    ...scheduledMetric('probe_duration_seconds'),
     labelNames,
     buckets: [...PROBER_DURATION_BUCKETS],
     registers: [registry],
   });
-  const runs = new Counter({ name: PROBER_METRICS.scheduledRunsTotal, help: 'Scheduled probes run', labelNames, registers: [registry] });
-  const failures = new Counter({ name: PROBER_METRICS.scheduledFailuresTotal, help: 'Scheduled probes that failed', labelNames, registers: [registry] });
+  const runs = new Counter({ ...scheduledMetric('probe_runs_total'), labelNames, registers: [registry] });
+  const failures = new Counter({ ...scheduledMetric('probe_failures_total'), labelNames, registers: [registry] });
 
   const controller = new AbortController();
   const timers = new Set<NodeJS.Timeout>();
@@ -51,8 +48,10 @@ export function startScheduler(config: ProberConfig, logger: Logger): Scheduler 
   const probeOnce = async (t: ScheduledTarget, labels: Record<string, string>): Promise<void> => {
     const module = config.modules[t.module];
     if (!module) return;
-    const timeoutMs = Math.min(module.timeoutMs > 0 ? module.timeoutMs : MAX_SCHEDULED_TIMEOUT_MS, t.intervalMs);
-    const outcome = await runModuleProbe(module, t.target, timeoutMs / 1000, logger, controller.signal);
+    // The scheduler scrapes itself: its budget is the interval, and a module without a timeout
+    // gets the exporter's default scrape timeout.
+    const seconds = probeDeadlineSeconds(module, t.intervalMs / 1000, PROBER_DEFAULT_SCRAPE_TIMEOUT_SECONDS);
+    const outcome = await runModuleProbe(module, t.target, seconds, logger, controller.signal);
     if (controller.signal.aborted) return;
     success.labels(labels).set(outcome.success ? 1 : 0);
     duration.labels(labels).observe(outcome.durationSeconds);

@@ -3,31 +3,25 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
-import { ConfigError, describeError, type ProbeRequestError, quoteValue, type Logger } from '../common/index.js';
-import { loadProberConfig } from './config/load.js';
+import { ConfigError, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_QUEUED_RESPONSES, describeError, limitPipelining, quoteValue, type Logger, type ProbeRequestError } from '../common/index.js';
 import type { ProberConfig } from './config/types.js';
-import { PROBER_DEFAULT_PORT, PROBER_METRICS, PROBER_PATHS } from './contract.js';
+import { PROBER_DEFAULT_PORT, PROBER_PATHS } from './contract.js';
 import { renderProbeDebug, renderProbeMetrics, runProbe } from './handler.js';
-import { startScheduler, type Scheduler } from './scheduler.js';
+import { selfMetric } from './metrics.js';
+import { redactUrlCredentials } from './redact.js';
+import { holdConfig, type ReloadResult, type SafeConfig } from './safe-config.js';
 
 /** Options of {@link startProberServer}. */
 export interface ProberServerOptions {
-  /** The config to start with (already validated). */
-  readonly config: ProberConfig;
-  /** File re-read on reload (SIGHUP, `POST /-/reload`); without it reload fails with a reason. */
+  /** The config to serve: one already loaded, or a holder from `loadSafeConfig`. */
+  readonly config: ProberConfig | SafeConfig;
+  /** File re-read on reload when `config` is a plain config; without it reload fails with a reason. */
   readonly configFile?: string | undefined;
   /** `host:port`, `[v6]:port` or `:port`. Default `:9115`. */
   readonly listenAddress?: string;
   /** Seconds subtracted from the scrape timeout. Default 0.5. */
   readonly timeoutOffsetSeconds?: number;
   readonly logger: Logger;
-}
-
-/** What a reload ended with. */
-export interface ReloadResult {
-  readonly ok: boolean;
-  /** Why the new config was refused (the old one stays in force). */
-  readonly error?: string;
 }
 
 /** A running prober. */
@@ -61,149 +55,37 @@ export function parseListenAddress(text: string): { host: string | undefined; po
 
 /** Starts the prober's HTTP server (and the scheduler when the config has targets). */
 export async function startProberServer(options: ProberServerOptions): Promise<ProberServer> {
-  const logger = options.logger;
-  let config = options.config;
-  const own = new Registry();
-  collectDefaultMetrics({ register: own });
-  // These three are gauges named *_total, which promtool (rightly) flags; they add little.
-  for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) own.removeSingleMetric(name);
-  const reloadOk = new Gauge({ name: PROBER_METRICS.configLastReloadSuccessful, help: 'Blackbox exporter config loaded successfully.', registers: [own] });
-  const reloadTime = new Gauge({ name: PROBER_METRICS.configLastReloadSuccessTimestamp, help: 'Timestamp of the last successful configuration reload.', registers: [own] });
-  const unknownModule = new Counter({ name: PROBER_METRICS.moduleUnknownTotal, help: 'Count of unknown modules requested by probes', registers: [own] });
-  const probes = new Counter({ name: PROBER_METRICS.probesTotal, help: 'Probes run through /probe, by module', labelNames: ['module'], registers: [own] });
-  const probeFailures = new Counter({ name: PROBER_METRICS.probeFailuresTotal, help: 'Probes through /probe that failed, by module', labelNames: ['module'], registers: [own] });
-  const rejected = new Counter({ name: PROBER_METRICS.probesRejectedTotal, help: 'Probe requests refused with 503 by limits.max_concurrent_probes', registers: [own] });
-  const inFlightGauge = new Gauge({ name: PROBER_METRICS.probesInFlight, help: 'Probe requests in flight', registers: [own] });
-  reloadOk.set(1);
-  reloadTime.set(Date.now() / 1000);
-  let inFlight = 0;
-  let scheduler: Scheduler = startScheduler(config, logger.child({ component: 'scheduler' }));
-
-  const reload = async (): Promise<ReloadResult> => {
-    if (options.configFile === undefined) {
-      const error = 'no config file to reload from (the config was given in memory)';
-      logger.error('Error reloading config', { err: error });
-      return { ok: false, error };
-    }
-    try {
-      const next = loadProberConfig(options.configFile);
-      config = next;
-      scheduler.stop();
-      scheduler = startScheduler(config, logger.child({ component: 'scheduler' }));
-      reloadOk.set(1);
-      reloadTime.set(Date.now() / 1000);
-      logger.info('Loaded config file', { file: options.configFile, modules: Object.keys(config.modules).length, targets: config.targets.length });
-      return { ok: true };
-    } catch (error) {
-      reloadOk.set(0);
-      logger.error('Error reloading config', { file: options.configFile, err: describeError(error) });
-      return { ok: false, error: describeError(error) };
-    }
-  };
-
-  const text = (res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void => {
-    const payload = Buffer.from(body);
-    res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff', 'Content-Length': String(payload.length), ...headers });
-    res.end(payload);
-  };
-  const metricsText = (req: IncomingMessage, res: ServerResponse, body: string, contentType: string): void => {
-    const gzip = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
-    const payload = gzip ? gzipSync(body) : Buffer.from(body);
-    res.writeHead(200, { 'Content-Type': contentType, 'Content-Length': String(payload.length), ...(gzip ? { 'Content-Encoding': 'gzip' } : {}) });
-    res.end(payload);
-  };
-
-  const handleProbe = async (req: IncomingMessage, res: ServerResponse, query: URLSearchParams): Promise<void> => {
-    const limit = config.limits.maxConcurrentProbes;
-    if (inFlight >= limit) {
-      rejected.inc();
-      text(res, 503, `Too many probes in flight (limit ${limit}); retry later\n`, { 'Retry-After': String(config.limits.retryAfterSeconds) });
-      return;
-    }
-    const header = req.headers['x-prometheus-scrape-timeout-seconds'];
-    const params = {
-      target: query.get('target') ?? undefined,
-      module: query.get('module') ?? undefined,
-      scrapeTimeoutHeader: Array.isArray(header) ? header[0] : header,
-      timeoutOffsetSeconds: options.timeoutOffsetSeconds,
-    };
-    // A client that hangs up (a scrape timeout) aborts its probe.
-    const gone = new AbortController();
-    const onClose = (): void => {
-      if (!res.writableFinished) gone.abort(new Error('client closed the connection'));
-    };
-    res.once('close', onClose);
-    inFlight += 1;
-    inFlightGauge.set(inFlight);
-    try {
-      const outcome = await runProbe(config, params, logger, gone.signal);
-      probes.labels({ module: outcome.module.name }).inc();
-      if (!outcome.success) probeFailures.labels({ module: outcome.module.name }).inc();
-      if (query.get('debug') === 'true') {
-        text(res, 200, await renderProbeDebug(outcome));
-      } else {
-        metricsText(req, res, await renderProbeMetrics(outcome), outcome.registry.contentType);
-      }
-    } catch (error) {
-      const code = (error as { code?: unknown }).code;
-      if (code !== 'HELLO_ERR_PROBE_REQUEST' && code !== 'HELLO_ERR_UNKNOWN_MODULE') throw error;
-      if (code === 'HELLO_ERR_UNKNOWN_MODULE') unknownModule.inc();
-      const refused = error as ProbeRequestError;
-      logger.debug('probe request refused', { status: refused.status, err: refused.message });
-      text(res, refused.status, `${refused.message}\n`);
-      return;
-    } finally {
-      inFlight -= 1;
-      inFlightGauge.set(inFlight);
-      res.off('close', onClose);
-    }
-  };
-
-  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    let url: URL;
-    try {
-      url = new URL(req.url ?? '/', 'http://prober.invalid');
-    } catch {
-      text(res, 400, 'Bad request URL\n');
-      return;
-    }
-    const method = req.method ?? 'GET';
-    const readable = method === 'GET' || method === 'HEAD';
-    switch (url.pathname) {
-      case PROBER_PATHS.probe:
-        if (!readable) return text(res, 405, 'Method Not Allowed\n', { Allow: 'GET, HEAD' });
-        return handleProbe(req, res, url.searchParams);
-      case PROBER_PATHS.metrics: {
-        if (!readable) return text(res, 405, 'Method Not Allowed\n', { Allow: 'GET, HEAD' });
-        const body = (await own.metrics()) + (await scheduler.registry.metrics());
-        return metricsText(req, res, body, own.contentType);
-      }
-      case PROBER_PATHS.healthy:
-        return text(res, 200, 'Healthy\n');
-      case PROBER_PATHS.ready:
-        return text(res, 200, 'Ready\n');
-      case PROBER_PATHS.reload: {
-        if (method !== 'POST' && method !== 'PUT') return text(res, 405, 'This endpoint requires a POST request.\n', { Allow: 'POST' });
-        const result = await reload();
-        return result.ok ? text(res, 200, 'Config reloaded\n') : text(res, 500, `failed to reload config: ${result.error}\n`);
-      }
-      case '/':
-        return text(res, 200, `hello-prober (blackbox exporter compatible)\n\n${PROBER_PATHS.probe}?target=http://127.0.0.1:8080/&module=http_2xx[&debug=true]\n${PROBER_PATHS.metrics}\n${PROBER_PATHS.healthy}  ${PROBER_PATHS.ready}  POST ${PROBER_PATHS.reload}\n`);
-      default:
-        return text(res, 404, 'Not Found\n');
-    }
-  };
-
-  const server = createServer({ requestTimeout: 300_000, headersTimeout: 10_000, keepAliveTimeout: 65_000, maxHeaderSize: 16_384 }, (req, res) => {
-    handle(req, res).catch((error: unknown) => {
-      logger.error('request failed', { path: req.url, err: describeError(error) });
-      if (!res.headersSent) text(res, 500, 'Internal Server Error\n');
+  const { logger } = options;
+  const safe = 'current' in options.config ? options.config : holdConfig(options.config, { file: options.configFile, logger });
+  const routes = createRoutes(safe, options.timeoutOffsetSeconds, logger);
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    routes(req, res).catch((error: unknown) => {
+      logger.error('request failed', { path: redactUrlCredentials(req.url ?? ''), err: describeError(error) });
+      if (!res.headersSent) sendText(res, 500, 'Internal Server Error\n');
       else res.destroy();
     });
-  });
+  };
+  const server = createServer(
+    {
+      requestTimeout: 300_000,
+      headersTimeout: HEADERS_TIMEOUT_MS,
+      keepAliveTimeout: 65_000,
+      maxHeaderSize: 16_384,
+      // node checks the two timeouts above only this often (30 s by default), which would let a
+      // slowloris client hold a socket far past headersTimeout.
+      connectionsCheckingInterval: 1000,
+    },
+    // A client that pipelines requests and never reads the answers would otherwise make the
+    // prober hold every pending answer (/metrics and /probe answer later, so node keeps reading).
+    limitPipelining(onRequest, DEFAULT_MAX_QUEUED_RESPONSES, (socket) =>
+      logger.warn('dropped a connection with too many unanswered pipelined requests', { remote: socket.remoteAddress, limit: DEFAULT_MAX_QUEUED_RESPONSES }),
+    ),
+  );
+  // Past the cap node closes new connections at once; without one, memory has no bound.
+  server.maxConnections = DEFAULT_MAX_CONNECTIONS;
   server.on('clientError', (error, socket) => {
-    // Malformed requests get a plain 400 instead of a silent reset.
-    const status = (error as { code?: string }).code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+    // Malformed requests get a plain answer instead of a silent reset.
+    const status = CLIENT_ERROR_STATUS[(error as { code?: string }).code ?? ''] ?? '400 Bad Request';
     if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     logger.debug('client error', { err: describeError(error) });
   });
@@ -213,19 +95,126 @@ export async function startProberServer(options: ProberServerOptions): Promise<P
   const address = server.address() as AddressInfo;
   const shownHost = host === undefined || address.address === '::' || address.address === '0.0.0.0' ? '127.0.0.1' : address.address;
   const url = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${address.port}`;
-
   return {
     server,
     url,
-    config: () => config,
-    reload,
-    firstRound: () => scheduler.firstRound(),
+    config: () => safe.current(),
+    reload: () => safe.reload(),
+    firstRound: () => safe.firstRound(),
     async close() {
-      scheduler.stop();
+      safe.stop();
       const closed = once(server, 'close');
       server.close();
       server.closeAllConnections();
       await closed;
     },
   };
+}
+
+/** How long a client may take to send a request's headers (a slowloris client is cut then, with 408). */
+const HEADERS_TIMEOUT_MS = 10_000;
+
+/** Status lines for node's client errors; any other is 400. */
+const CLIENT_ERROR_STATUS: Readonly<Record<string, string>> = {
+  HPE_HEADER_OVERFLOW: '431 Request Header Fields Too Large',
+  ERR_HTTP_REQUEST_TIMEOUT: '408 Request Timeout',
+};
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+
+/** The prober's routes: `/probe`, `/metrics`, health, readiness and reload. */
+function createRoutes(safe: SafeConfig, timeoutOffsetSeconds: number | undefined, logger: Logger): Handler {
+  const own = new Registry();
+  collectDefaultMetrics({ register: own });
+  // These three are gauges named *_total, which promtool (rightly) flags; they add little.
+  for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) own.removeSingleMetric(name);
+  const probe = createProbeHandler(safe, own, timeoutOffsetSeconds, logger);
+  return async (req, res) => {
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://prober.invalid');
+    } catch {
+      return sendText(res, 400, 'Bad request URL\n');
+    }
+    const method = req.method ?? 'GET';
+    const readable = method === 'GET' || method === 'HEAD';
+    switch (url.pathname) {
+      case PROBER_PATHS.probe:
+        if (!readable) return sendText(res, 405, 'Method Not Allowed\n', { Allow: 'GET, HEAD' });
+        return probe(req, res, url.searchParams);
+      case PROBER_PATHS.metrics:
+        if (!readable) return sendText(res, 405, 'Method Not Allowed\n', { Allow: 'GET, HEAD' });
+        return sendMetrics(req, res, (await own.metrics()) + (await safe.metrics()), own.contentType);
+      case PROBER_PATHS.healthy:
+        return sendText(res, 200, 'Healthy\n');
+      case PROBER_PATHS.ready:
+        return sendText(res, 200, 'Ready\n');
+      case PROBER_PATHS.reload: {
+        if (method !== 'POST' && method !== 'PUT') return sendText(res, 405, 'This endpoint requires a POST request.\n', { Allow: 'POST' });
+        const result = await safe.reload();
+        return result.ok ? sendText(res, 200, 'Config reloaded\n') : sendText(res, 500, `failed to reload config: ${result.error}\n`);
+      }
+      case '/':
+        return sendText(res, 200, `hello-prober (blackbox exporter compatible)\n\n${PROBER_PATHS.probe}?target=http://127.0.0.1:8080/&module=http_2xx[&debug=true]\n${PROBER_PATHS.metrics}\n${PROBER_PATHS.healthy}  ${PROBER_PATHS.ready}  POST ${PROBER_PATHS.reload}\n`);
+      default:
+        return sendText(res, 404, 'Not Found\n');
+    }
+  };
+}
+
+/** `/probe`: the concurrency limit, the probe, its metrics or debug page, and the counters. */
+function createProbeHandler(safe: SafeConfig, own: Registry, timeoutOffsetSeconds: number | undefined, logger: Logger) {
+  const unknownModule = new Counter({ ...selfMetric('blackbox_module_unknown_total'), registers: [own] });
+  const probes = new Counter({ ...selfMetric('prober_probes_total'), labelNames: ['module'], registers: [own] });
+  const probeFailures = new Counter({ ...selfMetric('prober_probe_failures_total'), labelNames: ['module'], registers: [own] });
+  const rejected = new Counter({ ...selfMetric('prober_probes_rejected_total'), registers: [own] });
+  const inFlightGauge = new Gauge({ ...selfMetric('prober_probes_in_flight'), registers: [own] });
+  let inFlight = 0;
+  return async (req: IncomingMessage, res: ServerResponse, query: URLSearchParams): Promise<void> => {
+    const config = safe.current();
+    const limit = config.limits.maxConcurrentProbes;
+    if (inFlight >= limit) {
+      rejected.inc();
+      return sendText(res, 503, `Too many probes in flight (limit ${limit}); retry later\n`, { 'Retry-After': String(config.limits.retryAfterSeconds) });
+    }
+    const header = req.headers['x-prometheus-scrape-timeout-seconds'];
+    const params = { target: query.get('target') ?? undefined, module: query.get('module') ?? undefined, scrapeTimeoutHeader: Array.isArray(header) ? header[0] : header, timeoutOffsetSeconds };
+    // A client that hangs up (a scrape timeout) aborts its probe.
+    const gone = new AbortController();
+    const onClose = (): void => {
+      if (!res.writableFinished) gone.abort(new Error('client closed the connection'));
+    };
+    res.once('close', onClose);
+    inFlightGauge.set(++inFlight);
+    try {
+      const outcome = await runProbe(config, params, logger, gone.signal);
+      probes.labels({ module: outcome.module.name }).inc();
+      if (!outcome.success) probeFailures.labels({ module: outcome.module.name }).inc();
+      if (query.get('debug') === 'true') sendText(res, 200, await renderProbeDebug(outcome));
+      else sendMetrics(req, res, await renderProbeMetrics(outcome), outcome.registry.contentType);
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      if (code !== 'HELLO_ERR_PROBE_REQUEST' && code !== 'HELLO_ERR_UNKNOWN_MODULE') throw error;
+      if (code === 'HELLO_ERR_UNKNOWN_MODULE') unknownModule.inc();
+      const refused = error as ProbeRequestError;
+      logger.debug('probe request refused', { status: refused.status, err: refused.message });
+      sendText(res, refused.status, `${refused.message}\n`);
+    } finally {
+      inFlightGauge.set(--inFlight);
+      res.off('close', onClose);
+    }
+  };
+}
+
+function sendText(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
+  const payload = Buffer.from(body);
+  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff', 'Content-Length': String(payload.length), ...headers });
+  res.end(payload);
+}
+
+function sendMetrics(req: IncomingMessage, res: ServerResponse, body: string, contentType: string): void {
+  const gzip = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
+  const payload = gzip ? gzipSync(body) : Buffer.from(body);
+  res.writeHead(200, { 'Content-Type': contentType, 'Content-Length': String(payload.length), ...(gzip ? { 'Content-Encoding': 'gzip' } : {}) });
+  res.end(payload);
 }

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { createLogger, parseDuration, ProbeFailedError, silentLogger } from '../../common/index.js';
-import { defaultProberConfig, loadProberConfig, runModuleProbe, selectModule, summarizeProbe, type ProbeSummary } from '../../prober/index.js';
+import { createLogger, duration, ProbeFailedError, silentLogger } from '../../common/index.js';
+import { defaultProberConfig, loadProberConfig, probeDeadlineSeconds, runModuleProbe, selectModule, summarizeProbe, type ProbeSummary } from '../../prober/index.js';
 import { formatTable, printJson, printText } from '../output.js';
 
 interface ProbeOptions {
@@ -13,8 +13,8 @@ interface ProbeOptions {
 
 /**
  * `hello-cli probe URL`: one probe from the command line with a module from `--config` (or the
- * built-in `http_2xx`, `http_post_2xx`, `tcp_connect`); prints the phases and checks, exits 0
- * on success and 1 on failure.
+ * built-in `http_2xx`, `http_post_2xx`, `tcp_connect`); prints the phases and checks (or, with
+ * `--json`, one JSON document), exits 0 on success and 1 on failure.
  */
 export function registerProbe(program: Command): void {
   program
@@ -28,14 +28,15 @@ export function registerProbe(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(async (target: string, opts: ProbeOptions) => {
       const config = opts.config ? loadProberConfig(opts.config) : defaultProberConfig();
-      const timeoutMs = parseDuration(opts.timeout, '--timeout');
+      const timeoutMs = duration().parse(opts.timeout, '--timeout');
       const { module } = selectModule(config, { target, module: opts.module });
-      const seconds = (module.timeoutMs > 0 ? Math.min(module.timeoutMs, timeoutMs) : timeoutMs) / 1000;
+      const seconds = probeDeadlineSeconds(module, timeoutMs / 1000);
       const logger = opts.verbose && !opts.json ? createLogger({ level: 'debug' }) : silentLogger;
       const summary = await summarizeProbe(await runModuleProbe(module, target, seconds, logger));
       if (opts.json) printJson(summary);
       else printText(renderSummary(summary, Boolean(opts.verbose)));
-      if (!summary.success) throw new ProbeFailedError(target);
+      // The result is printed (with why it failed): the answer "no" is the exit status, as diff's.
+      if (!summary.success) process.exitCode = new ProbeFailedError(target).exitCode;
     });
 }
 

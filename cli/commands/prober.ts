@@ -1,61 +1,34 @@
-import type { Command } from 'commander';
-import { checkProberConfig, parseAutoReloadInterval, parseTimeoutOffset, PROBER_DEFAULT_CONFIG_FILE, PROBER_ENV, runProberProcess } from '../../prober/index.js';
+import { Option, type Command } from 'commander';
+import { checkProberConfig, PROBER_DEFAULT_CONFIG_FILE, PROBER_ENV, PROBER_FLAG_TABLE, readFlagValues, runProberProcess, type ProberFlag } from '../../prober/index.js';
 import { printJson, printText } from '../output.js';
-import { parseWith } from '../options.js';
-
-interface ProberOptions {
-  'config.file'?: string;
-  config?: string;
-  'web.listen-address'?: string;
-  listen?: string;
-  'config.check'?: boolean;
-  check?: boolean;
-  timeoutOffset?: number;
-  'log.level'?: string;
-  logLevel?: string;
-  'config.enable-auto-reload'?: boolean;
-  'config.auto-reload-interval'?: number;
-  json?: boolean;
-}
 
 /**
- * `hello-cli prober`: runs the blackbox-exporter-compatible prober in the foreground. Takes the
- * exporter's flag names (`--config.file`, `--web.listen-address`, `--config.check`) and
- * shorter aliases.
+ * `hello-cli prober`: runs the blackbox-exporter-compatible prober in the foreground. Its flags
+ * are the image entry point's (prober/flags.ts), with the exporter's names and shorter aliases.
  */
 export function registerProber(program: Command): void {
-  program
-    .command('prober')
-    .description('run the blackbox-exporter-compatible prober (/probe, /metrics, scheduled targets)')
-    .option('--config.file <file>', `config file (env ${PROBER_ENV.configFile}, default ${PROBER_DEFAULT_CONFIG_FILE})`)
-    .option('-c, --config <file>', 'alias of --config.file')
-    .option('--web.listen-address <address>', `host:port to listen on (env ${PROBER_ENV.listenAddress}, default :9115)`)
-    .option('-l, --listen <address>', 'alias of --web.listen-address')
-    .option('--config.check', 'validate the config file and exit')
-    .option('--check', 'alias of --config.check')
-    .option('--timeout-offset <seconds>', 'seconds subtracted from the scrape timeout (default 0.5)', parseWith(parseTimeoutOffset))
-    .option('--log.level <level>', `debug | info | warn | error (env ${PROBER_ENV.logLevel})`)
-    .option('--log-level <level>', 'alias of --log.level')
-    .option('--config.enable-auto-reload', 'reload when the config file changes (a ConfigMap update)')
-    .option('--config.auto-reload-interval <duration>', 'how often auto-reload looks at the file (at least 1s, default 30s)', parseWith(parseAutoReloadInterval))
-    .option('--json', 'print the check result, or the listening URL, as JSON on stdout')
-    .action(async (opts: ProberOptions) => {
-      const configFile = opts['config.file'] ?? opts.config;
-      if (opts['config.check'] || opts.check) {
-        const result = checkProberConfig(configFile ?? process.env[PROBER_ENV.configFile] ?? PROBER_DEFAULT_CONFIG_FILE);
-        const data = { file: result.file, ok: true, modules: Object.keys(result.config.modules), targets: result.targets };
-        if (opts.json) printJson(data);
-        else printText(`${result.file}: ok (${result.modules} modules, ${result.targets} scheduled targets)`);
-        return;
-      }
-      const server = await runProberProcess({
-        configFile,
-        listenAddress: opts['web.listen-address'] ?? opts.listen,
-        timeoutOffsetSeconds: opts.timeoutOffset,
-        logLevel: opts['log.level'] ?? opts.logLevel,
-        autoReload: opts['config.enable-auto-reload'],
-        autoReloadIntervalMs: opts['config.auto-reload-interval'],
-      });
-      if (server && opts.json) printJson({ url: server.url });
-    });
+  const command = program.command('prober').description('run the blackbox-exporter-compatible prober (/probe, /metrics, scheduled targets)');
+  // commander keys a value by its own camel-casing of the flag (`--web.listen-address` becomes
+  // `web.listenAddress`), so each spelling's key is asked of its Option, never guessed.
+  const spellings = new Map<ProberFlag, Option[]>();
+  for (const flag of PROBER_FLAG_TABLE) {
+    const value = flag.value === undefined ? '' : ` ${flag.value}`;
+    const short = flag.aliases.find((a) => /^-[^-]$/.test(a));
+    const options = [new Option(`${short ? `${short}, ` : ''}${flag.flag}${value}`, flag.description)];
+    for (const alias of flag.aliases.filter((a) => a.startsWith('--'))) options.push(new Option(`${alias}${value}`, `alias of ${flag.flag}`));
+    for (const option of options) command.addOption(option);
+    spellings.set(flag, options);
+  }
+  command.option('--json', 'print the check result, or the listening URL, as JSON on stdout').action(async (opts: Record<string, string | boolean | undefined>) => {
+    const values = readFlagValues((flag) => spellings.get(flag)?.map((o) => opts[o.attributeName()]).find((v) => v !== undefined));
+    if (values.check) {
+      const result = checkProberConfig(values.configFile ?? process.env[PROBER_ENV.configFile] ?? PROBER_DEFAULT_CONFIG_FILE);
+      const data = { file: result.file, ok: true, modules: Object.keys(result.config.modules), targets: result.targets };
+      if (opts.json) printJson(data);
+      else printText(`${result.file}: ok (${result.modules} modules, ${result.targets} scheduled targets)`);
+      return;
+    }
+    const server = await runProberProcess(values);
+    if (server && opts.json) printJson({ url: server.url });
+  });
 }

@@ -37,33 +37,54 @@ export function probeTargetHost(app: AppConfig, host: { host: string }, via: 'in
   return via === 'ingress' ? host.host : `${app.name}.${app.namespace}.svc`;
 }
 
-/**
- * The prober's config file (prober/'s format, blackbox.yml-style): the `http_2xx` module, a
- * `target_policy` allowing exactly the fleet's hosts (a prober is an SSRF risk by nature; the
- * `/probe` path then refuses anything else), and one scheduled-mode target per app host, labelled
- * with the app name. Written line by line (JSON-quoted strings) so that the Helm template of the
- * same file renders to exactly this text.
- */
-export function proberConfigYaml(fleet: FleetConfig): string {
-  const via = fleet.monitoring.prober.probeVia;
-  const lines = [stringify({ modules: proberModules(fleet) }, { lineWidth: 0 }).trimEnd(), 'target_policy:', '  block_link_local: true', '  allow:'];
-  const allowed = [...new Set(fleet.apps.flatMap((app) => app.hosts.map((h) => probeTargetHost(app, h, via))))];
-  lines.push(...allowed.map((h) => `    - ${JSON.stringify(h)}`), 'targets:');
-  for (const app of fleet.apps) {
-    for (const h of app.hosts) lines.push(...proberTargetLines(JSON.stringify(probeTargetUrl(app, h, via)), app.name, fleet.monitoring.intervalSeconds));
-  }
-  return `${lines.join('\n')}\n`;
+/** One scheduled-mode target of the prober's config. */
+export interface ProberTarget {
+  readonly target: string;
+  readonly module: string;
+  readonly interval: string;
+  readonly labels: Readonly<Record<string, string>>;
 }
 
-/** The lines of one scheduled-mode target (the URL already quoted; shared with the Helm template). */
-export function proberTargetLines(quotedUrl: string, app: string, intervalSeconds: number): string[] {
-  return [
-    `  - target: ${quotedUrl}`,
-    `    module: ${PROBER_DEFAULT_MODULE}`,
-    `    interval: ${intervalSeconds}s`,
-    '    labels:',
-    `      ${SERIES_APP_LABEL}: ${JSON.stringify(app)}`,
-  ];
+/** The prober's config file as data (prober/'s format, blackbox.yml-style). */
+export interface ProberConfigFile {
+  readonly modules: Readonly<Record<string, unknown>>;
+  readonly target_policy: { readonly block_link_local: boolean; readonly allow: readonly string[] };
+  readonly targets: readonly ProberTarget[];
+}
+
+/**
+ * The prober's config file: the `http_2xx` module, a `target_policy` allowing exactly the fleet's
+ * hosts (a prober is an SSRF risk by nature; the `/probe` path then refuses anything else), and
+ * one scheduled-mode target per app host, labelled with the app name. The Helm chart templates
+ * this same object (its host lists become `range` blocks) and serialises it with
+ * {@link renderProberConfig}.
+ */
+export function proberConfig(fleet: FleetConfig): ProberConfigFile {
+  const via = fleet.monitoring.prober.probeVia;
+  return {
+    modules: proberModules(fleet),
+    target_policy: {
+      block_link_local: true,
+      allow: [...new Set(fleet.apps.flatMap((app) => app.hosts.map((h) => probeTargetHost(app, h, via))))],
+    },
+    targets: fleet.apps.flatMap((app) => app.hosts.map((h) => proberTarget(probeTargetUrl(app, h, via), app.name, fleet))),
+  };
+}
+
+/** One scheduled-mode target: `url` probed with the default module at the fleet's interval, labelled with the app. */
+export function proberTarget(url: string, app: string, fleet: FleetConfig): ProberTarget {
+  return { target: url, module: PROBER_DEFAULT_MODULE, interval: `${fleet.monitoring.intervalSeconds}s`, labels: { [SERIES_APP_LABEL]: app } };
+}
+
+/**
+ * How the prober's config is written: every string double-quoted, because a Helm template writes
+ * a value as `{{ ... | quote }}`, which gives the same text only for double-quoted strings.
+ */
+export const PROBER_CONFIG_YAML_OPTIONS = Object.freeze({ lineWidth: 0, defaultStringType: 'QUOTE_DOUBLE', defaultKeyType: 'PLAIN' } as const);
+
+/** The text of the prober's config file (the ConfigMap's value). */
+export function renderProberConfig(file: ProberConfigFile): string {
+  return stringify(file, PROBER_CONFIG_YAML_OPTIONS);
 }
 
 /** Props of {@link Prober}. */
@@ -88,7 +109,7 @@ export class Prober extends Construct {
     const metadata = { name: PROBER_NAME, namespace, labels };
 
     new k8s.KubeServiceAccount(this, 'service-account', { metadata, automountServiceAccountToken: false });
-    new k8s.KubeConfigMap(this, 'config', { metadata, data: { [PROBER_CONFIG_FILE_NAME]: proberConfigYaml(fleet) } });
+    new k8s.KubeConfigMap(this, 'config', { metadata, data: { [PROBER_CONFIG_FILE_NAME]: renderProberConfig(proberConfig(fleet)) } });
 
     const port = k8s.IntOrString.fromString(PROBER_PORT_NAME);
     new k8s.KubeDeployment(this, 'deployment', {

@@ -4,7 +4,8 @@
  * `blackbox.yml` written for the exporter is a valid config here. Everything is frozen after
  * loading; durations are milliseconds.
  */
-import type { CompiledPolicy } from '../target-policy.js';
+import type { ProbeRegexp } from '../regexp.js';
+import type { CompiledPolicy } from './target-policy.js';
 
 /** Names of the probers this build implements. */
 export const PROBER_NAMES = ['http', 'tcp'] as const;
@@ -45,7 +46,7 @@ export interface TlsConfig {
 /** One entry of `fail_if_header_matches` / `fail_if_header_not_matches`. */
 export interface HeaderMatch {
   readonly header: string;
-  readonly regexp: RegExp;
+  readonly regexp: ProbeRegexp;
   /** For `fail_if_header_not_matches`: a missing header passes. Default false. */
   readonly allowMissing: boolean;
 }
@@ -65,8 +66,8 @@ export interface HttpProbeConfig {
   readonly followRedirects: boolean;
   readonly failIfSsl: boolean;
   readonly failIfNotSsl: boolean;
-  readonly failIfBodyMatchesRegexp: readonly RegExp[];
-  readonly failIfBodyNotMatchesRegexp: readonly RegExp[];
+  readonly failIfBodyMatchesRegexp: readonly ProbeRegexp[];
+  readonly failIfBodyNotMatchesRegexp: readonly ProbeRegexp[];
   readonly failIfHeaderMatches: readonly HeaderMatch[];
   readonly failIfHeaderNotMatches: readonly HeaderMatch[];
   readonly tlsConfig: TlsConfig;
@@ -84,7 +85,7 @@ export interface HttpProbeConfig {
 
 /** One step of `query_response`. */
 export interface QueryResponseStep {
-  readonly expect: RegExp | undefined;
+  readonly expect: ProbeRegexp | undefined;
   readonly send: string | undefined;
   readonly starttls: boolean;
 }

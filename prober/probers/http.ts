@@ -2,12 +2,14 @@ import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import type { Transform } from 'node:stream';
-import { Client } from 'undici';
+import type { Gauge, Registry } from 'prom-client';
+import { Client, type Dispatcher } from 'undici';
 import { describeError, type Logger } from '../../common/index.js';
-import type { HttpProbeConfig } from '../config/types.js';
+import type { HttpProbeConfig, Module } from '../config/types.js';
 import { HTTP_PHASES, probeGauge, roundSeconds, setProbeGauge, type HttpPhase } from '../metrics.js';
+import { testRegexp } from '../regexp.js';
 import type { ProbeFn } from '../types.js';
-import { resolveTarget } from './resolve.js';
+import { resolveTarget, type ResolvedAddress } from './resolve.js';
 import { registerTlsMetrics, summarizeTls, tlsOptions, type TlsSummary } from './tls.js';
 
 /** Sent on every probe request unless the module sets its own `User-Agent`. */
@@ -20,6 +22,8 @@ const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 
 /** Timings of one request/response round trip, in milliseconds since the time origin. */
 interface HopTimings {
+  /** Seconds spent resolving this hop's host (a redirect's; the first hop's is the target's). */
+  lookupSeconds: number;
   connectStart?: number;
   connectDone?: number;
   tlsStart?: number;
@@ -28,12 +32,21 @@ interface HopTimings {
   end?: number;
 }
 
+/** What one hop asks for. */
+interface HopRequest {
+  readonly url: URL;
+  /** Already resolved and checked against the policy. */
+  readonly address: string;
+  readonly method: string;
+  readonly body: string | undefined;
+  readonly referer: string | undefined;
+}
+
 /** What one hop returned. */
 interface Hop {
   readonly url: URL;
   readonly status: number;
   readonly headers: Record<string, string | string[] | undefined>;
-  readonly timings: HopTimings;
   readonly tls: TlsSummary | undefined;
   /** Bytes after decoding; 0 when the body was not read (redirect hops). */
   readonly bodyBytes: number;
@@ -50,78 +63,113 @@ interface Hop {
  * reason logged, when any check fails.
  */
 export const probeHttp: ProbeFn = async (target, module, registry, signal, logger) => {
-  const cfg = module.http;
-  const contentLength = probeGauge(registry, 'probe_http_content_length');
-  const bodyLength = probeGauge(registry, 'probe_http_uncompressed_body_length');
-  const redirectsGauge = probeGauge(registry, 'probe_http_redirects');
-  const sslGauge = probeGauge(registry, 'probe_http_ssl');
-  const statusGauge = probeGauge(registry, 'probe_http_status_code');
-  const versionGauge = probeGauge(registry, 'probe_http_version');
-  const regexGauge = probeGauge(registry, 'probe_failed_due_to_regex');
-  for (const g of [contentLength, bodyLength, redirectsGauge, sslGauge, statusGauge, versionGauge, regexGauge]) g.set(0);
-
+  const gauges = registerHttpGauges(registry);
   const url = parseTarget(target, logger);
   if (!url) return false;
+  const cfg = module.http;
   const resolved = await resolveTarget(url.hostname, cfg.preferredIpProtocol, cfg.ipProtocolFallback, module, registry, signal, logger);
-  if (!resolved) return false;
   const phases = probeGauge<'phase'>(registry, 'probe_http_duration_seconds', ['phase']);
-  const sums: Record<HttpPhase, number> = { connect: 0, processing: 0, resolve: resolved.lookupSeconds, tls: 0, transfer: 0 };
+  if (resolved.address === undefined) {
+    // As the exporter: only the resolve phase exists when the target could not be resolved.
+    phases.labels({ phase: 'resolve' }).set(resolved.lookupSeconds);
+    return false;
+  }
+  // Written when the probe ends, and also at the deadline: the handler reports the registry as
+  // it is then, and a request cut short has connected already (as the exporter reports it).
+  const hops: HopTimings[] = [];
   const writePhases = (): void => {
+    const sums = phaseSums(hops);
     for (const phase of HTTP_PHASES) phases.labels({ phase }).set(roundSeconds(sums[phase]));
   };
+  signal.addEventListener('abort', writePhases, { once: true });
+  let final: FinalHop | undefined;
+  try {
+    final = await followHops(url, resolved, hops, module, gauges, signal, logger);
+  } finally {
+    signal.removeEventListener('abort', writePhases);
+  }
+  writePhases();
+  return final !== undefined && checkFinalHop(final, cfg, gauges, registry, signal, logger);
+};
 
+/** The http prober's gauges that are always there, registered at 0. */
+interface HttpGauges {
+  readonly contentLength: Gauge;
+  readonly bodyLength: Gauge;
+  readonly redirects: Gauge;
+  readonly ssl: Gauge;
+  readonly status: Gauge;
+  readonly version: Gauge;
+  readonly regex: Gauge;
+}
+
+function registerHttpGauges(registry: Registry): HttpGauges {
+  const gauges: HttpGauges = {
+    contentLength: probeGauge(registry, 'probe_http_content_length'),
+    bodyLength: probeGauge(registry, 'probe_http_uncompressed_body_length'),
+    redirects: probeGauge(registry, 'probe_http_redirects'),
+    ssl: probeGauge(registry, 'probe_http_ssl'),
+    status: probeGauge(registry, 'probe_http_status_code'),
+    version: probeGauge(registry, 'probe_http_version'),
+    regex: probeGauge(registry, 'probe_failed_due_to_regex'),
+  };
+  for (const g of Object.values(gauges)) g.set(0);
+  return gauges;
+}
+
+/** The last hop of a probe, and how the probe got there. */
+interface FinalHop {
+  readonly hop: Hop;
+  /** The method of the last request (a redirect may have turned POST into GET). */
+  readonly method: string;
+  readonly redirects: number;
+}
+
+/**
+ * Makes the request and follows redirects (each hop re-resolved and checked against the
+ * policy), appending each hop's timings to `hops` as it starts. Undefined, with the reason
+ * logged, when a hop failed or the redirects ran out.
+ */
+async function followHops(url: URL, first: ResolvedAddress, hops: HopTimings[], module: Module, gauges: HttpGauges, signal: AbortSignal, logger: Logger): Promise<FinalHop | undefined> {
+  const cfg = module.http;
   let current = url;
-  let address = resolved.address;
+  let address = first.address;
+  let lookupSeconds = first.lookupSeconds;
   let method = cfg.method;
   let body = cfg.body;
   let referer: string | undefined;
   let redirects = 0;
-  let hop: Hop;
   for (;;) {
+    const timings: HopTimings = { lookupSeconds };
+    hops.push(timings);
+    let hop: Hop;
     try {
-      hop = await requestOnce(current, address, method, body, referer, cfg, signal, logger);
+      hop = await requestOnce({ url: current, address, method, body, referer }, timings, cfg, signal, logger);
     } catch (error) {
-      writePhases();
       logger.error('Error for HTTP request', { err: describeError(error) });
-      return false;
+      return undefined;
     }
-    addHopTimings(sums, hop.timings);
     const location = headerValue(hop.headers, 'location');
-    if (!REDIRECT_STATUSES.has(hop.status) || location === undefined) break;
+    if (!REDIRECT_STATUSES.has(hop.status) || location === undefined) return { hop, method, redirects };
     redirects += 1;
     if (!cfg.followRedirects) {
       logger.info('Not following redirect', { location });
-      break;
+      return { hop, method, redirects };
     }
     if (redirects > MAX_REDIRECTS) {
-      writePhases();
-      redirectsGauge.set(redirects);
-      statusGauge.set(hop.status);
-      versionGauge.set(1.1);
-      contentLength.set(declaredLength(hop.headers));
+      gauges.redirects.set(redirects);
+      gauges.status.set(hop.status);
+      gauges.version.set(1.1);
+      gauges.contentLength.set(declaredLength(hop.headers, hop.status, method));
       logger.error('Error for HTTP request', { err: `stopped after ${MAX_REDIRECTS} redirects` });
-      return false;
+      return undefined;
     }
-    let next: URL;
-    try {
-      next = new URL(location, current);
-    } catch {
-      writePhases();
-      logger.error('Error for HTTP request', { err: `bad Location header ${JSON.stringify(location)}` });
-      return false;
-    }
-    if (next.protocol !== 'http:' && next.protocol !== 'https:') {
-      writePhases();
-      logger.error('Error for HTTP request', { err: `redirect to unsupported scheme ${next.protocol}` });
-      return false;
-    }
+    const next = redirectTarget(location, current, logger);
+    if (!next) return undefined;
     logger.info('Received redirect', { location: next.href });
     const hopAddress = await resolveTarget(next.hostname, cfg.preferredIpProtocol, cfg.ipProtocolFallback, module, undefined, signal, logger);
-    if (!hopAddress) {
-      writePhases();
-      return false;
-    }
-    sums.resolve += hopAddress.lookupSeconds;
+    if (hopAddress.address === undefined) return undefined;
+    lookupSeconds = hopAddress.lookupSeconds;
     address = hopAddress.address;
     // Go's client: 301/302/303 turn a POST into a GET without body; 307/308 keep both.
     if (hop.status === 303 || ((hop.status === 301 || hop.status === 302) && method === 'POST')) {
@@ -131,23 +179,41 @@ export const probeHttp: ProbeFn = async (target, module, registry, signal, logge
     referer = current.protocol === 'https:' && next.protocol === 'http:' ? undefined : current.href;
     current = next;
   }
-  writePhases();
+}
 
+/** The URL a Location header points to, if it is an http(s) URL; undefined (logged) otherwise. */
+function redirectTarget(location: string, base: URL, logger: Logger): URL | undefined {
+  let next: URL;
+  try {
+    next = new URL(location, base);
+  } catch {
+    logger.error('Error for HTTP request', { err: `bad Location header ${JSON.stringify(location)}` });
+    return undefined;
+  }
+  if (next.protocol !== 'http:' && next.protocol !== 'https:') {
+    logger.error('Error for HTTP request', { err: `redirect to unsupported scheme ${next.protocol}` });
+    return undefined;
+  }
+  return next;
+}
+
+/** The exporter's checks of the last response (status, headers, body, version, TLS), and its gauges. */
+async function checkFinalHop({ hop, method, redirects }: FinalHop, cfg: HttpProbeConfig, gauges: HttpGauges, registry: Registry, signal: AbortSignal, logger: Logger): Promise<boolean> {
   let success = true;
   const validStatus = cfg.validStatusCodes.length > 0 ? cfg.validStatusCodes.includes(hop.status) : hop.status >= 200 && hop.status < 300;
   if (!validStatus) {
     logger.error('Invalid HTTP response status code', { status_code: hop.status });
     success = false;
   }
-  if (success && !checkHeaders(hop.headers, cfg, logger)) {
-    regexGauge.set(1);
+  if (success && !(await checkHeaders(hop.headers, cfg, signal, logger))) {
+    gauges.regex.set(1);
     success = false;
   }
   if (hop.bodyError !== undefined) {
     logger.error('Failed to read HTTP response body', { err: hop.bodyError });
     success = false;
-  } else if (success && !checkBody(hop.bodyText ?? '', cfg, logger)) {
-    regexGauge.set(1);
+  } else if (success && !(await checkBody(hop.bodyText ?? '', cfg, signal, logger))) {
+    gauges.regex.set(1);
     success = false;
   }
   // undici speaks HTTP/1.1 only and does not expose the status line's version.
@@ -156,11 +222,11 @@ export const probeHttp: ProbeFn = async (target, module, registry, signal, logge
     logger.error('Invalid HTTP version number', { version: 'HTTP/1.1' });
     success = false;
   }
-  statusGauge.set(hop.status);
-  versionGauge.set(version);
-  contentLength.set(declaredLength(hop.headers));
-  bodyLength.set(hop.bodyBytes);
-  redirectsGauge.set(redirects);
+  gauges.status.set(hop.status);
+  gauges.version.set(version);
+  gauges.contentLength.set(declaredLength(hop.headers, hop.status, method));
+  gauges.bodyLength.set(hop.bodyBytes);
+  gauges.redirects.set(redirects);
   const lastModified = headerValue(hop.headers, 'last-modified');
   if (lastModified !== undefined) {
     const ms = Date.parse(lastModified);
@@ -168,7 +234,7 @@ export const probeHttp: ProbeFn = async (target, module, registry, signal, logge
     else logger.error('Error parsing Last-Modified header', { value: lastModified });
   }
   if (hop.tls) {
-    sslGauge.set(1);
+    gauges.ssl.set(1);
     registerTlsMetrics(registry, hop.tls);
     if (cfg.failIfSsl) {
       logger.error('Final request was over SSL');
@@ -179,7 +245,7 @@ export const probeHttp: ProbeFn = async (target, module, registry, signal, logge
     success = false;
   }
   return success;
-};
+}
 
 /** Parses a target the exporter's way: no scheme means `http://`; only http and https are probed. */
 function parseTarget(target: string, logger: Logger): URL | undefined {
@@ -207,56 +273,73 @@ function headerValue(headers: Hop['headers'], name: string): string | undefined 
   return Array.isArray(v) ? v[0] : v;
 }
 
-/** Go's `resp.ContentLength`: the declared length, -1 when unknown (chunked or absent). */
-function declaredLength(headers: Hop['headers']): number {
-  if (headerValue(headers, 'transfer-encoding') !== undefined) return -1;
-  const v = headerValue(headers, 'content-length');
-  return v !== undefined && /^\d+$/.test(v) ? Number(v) : -1;
+/**
+ * Go's `resp.ContentLength`: for HEAD the declared length; 0 for 1xx, 204 and 304 (no body
+ * whatever the headers say); -1 when chunked; else the declared length, -1 when absent.
+ */
+function declaredLength(headers: Hop['headers'], status: number, method: string): number {
+  const value = headerValue(headers, 'content-length');
+  const declared = value !== undefined && /^\d+$/.test(value) ? Number(value) : -1;
+  if (method === 'HEAD') return declared;
+  if (status < 200 || status === 204 || status === 304) return 0;
+  return headerValue(headers, 'transfer-encoding') !== undefined ? -1 : declared;
 }
 
-function addHopTimings(sums: Record<HttpPhase, number>, t: HopTimings): void {
+/**
+ * The phases summed over hops. As the exporter: a hop that never got a usable connection
+ * (refused, a failed TLS handshake) adds only its lookup, not even its TCP connect; one that
+ * connected and got no answer adds its connect.
+ */
+function phaseSums(hops: readonly HopTimings[]): Record<HttpPhase, number> {
+  const sums: Record<HttpPhase, number> = { connect: 0, processing: 0, resolve: 0, tls: 0, transfer: 0 };
   const span = (a: number | undefined, b: number | undefined): number => (a !== undefined && b !== undefined && b >= a ? (b - a) / 1000 : 0);
-  sums.connect += span(t.connectStart, t.connectDone);
-  sums.tls += span(t.tlsStart, t.tlsDone);
-  sums.processing += span(t.tlsDone ?? t.connectDone, t.headers);
-  sums.transfer += span(t.headers, t.end);
+  for (const t of hops) {
+    sums.resolve += t.lookupSeconds;
+    if ((t.tlsStart === undefined ? t.connectDone : t.tlsDone) === undefined) continue;
+    sums.connect += span(t.connectStart, t.connectDone);
+    sums.tls += span(t.tlsStart, t.tlsDone);
+    sums.processing += span(t.tlsDone ?? t.connectDone, t.headers);
+    sums.transfer += span(t.headers, t.end);
+  }
+  return sums;
 }
 
-function checkHeaders(headers: Hop['headers'], cfg: HttpProbeConfig, logger: Logger): boolean {
-  const values = (name: string): string[] => {
-    const v = headers[name.toLowerCase()];
-    return v === undefined ? [] : Array.isArray(v) ? v : [v];
-  };
-  for (const m of cfg.failIfHeaderMatches) {
-    if (values(m.header).some((v) => m.regexp.test(v))) {
-      logger.error('Header matched regular expression', { header: m.header, regexp: m.regexp.source });
-      return false;
-    }
-  }
-  for (const m of cfg.failIfHeaderNotMatches) {
-    const vs = values(m.header);
-    if (vs.length === 0) {
+// The exporter's rules: a missing header fails both kinds of check unless allow_missing is set;
+// fail_if_header_matches fails on any value that matches, the other when no value matches.
+async function checkHeaders(headers: Hop['headers'], cfg: HttpProbeConfig, signal: AbortSignal, logger: Logger): Promise<boolean> {
+  const checks = [...cfg.failIfHeaderMatches.map((m) => ({ m, failIfMatches: true })), ...cfg.failIfHeaderNotMatches.map((m) => ({ m, failIfMatches: false }))];
+  for (const { m, failIfMatches } of checks) {
+    const v = headers[m.header.toLowerCase()];
+    const values = v === undefined ? [] : Array.isArray(v) ? v : [v];
+    if (values.length === 0) {
       if (m.allowMissing) continue;
       logger.error('Missing required header', { header: m.header });
       return false;
     }
-    if (!vs.some((v) => m.regexp.test(v))) {
-      logger.error('Header did not match regular expression', { header: m.header, regexp: m.regexp.source });
+    let matched = false;
+    for (const value of values) {
+      if (await testRegexp(m.regexp, value, signal)) {
+        matched = true;
+        break;
+      }
+    }
+    if (matched === failIfMatches) {
+      logger.error(failIfMatches ? 'Header matched regular expression' : 'Header did not match regular expression', { header: m.header, regexp: m.regexp.source, value_count: values.length });
       return false;
     }
   }
   return true;
 }
 
-function checkBody(text: string, cfg: HttpProbeConfig, logger: Logger): boolean {
+async function checkBody(text: string, cfg: HttpProbeConfig, signal: AbortSignal, logger: Logger): Promise<boolean> {
   for (const re of cfg.failIfBodyMatchesRegexp) {
-    if (re.test(text)) {
+    if (await testRegexp(re, text, signal)) {
       logger.error('Body matched regular expression', { regexp: re.source });
       return false;
     }
   }
   for (const re of cfg.failIfBodyNotMatchesRegexp) {
-    if (!re.test(text)) {
+    if (!(await testRegexp(re, text, signal))) {
       logger.error('Body did not match regular expression', { regexp: re.source });
       return false;
     }
@@ -264,21 +347,52 @@ function checkBody(text: string, cfg: HttpProbeConfig, logger: Logger): boolean 
   return true;
 }
 
+/** What reading a response body gave. */
+type BodyRead = Pick<Hop, 'bodyBytes' | 'bodyText' | 'bodyError'>;
+
 /**
- * One request on a fresh connection to `address` (already resolved and checked against the
- * policy). The connector records connect and TLS times and keeps the TLS socket for metrics.
+ * Reads the body to its end: decoded when the module asks for a compression, counted, kept as
+ * text only when a body regexp needs it, and cut at `body_size_limit` (a failure).
  */
-async function requestOnce(
-  url: URL,
-  address: string,
-  method: string,
-  body: string | undefined,
-  referer: string | undefined,
-  cfg: HttpProbeConfig,
-  signal: AbortSignal,
-  logger: Logger,
-): Promise<Hop> {
-  const timings: HopTimings = {};
+async function readBody(response: Dispatcher.ResponseData, cfg: HttpProbeConfig): Promise<BodyRead> {
+  const keepText = cfg.failIfBodyMatchesRegexp.length > 0 || cfg.failIfBodyNotMatchesRegexp.length > 0;
+  const encoding = headerValue(response.headers, 'content-encoding');
+  let stream: NodeJS.ReadableStream = response.body;
+  if (cfg.compression !== '' && cfg.compression !== 'identity' && encoding !== undefined && encoding !== 'identity') {
+    if (encoding !== cfg.compression) {
+      response.body.destroy();
+      return { bodyBytes: 0, bodyText: undefined, bodyError: `response Content-Encoding ${JSON.stringify(encoding)} differs from the module's compression ${JSON.stringify(cfg.compression)}` };
+    }
+    const decoder: Transform = encoding === 'gzip' ? createGunzip() : encoding === 'br' ? createBrotliDecompress() : createInflate();
+    stream = response.body.pipe(decoder);
+    response.body.on('error', (e) => decoder.destroy(e));
+  }
+  let bodyBytes = 0;
+  let bodyError: string | undefined;
+  const chunks: Buffer[] = [];
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      bodyBytes += chunk.length;
+      if (cfg.bodySizeLimit > 0 && bodyBytes > cfg.bodySizeLimit) {
+        bodyError = `body is larger than body_size_limit (${cfg.bodySizeLimit} bytes)`;
+        bodyBytes = cfg.bodySizeLimit;
+        break;
+      }
+      if (keepText) chunks.push(chunk);
+    }
+  } catch (error) {
+    bodyError = describeError(error);
+  }
+  if (bodyError !== undefined) response.body.destroy();
+  return { bodyBytes, bodyText: keepText ? Buffer.concat(chunks).toString('utf8') : undefined, bodyError };
+}
+
+/**
+ * One request on a fresh connection to the request's address. The connector records connect and
+ * TLS times in `timings` (filled even when the request fails) and keeps the TLS socket for metrics.
+ */
+async function requestOnce(request: HopRequest, timings: HopTimings, cfg: HttpProbeConfig, signal: AbortSignal, logger: Logger): Promise<Hop> {
+  const { url, address, method, body, referer } = request;
   // Read at handshake time: once the server closes the connection the peer certificate is gone.
   let tls: TlsSummary | undefined;
   let socket: Socket | undefined;
@@ -341,53 +455,16 @@ async function requestOnce(
     timings.headers = performance.now();
     logger.info('Received HTTP response', { status_code: response.statusCode });
     const isRedirect = REDIRECT_STATUSES.has(response.statusCode) && response.headers.location !== undefined;
-    let bodyBytes = 0;
-    let bodyText: string | undefined;
-    let bodyError: string | undefined;
-    if (isRedirect) {
-      await response.body.dump({ limit: 1_048_576, signal }).catch(() => undefined);
-    } else {
-      const keepText = cfg.failIfBodyMatchesRegexp.length > 0 || cfg.failIfBodyNotMatchesRegexp.length > 0;
-      const encoding = headerValue(response.headers, 'content-encoding');
-      let stream: NodeJS.ReadableStream = response.body;
-      if (cfg.compression !== '' && cfg.compression !== 'identity' && encoding !== undefined && encoding !== 'identity') {
-        if (encoding !== cfg.compression) {
-          bodyError = `response Content-Encoding ${JSON.stringify(encoding)} differs from the module's compression ${JSON.stringify(cfg.compression)}`;
-        } else {
-          const decoder: Transform = encoding === 'gzip' ? createGunzip() : encoding === 'br' ? createBrotliDecompress() : createInflate();
-          stream = response.body.pipe(decoder);
-          response.body.on('error', (e) => decoder.destroy(e));
-        }
-      }
-      if (bodyError === undefined) {
-        const chunks: Buffer[] = [];
-        try {
-          for await (const chunk of stream as AsyncIterable<Buffer>) {
-            bodyBytes += chunk.length;
-            if (cfg.bodySizeLimit > 0 && bodyBytes > cfg.bodySizeLimit) {
-              bodyError = `body is larger than body_size_limit (${cfg.bodySizeLimit} bytes)`;
-              bodyBytes = cfg.bodySizeLimit;
-              break;
-            }
-            if (keepText) chunks.push(chunk);
-          }
-        } catch (error) {
-          bodyError = describeError(error);
-        }
-        if (keepText) bodyText = Buffer.concat(chunks).toString('utf8');
-      }
-      if (bodyError !== undefined) response.body.destroy();
-    }
+    let read: BodyRead = { bodyBytes: 0, bodyText: undefined, bodyError: undefined };
+    if (isRedirect) await response.body.dump({ limit: 1_048_576, signal }).catch(() => undefined);
+    else read = await readBody(response, cfg);
     timings.end = performance.now();
     return {
       url,
       status: response.statusCode,
       headers: response.headers,
-      timings,
       tls,
-      bodyBytes,
-      bodyText,
-      bodyError,
+      ...read,
     };
   } finally {
     // Never reuse: the next probe must pay for its own connect and handshake. The socket is

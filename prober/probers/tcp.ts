@@ -1,9 +1,11 @@
 import { connect as netConnect, type Socket } from 'node:net';
+import { StringDecoder } from 'node:string_decoder';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import type { Registry } from 'prom-client';
 import { describeError } from '../../common/index.js';
-import type { QueryResponseStep, TlsConfig } from '../config/types.js';
+import type { TlsConfig } from '../config/types.js';
 import { probeGauge } from '../metrics.js';
+import { execRegexp, expandTemplate, type ProbeRegexp, type RegexpMatch } from '../regexp.js';
 import type { ProbeFn } from '../types.js';
 import { resolveTarget } from './resolve.js';
 import { registerTlsMetrics, summarizeTls, tlsOptions } from './tls.js';
@@ -23,7 +25,7 @@ export const probeTcp: ProbeFn = async (target, module, registry, signal, logger
     return false;
   }
   const resolved = await resolveTarget(hostPort.host, cfg.preferredIpProtocol, cfg.ipProtocolFallback, module, registry, signal, logger);
-  if (!resolved) return false;
+  if (resolved.address === undefined) return false;
 
   let socket: Socket | undefined;
   try {
@@ -42,22 +44,22 @@ export const probeTcp: ProbeFn = async (target, module, registry, signal, logger
   logger.info('Successfully dialed');
   try {
     const lines = lineReader(socket, signal);
-    let lastMatch: RegExpExecArray | undefined;
     for (const [i, step] of cfg.queryResponse.entries()) {
+      let send = step.send ?? '';
       if (step.expect) {
-        const match = await expectLine(lines, step.expect);
+        const match = await expectLine(lines, step.expect, signal);
         if (!match) {
           logger.error('Regexp did not match', { regexp: step.expect.source, step: i });
           regexGauge.set(1);
           return false;
         }
-        lastMatch = match;
-        logger.info('Regexp matched', { regexp: step.expect.source, line: match[0] });
+        logger.info('Regexp matched', { regexp: step.expect.source, line: match.groups[0] ?? '' });
+        // As the exporter: `send` may use the groups of this step's `expect` (`${1}`, `$name`).
+        send = expandTemplate(send, match);
       }
-      if (step.send !== undefined) {
-        const text = substitute(step, lastMatch);
-        logger.info('Sending line', { line: text });
-        await write(socket, `${text}\n`);
+      if (send !== '') {
+        logger.info('Sending line', { line: send });
+        await write(socket, `${send}\n`);
       }
       if (step.starttls) {
         lines.detach();
@@ -141,7 +143,14 @@ interface LineReader {
   detach(): void;
 }
 
+/**
+ * Longest line read (Go's bufio.Scanner limit, which the exporter has): a longer one fails the
+ * probe instead of growing the buffer, and bounds the work of matching one line.
+ */
+export const MAX_LINE_LENGTH = 64 * 1024;
+
 function lineReader(socket: Socket, signal: AbortSignal): LineReader {
+  const decoder = new StringDecoder('utf8');
   let buffer = '';
   let ended = false;
   let failure: Error | undefined;
@@ -152,7 +161,7 @@ function lineReader(socket: Socket, signal: AbortSignal): LineReader {
     w?.();
   };
   const onData = (chunk: Buffer): void => {
-    buffer += chunk.toString('utf8');
+    buffer += decoder.write(chunk);
     poke();
   };
   const onEnd = (): void => {
@@ -182,6 +191,7 @@ function lineReader(socket: Socket, signal: AbortSignal): LineReader {
           return line;
         }
         if (failure) throw failure;
+        if (buffer.length >= MAX_LINE_LENGTH) throw new Error(`line longer than ${MAX_LINE_LENGTH} characters`);
         if (ended) {
           if (buffer === '') return null;
           const rest = buffer;
@@ -201,22 +211,11 @@ function lineReader(socket: Socket, signal: AbortSignal): LineReader {
   };
 }
 
-async function expectLine(lines: LineReader, re: RegExp): Promise<RegExpExecArray | undefined> {
+async function expectLine(lines: LineReader, re: ProbeRegexp, signal: AbortSignal): Promise<RegexpMatch | undefined> {
   for (;;) {
     const line = await lines.next();
     if (line === null) return undefined;
-    const match = re.exec(line);
+    const match = await execRegexp(re, line, signal);
     if (match) return match;
   }
-}
-
-// `send` may use the groups of the last `expect` (`${1}`, `${name}`), as the exporter allows.
-function substitute(step: QueryResponseStep, match: RegExpExecArray | undefined): string {
-  const send = step.send ?? '';
-  if (!match) return send;
-  return send.replace(/\$\{(\w+)\}|\$(\d+)/g, (whole, named: string | undefined, num: string | undefined) => {
-    const key = named ?? num ?? '';
-    if (/^\d+$/.test(key)) return match[Number(key)] ?? '';
-    return match.groups?.[key] ?? whole;
-  });
 }

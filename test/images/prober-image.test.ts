@@ -17,7 +17,6 @@ import {
   PROBER_DEFAULT_LISTEN_ADDRESS,
   PROBER_DEFAULT_PORT,
   PROBER_FLAGS,
-  PROBER_METRICS,
   PROBER_PATHS,
   PROBER_RUN_AS_GID,
   PROBER_RUN_AS_UID,
@@ -44,7 +43,7 @@ import {
 
 const user = `${PROBER_RUN_AS_UID}:${PROBER_RUN_AS_GID}`;
 /** The only packages the prober's image may carry: what it imports, and their dependencies. */
-const ALLOWED_PACKAGES = ['@opentelemetry', 'bintrees', 'prom-client', 'tdigest', 'undici', 'yaml'];
+const ALLOWED_PACKAGES = ['@opentelemetry', 'bintrees', 'prom-client', 're2js', 'tdigest', 'undici', 'yaml'];
 
 const CONFIG = `modules:
   http_2xx:
@@ -53,6 +52,11 @@ const CONFIG = `modules:
   tcp_connect:
     prober: tcp
     timeout: 2s
+  http_body:
+    prober: http
+    timeout: 5s
+    http:
+      fail_if_body_not_matches_regexp: ['(?i)^X+OK$']
 `;
 
 const proberImage = () => builtImage('prober');
@@ -66,9 +70,12 @@ function configDir(t: TestContext): string {
   return dir;
 }
 
-/** A loopback HTTP server for the prober to probe. */
+/** Body of the target's `/long`: long enough that the body regexp runs in the prober's regexp worker. */
+const LONG_BODY = `${'x'.repeat(100_000)}ok`;
+
+/** A loopback HTTP server for the prober to probe (`/long` answers {@link LONG_BODY}). */
 async function target(t: TestContext): Promise<string> {
-  const server = createServer((_request, response) => response.end('ok'));
+  const server = createServer((request, response) => response.end(request.url === '/long' ? LONG_BODY : 'ok'));
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   t.after(() => server.close());
@@ -98,11 +105,14 @@ async function checkProbes(url: string, good: string): Promise<void> {
   assert.equal(ok.status, 200);
   assert.equal(sample(ok.body, 'probe_success'), '1', ok.body);
   assert.equal(sample(ok.body, 'probe_http_status_code'), '200', ok.body);
+  // The RE2 engine and its worker thread load from the image's node_modules.
+  const body = await get(`${url}${PROBER_PATHS.probe}?module=http_body&target=${encodeURIComponent(`${good}long`)}`);
+  assert.equal(sample(body.body, 'probe_success'), '1', body.body);
   const closed = await get(`${url}${PROBER_PATHS.probe}?module=tcp_connect&target=127.0.0.1:1`);
   assert.equal(sample(closed.body, 'probe_success'), '0', closed.body);
   const metrics = await get(`${url}${PROBER_PATHS.metrics}`);
   assert.equal(metrics.status, 200);
-  assert.equal(sample(metrics.body, PROBER_METRICS.configLastReloadSuccessful), '1', metrics.body);
+  assert.equal(sample(metrics.body, 'blackbox_exporter_config_last_reload_successful'), '1', metrics.body);
 }
 
 describe('Dockerfile.prober (buildah)', { timeout: 20 * 60_000 }, () => {
@@ -113,7 +123,7 @@ describe('Dockerfile.prober (buildah)', { timeout: 20 * 60_000 }, () => {
     const { config } = info;
     assertImageConfig(info, user, PROBER_DEFAULT_PORT);
     assert.ok(PROBER_RUN_AS_UID >= 10000 && PROBER_RUN_AS_GID >= 10000);
-    assert.deepEqual(config.Entrypoint, ['/nodejs/bin/node', '/app/prober/main.js']);
+    assert.deepEqual(config.Entrypoint, ['/nodejs/bin/node', '--max-old-space-size-percentage=50', '/app/prober/main.js']);
     assert.deepEqual(config.Cmd, [
       `${PROBER_FLAGS.configFile}=${PROBER_DEFAULT_CONFIG_FILE}`,
       `${PROBER_FLAGS.listenAddress}=${PROBER_DEFAULT_LISTEN_ADDRESS}`,

@@ -22,10 +22,10 @@ test('hello-cli synth writes shared.yaml + one file per app and reports them as 
   assert.equal(docs.length, result.files.find((f) => f.path.endsWith('app-shop.yaml'))!.objects);
 });
 
-test('hello-cli synth --format helm writes a chart with values.yaml', async (t) => {
+test('hello-cli synth --format helm writes a chart with values.yaml and values.schema.json', async (t) => {
   const out = tempDir(t);
   await cli('synth', '--config', 'examples/one-app.yaml', '--out', out, '--format', 'helm');
-  assert.deepEqual(readdirSync(out).sort(), ['Chart.yaml', 'README.md', 'templates', 'values.yaml']);
+  assert.deepEqual(readdirSync(out).sort(), ['Chart.yaml', 'README.md', 'templates', 'values.schema.json', 'values.yaml']);
   assert.match(readFileSync(join(out, 'values.yaml'), 'utf8'), /repository: ghcr.io\/hello-edge\/hello/);
 });
 
@@ -45,9 +45,21 @@ test('hello-cli synth: --format must be yaml or helm', async () => {
 test('hello-cli cost prints the envelope beside the original setup', async () => {
   const { stdout } = await cli('cost', '--config', 'examples/one-app.yaml');
   assert.match(stdout, /^hello\s+2-6\s+200m \/ 192Mi/m);
-  assert.match(stdout, /original total\s+4\s+200m \/ 256Mi/);
-  const json = JSON.parse((await cli('cost', '--config', 'examples/one-app.yaml', '--json')).stdout) as { total: { max: { replicas: number } } };
+  assert.match(stdout, /original total\s+4-11\s+200m \/ 256Mi/);
+  assert.match(stdout, /^Idle envelope at equal availability \(3 replicas per app/m);
+  assert.match(stdout, /^ {2}ours \/ original: x\d/m);
+  const json = JSON.parse((await cli('cost', '--config', 'examples/one-app.yaml', '--json')).stdout) as { total: { max: { replicas: number } }; perCore: { ours: { source: string } } };
   assert.equal(json.total.max.replicas, 6 + 2);
+  const withBench = JSON.parse((await cli('cost', '--config', 'examples/one-app.yaml', '--bench', 'test/fixtures/bench/results-v1.json', '--json')).stdout) as typeof json;
+  assert.match(withBench.perCore.ours.source, /results-v1\.json/);
+});
+
+test('hello-cli cost --bench: a file that is not a bench results file exits 2 with one line naming --bench', async () => {
+  const error = await cli('cost', '--config', 'examples/one-app.yaml', '--bench', 'package.json').catch((e: { code: number; stderr: string }) => e);
+  assert.ok('code' in error);
+  assert.equal(error.code, 2);
+  assert.match(error.stderr, /^hello-cli: --bench: "package\.json" is not a usable bench results file/);
+  assert.equal(error.stderr.trim().split('\n').length, 1);
 });
 
 test('writeManifests: the output directory mirrors the config (files of removed apps are deleted, others kept)', (t) => {

@@ -6,13 +6,11 @@ import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
 import { type FleetConfig, type FleetManifests, parseFleetConfig, renderYaml, synthesizeFleet, writeHelmChart, writeManifests } from '../../infra/index.js';
-import { run as runWithInput } from '../support/run.js';
 import { requireTool } from '../support/tools.js';
-import { type Json, allObjects, exampleConfig, minimalInput, repoPath, synth, tempDir } from './support.js';
+import { KUBE_LINTER_CONFIG, type Json, allObjects, exampleConfig, findings, kubeLinter, minimalInput, repoPath, synth, tempDir } from './support.js';
 
 const run = promisify(execFile);
 const HINT = 'built by test/tools/build-tools.sh into $HELLO_EDGE_CACHE/bin';
-const KUBE_LINTER_CONFIG = repoPath('.kube-linter.yaml');
 
 // The configs the linters see: both examples, and the variants the examples do not cover.
 const cases: Record<string, () => FleetConfig> = {
@@ -26,37 +24,10 @@ const cases: Record<string, () => FleetConfig> = {
 
 // Chart renderings with values other than the defaults: the template branches the cases above do not render.
 const valueOverrides: readonly (readonly string[])[] = [
-  ['gateway.enabled=true', 'gateway.parentRef.name=edge', 'gateway.parentRef.namespace=gw'],
+  ['gatewayApi.enabled=true', 'gatewayApi.gatewayRef.name=edge', 'gatewayApi.gatewayRef.namespace=gw'],
   ['monitoring.prober.url=blackbox.monitoring.svc:9115'],
   ['monitoring.enabled=false'],
 ];
-
-interface KubeLinterReport {
-  readonly Check: string;
-  readonly Diagnostic: { readonly Message: string };
-  readonly Object: { readonly K8sObject: { readonly Namespace: string; readonly Name: string; readonly GroupVersionKind: { readonly Kind: string } } };
-}
-
-interface KubeLinterOutput {
-  readonly Checks: readonly { readonly name: string }[];
-  readonly Reports: readonly KubeLinterReport[] | null;
-}
-
-/** kube-linter with the repository's config on `target` (a directory, or "-" to read `input`). */
-async function kubeLinter(binary: string, target: string, input?: string): Promise<KubeLinterOutput> {
-  const result = await runWithInput(binary, ['lint', '--config', KUBE_LINTER_CONFIG, '--format', 'json', target], { input });
-  // 0: no finding; 1: findings, listed in the JSON; anything else (or no JSON) is kube-linter failing.
-  assert.ok(result.code === 0 || result.code === 1, `kube-linter exited ${result.code}: ${result.stderr}`);
-  return JSON.parse(result.stdout) as KubeLinterOutput;
-}
-
-/** One line per finding: check, object and kube-linter's message. */
-function findings(output: KubeLinterOutput): string[] {
-  return (output.Reports ?? []).map((r) => {
-    const o = r.Object.K8sObject;
-    return `${r.Check}: ${o.GroupVersionKind.Kind} ${o.Namespace}/${o.Name}: ${r.Diagnostic.Message}`;
-  });
-}
 
 for (const [name, load] of Object.entries(cases)) {
   test(`kube-score: no critical and no warning: ${name}`, async (t) => {
@@ -87,8 +58,9 @@ for (const [name, load] of Object.entries(cases)) {
     const dir = tempDir(t);
     writeHelmChart(load(), dir);
     const settings: readonly (readonly string[])[] = name === 'examples/one-app.yaml' ? [[], ...valueOverrides] : [[]];
+    // A one-app chart puts its objects in the release namespace; a user names one (not `default`).
     for (const set of settings) {
-      const { stdout }: { stdout: string } = await run(helm, ['template', 'fleet', dir, ...set.flatMap((s) => ['--set', s])], { maxBuffer: 64 * 2 ** 20 });
+      const { stdout }: { stdout: string } = await run(helm, ['template', 'fleet', dir, '--namespace', 'hello-release', ...set.flatMap((s) => ['--set', s])], { maxBuffer: 64 * 2 ** 20 });
       assert.match(stdout, /^kind: Deployment$/m, 'helm rendered the app Deployments');
       assert.deepEqual(findings(await kubeLinter(binary, '-', stdout)), [], `values: ${set.join(' ') || 'defaults'}`);
     }

@@ -112,6 +112,9 @@ test('hello-cli probe: table and exit 0 on success, exit 1 on failure, --json', 
   assert.equal(fail.status, 1);
   assert.match(fail.stdout, /^FAIL/);
   assert.match(fail.stdout, /why it failed:\n.*Invalid HTTP response status code/);
+  const failedJson = await run(['probe', '--json', `${target}/404`]);
+  assert.equal(failedJson.status, 1);
+  assert.equal((JSON.parse(failedJson.stdout) as { success: boolean }).success, false, 'one JSON document on stdout, the result');
   const json = await run(['probe', '--json', `${target}/`]);
   const data = JSON.parse(json.stdout) as { success: boolean; phases: Record<string, number> };
   assert.equal(data.success, true);

@@ -1,62 +1,29 @@
 /**
  * A cgroup v1 memory group for one test: a child process runs under a pod's memory limit, and
  * the test reads its peak usage and whether the kernel OOM-killed anything. Needs root and the
- * v1 memory controller (these machines have both); the group is removed in `t.after`.
+ * v1 memory controller (these machines have both); the group is removed in `t.after`. The group
+ * itself is bench's (bench/host.ts), which the footprint measurements use too.
  */
-import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import type { TestContext } from 'node:test';
+import { createMemoryLimit, type MemoryLimit } from '../../bench/host.js';
 import { inCI } from './tools.js';
 
-const MEMORY_ROOT = '/sys/fs/cgroup/memory';
-
 /** A memory cgroup made for one test. */
-export interface MemoryCgroup {
-  readonly dir: string;
-  /** `sh -c` prefix arguments that move the shell into the group, then exec the command. */
-  wrap(command: string, args: readonly string[]): { command: string; args: string[] };
-  /** Highest usage the group reached, in bytes (memory.max_usage_in_bytes). */
-  peakBytes(): number;
-  /** Processes the kernel OOM-killed in the group. */
-  oomKills(): number;
-}
+export type MemoryCgroup = MemoryLimit;
 
 /**
  * Makes a memory cgroup with `limitBytes` (the pod's limit), or skips the test (fails under CI)
  * when this machine cannot. Processes started through `wrap` are charged from their first byte.
  */
 export function memoryCgroup(t: TestContext, limitBytes: number): MemoryCgroup | undefined {
-  const why = !existsSync(`${MEMORY_ROOT}/memory.limit_in_bytes`)
-    ? 'no cgroup v1 memory controller at /sys/fs/cgroup/memory'
-    : process.getuid?.() !== 0
-      ? 'making a memory cgroup needs root'
-      : undefined;
-  if (why) {
-    if (inCI) throw new Error(`${why}; CI=true requires the memory-limit tests to run`);
-    t.skip(why);
+  const group = process.getuid?.() !== 0 ? 'making a memory cgroup needs root' : createMemoryLimit(limitBytes, 'test');
+  if (typeof group === 'string') {
+    if (inCI) throw new Error(`${group}; CI=true requires the memory-limit tests to run`);
+    t.skip(group);
     return undefined;
   }
-  const dir = `${MEMORY_ROOT}/hello-edge-test-${process.pid}-${Date.now()}`;
-  mkdirSync(dir);
-  t.after(() => removeGroup(dir));
-  writeFileSync(`${dir}/memory.limit_in_bytes`, String(limitBytes));
-  // No swap to hide in: the limit is the limit, as in a pod.
-  if (existsSync(`${dir}/memory.memsw.limit_in_bytes`)) writeFileSync(`${dir}/memory.memsw.limit_in_bytes`, String(limitBytes));
-  return {
-    dir,
-    wrap: (command, args) => ({ command: 'sh', args: ['-c', `echo $$ > ${dir}/cgroup.procs && exec "$0" "$@"`, command, ...args] }),
-    peakBytes: () => Number(readFileSync(`${dir}/memory.max_usage_in_bytes`, 'utf8')),
-    oomKills: () => Number(/oom_kill (\d+)/.exec(readFileSync(`${dir}/memory.oom_control`, 'utf8'))?.[1] ?? 0),
-  };
-}
-
-// A group can be removed only once its processes are gone; they were killed in earlier t.after hooks.
-async function removeGroup(dir: string): Promise<void> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    try {
-      rmdirSync(dir);
-      return;
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
+  // Hooks run in the order they were added, so this one may run before the test's own hook that
+  // stops the child: remove() kills what is left in the group first.
+  t.after(() => group.remove());
+  return group;
 }

@@ -6,7 +6,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { appFileName, loadFleetConfig, synthesizeFleet } from '../../../infra/index.js';
+import { type FleetConfig, appFileName, inReleaseNamespace, loadFleetConfig, synthesizeFleet } from '../../../infra/index.js';
 import { REPO_ROOT, startControlPlane, type ControlPlane } from '../../support/cluster.js';
 import { run, type RunResult } from '../../support/run.js';
 import { requireTool } from '../../support/tools.js';
@@ -57,8 +57,8 @@ async function fleetObjects(cp: ControlPlane, fleet: string): Promise<string[]> 
   return out.items.map((o) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`).sort();
 }
 
-function expectedObjects(configFile: string): string[] {
-  const manifests = synthesizeFleet(loadFleetConfig(configFile));
+function expectedObjects(config: string | FleetConfig): string[] {
+  const manifests = synthesizeFleet(typeof config === 'string' ? loadFleetConfig(config) : config);
   return manifests.files.flatMap((f) => f.objects).map((o) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`).sort();
 }
 
@@ -145,24 +145,33 @@ test('hello-cli deploy, diff and destroy against a real control plane', { timeou
     assert.deepEqual(bystanders.trim().split('\n').sort(), ['configmap/bystander', 'configmap/other-fleet']);
   });
 
-  await t.test('the Helm chart of synth --format helm installs with helm and rolls out', async (st) => {
+  await t.test('the one-app Helm chart installs into its release namespace with helm, owning it, and rolls out', async (st) => {
     const helm = requireTool(st, 'helm', 'bash test/cluster/build.sh tools');
     if (!helm) return;
     const chart = join(dir, 'chart');
-    const synth = await run(process.execPath, [CLI, 'synth', '-c', join(REPO_ROOT, 'examples', 'one-app.yaml'), '--format', 'helm', '-o', chart]);
+    const config = join(REPO_ROOT, 'examples', 'one-app.yaml');
+    const synth = await run(process.execPath, [CLI, 'synth', '-c', config, '--format', 'helm', '-o', chart]);
     assert.equal(synth.code, 0, synth.stderr);
-    const install = await run(helm, ['install', 'hello-e2e', chart, '--kubeconfig', cp.kubeconfig, '--wait', '--timeout', '4m'], { timeoutMs: 300_000 });
+    const namespace = 'hello-release';
+    const install = await run(helm, [
+      'install', 'hello-e2e', chart, '--namespace', namespace, '--create-namespace', '--set', 'namespace.create=true',
+      '--kubeconfig', cp.kubeconfig, '--wait', '--timeout', '4m',
+    ], { timeoutMs: 300_000 });
     assert.equal(install.code, 0, install.stderr);
     assert.doesNotMatch(install.stderr, /would violate PodSecurity/);
     const objects = await fleetObjects(cp, 'hello');
-    assert.deepEqual(objects, expectedObjects(join(REPO_ROOT, 'examples', 'one-app.yaml')), 'the chart installs exactly the objects of the YAML output');
+    assert.deepEqual(objects, expectedObjects(inReleaseNamespace(loadFleetConfig(config), namespace)), 'the chart installs the objects of the YAML output, in the release namespace');
+    const labels = JSON.parse(await cp.kubectl(['get', 'namespace', namespace, '-o', 'json'])) as { metadata: { labels: Record<string, string> } };
+    assert.equal(labels.metadata.labels['pod-security.kubernetes.io/enforce'], 'restricted', 'the chart took over the namespace helm created');
     // helm --wait (kstatus) returns once the Deployment is available at its current replica count
     // (the HPA may raise it to minReplicas afterwards).
-    const deployment = JSON.parse(await cp.kubectl(['get', 'deployment', 'hello', '-n', 'hello-hello', '-o', 'json'])) as { spec: { replicas: number }; status: { availableReplicas?: number } };
+    const deployment = JSON.parse(await cp.kubectl(['get', 'deployment', 'hello', '-n', namespace, '-o', 'json'])) as { spec: { replicas: number }; status: { availableReplicas?: number } };
     assert.ok(deployment.spec.replicas >= 1);
     assert.equal(deployment.status.availableReplicas, deployment.spec.replicas, 'helm --wait returned with the app available');
-    const uninstall = await run(helm, ['uninstall', 'hello-e2e', '--kubeconfig', cp.kubeconfig, '--wait', '--timeout', '3m'], { timeoutMs: 240_000 });
+    const uninstall = await run(helm, ['uninstall', 'hello-e2e', '--namespace', namespace, '--kubeconfig', cp.kubeconfig, '--wait', '--timeout', '3m'], { timeoutMs: 240_000 });
     assert.equal(uninstall.code, 0, uninstall.stderr);
+    // Kept (helm.sh/resource-policy: keep): the namespace holds helm's release record until the end.
+    assert.deepEqual(await fleetObjects(cp, 'hello'), [`Namespace//${namespace}`], 'uninstall removes everything but the kept namespace');
   });
 
   await t.test('a rollout that can never become ready fails deploy with a clear message within its timeout', async () => {

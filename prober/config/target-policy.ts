@@ -1,6 +1,6 @@
 import { BlockList, isIP } from 'node:net';
-import { ConfigError, quoteValue } from '../common/index.js';
-import type { TargetPolicy } from './config/types.js';
+import { ConfigError, quoteValue } from '../../common/index.js';
+import type { TargetPolicy } from './types.js';
 
 /** A parsed `target_policy` entry: a host pattern or a CIDR. */
 export type PolicyPattern = { readonly kind: 'host'; readonly host: string; readonly wildcard: boolean } | { readonly kind: 'cidr'; readonly list: BlockList };

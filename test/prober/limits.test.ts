@@ -1,0 +1,88 @@
+// The prober under a hostile client, inside a memory cgroup of its pod's limit: pipelined
+// requests that are never read cost bounded memory (the connection is dropped), and the
+// connection cap holds.
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { test, type TestContext } from 'node:test';
+import { DEFAULT_MAX_CONNECTIONS } from '../../common/index.js';
+import { memoryCgroup } from '../support/cgroup.js';
+import { spawnListening, type ChildServer } from '../support/child.js';
+import { pipelineFlood } from '../support/hostile.js';
+
+const MAIN = fileURLToPath(new URL('../../prober/main.js', import.meta.url));
+// The prober's memory limit in the pod (infra's default resources).
+const POD_LIMIT_BYTES = 128 * 2 ** 20;
+const DROPPED = 'dropped a connection with too many unanswered pipelined requests';
+
+function configFile(): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'prober-limits-')), 'prober.yml');
+  writeFileSync(file, 'modules:\n  http_2xx:\n    prober: http\n');
+  return file;
+}
+
+async function startProber(t: TestContext, wrap?: (command: string, args: string[]) => { command: string; args: string[] }): Promise<ChildServer> {
+  const plain = { command: process.execPath, args: [MAIN, '--config.file', configFile(), '--web.listen-address', '127.0.0.1:0'] };
+  const { command, args } = wrap ? wrap(plain.command, plain.args) : plain;
+  return spawnListening(t, command, args, { env: process.env, timeoutMs: 15_000 });
+}
+
+/** Polls `url` until it answers 200; rejects after `limitMs`. */
+async function healthyWithin(url: string, limitMs: number): Promise<void> {
+  const started = performance.now();
+  while ((await fetch(url, { signal: AbortSignal.timeout(limitMs) }).then((r) => r.status, () => 0)) !== 200) {
+    if (performance.now() - started > limitMs) throw new Error(`${url} did not answer 200 within ${limitMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+test('one connection pipelining 20,000 GET /metrics and never reading: the prober survives its 128Mi pod limit', { timeout: 120_000 }, async (t) => {
+  const group = memoryCgroup(t, POD_LIMIT_BYTES);
+  if (!group) return;
+  const prober = await startProber(t, group.wrap);
+  const port = Number(new URL(prober.url).port);
+
+  await pipelineFlood({ port, path: '/metrics', connections: 1, requests: 20_000, done: () => prober.logs.some((l) => l.msg === DROPPED), timeoutMs: 20_000 });
+
+  assert.equal(group.oomKills(), 0, 'no OOM kill in the pod-sized cgroup');
+  assert.equal(prober.child.exitCode ?? prober.child.signalCode, null, 'the prober still runs');
+  assert.ok(prober.logs.some((l) => l.msg === DROPPED), 'the connection was dropped, and the drop logged');
+  await healthyWithin(`${prober.url}/-/healthy`, 30_000);
+  const peakMiB = group.peakBytes() / 2 ** 20;
+  t.diagnostic(`peak cgroup memory ${peakMiB.toFixed(1)} MiB of ${POD_LIMIT_BYTES / 2 ** 20} MiB`);
+  assert.ok(peakMiB < POD_LIMIT_BYTES / 2 ** 20, `peak ${peakMiB.toFixed(1)} MiB: under the limit`);
+});
+
+test(`the connection cap: past ${DEFAULT_MAX_CONNECTIONS} connections new ones are closed at once, and those under it are served`, async (t) => {
+  const prober = await startProber(t);
+  const port = Number(new URL(prober.url).port);
+  const open: Socket[] = [];
+  t.after(() => open.forEach((s) => s.destroy()));
+  for (let i = 0; i < DEFAULT_MAX_CONNECTIONS; i++) {
+    open.push(await new Promise<Socket>((resolve, reject) => {
+      const s = connect(port, '127.0.0.1', () => resolve(s));
+      s.on('error', reject);
+    }));
+  }
+  const extra = connect(port, '127.0.0.1');
+  open.push(extra);
+  const closed = await new Promise<boolean>((resolve) => {
+    extra.on('close', () => resolve(true));
+    extra.on('error', () => undefined);
+    extra.write('GET /-/healthy HTTP/1.1\r\nHost: x\r\n\r\n');
+    setTimeout(() => resolve(false), 5000);
+  });
+  assert.equal(closed, true, `connection ${DEFAULT_MAX_CONNECTIONS + 1} was closed`);
+  const answer = await new Promise<string>((resolve) => {
+    let text = '';
+    open[0]!.on('data', (c: Buffer) => {
+      text += c.toString();
+      if (text.includes('Healthy')) resolve(text);
+    });
+    open[0]!.write('GET /-/healthy HTTP/1.1\r\nHost: x\r\n\r\n');
+  });
+  assert.match(answer, /^HTTP\/1\.1 200/);
+});
