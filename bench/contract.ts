@@ -12,7 +12,7 @@
  * Units are in the field names: `Millicores`, `MiB`, `Ms`, `Us` (microseconds), `Rps`
  * (requests per second), `Seconds`, `Percent` (0-100), `Fraction` (0-1).
  */
-import { readFile } from 'node:fs/promises';
+import { readConfigText } from '../common/config-file.js';
 import { ConfigError, NotFoundError, boolean, define, integer, joinPath, list, nullable, number, object, oneOf, optional, quoteValue, record, refuse, string } from '../common/index.js';
 
 /** The one schema version this code writes and reads. */
@@ -490,9 +490,10 @@ export function validateBenchResults(value: unknown): BenchResults {
 export async function readBenchResults(path: string): Promise<BenchResults> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = readConfigText(path, 'bench results');
   } catch (error) {
-    throw new NotFoundError(`bench results ${path}: cannot read (${(error as NodeJS.ErrnoException).code ?? String(error)}); run \`npm run bench\` to produce it`, { cause: error });
+    if ((error as { code?: unknown }).code !== 'HELLO_ERR_NOT_FOUND') throw error; // not UTF-8
+    throw new NotFoundError(`bench results ${path}: cannot read (${(error as { cause?: NodeJS.ErrnoException }).cause?.code ?? 'unreadable'}); run \`npm run bench\` to produce it`, { cause: error });
   }
   let parsed: unknown;
   try {
