@@ -5,10 +5,11 @@ import {
   HELLO_DEFAULT_PORT, HELLO_ENV, HELLO_PATHS, HELLO_PORT_NAME, HELLO_RUN_AS_GID, HELLO_RUN_AS_UID,
 } from '../../hello/contract.js';
 import { HttpRoute, HttpRouteSpecRulesFiltersRequestRedirectScheme, HttpRouteSpecRulesFiltersRequestRedirectStatusCode, HttpRouteSpecRulesFiltersType, HttpRouteSpecRulesMatchesPathType } from '../imports/gateway.networking.k8s.io.js';
-import { type AppConfig, type FleetConfig, POD, POD_PROBES, ROLLOUT, imageString } from '../config/index.js';
+import { type AppConfig, type FleetConfig, POD, ROLLOUT, imageString } from '../config/index.js';
 import { appLabels, appSelector, proberSelector } from '../labels.js';
 import {
-  containerSecurityContext, dnsEgress, hostAntiAffinity, namespacePeer, podSecurityContext, resourceRequirements, topologySpread,
+  basePodSpec, containerSecurityContext, disruptionBudgetSpec, dnsEgress, httpProbes, namespacePeer, resourceRequirements, routingPeer,
+  surgeOnlyRollout, tmpVolume, tmpVolumeMount,
 } from '../pod-spec.js';
 
 /** Annotation that gives the reason for every linter exemption on an object. */
@@ -39,129 +40,19 @@ export class HelloApp extends Construct {
   constructor(scope: Construct, id: string, props: HelloAppProps) {
     super(scope, id);
     const { app, fleet } = props;
-    const name = app.name;
-    const namespace = app.namespace;
-    const labels = appLabels(name);
-    const selector = appSelector(name);
-    const metadata = { name, namespace, labels };
+    const selector = appSelector(app.name);
+    const metadata = { name: app.name, namespace: app.namespace, labels: appLabels(app.name) };
 
+    // The objects are written in the order they are created here (the golden files pin it).
     new k8s.KubeServiceAccount(this, 'service-account', { metadata, automountServiceAccountToken: false });
-
-    const graceSeconds = app.preStopSeconds + Math.ceil(app.shutdownTimeoutMs / 1000) + POD.appGraceMarginSeconds;
     this.deployment = new k8s.KubeDeployment(this, 'deployment', {
-      metadata: {
-        ...metadata,
-        annotations: {
-          // Polaris wants spec.replicas >= 2, which would fight the HPA (kube-score: critical).
-          'polaris.fairwinds.com/deploymentMissingReplicas-exempt': 'true',
-          ...(app.resources.limits.cpuMillis === null
-            ? {
-                'kube-score/ignore': 'container-resources',
-                [EXEMPTION_ANNOTATION]: 'container-resources: no CPU limit, as the bench recommends (CFS throttling raises tail latency); memory is limited',
-              }
-            : {}),
-        },
-      },
-      spec: {
-        selector: { matchLabels: selector },
-        revisionHistoryLimit: ROLLOUT.revisionHistoryLimit,
-        progressDeadlineSeconds: ROLLOUT.progressDeadlineSeconds,
-        minReadySeconds: ROLLOUT.minReadySeconds,
-        strategy: {
-          type: 'RollingUpdate',
-          // Never below capacity during a rollout: new pods come up before old ones go.
-          rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(0), maxSurge: k8s.IntOrString.fromString(`${ROLLOUT.appMaxSurgePercent}%`) },
-        },
-        template: {
-          metadata: { labels },
-          spec: {
-            serviceAccountName: name,
-            automountServiceAccountToken: false,
-            enableServiceLinks: false,
-            ...(fleet.priorityClassName ? { priorityClassName: fleet.priorityClassName } : {}),
-            terminationGracePeriodSeconds: graceSeconds,
-            securityContext: podSecurityContext(HELLO_RUN_AS_UID, HELLO_RUN_AS_GID),
-            topologySpreadConstraints: topologySpread(selector),
-            affinity: hostAntiAffinity(selector),
-            containers: [{
-              name: 'hello',
-              image: imageString(app.image),
-              imagePullPolicy: 'Always',
-              ports: [{ name: HELLO_PORT_NAME, containerPort: HELLO_DEFAULT_PORT, protocol: 'TCP' }],
-              env: [
-                { name: HELLO_ENV.port, value: String(HELLO_DEFAULT_PORT) },
-                { name: HELLO_ENV.drainDelay, value: formatDuration(app.drainDelayMs) },
-                { name: HELLO_ENV.shutdownTimeout, value: formatDuration(app.shutdownTimeoutMs) },
-              ],
-              resources: resourceRequirements(app.resources),
-              securityContext: containerSecurityContext(HELLO_RUN_AS_UID, HELLO_RUN_AS_GID),
-              startupProbe: { httpGet: { path: HELLO_PATHS.liveness, port: k8s.IntOrString.fromString(HELLO_PORT_NAME) }, ...POD_PROBES.startup },
-              livenessProbe: { httpGet: { path: HELLO_PATHS.liveness, port: k8s.IntOrString.fromString(HELLO_PORT_NAME) }, ...POD_PROBES.liveness },
-              readinessProbe: { httpGet: { path: HELLO_PATHS.readiness, port: k8s.IntOrString.fromString(HELLO_PORT_NAME) }, ...POD_PROBES.readiness },
-              // Endpoints are removed asynchronously: keep serving while load balancers catch up.
-              lifecycle: app.preStopSeconds > 0 ? { preStop: { sleep: { seconds: app.preStopSeconds } } } : undefined,
-              volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
-            }],
-            volumes: [{ name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString(POD.tmpSizeLimit) } }],
-          },
-        },
-      },
+      metadata: { ...metadata, annotations: deploymentAnnotations(app) },
+      spec: deploymentSpec(app, fleet),
     });
-
-    this.service = new k8s.KubeService(this, 'service', {
-      metadata,
-      spec: {
-        type: 'ClusterIP',
-        selector,
-        ports: [{ name: HELLO_PORT_NAME, port: SERVICE_PORT, targetPort: k8s.IntOrString.fromString(HELLO_PORT_NAME), protocol: 'TCP' }],
-      },
-    });
-
-    new k8s.KubeHorizontalPodAutoscalerV2(this, 'hpa', {
-      metadata,
-      spec: {
-        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name },
-        minReplicas: app.scaling.minReplicas,
-        maxReplicas: app.scaling.maxReplicas,
-        metrics: [{
-          type: 'Resource',
-          resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: app.scaling.targetCpuUtilization } },
-        }],
-        behavior: {
-          scaleUp: { ...app.scaling.behavior.scaleUp, policies: [...app.scaling.behavior.scaleUp.policies] },
-          scaleDown: { ...app.scaling.behavior.scaleDown, policies: [...app.scaling.behavior.scaleDown.policies] },
-        },
-      },
-    });
-
-    new k8s.KubePodDisruptionBudget(this, 'pdb', {
-      metadata,
-      spec: {
-        selector: { matchLabels: selector },
-        maxUnavailable: k8s.IntOrString.fromNumber(ROLLOUT.pdbMaxUnavailable),
-        // A crash-looping pod must not block node drains.
-        unhealthyPodEvictionPolicy: 'AlwaysAllow',
-      },
-    });
-
-    const fromRouting = fleet.routing.kind === 'ingress'
-      ? namespacePeer(fleet.routing.ingress.controllerNamespace)
-      : namespacePeer(fleet.routing.gateway.dataplaneNamespace);
-    const peers = [fromRouting];
-    const m = fleet.monitoring;
-    if (m.enabled && m.prober.probeVia === 'service') {
-      peers.push(m.prober.mode === 'local' ? namespacePeer(m.prober.namespace, proberSelector()) : namespacePeer(m.prometheusNamespace));
-    }
-    new k8s.KubeNetworkPolicy(this, 'network-policy', {
-      metadata,
-      spec: {
-        podSelector: { matchLabels: selector },
-        policyTypes: ['Ingress', 'Egress'],
-        ingress: [{ from: peers, ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromString(HELLO_PORT_NAME) }] }],
-        // hello calls nothing; DNS only, so a compromised pod cannot reach anything else.
-        egress: [dnsEgress()],
-      },
-    });
+    this.service = new k8s.KubeService(this, 'service', { metadata, spec: serviceSpec(selector) });
+    new k8s.KubeHorizontalPodAutoscalerV2(this, 'hpa', { metadata, spec: autoscalerSpec(app) });
+    new k8s.KubePodDisruptionBudget(this, 'pdb', { metadata, spec: disruptionBudgetSpec(selector) });
+    new k8s.KubeNetworkPolicy(this, 'network-policy', { metadata, spec: networkPolicySpec(selector, fleet) });
 
     if (fleet.routing.kind === 'ingress') this.addIngress(app, fleet);
     else this.addRoutes(app, fleet);
@@ -242,6 +133,125 @@ export class HelloApp extends Construct {
       },
     });
   }
+}
+
+/** The Deployment's linter exemptions, each with its reason. */
+function deploymentAnnotations(app: AppConfig): Record<string, string> {
+  return {
+    // Polaris wants spec.replicas >= 2, which would fight the HPA (kube-score: critical).
+    'polaris.fairwinds.com/deploymentMissingReplicas-exempt': 'true',
+    ...(app.resources.limits.cpuMillis === null
+      ? {
+          'kube-score/ignore': 'container-resources',
+          [EXEMPTION_ANNOTATION]: 'container-resources: no CPU limit, as the bench recommends (CFS throttling raises tail latency); memory is limited',
+        }
+      : {}),
+  };
+}
+
+/** The app's Deployment: no replicas (the HPA owns them), and rollouts that never drop below capacity. */
+function deploymentSpec(app: AppConfig, fleet: FleetConfig): k8s.DeploymentSpec {
+  return {
+    selector: { matchLabels: appSelector(app.name) },
+    revisionHistoryLimit: ROLLOUT.revisionHistoryLimit,
+    progressDeadlineSeconds: ROLLOUT.progressDeadlineSeconds,
+    minReadySeconds: ROLLOUT.minReadySeconds,
+    strategy: surgeOnlyRollout(k8s.IntOrString.fromString(`${ROLLOUT.appMaxSurgePercent}%`)),
+    template: {
+      metadata: { labels: appLabels(app.name) },
+      spec: {
+        ...basePodSpec({
+          serviceAccountName: app.name,
+          uid: HELLO_RUN_AS_UID,
+          gid: HELLO_RUN_AS_GID,
+          terminationGracePeriodSeconds: graceSeconds(app),
+          selector: appSelector(app.name),
+          priorityClassName: fleet.priorityClassName,
+        }),
+        containers: [helloContainer(app)],
+        volumes: [tmpVolume()],
+      },
+    },
+  };
+}
+
+/** Time for the preStop sleep, then hello's own shutdown (drain and close), plus a margin before SIGKILL. */
+function graceSeconds(app: AppConfig): number {
+  return app.preStopSeconds + Math.ceil(app.shutdownTimeoutMs / 1000) + POD.appGraceMarginSeconds;
+}
+
+/** The hello container: configured through hello's env contract, probed on its named port. */
+function helloContainer(app: AppConfig): k8s.Container {
+  return {
+    name: 'hello',
+    image: imageString(app.image),
+    imagePullPolicy: 'Always',
+    ports: [{ name: HELLO_PORT_NAME, containerPort: HELLO_DEFAULT_PORT, protocol: 'TCP' }],
+    env: [
+      { name: HELLO_ENV.port, value: String(HELLO_DEFAULT_PORT) },
+      { name: HELLO_ENV.drainDelay, value: formatDuration(app.drainDelayMs) },
+      { name: HELLO_ENV.shutdownTimeout, value: formatDuration(app.shutdownTimeoutMs) },
+    ],
+    resources: resourceRequirements(app.resources),
+    securityContext: containerSecurityContext(HELLO_RUN_AS_UID, HELLO_RUN_AS_GID),
+    ...httpProbes(HELLO_PATHS.liveness, HELLO_PATHS.readiness, k8s.IntOrString.fromString(HELLO_PORT_NAME)),
+    // Endpoints are removed asynchronously: keep serving while load balancers catch up.
+    lifecycle: app.preStopSeconds > 0 ? { preStop: { sleep: { seconds: app.preStopSeconds } } } : undefined,
+    volumeMounts: [tmpVolumeMount()],
+  };
+}
+
+/** The Service in front of the pods: port 80, forwarded to hello's named port. */
+function serviceSpec(selector: Record<string, string>): k8s.ServiceSpec {
+  return {
+    type: 'ClusterIP',
+    selector,
+    ports: [{ name: HELLO_PORT_NAME, port: SERVICE_PORT, targetPort: k8s.IntOrString.fromString(HELLO_PORT_NAME), protocol: 'TCP' }],
+  };
+}
+
+/** Scaling on CPU utilization, between the app's bounds, with its scale-up/down behaviour. */
+function autoscalerSpec(app: AppConfig): k8s.HorizontalPodAutoscalerSpecV2 {
+  const { scaleUp, scaleDown } = app.scaling.behavior;
+  return {
+    scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: app.name },
+    minReplicas: app.scaling.minReplicas,
+    maxReplicas: app.scaling.maxReplicas,
+    metrics: [{
+      type: 'Resource',
+      resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: app.scaling.targetCpuUtilization } },
+    }],
+    // Copies: the config is read-only, the L1 props take mutable arrays.
+    behavior: {
+      scaleUp: { ...scaleUp, policies: [...scaleUp.policies] },
+      scaleDown: { ...scaleDown, policies: [...scaleDown.policies] },
+    },
+  };
+}
+
+/** In: hello's port, from the routing data plane and (probing via the Service) the prober. Out: DNS only. */
+function networkPolicySpec(selector: Record<string, string>, fleet: FleetConfig): k8s.NetworkPolicySpec {
+  return {
+    podSelector: { matchLabels: selector },
+    policyTypes: ['Ingress', 'Egress'],
+    ingress: [{ from: allowedPeers(fleet), ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromString(HELLO_PORT_NAME) }] }],
+    // hello calls nothing; DNS only, so a compromised pod cannot reach anything else.
+    egress: [dnsEgress()],
+  };
+}
+
+/**
+ * Who may reach the pods: the ingress controller or gateway, and, when the prober probes the
+ * Service rather than the public URL, the prober itself: the fleet's own prober pods, or a shared
+ * exporter in Prometheus's namespace.
+ */
+function allowedPeers(fleet: FleetConfig): k8s.NetworkPolicyPeer[] {
+  const peers = [routingPeer(fleet)];
+  const m = fleet.monitoring;
+  if (m.enabled && m.prober.probeVia === 'service') {
+    peers.push(m.prober.mode === 'local' ? namespacePeer(m.prober.namespace, proberSelector()) : namespacePeer(m.prometheusNamespace));
+  }
+  return peers;
 }
 
 /** Name of the plain-HTTP listener that the redirect routes attach to. */

@@ -8,10 +8,11 @@ import {
 import { HELLO_DEFAULT_PORT } from '../../hello/contract.js';
 import { ServiceMonitor } from '../imports/monitoring.coreos.com.js';
 import { SERIES_APP_LABEL, proberAlertGroup } from '../alerts.js';
-import { type AppConfig, type FleetConfig, POD, POD_PROBES, ROLLOUT, imageString } from '../config/index.js';
+import { type AppConfig, type FleetConfig, type MonitoringConfig, POD, ROLLOUT, imageString } from '../config/index.js';
 import { PROBER_NAME, appSelector, proberLabels, proberSelector } from '../labels.js';
 import {
-  containerSecurityContext, dnsEgress, hostAntiAffinity, namespacePeer, podSecurityContext, resourceRequirements, topologySpread,
+  basePodSpec, containerSecurityContext, disruptionBudgetSpec, dnsEgress, httpProbes, namespacePeer, resourceRequirements, routingPeer,
+  surgeOnlyRollout, tmpVolume, tmpVolumeMount,
 } from '../pod-spec.js';
 import { SERVICE_PORT } from './hello-app.js';
 import { addPrometheusRule } from './prometheus-rule.js';
@@ -102,116 +103,128 @@ export class Prober extends Construct {
   constructor(scope: Construct, id: string, props: ProberProps) {
     super(scope, id);
     const { fleet } = props;
-    const m = fleet.monitoring;
-    const namespace = m.prober.namespace;
-    const labels = proberLabels();
     const selector = proberSelector();
-    const metadata = { name: PROBER_NAME, namespace, labels };
+    const metadata = { name: PROBER_NAME, namespace: fleet.monitoring.prober.namespace, labels: proberLabels() };
 
+    // The objects are written in the order they are created here (the golden files pin it).
     new k8s.KubeServiceAccount(this, 'service-account', { metadata, automountServiceAccountToken: false });
     new k8s.KubeConfigMap(this, 'config', { metadata, data: { [PROBER_CONFIG_FILE_NAME]: renderProberConfig(proberConfig(fleet)) } });
+    new k8s.KubeDeployment(this, 'deployment', { metadata, spec: deploymentSpec(fleet) });
+    new k8s.KubeService(this, 'service', { metadata, spec: serviceSpec(selector) });
+    new k8s.KubePodDisruptionBudget(this, 'pdb', { metadata, spec: disruptionBudgetSpec(selector) });
+    new k8s.KubeNetworkPolicy(this, 'network-policy', { metadata, spec: networkPolicySpec(fleet) });
+    this.addMonitoring(fleet.monitoring);
+  }
 
-    const port = k8s.IntOrString.fromString(PROBER_PORT_NAME);
-    new k8s.KubeDeployment(this, 'deployment', {
-      metadata,
-      spec: {
-        // Fixed replicas: every replica probes every target, so more replicas add load, not capacity.
-        replicas: m.prober.replicas,
-        selector: { matchLabels: selector },
-        revisionHistoryLimit: ROLLOUT.revisionHistoryLimit,
-        strategy: {
-          type: 'RollingUpdate',
-          rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(0), maxSurge: k8s.IntOrString.fromNumber(ROLLOUT.proberMaxSurge) },
-        },
-        template: {
-          metadata: { labels },
-          spec: {
-            serviceAccountName: PROBER_NAME,
-            automountServiceAccountToken: false,
-            enableServiceLinks: false,
-            ...(fleet.priorityClassName ? { priorityClassName: fleet.priorityClassName } : {}),
-            terminationGracePeriodSeconds: POD.proberGraceSeconds,
-            securityContext: podSecurityContext(PROBER_RUN_AS_UID, PROBER_RUN_AS_GID),
-            topologySpreadConstraints: topologySpread(selector),
-            affinity: hostAntiAffinity(selector),
-            containers: [{
-              name: 'prober',
-              image: imageString(m.prober.image),
-              imagePullPolicy: 'Always',
-              // Auto-reload: a changed ConfigMap reaches the mounted directory within a minute or so,
-              // and the prober picks it up without a restart.
-              args: [`${PROBER_FLAGS.configFile}=${PROBER_DEFAULT_CONFIG_FILE}`, PROBER_FLAGS.autoReload],
-              ports: [{ name: PROBER_PORT_NAME, containerPort: PROBER_DEFAULT_PORT, protocol: 'TCP' }],
-              resources: resourceRequirements(m.prober.resources),
-              securityContext: containerSecurityContext(PROBER_RUN_AS_UID, PROBER_RUN_AS_GID),
-              startupProbe: { httpGet: { path: PROBER_PATHS.healthy, port }, ...POD_PROBES.startup },
-              livenessProbe: { httpGet: { path: PROBER_PATHS.healthy, port }, ...POD_PROBES.liveness },
-              readinessProbe: { httpGet: { path: PROBER_PATHS.ready, port }, ...POD_PROBES.readiness },
-              volumeMounts: [
-                { name: 'config', mountPath: PROBER_CONFIG_DIR, readOnly: true },
-                { name: 'tmp', mountPath: '/tmp' },
-              ],
-            }],
-            volumes: [
-              { name: 'config', configMap: { name: PROBER_NAME } },
-              { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString(POD.tmpSizeLimit) } },
-            ],
-          },
-        },
-      },
-    });
-
-    new k8s.KubeService(this, 'service', {
-      metadata,
-      spec: {
-        type: 'ClusterIP',
-        selector,
-        ports: [{ name: PROBER_PORT_NAME, port: PROBER_DEFAULT_PORT, targetPort: port, protocol: 'TCP' }],
-      },
-    });
-
-    new k8s.KubePodDisruptionBudget(this, 'pdb', {
-      metadata,
-      spec: { selector: { matchLabels: selector }, maxUnavailable: k8s.IntOrString.fromNumber(ROLLOUT.pdbMaxUnavailable), unhealthyPodEvictionPolicy: 'AlwaysAllow' },
-    });
-
-    // Egress: DNS plus exactly the probed targets (the ingress controller / gateway for public
-    // URLs, or the app pods for in-cluster probing): a prober is an SSRF risk by nature.
-    const web = [80, 443].map((p) => ({ protocol: 'TCP', port: k8s.IntOrString.fromNumber(p) }));
-    const targets: k8s.NetworkPolicyEgressRule[] = m.prober.probeVia === 'ingress'
-      ? [{
-          to: [
-            namespacePeer(fleet.routing.kind === 'ingress' ? fleet.routing.ingress.controllerNamespace : fleet.routing.gateway.dataplaneNamespace),
-            ...m.prober.egressCidrs.map((cidr) => ({ ipBlock: { cidr } })),
-          ],
-          ports: web,
-        }]
-      : [{
-          to: fleet.apps.map((a) => namespacePeer(a.namespace, appSelector(a.name))),
-          ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(HELLO_DEFAULT_PORT) }],
-        }];
-    new k8s.KubeNetworkPolicy(this, 'network-policy', {
-      metadata,
-      spec: {
-        podSelector: { matchLabels: selector },
-        policyTypes: ['Ingress', 'Egress'],
-        ingress: [{ from: [namespacePeer(m.prometheusNamespace)], ports: [{ protocol: 'TCP', port }] }],
-        egress: [dnsEgress(), ...targets],
-      },
-    });
-
+  /** The prober's alert rules and the ServiceMonitor that scrapes its scheduled-mode `/metrics`. */
+  private addMonitoring(m: MonitoringConfig): void {
+    const namespace = m.prober.namespace;
+    const labels = { ...proberLabels(), ...m.labels };
+    // The rules read the series this ServiceMonitor scrapes: without it, `absent(up)` would fire forever.
     if (m.rules && m.serviceMonitor) {
-      addPrometheusRule(this, 'rules', { name: PROBER_NAME, namespace, labels: { ...labels, ...m.labels } }, proberAlertGroup(m));
+      addPrometheusRule(this, 'rules', { name: PROBER_NAME, namespace, labels }, proberAlertGroup(m));
     }
     if (m.serviceMonitor) {
       new ServiceMonitor(this, 'service-monitor', {
-        metadata: { name: PROBER_NAME, namespace, labels: { ...labels, ...m.labels } },
+        metadata: { name: PROBER_NAME, namespace, labels },
         spec: {
-          selector: { matchLabels: selector },
+          selector: { matchLabels: proberSelector() },
           namespaceSelector: { matchNames: [namespace] },
           endpoints: [{ port: PROBER_PORT_NAME, path: PROBER_PATHS.metrics, interval: `${m.intervalSeconds}s`, scrapeTimeout: `${m.scrapeTimeoutSeconds}s` }],
         },
       });
     }
   }
+}
+
+/** The prober's named port, as probes, the Service and the NetworkPolicy refer to it. */
+const PORT = k8s.IntOrString.fromString(PROBER_PORT_NAME);
+
+/** Name of the volume holding the ConfigMap. */
+const CONFIG_VOLUME = 'config';
+
+/** Fixed replicas: every replica probes every target, so more replicas add load, not capacity. */
+function deploymentSpec(fleet: FleetConfig): k8s.DeploymentSpec {
+  return {
+    replicas: fleet.monitoring.prober.replicas,
+    selector: { matchLabels: proberSelector() },
+    revisionHistoryLimit: ROLLOUT.revisionHistoryLimit,
+    strategy: surgeOnlyRollout(k8s.IntOrString.fromNumber(ROLLOUT.proberMaxSurge)),
+    template: {
+      metadata: { labels: proberLabels() },
+      spec: {
+        ...basePodSpec({
+          serviceAccountName: PROBER_NAME,
+          uid: PROBER_RUN_AS_UID,
+          gid: PROBER_RUN_AS_GID,
+          terminationGracePeriodSeconds: POD.proberGraceSeconds,
+          selector: proberSelector(),
+          priorityClassName: fleet.priorityClassName,
+        }),
+        containers: [proberContainer(fleet.monitoring.prober)],
+        volumes: [
+          { name: CONFIG_VOLUME, configMap: { name: PROBER_NAME } },
+          tmpVolume(),
+        ],
+      },
+    },
+  };
+}
+
+/** The prober container: its config from the mounted ConfigMap directory, probed on its named port. */
+function proberContainer(prober: MonitoringConfig['prober']): k8s.Container {
+  return {
+    name: 'prober',
+    image: imageString(prober.image),
+    imagePullPolicy: 'Always',
+    // Auto-reload: a changed ConfigMap reaches the mounted directory within a minute or so,
+    // and the prober picks it up without a restart.
+    args: [`${PROBER_FLAGS.configFile}=${PROBER_DEFAULT_CONFIG_FILE}`, PROBER_FLAGS.autoReload],
+    ports: [{ name: PROBER_PORT_NAME, containerPort: PROBER_DEFAULT_PORT, protocol: 'TCP' }],
+    resources: resourceRequirements(prober.resources),
+    securityContext: containerSecurityContext(PROBER_RUN_AS_UID, PROBER_RUN_AS_GID),
+    ...httpProbes(PROBER_PATHS.healthy, PROBER_PATHS.ready, PORT),
+    volumeMounts: [
+      { name: CONFIG_VOLUME, mountPath: PROBER_CONFIG_DIR, readOnly: true },
+      tmpVolumeMount(),
+    ],
+  };
+}
+
+/** The Service Prometheus reaches the prober through (`/probe` and `/metrics`). */
+function serviceSpec(selector: Record<string, string>): k8s.ServiceSpec {
+  return {
+    type: 'ClusterIP',
+    selector,
+    ports: [{ name: PROBER_PORT_NAME, port: PROBER_DEFAULT_PORT, targetPort: PORT, protocol: 'TCP' }],
+  };
+}
+
+/** In: the prober's port, from Prometheus's namespace only. Out: DNS and the probed targets. */
+function networkPolicySpec(fleet: FleetConfig): k8s.NetworkPolicySpec {
+  return {
+    podSelector: { matchLabels: proberSelector() },
+    policyTypes: ['Ingress', 'Egress'],
+    ingress: [{ from: [namespacePeer(fleet.monitoring.prometheusNamespace)], ports: [{ protocol: 'TCP', port: PORT }] }],
+    egress: [dnsEgress(), targetEgress(fleet)],
+  };
+}
+
+/**
+ * Egress to exactly the probed targets, since a prober is an SSRF risk by nature: the ingress
+ * controller / gateway (and `egressCidrs`) on 80/443 for public URLs, or the app pods on hello's
+ * port for in-cluster probing.
+ */
+function targetEgress(fleet: FleetConfig): k8s.NetworkPolicyEgressRule {
+  const prober = fleet.monitoring.prober;
+  if (prober.probeVia === 'ingress') {
+    return {
+      to: [routingPeer(fleet), ...prober.egressCidrs.map((cidr) => ({ ipBlock: { cidr } }))],
+      ports: [80, 443].map((p) => ({ protocol: 'TCP', port: k8s.IntOrString.fromNumber(p) })),
+    };
+  }
+  return {
+    to: fleet.apps.map((a) => namespacePeer(a.namespace, appSelector(a.name))),
+    ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(HELLO_DEFAULT_PORT) }],
+  };
 }
