@@ -30,8 +30,9 @@ test('100 connections pipelining 20,000 requests each and never reading: hello s
   assert.equal(group.oomKills(), 0, 'no OOM kill in the pod-sized cgroup');
   assert.equal(hello.child.exitCode, null, 'hello still runs');
   // Closing 100 connections with a read's worth of parsed requests each keeps node busy for a
-  // few seconds (it aborts every pending request); then hello answers again.
-  const recoveredMs = await healthyWithin(`${hello.url}/healthz`, 30_000);
+  // few seconds on an idle machine, up to ~30 s while other suites load both cores (it aborts every
+  // pending request); then hello answers again.
+  const recoveredMs = await healthyWithin(`${hello.url}/healthz`, 90_000);
   t.diagnostic(`answered /healthz ${Math.round(recoveredMs)} ms after the flood ended`);
   const peakMiB = group.peakBytes() / 2 ** 20;
   t.diagnostic(`peak cgroup memory ${peakMiB.toFixed(1)} MiB of ${POD_LIMIT_BYTES / 2 ** 20} MiB`);
