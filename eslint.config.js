@@ -86,7 +86,7 @@ export default tseslint.config(
         forbidden('cli', 'infra/ never imports cli/'),
         { group: ['../hello/*', '!../hello/contract.js', '../../hello/*', '!../../hello/contract.js'], message: 'infra/ takes facts about hello from hello/contract.ts only' },
         { group: ['../prober/*', '!../prober/contract.js', '../../prober/*', '!../../prober/contract.js'], message: 'infra/ takes facts about the prober from prober/contract.ts only' },
-        viaIndexOnly('bench'),
+        { group: ['../bench/*', '!../bench/contract.js', '../../bench/*', '!../../bench/contract.js'], message: 'infra/ reads the bench results format (bench/contract.ts) and nothing else of bench/' },
         viaIndexOnly('common'),
       ),
     },

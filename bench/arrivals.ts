@@ -32,3 +32,20 @@ export function planArrivals(rateRps: number, seconds: number, arrivals: 'poisso
   for (let i = 0; i < n; i++) times[i] = random() * span;
   return times.sort();
 }
+
+/**
+ * A seed for one thing, from the run's seed and that thing's identity (e.g. the offered rate, the
+ * repetition and the attempt), so the same step gets the same arrival plan whatever order the
+ * steps ran in and however many were measured before it. 32-bit FNV-1a over the parts.
+ */
+export function deriveSeed(...parts: readonly number[]): number {
+  let hash = 0x811c9dc5;
+  for (const part of parts) {
+    let x = Math.trunc(part) >>> 0;
+    for (let byte = 0; byte < 4; byte++) {
+      hash = Math.imul(hash ^ (x & 0xff), 0x01000193) >>> 0;
+      x >>>= 8;
+    }
+  }
+  return hash;
+}

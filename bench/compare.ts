@@ -3,8 +3,9 @@
  * key value, the values, their spread relative to the median, and whether they agree within a
  * tolerance. Pure.
  */
-import { relativeRange, spreadOf } from './recommend.js';
-import type { BenchResults } from './results.js';
+import { describeRemeasured } from './assess.js';
+import { relativeRange, spreadOf } from './recommend/spread.js';
+import type { BenchInterval, BenchResults } from './contract.js';
 
 /** One compared value. */
 export interface ComparedValue {
@@ -14,6 +15,11 @@ export interface ComparedValue {
   /** (max - min) / median, as a fraction; 0 when the median is 0 and all values are equal. */
   readonly spread: number;
   readonly withinTolerance: boolean;
+  /**
+   * Whether the runs' intervals for this value (recommendation.intervals) have a point in common:
+   * when they do, the runs differ by no more than each says it is unsure. null when a run has none.
+   */
+  readonly intervalsOverlap: boolean | null;
 }
 
 /** What {@link compareBenchResults} found. */
@@ -35,24 +41,26 @@ export interface BenchComparison {
 
 /** Compares the recommendations of `runs`; `tolerance` is relative to the median (default 0.1). */
 export function compareBenchResults(runs: readonly BenchResults[], tolerance = 0.1): BenchComparison {
-  const pick: [string, (r: BenchResults) => number | null | undefined][] = [
-    ['cpuRequestMillicores', (r) => r.recommendation.resources.cpuRequestMillicores],
-    ['memoryRequestMiB', (r) => r.recommendation.resources.memoryRequestMiB],
-    ['targetCPUUtilizationPercentage', (r) => r.recommendation.hpa.targetCPUUtilizationPercentage],
-    ['minReplicas', (r) => r.recommendation.hpa.minReplicas],
-    ['maxReplicas', (r) => r.recommendation.hpa.maxReplicas],
-    ['rps.targetPerPod', (r) => r.recommendation.rps.targetPerPod],
-    ['rps.sloCapacityPerPod', (r) => r.recommendation.rps.sloCapacityPerPod],
+  // Each compared value, with the name of its interval in recommendation.intervals.
+  const pick: [string, (r: BenchResults) => number | null | undefined, string?][] = [
+    ['cpuRequestMillicores', (r) => r.recommendation.resources.cpuRequestMillicores, 'cpuRequestMillicores'],
+    ['memoryRequestMiB', (r) => r.recommendation.resources.memoryRequestMiB, 'memoryRequestMiB'],
+    ['targetCPUUtilizationPercentage', (r) => r.recommendation.hpa.targetCPUUtilizationPercentage, 'targetCPUUtilizationPercentage'],
+    ['minReplicas', (r) => r.recommendation.hpa.minReplicas, 'minReplicas'],
+    ['maxReplicas', (r) => r.recommendation.hpa.maxReplicas, 'maxReplicas'],
+    ['rps.targetPerPod', (r) => r.recommendation.rps.targetPerPod, 'rpsTargetPerPod'],
+    ['rps.sloCapacityPerPod', (r) => r.recommendation.rps.sloCapacityPerPod, 'sloCapacityPerPod'],
     ['xMaxRps', (r) => r.measurements.saturation.maxRps],
   ];
-  const compared = (name: string, get: (r: BenchResults) => number | null | undefined): ComparedValue => {
+  const compared = (name: string, get: (r: BenchResults) => number | null | undefined, interval?: string): ComparedValue => {
     const list = runs.map(get).filter((v): v is number => typeof v === 'number');
-    if (list.length === 0) return { name, values: list, median: 0, spread: 0, withinTolerance: true };
+    const intervalsOverlap = overlap(runs.map((r) => (interval === undefined ? undefined : r.recommendation.intervals?.[interval])));
+    if (list.length === 0) return { name, values: list, median: 0, spread: 0, withinTolerance: true, intervalsOverlap };
     const { min, median, max } = spreadOf(list);
     const spread = median === 0 ? (max === min ? 0 : Infinity) : (max - min) / median;
-    return { name, values: list, median, spread, withinTolerance: spread <= tolerance + 1e-12 };
+    return { name, values: list, median, spread, withinTolerance: spread <= tolerance + 1e-12, intervalsOverlap };
   };
-  const values = pick.map(([name, get]) => compared(name, get));
+  const values = pick.map(([name, get, interval]) => compared(name, get, interval));
   const runProblems = runs.flatMap((r, i) => r.validity.problems.map((p) => `run ${i + 1} (${r.createdAt}): ${p}`));
   const cpuUsPerRequest = compared('server CPU us/request at X_max', (r) => r.measurements.saturation.cpuUsPerRequest);
   const noise: string[] = [];
@@ -66,14 +74,21 @@ export function compareBenchResults(runs: readonly BenchResults[], tolerance = 0
     JSON.stringify([r.mode, r.environment.serverCpuQuotaMillicores, r.environment.serverCpuQuotaPeriodMs ?? 100, r.environment.serverCpus, r.inputs, r.target.startedByBench]);
   if (new Set(runs.map(settings)).size > 1) noise.push('The runs differ in mode, quota, pinning or inputs: they do not measure the same thing.');
   runs.forEach((r, i) => {
-    for (const w of r.recommendation.warnings.filter((x) => x.startsWith('Noise detected'))) noise.push(`run ${i + 1}: ${w}`);
-    // Files written before recommend said this itself: say it here from their spread.
+    const { remeasured, stillSpoiled } = r.measurements.openModel;
+    if (remeasured && remeasured.length > 0) noise.push(`run ${i + 1}: ${describeRemeasured(remeasured, stillSpoiled ?? 0)}`);
     const cap = r.recommendation.spread.lambdaCapRps;
-    if (cap && cap.samples >= 2 && relativeRange(cap) > tolerance && !r.recommendation.warnings.some((w) => w.startsWith('Noise detected: analysed alone'))) {
+    if (cap && cap.samples >= 2 && relativeRange(cap) > tolerance) {
       noise.push(
         `run ${i + 1}: Noise detected: analysed alone, its ${cap.samples} repetitions put the SLO capacity at ${Math.round(cap.min)}-${Math.round(cap.max)} req/s (${Math.round(100 * relativeRange(cap))}% apart), more than the ${tolerance * 100}% the runs are compared at.`,
       );
     }
   });
   return { tolerance, values, agree: values.every((v) => v.withinTolerance), runProblems, cpuUsPerRequest, noise };
+}
+
+/** Whether every interval shares a point with every other (null when one is missing). */
+function overlap(intervals: readonly (BenchInterval | undefined)[]): boolean | null {
+  if (intervals.length === 0 || intervals.some((i) => i === undefined)) return null;
+  const list = intervals as readonly BenchInterval[];
+  return Math.max(...list.map((i) => i.low)) <= Math.min(...list.map((i) => i.high));
 }

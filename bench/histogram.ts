@@ -3,7 +3,7 @@
  * Histograms are merged with `add`, never averaged; percentiles come from the merged histogram.
  */
 import * as hdr from 'hdr-histogram-js';
-import type { BenchPercentiles } from './results.js';
+import type { BenchPercentiles } from './contract.js';
 
 /** A latency histogram (microseconds). */
 export type LatencyHistogram = hdr.Histogram;

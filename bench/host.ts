@@ -84,6 +84,21 @@ export function busyCoresBetween(before: CoreTimes, after: CoreTimes, seconds: n
   return busy / seconds;
 }
 
+/**
+ * Cores that other processes kept busy over `seconds` from now (every core's busy time minus this
+ * process's CPU), or null off Linux. A direct reading, unlike the 1-minute load average, which a
+ * bench run leaves high for the next one for minutes.
+ */
+export async function otherBusyCores(seconds: number): Promise<number | null> {
+  const before = readCoreTimes();
+  const own = process.cpuUsage();
+  await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+  const after = readCoreTimes();
+  const mine = process.cpuUsage(own);
+  if (before === null || after === null) return null;
+  return Math.max(0, busyCoresBetween(before, after, seconds) - (mine.user + mine.system) / 1e6 / seconds);
+}
+
 /** 1-minute load average. */
 export function loadAverage(): number {
   return loadavg()[0] ?? 0;
@@ -115,6 +130,8 @@ export interface CpuQuota {
   readonly periodUs: number;
   /** CFS periods throttled so far, or null. */
   throttledPeriods(): number | null;
+  /** Puts another process under the quota (a fresh server); false when it cannot. */
+  add(pid: number): boolean;
   /** Moves nothing; deletes the cgroup once the process is gone (best effort). */
   remove(): void;
 }
@@ -153,6 +170,14 @@ export function applyCpuQuota(pid: number, millicores: number, periodUs = 100_00
         return m ? Number(m[1]) : null;
       } catch {
         return null;
+      }
+    },
+    add: (other) => {
+      try {
+        writeFileSync(`${dir}/cgroup.procs`, String(other));
+        return true;
+      } catch {
+        return false;
       }
     },
     remove: () => {

@@ -2,16 +2,24 @@
  * bench/: measures the hello service (or any URL) and turns the measurements into resources and
  * HPA settings. A pipeline of small functions: run -> summarize -> recommend (pure) -> present.
  */
-export * from './results.js';
-export { recommend, relativeRange, UTILIZATION_TARGET_BOUNDS, ACHIEVED_RATE_FLOOR, type RecommendInputs, type RecommendMeasurements } from './recommend.js';
-export { runOpenModel, type OpenModelOptions, type OpenModelRun } from './open-model.js';
-export { runSaturationStep, type SaturationRun, type SaturationStepOptions } from './saturation.js';
-export { createRandom, planArrivals } from './arrivals.js';
+export * from './contract.js';
+export { recommend } from './recommend/recommend.js';
+export { ACHIEVED_RATE_FLOOR, type RecommendInputs, type RecommendMeasurements } from './recommend/inputs.js';
+export { relativeRange, spreadOf } from './recommend/spread.js';
+export { UTILIZATION_TARGET_BOUNDS } from './recommend/utilization.js';
+export { runOpenModel, type OpenModelBatches, type OpenModelOptions, type OpenModelRun } from './open-model.js';
+export { runSaturationStep, runSaturationSweep, type SaturationRun, type SaturationStepOptions, type SaturationSweepOptions } from './saturation.js';
+export { createRandom, deriveSeed, planArrivals } from './arrivals.js';
 export { createLatencyHistogram, mergeHistograms, percentileUs, percentilesOf, encodeHistogram, decodeHistogram, type LatencyHistogram } from './histogram.js';
-export { checkOpenRun, noiseOf, refineRates, serverFellShort, spoiledByGenerator, summarizeOpenStep, summarizeSaturation, DEFAULT_GATES, type RunGates, type OpenRunRecord } from './summarize.js';
-export { runBench, DEFAULT_SERVER_CPU_QUOTA_MILLICORES, SHARE_LIKE_QUOTA_PERIOD_MS, QUICK_PLAN, FULL_PLAN, type BenchMeasuredRun, type BenchOptions, type BenchPlan, type BenchProgress } from './run.js';
+export { assessRun, checkOpenRun, describeOpenRunProblem, describeRemeasured, describeRunProblem, noiseOf, serverFellShort, spoiledByGenerator, DEFAULT_GATES, type OpenRunProblem, type RunEvidence, type RunGates, type RunProblem } from './assess.js';
+export { refineRates, summarizeOpenStep, summarizeSaturation } from './summarize.js';
+export { sloLatencyOf, stepSloLatencyUs, studentT95, type SloSide } from './slo-latency.js';
+export { measureOpenStep, type OpenRunRecord, type OpenStepParams } from './open-step.js';
+export { runOpenSweep, type OpenSweep, type OpenSweepOptions } from './open-sweep.js';
+export { runBench, recommendAgain, DEFAULT_SERVER_CPU_QUOTA_MILLICORES, SHARE_LIKE_QUOTA_PERIOD_MS, QUICK_PLAN, FULL_PLAN, type BenchMeasuredRun, type BenchOptions, type BenchPlan, type BenchProgress } from './run.js';
 export { renderBenchReport, renderComparison, renderMeasurements, writeBenchFiles, writeMeasuredRun, type BenchFiles } from './report.js';
 export { compareBenchResults, type BenchComparison, type ComparedValue } from './compare.js';
 export { renderLatencyPlot } from './plot.js';
 export { simulateHpa, growthTraffic, type HpaSimulationInput, type HpaSimulationResult } from './simulate.js';
+export { externalTarget, startHelloTarget, type BenchTarget, type ServerGc, type StartHelloTargetOptions } from './target.js';
 export { startStallMonitor, STALL_THRESHOLD_MS, type StallMonitor } from './stalls.js';

@@ -6,7 +6,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { renderLatencyPlot } from './plot.js';
 import type { BenchComparison } from './compare.js';
-import type { BenchResults } from './results.js';
+import type { BenchResults } from './contract.js';
 import type { BenchMeasuredRun } from './run.js';
 
 /** Paths written by {@link writeBenchFiles}. */
@@ -68,7 +68,7 @@ export function renderMeasurements(results: BenchMeasuredRun, sloPercentile: num
   out.push(`Open model (${m.openModel.arrivals} arrivals, seed ${m.openModel.seed}, ${m.openModel.warmupSeconds}s warm-up + ${m.openModel.durationSeconds}s per step; latency from the intended send time):`);
   out.push(
     table(
-      ['offered', 'achieved', 'reps', 'p50 ms', 'p90 ms', 'p99 ms', 'p99.9 ms', 'max ms', `worst p${p} ms`, 'errors', 'server cores', 'other cores', 'stalls ms', 'valid'],
+      ['offered', 'achieved', 'reps', 'p50 ms', 'p90 ms', 'p99 ms', 'p99.9 ms', 'max ms', `p${p} interval ms`, 'errors', 'server cores', 'server GC ms', 'other cores', 'stalls ms', 'valid'],
       [...m.openModel.steps]
         .sort((a, b) => a.offeredRps - b.offeredRps)
         .map((s) => [
@@ -80,16 +80,18 @@ export function renderMeasurements(results: BenchMeasuredRun, sloPercentile: num
           ms(s.latencyUs.p99),
           ms(s.latencyUs.p999),
           ms(s.latencyUs.max),
-          s.sloLatencyUsPerRepetition.length ? ms(Math.max(...s.sloLatencyUsPerRepetition)) : '-',
+          s.sloLatency ? `${ms(s.sloLatency.lowUs)}-${ms(s.sloLatency.highUs)}` : '-',
           String(s.errors),
           n(s.serverCpuCores),
+          n(s.serverGcMaxPauseMs, 1),
           n(s.otherCpuCores),
           s.machineStallMs === undefined || s.machineStallMs === null ? '-' : String(Math.round(s.machineStallMs)),
           s.valid ? 'yes' : 'NO',
         ]),
     ),
   );
-  for (const s of m.openModel.steps.filter((st) => !st.valid)) out.push(`  ${s.offeredRps} req/s invalid: ${s.problems.join('; ')}`);
+  for (const s of m.openModel.steps.filter((st) => st.problems.length > 0)) out.push(`  ${s.offeredRps} req/s${s.valid ? '' : ' invalid'}: ${s.problems.join('; ')}`);
+  if (m.openModel.freshServers) out.push(`  The server was replaced by a fresh process ${m.openModel.freshServers} time(s), after repetitions that overloaded it.`);
   out.push('');
   out.push(results.validity.valid ? 'Run checks: all passed.' : `Run checks: ${results.validity.problems.length} problem(s):`);
   for (const problem of results.validity.problems) out.push(`  - ${problem}`);
@@ -114,6 +116,10 @@ export function renderBenchReport(results: BenchResults, files?: BenchFiles): st
   out.push(`  scaleUp: window ${up.stabilizationWindowSeconds}s, ${up.selectPolicy} of ${up.policies.map((x) => `${x.value}${x.type === 'Percent' ? '%' : ' pods'}/${x.periodSeconds}s`).join(', ')}`);
   out.push(`  scaleDown: window ${down.stabilizationWindowSeconds}s, ${down.selectPolicy} of ${down.policies.map((x) => `${x.value}${x.type === 'Percent' ? '%' : ' pods'}/${x.periodSeconds}s`).join(', ')}`);
   out.push(`  RPS autoscalers: target ${rec.rps.targetPerPod} req/s per pod (SLO capacity ${rec.rps.sloCapacityPerPod}, ${rec.rps.targetUtilizationPercent}%)`);
+  const intervals = Object.entries(rec.intervals ?? {}).filter(([, v]) => v.low !== v.high);
+  if (intervals.length > 0) {
+    out.push(`  on the capacity's whole interval (the values above are its side that protects the SLO): ${intervals.map(([k, v]) => `${k} ${v.low}..${v.high} (merged ${v.point})`).join('; ')}`);
+  }
   const spread = Object.entries(rec.spread);
   if (spread.length > 0) {
     const g = (x: number): string => String(Number(x.toPrecision(3)));
@@ -140,8 +146,15 @@ export function renderComparison(comparison: BenchComparison, files: readonly st
   out.push(`Comparing ${files.length} run(s): ${files.join(', ')}`);
   out.push(
     table(
-      ['value', ...files.map((_, i) => `run ${i + 1}`), 'median', 'spread', `within ${comparison.tolerance * 100}%`],
-      comparison.values.map((v) => [v.name, ...v.values.map((x) => String(Math.round(x * 100) / 100)), String(Math.round(v.median * 100) / 100), `${(v.spread * 100).toFixed(1)}%`, v.withinTolerance ? 'yes' : 'NO']),
+      ['value', ...files.map((_, i) => `run ${i + 1}`), 'median', 'spread', `within ${comparison.tolerance * 100}%`, 'intervals overlap'],
+      comparison.values.map((v) => [
+        v.name,
+        ...v.values.map((x) => String(Math.round(x * 100) / 100)),
+        String(Math.round(v.median * 100) / 100),
+        `${(v.spread * 100).toFixed(1)}%`,
+        v.withinTolerance ? 'yes' : 'NO',
+        v.intervalsOverlap === null ? '-' : v.intervalsOverlap ? 'yes' : 'no',
+      ]),
     ),
   );
   out.push('');

@@ -4,7 +4,10 @@
  * Only throughput and CPU come from here: closed-loop latency hides stalls (coordinated
  * omission), so no latency from this sweep is used for the SLO.
  */
+import autocannon from 'autocannon';
+import { AbortedError } from '../common/index.js';
 import { busyCoresBetween, processCpuSeconds, readCoreTimes } from './host.js';
+import type { BenchProgress } from './run.js';
 
 /** One measured autocannon run. */
 export interface SaturationRun {
@@ -40,9 +43,6 @@ export interface SaturationStepOptions {
 export async function runSaturationStep(options: SaturationStepOptions): Promise<SaturationRun> {
   const { url, connections, pid } = options;
   const timeout = options.timeoutSeconds ?? 10;
-  // Loaded on first use: bench/index.js is also read by infra/ (for the results format), which
-  // should not pay for autocannon at start-up.
-  const { default: autocannon } = await import('autocannon');
   if (options.warmupSeconds > 0) await autocannon({ url, connections, pipelining: 1, duration: options.warmupSeconds, timeout });
   const serverBefore = pid === null ? null : processCpuSeconds(pid);
   const coresBefore = readCoreTimes();
@@ -68,4 +68,33 @@ export async function runSaturationStep(options: SaturationStepOptions): Promise
     non2xx: result.non2xx,
     closedLoopP99Ms: result.latency.p99,
   };
+}
+
+/** What the saturation sweep runs. */
+export interface SaturationSweepOptions {
+  readonly url: string;
+  readonly pid: number | null;
+  /** Connection counts, one measured run each. */
+  readonly connections: readonly number[];
+  readonly warmupSeconds: number;
+  readonly seconds: number;
+  /** Pause after each run, seconds. */
+  readonly coolDownSeconds: number;
+  readonly signal: AbortSignal | undefined;
+  readonly progress: (event: BenchProgress) => void;
+}
+
+/** The closed-loop sweep: one warm-up and one measured run per connection count, with progress. */
+export async function runSaturationSweep(o: SaturationSweepOptions): Promise<SaturationRun[]> {
+  const runs: SaturationRun[] = [];
+  const steps = o.connections.length;
+  for (const [i, connections] of o.connections.entries()) {
+    if (o.signal?.aborted) throw new AbortedError('bench aborted');
+    o.progress({ phase: 'saturation', step: i + 1, steps, message: `autocannon, ${connections} connection(s), ${o.seconds}s` });
+    const run = await runSaturationStep({ url: o.url, connections, warmupSeconds: o.warmupSeconds, durationSeconds: o.seconds, pid: o.pid });
+    runs.push(run);
+    o.progress({ phase: 'saturation', step: i + 1, steps, message: `  ${Math.round(run.rps)} req/s, server ${run.serverCpuCores?.toFixed(2) ?? '?'} cores, autocannon ${run.generatorCpuCores.toFixed(2)} cores` });
+    await new Promise((resolve) => setTimeout(resolve, o.coolDownSeconds * 1000));
+  }
+  return runs;
 }

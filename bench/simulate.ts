@@ -10,7 +10,7 @@
  * Load is spread evenly over ready pods; a second in which a ready pod gets more than the per-pod
  * SLO capacity counts as an SLO violation.
  */
-import type { BenchHpaScalingRules } from './results.js';
+import type { BenchHpaScalingRules } from './contract.js';
 
 /** What the simulation needs to know. */
 export interface HpaSimulationInput {
@@ -63,6 +63,13 @@ interface Pod {
   sample: number | null;
 }
 
+/** One HPA sync: what it wanted and the replica count it left. */
+interface SyncRecord {
+  readonly t: number;
+  after: number;
+  readonly desired: number;
+}
+
 /** Runs the simulation. */
 export function simulateHpa(input: HpaSimulationInput): HpaSimulationResult {
   const initial = input.initialReplicas ?? input.minReplicas;
@@ -73,79 +80,23 @@ export function simulateHpa(input: HpaSimulationInput): HpaSimulationResult {
   let hitMaxReplicas = false;
   // Each sync's recommendation and the replica count it left, for the policies' periods and the
   // scale-down stabilization window.
-  const history: { t: number; after: number; desired: number }[] = [];
+  const history: SyncRecord[] = [];
   const replicasOverTime: number[] = [];
-
   for (let t = 0; t < input.durationSeconds; t++) {
     const ready = pods.filter((p) => p.readyAt <= t);
-    const load = input.traffic(t);
-    const perPod = ready.length > 0 ? load / ready.length : Infinity;
+    const perPod = ready.length > 0 ? input.traffic(t) / ready.length : Infinity;
     if (perPod > input.sloCapacityRps) {
       violationSeconds += 1;
       firstViolationAt ??= t;
     }
     for (const p of ready) p.usage.push(input.cpuAtRate(perPod));
-
-    // metrics-server: a new sample per ready-for-a-whole-window pod every resolution.
-    if (t % input.metricsResolutionSeconds === 0) {
-      for (const p of ready) {
-        const window = p.usage.slice(-input.metricsResolutionSeconds);
-        p.sample = window.length >= input.metricsResolutionSeconds ? window.reduce((a, b) => a + b, 0) / window.length : null;
-      }
-    }
-
+    if (t % input.metricsResolutionSeconds === 0) sampleMetrics(ready, input.metricsResolutionSeconds);
     if (t % input.syncPeriodSeconds === 0 && t > 0) {
-      const current = pods.length;
-      const withMetrics = pods.filter((p) => p.sample !== null);
-      const missing = current - withMetrics.length;
-      let desired = current;
-      if (withMetrics.length > 0) {
-        const usage = withMetrics.reduce((a, p) => a + (p.sample as number), 0);
-        const ratio = usage / (withMetrics.length * input.requestCores * input.targetUtilization);
-        if (Math.abs(ratio - 1) > input.tolerance) {
-          if (ratio > 1) {
-            // Scale-up: pods without metrics count as 0% usage.
-            const adjusted = usage / ((withMetrics.length + missing) * input.requestCores * input.targetUtilization);
-            if (adjusted > 1 + input.tolerance) desired = Math.ceil(adjusted * (withMetrics.length + missing));
-          } else {
-            desired = Math.ceil(ratio * withMetrics.length);
-          }
-        }
-      }
-      desired = Math.max(input.minReplicas, desired);
-      if (desired > input.maxReplicas) hitMaxReplicas = true;
-      desired = Math.min(input.maxReplicas, desired);
-      const entry = { t, after: current, desired };
+      const wanted = desiredReplicas(pods, input);
+      if (wanted > input.maxReplicas) hitMaxReplicas = true;
+      const entry: SyncRecord = { t, after: pods.length, desired: Math.min(input.maxReplicas, wanted) };
       history.push(entry);
-
-      let next = current;
-      if (desired > current) {
-        const up = input.scaleUp;
-        const limits = up.policies.map((p) => {
-          const ref = replicasAt(history, t - p.periodSeconds, initial);
-          return p.type === 'Percent' ? Math.ceil(ref * (1 + p.value / 100)) : ref + p.value;
-        });
-        const limit = up.selectPolicy === 'Max' ? Math.max(...limits) : Math.min(...limits);
-        next = Math.min(desired, Math.max(current, limit));
-      } else if (desired < current) {
-        const down = input.scaleDown;
-        // Stabilization: the highest recommendation within the window wins.
-        const stable = Math.max(desired, ...history.filter((h) => h.t > t - down.stabilizationWindowSeconds).map((h) => h.desired));
-        if (stable < current) {
-          const limits = down.policies.map((p) => {
-            const ref = replicasAt(history, t - p.periodSeconds, initial);
-            return p.type === 'Percent' ? Math.floor(ref * (1 - p.value / 100)) : ref - p.value;
-          });
-          const limit = down.selectPolicy === 'Min' ? Math.max(...limits) : Math.min(...limits);
-          next = Math.max(stable, limit, input.minReplicas);
-        }
-      }
-      if (next > current) {
-        for (let k = current; k < next; k++) pods.push({ createdAt: t, readyAt: t + input.podReadySeconds, usage: [], sample: null });
-      } else if (next < current) {
-        // Newest pods go first, like a ReplicaSet preferring not-ready and younger pods.
-        pods = [...pods].sort((a, b) => a.createdAt - b.createdAt).slice(0, next);
-      }
+      pods = scaleTo(pods, allowedReplicas(entry, history, input, initial), t, input.podReadySeconds);
       entry.after = pods.length;
       peakReplicas = Math.max(peakReplicas, pods.length);
     }
@@ -154,8 +105,76 @@ export function simulateHpa(input: HpaSimulationInput): HpaSimulationResult {
   return { violationSeconds, firstViolationAt, peakReplicas, finalReplicas: pods.length, hitMaxReplicas, replicasOverTime };
 }
 
+/** metrics-server: a new sample per ready-for-a-whole-window pod every resolution. */
+function sampleMetrics(ready: readonly Pod[], windowSeconds: number): void {
+  for (const p of ready) {
+    const window = p.usage.slice(-windowSeconds);
+    p.sample = window.length >= windowSeconds ? window.reduce((a, b) => a + b, 0) / window.length : null;
+  }
+}
+
+/**
+ * The HPA's recommendation (at least minReplicas, not yet capped at maxReplicas): usage against
+ * the target over the pods with metrics, nothing outside the tolerance, and on scale-up the pods
+ * without metrics counted as 0%.
+ */
+function desiredReplicas(pods: readonly Pod[], input: HpaSimulationInput): number {
+  const current = pods.length;
+  const withMetrics = pods.filter((p) => p.sample !== null);
+  let desired = current;
+  if (withMetrics.length > 0) {
+    const usage = withMetrics.reduce((a, p) => a + (p.sample as number), 0);
+    const perTarget = input.requestCores * input.targetUtilization;
+    const ratio = usage / (withMetrics.length * perTarget);
+    if (Math.abs(ratio - 1) > input.tolerance) {
+      if (ratio > 1) {
+        const adjusted = usage / (current * perTarget);
+        if (adjusted > 1 + input.tolerance) desired = Math.ceil(adjusted * current);
+      } else {
+        desired = Math.ceil(ratio * withMetrics.length);
+      }
+    }
+  }
+  return Math.max(input.minReplicas, desired);
+}
+
+/** The replica count the behaviour allows for `entry`'s recommendation: the policies and, down, the stabilization window. */
+function allowedReplicas(entry: SyncRecord, history: readonly SyncRecord[], input: HpaSimulationInput, initial: number): number {
+  const { t, desired, after: current } = entry;
+  if (desired > current) {
+    const up = input.scaleUp;
+    const limits = up.policies.map((p) => {
+      const ref = replicasAt(history, t - p.periodSeconds, initial);
+      return p.type === 'Percent' ? Math.ceil(ref * (1 + p.value / 100)) : ref + p.value;
+    });
+    const limit = up.selectPolicy === 'Max' ? Math.max(...limits) : Math.min(...limits);
+    return Math.min(desired, Math.max(current, limit));
+  }
+  if (desired === current) return current;
+  const down = input.scaleDown;
+  // Stabilization: the highest recommendation within the window wins.
+  const stable = Math.max(desired, ...history.filter((h) => h.t > t - down.stabilizationWindowSeconds).map((h) => h.desired));
+  if (stable >= current) return current;
+  const limits = down.policies.map((p) => {
+    const ref = replicasAt(history, t - p.periodSeconds, initial);
+    return p.type === 'Percent' ? Math.floor(ref * (1 - p.value / 100)) : ref - p.value;
+  });
+  const limit = down.selectPolicy === 'Min' ? Math.max(...limits) : Math.min(...limits);
+  return Math.max(stable, limit, input.minReplicas);
+}
+
+/** Adds pods (ready after `podReadySeconds`) or removes the newest ones, like a ReplicaSet preferring not-ready and younger pods. */
+function scaleTo(pods: Pod[], next: number, t: number, podReadySeconds: number): Pod[] {
+  if (next > pods.length) {
+    const added = Array.from({ length: next - pods.length }, (): Pod => ({ createdAt: t, readyAt: t + podReadySeconds, usage: [], sample: null }));
+    return [...pods, ...added];
+  }
+  if (next < pods.length) return [...pods].sort((a, b) => a.createdAt - b.createdAt).slice(0, next);
+  return pods;
+}
+
 /** Replicas left by the last sync at or before `t` (a policy period's start), else `initial`. */
-function replicasAt(history: readonly { t: number; after: number }[], t: number, initial: number): number {
+function replicasAt(history: readonly SyncRecord[], t: number, initial: number): number {
   for (let i = history.length - 1; i >= 0; i--) if (history[i]!.t <= t) return history[i]!.after;
   return initial;
 }

@@ -1,138 +1,36 @@
 /**
- * From raw runs to the summary in the results file, with the run checks: a step whose load
- * generator was the bottleneck (event-loop delay, send lag, CPU) or whose achieved rate fell short
- * of the offered one is marked invalid, with the reason, instead of being reported as a
- * measurement. Pure functions over the runs' numbers.
+ * From raw runs to the summary in the results file: repetitions merged (histograms added, never
+ * averaged), the SLO percentile with its interval (slo-latency.ts), and the run checks (assess.ts):
+ * a step the generator abandoned is marked invalid, one whose verdict its lateness decided is named,
+ * instead of being reported as a plain measurement. Pure functions over the runs' numbers.
  */
+import { checkOpenRun, describeOpenRunProblem, DEFAULT_GATES, type RunGates } from './assess.js';
+import { sloLatencyOf, stepSloLatencyUs } from './slo-latency.js';
 import { encodeHistogram, mergeHistograms, percentileUs, percentilesOf } from './histogram.js';
 import type { OpenModelRun } from './open-model.js';
-import type { BenchOpenStep, BenchSaturation, BenchSaturationStep, BenchSlo } from './results.js';
+import type { OpenRunRecord } from './open-step.js';
+import type { BenchOpenStep, BenchSaturation, BenchSaturationStep, BenchSlo } from './contract.js';
 import type { SaturationRun } from './saturation.js';
-
-/** Thresholds of the run checks (bench-method.md section 6 step 0). */
-export interface RunGates {
-  /** Generator event-loop delay p99 above this (ms) invalidates a step. Default 5. */
-  readonly maxEventLoopDelayP99Ms: number;
-  /**
-   * Send lag p99 above this (ms) invalidates a step. Default 5, not bench-method.md's 2: Node
-   * timers on the project's VMs are 2-3 ms late at p99 with no load at all (docs/BENCH.md), so 2 ms
-   * would reject every step; a generator that cannot keep up shows tens of ms. Lateness is never
-   * hidden either way: latency is measured from the intended send time.
-   */
-  readonly maxSendLagP99Ms: number;
-  /** Generator CPU above this (cores) invalidates an open-model step. Default 0.7. */
-  readonly maxGeneratorCpuCores: number;
-  /** Achieved below this share of offered invalidates a step. Default 0.99. */
-  readonly minAchievedRatio: number;
-  /** Other processes' CPU above this (cores) during a step is reported as noise. Default 0.25. */
-  readonly maxOtherCpuCores: number;
-  /** 1-minute load average above this share of the cores before the run is reported as noise. Default 0.2. */
-  readonly maxLoadPerCore: number;
-}
-
-/** The default gates. */
-export const DEFAULT_GATES: RunGates = {
-  maxEventLoopDelayP99Ms: 5,
-  maxSendLagP99Ms: 5,
-  maxGeneratorCpuCores: 0.7,
-  minAchievedRatio: 0.99,
-  maxOtherCpuCores: 0.25,
-  maxLoadPerCore: 0.2,
-};
-
-/** One open-model run plus what was measured around it. */
-export interface OpenRunRecord {
-  readonly run: OpenModelRun;
-  /** Server CPU cores over the window, or null. */
-  readonly serverCpuCores: number | null;
-  /** Other processes' CPU cores over the window (all cores busy - server - generator), or null. */
-  readonly otherCpuCores: number | null;
-  /** CFS periods throttled during the window, or null without a quota. */
-  readonly throttledPeriods: number | null;
-  /** Whole-machine stalls during the window (stalls.ts), ms; null when not monitored. */
-  readonly machineStallMs: number | null;
-  /** The server's peak RSS during this run (warm-up included), MiB; null when it cannot be isolated. */
-  readonly serverPeakRssMiB: number | null;
-}
 
 const fmt = (x: number, d = 2): string => x.toFixed(d);
 
-/** The generator and rate checks of one open-model run: the reasons it is invalid (empty: valid). */
-export function checkOpenRun(record: OpenRunRecord, gates: RunGates = DEFAULT_GATES): string[] {
-  const { run } = record;
-  const problems: string[] = [];
-  if (run.stopReason === 'lag') problems.push(`generator fell too far behind its plan; the step was stopped after ${run.planned} measured request(s)`);
-  if (run.stopReason === 'timeouts') problems.push(`stopped early: ${run.timeouts} request(s) timed out (overload) after ${run.planned} sent`);
-  const lagP99 = percentileUs(run.sendLag, 99) / 1000;
-  if (run.eventLoopDelayP99Ms > gates.maxEventLoopDelayP99Ms) {
-    problems.push(`generator event-loop delay p99 ${fmt(run.eventLoopDelayP99Ms)} ms > ${gates.maxEventLoopDelayP99Ms} ms`);
-  }
-  if (lagP99 > gates.maxSendLagP99Ms) problems.push(`generator send lag p99 ${fmt(lagP99)} ms > ${gates.maxSendLagP99Ms} ms`);
-  if (run.generatorCpuCores > gates.maxGeneratorCpuCores) {
-    problems.push(`generator CPU ${fmt(run.generatorCpuCores)} cores > ${gates.maxGeneratorCpuCores}`);
-  }
-  if (run.achievedRps < gates.minAchievedRatio * run.offeredRps) {
-    problems.push(`achieved ${fmt(run.achievedRps, 0)} req/s < ${gates.minAchievedRatio * 100}% of offered ${fmt(run.offeredRps, 0)} req/s`);
-  }
-  return problems;
-}
-
-/**
- * The checks that blame the generator alone (its timers late, its event loop blocked, a step
- * given up for lag), as opposed to the server (achieved short of offered, overload timeouts) or
- * the generator's structural limit (its CPU). A run failing only these says nothing about the
- * server, and such lateness comes and goes (on the project's VMs mostly the generator's own GC
- * pauses of 25-50 ms, docs/BENCH.md), so measuring it again later usually passes.
- */
-export function spoiledByGenerator(record: OpenRunRecord, gates: RunGates = DEFAULT_GATES): string | null {
-  const { run } = record;
-  const lagP99 = percentileUs(run.sendLag, 99) / 1000;
-  const why =
-    run.stopReason === 'lag'
-      ? 'the generator fell too far behind its plan'
-      : lagP99 > gates.maxSendLagP99Ms
-        ? `send lag p99 ${fmt(lagP99)} ms`
-        : run.eventLoopDelayP99Ms > gates.maxEventLoopDelayP99Ms
-          ? `event-loop delay p99 ${fmt(run.eventLoopDelayP99Ms)} ms`
-          : null;
-  if (why === null) return null;
-  const context = [
-    run.gcMaxPauseMs >= 5 ? `its GC paused up to ${fmt(run.gcMaxPauseMs, 0)} ms (${fmt(run.gcTotalMs, 0)} ms in all)` : null,
-    record.machineStallMs ? `the whole machine stalled ${fmt(record.machineStallMs, 0)} ms` : null,
-  ].filter((x) => x !== null);
-  return context.length > 0 ? `${why}; ${context.join('; ')}` : why;
-}
-
-/**
- * True when the server fell short in this run (achieved below offered, or the step stopped on
- * overload timeouts): a verdict on the server at that rate, which measuring again would not change.
- */
-export function serverFellShort(record: OpenRunRecord, gates: RunGates = DEFAULT_GATES): boolean {
-  return record.run.stopReason === 'timeouts' || record.run.achievedRps < gates.minAchievedRatio * record.run.offeredRps;
-}
-
-/** The noise check of one run: a reason, or null. Noise does not invalidate a step; it marks the run. */
-export function noiseOf(record: OpenRunRecord, gates: RunGates = DEFAULT_GATES): string | null {
-  if (record.otherCpuCores !== null && record.otherCpuCores > gates.maxOtherCpuCores) {
-    return `other processes used ${fmt(record.otherCpuCores)} cores during the ${fmt(record.run.offeredRps, 0)} req/s step`;
-  }
-  return null;
-}
-
 /**
  * Summarises the repetitions of one offered rate: histograms merged (never averaged), the SLO
- * percentile per repetition, CPU median, checks worst-of.
+ * percentile merged (with its interval) and per repetition, CPU median, checks worst-of.
  */
-export function summarizeOpenStep(records: readonly OpenRunRecord[], sloPercentile: number, gates: RunGates = DEFAULT_GATES): BenchOpenStep {
+export function summarizeOpenStep(records: readonly OpenRunRecord[], slo: BenchSlo): BenchOpenStep {
   if (records.length === 0) throw new RangeError('summarizeOpenStep needs at least one run');
   const runs = records.map((r) => r.run);
   const merged = mergeHistograms(runs.map((r) => r.response));
-  const problems = [...new Set(records.flatMap((r, i) => checkOpenRun(r, gates).map((p) => (records.length > 1 ? `rep ${i + 1}: ${p}` : p))))];
+  const checked = records.map((r) => checkOpenRun(r, slo));
+  const problems = [...new Set(checked.flatMap((list, i) => list.map((p) => `${records.length > 1 ? `rep ${i + 1}: ` : ''}${describeOpenRunProblem(p)}`)))];
+  const failedChecks = [...new Set(checked.flat().map((p) => p.check))];
   const cpu = records.map((r) => r.serverCpuCores).filter((c): c is number => c !== null);
   const others = records.map((r) => r.otherCpuCores).filter((c): c is number => c !== null);
   const throttled = records.map((r) => r.throttledPeriods).filter((c): c is number => c !== null);
   const stalls = records.map((r) => r.machineStallMs).filter((c): c is number => c !== null);
   const rss = records.map((r) => r.serverPeakRssMiB).filter((c): c is number => c !== null);
+  const gc = records.map((r) => r.serverGc).filter((g) => g !== null);
   const sum = (f: (r: OpenModelRun) => number): number => runs.reduce((a, r) => a + f(r), 0);
   return {
     offeredRps: runs[0]!.offeredRps,
@@ -142,7 +40,8 @@ export function summarizeOpenStep(records: readonly OpenRunRecord[], sloPercenti
     errors: sum((r) => r.errors),
     timeouts: sum((r) => r.timeouts),
     latencyUs: percentilesOf(merged),
-    sloLatencyUsPerRepetition: runs.map((r) => percentileUs(r.response, sloPercentile)),
+    sloLatencyUsPerRepetition: runs.map((r) => percentileUs(r.response, slo.percentile)),
+    sloLatency: sloLatencyOf(merged, runs.map((r) => r.batches), slo),
     serverCpuCores: cpu.length === records.length ? median(cpu) : null,
     serverCpuCoresPerRepetition: cpu.length === records.length ? cpu : [],
     generator: {
@@ -155,8 +54,11 @@ export function summarizeOpenStep(records: readonly OpenRunRecord[], sloPercenti
     throttledPeriods: throttled.length > 0 ? throttled.reduce((a, b) => a + b, 0) : null,
     machineStallMs: stalls.length > 0 ? Math.max(...stalls) : null,
     serverPeakRssMiB: rss.length === records.length ? Math.max(...rss) : null,
-    valid: problems.length === 0,
+    serverGcMaxPauseMs: gc.length > 0 ? Math.max(...gc.map((g) => g.maxMs)) : null,
+    serverGcTotalMs: gc.length > 0 ? Math.max(...gc.map((g) => g.totalMs)) : null,
+    valid: !checked.flat().some((p) => p.check === 'abandoned-lag'),
     problems,
+    failedChecks,
     histogram: encodeHistogram(merged),
   };
 }
@@ -203,24 +105,23 @@ function median(values: readonly number[]): number {
 }
 
 /**
- * Where to measure more: the first step (by rate, after the first good one) that is invalid or
- * misses the SLO (worst repetition's latency, error budget, achieved rate), and the step below
- * it, bracket the capacity. When they are more than 25% apart, returns `count` rates spaced geometrically
- * between them; otherwise none (also when the lowest step already fails, or none does).
+ * Where to measure more: the highest step (by rate) that meets the SLO (its latency on the side
+ * that protects it, error budget, achieved rate, valid) and the step above it bracket the
+ * capacity; a failing step below a passing one is noise (as recommend takes it). When they are
+ * more than 25% apart, returns `count` rates spaced geometrically between them; otherwise none
+ * (also when no step passes, or the highest does).
  */
 export function refineRates(steps: readonly BenchOpenStep[], slo: BenchSlo, minAchievedRatio: number, count = 2): number[] {
   const sorted = [...steps].sort((a, b) => a.offeredRps - b.offeredRps);
   const ok = (s: BenchOpenStep): boolean =>
     s.valid &&
-    Math.max(...s.sloLatencyUsPerRepetition, 0) <= slo.latencyMs * 1000 &&
+    stepSloLatencyUs(s, slo, 'high') <= slo.latencyMs * 1000 &&
     (s.requests === 0 ? 0 : s.errors / s.requests) <= slo.errorBudgetFraction &&
     s.achievedRps >= minAchievedRatio * s.offeredRps;
-  // Skip leading bad steps (a noisy first step), then find the first bad step after a good one.
-  const firstGood = sorted.findIndex(ok);
-  const firstBad = firstGood < 0 ? -1 : sorted.findIndex((s, i) => i > firstGood && !ok(s));
-  if (firstBad < 0) return [];
-  const lo = sorted[firstBad - 1]!.offeredRps;
-  const hi = sorted[firstBad]!.offeredRps;
+  const lastGood = sorted.findLastIndex(ok);
+  if (lastGood < 0 || lastGood === sorted.length - 1) return [];
+  const lo = sorted[lastGood]!.offeredRps;
+  const hi = sorted[lastGood + 1]!.offeredRps;
   if (hi / lo <= 1.25) return [];
   const known = new Set(sorted.map((s) => s.offeredRps));
   return Array.from({ length: count }, (_, i) => Math.round(lo * (hi / lo) ** ((i + 1) / (count + 1)))).filter((r) => r > lo && r < hi && !known.has(r));

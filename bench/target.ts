@@ -1,16 +1,25 @@
 /**
- * The server under test: the hello service started by the bench as its own process (pinned and
- * optionally under a CPU quota), or any URL given by the user (with an optional pid to read its
- * CPU and memory from /proc).
+ * The server under test: the hello service started by the bench as its own process (pinned,
+ * optionally under a CPU quota, its GC pauses visible to the bench, and replaceable by a fresh
+ * process), or any URL given by the user (with an optional pid to read its CPU and memory from
+ * /proc).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { Pool } from 'undici';
 import { ExternalError, type Logger } from '../common/index.js';
 import { applyCpuQuota, pinProcess, type CpuQuota } from './host.js';
 
-/** A server the bench drives. */
+/** The server's garbage-collection pauses over a window. */
+export interface ServerGc {
+  readonly count: number;
+  readonly totalMs: number;
+  readonly maxMs: number;
+}
+
+/** A server the bench drives. `url` and `pid` change when {@link BenchTarget.fresh} replaces it. */
 export interface BenchTarget {
   readonly url: string;
   /** pid whose CPU and memory are measured, or null when unknown. */
@@ -22,6 +31,16 @@ export interface BenchTarget {
   readonly quota: CpuQuota | null;
   /** Why pinning or the quota could not be applied (empty when all went as asked). */
   readonly notes: readonly string[];
+  /**
+   * Replaces the server by a fresh process (same pinning and quota), warmed up, so the heap one
+   * step left (an overload step's backlog) is not collected during the next. False when the bench
+   * cannot (a URL it did not start).
+   */
+  fresh(): Promise<boolean>;
+  /** Starts a window of the server's GC pauses (a no-op when they cannot be seen). */
+  markGc(): void;
+  /** The server's GC pauses since `markGc`, or null when they cannot be seen. */
+  readGc(): Promise<ServerGc | null>;
   /** Stops the server if the bench started it, and removes the quota. */
   close(): Promise<void>;
 }
@@ -40,70 +59,215 @@ export interface StartHelloTargetOptions {
 // dist/bench/target.js -> dist/hello/main.js: the same entry point as the hello image.
 const HELLO_MAIN = fileURLToPath(new URL('../hello/main.js', import.meta.url));
 
-/**
- * Starts the hello service as a child process on 127.0.0.1 and a free port, pinned with taskset
- * when `cpus` is set, and waits for its "listening" log line (10 s at most).
- */
-export async function startHelloTarget(options: StartHelloTargetOptions): Promise<BenchTarget> {
-  const notes: string[] = [];
-  const env = { ...process.env, PORT: '0', HOST: '127.0.0.1', HELLO_LOG_LEVEL: 'info', HELLO_ACCESS_LOG: 'false' };
-  const child: ChildProcess = spawn(process.execPath, [HELLO_MAIN], { env, stdio: ['ignore', 'ignore', 'pipe'] });
-  const exited = once(child, 'exit');
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new ExternalError('the hello service did not log "listening" within 10 s')), 10_000);
-    createInterface({ input: child.stderr! }).on('line', (line) => {
-      try {
-        const entry = JSON.parse(line) as { msg?: string; url?: string };
-        if (entry.msg === 'listening' && entry.url) {
+// Loaded into the hello process with --import: it notes each GC pause (when it began on its own
+// clock, and how long it took) and, on SIGUSR2, writes those noted since the last signal as one
+// numbered JSON line on stderr, with the time it wrote it. hello itself is untouched; a few lines,
+// so a data: URL rather than a shipped file. Windows are cut on the hello process's own clock (two
+// processes' wall clocks can disagree by more than a GC pause on a VM), and signals that arrive
+// close together merge into one, so the bench waits for "a report newer than the last one seen".
+const GC_REPORTER = `
+import { PerformanceObserver } from 'node:perf_hooks';
+let pauses = [], seq = 0;
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) pauses.push([e.startTime, e.duration]);
+}).observe({ entryTypes: ['gc'] });
+process.on('SIGUSR2', () => {
+  seq += 1;
+  process.stderr.write(JSON.stringify({ benchGc: { seq, at: performance.now(), pauses } }) + '\\n');
+  pauses = [];
+});
+`;
+const GC_REPORTER_URL = `data:text/javascript,${encodeURIComponent(GC_REPORTER)}`;
+
+/** A GC report of the hello process: its number, when it was written and the pauses since the last one ([start, ms]), on its clock. */
+interface GcReport {
+  readonly seq: number;
+  readonly at: number;
+  readonly pauses: readonly (readonly [number, number])[];
+}
+
+/** Requests a fresh server answers before it is measured, so its code is compiled (JIT) as the old one's was. */
+const FRESH_WARMUP_REQUESTS = 5000;
+
+/** One hello process: its address, its exit, and the GC pauses it reported. */
+class HelloProcess {
+  readonly exited: Promise<unknown>;
+  private pauses: (readonly [number, number])[] = [];
+  private lastSeq = 0;
+  private windowStart: Promise<number | null> = Promise.resolve(null);
+  private readonly waiting: { readonly after: number; readonly resolve: (at: number) => void }[] = [];
+
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly url: string,
+  ) {
+    this.exited = once(child, 'exit');
+  }
+
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  /** Spawns hello on 127.0.0.1 and a free port and waits for its "listening" log line (10 s at most). */
+  static async start(): Promise<HelloProcess> {
+    const env = { ...process.env, PORT: '0', HOST: '127.0.0.1', HELLO_LOG_LEVEL: 'info', HELLO_ACCESS_LOG: 'false' };
+    const child = spawn(process.execPath, ['--import', GC_REPORTER_URL, HELLO_MAIN], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    const exited = once(child, 'exit');
+    // The process object exists only once it listens; GC reports come only after that.
+    const started: { process?: HelloProcess } = {};
+    const url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new ExternalError('the hello service did not log "listening" within 10 s')), 10_000);
+      createInterface({ input: child.stderr! }).on('line', (line) => {
+        const entry = parseLine(line);
+        if (entry?.benchGc) started.process?.received(entry.benchGc);
+        else if (entry?.msg === 'listening' && entry.url) {
           clearTimeout(timer);
           resolve(entry.url);
         }
-      } catch {
-        // not a log line
-      }
+      });
+      void exited.then(([code]) => {
+        clearTimeout(timer);
+        reject(new ExternalError(`the hello service exited (${String(code)}) before listening`));
+      });
+    }).catch((error: unknown) => {
+      child.kill('SIGKILL');
+      throw error;
     });
-    void exited.then(([code]) => {
-      clearTimeout(timer);
-      reject(new ExternalError(`the hello service exited (${String(code)}) before listening`));
+    started.process = new HelloProcess(child, url);
+    return started.process;
+  }
+
+  /** Starts a window: pauses from now on count. */
+  /** Starts a window: the process's time when it answers this signal. */
+  markGc(): void {
+    this.windowStart = this.report();
+  }
+
+  /** The pauses since `markGc`, once the process has reported; null if it did not within 2 s. */
+  async readGc(): Promise<ServerGc | null> {
+    const [start, end] = await Promise.all([this.windowStart, this.report()]);
+    if (start === null || end === null) return null;
+    const inWindow = this.pauses.filter(([at]) => at >= start && at <= end).map(([, ms]) => ms);
+    // What began before this window's end belongs to no later window.
+    this.pauses = this.pauses.filter(([at]) => at > end);
+    return { count: inWindow.length, totalMs: inWindow.reduce((a, b) => a + b, 0), maxMs: Math.max(0, ...inWindow) };
+  }
+
+  /** Asks for a report; resolves with the time the process wrote one newer than any seen so far (its clock), or null after 2 s. */
+  private report(): Promise<number | null> {
+    const after = this.lastSeq;
+    const answered = new Promise<number | null>((resolve) => {
+      const timer = setTimeout(() => resolve(null), 2000);
+      this.waiting.push({ after, resolve: (at) => (clearTimeout(timer), resolve(at)) });
     });
-  }).catch((error: unknown) => {
-    child.kill('SIGKILL');
-    throw error;
-  });
-  const pid = child.pid!;
-  let cpus = options.cpus;
-  if (cpus !== null) {
-    const why = pinProcess(pid, cpus);
-    if (why) {
-      notes.push(why);
-      cpus = null;
+    try {
+      this.child.kill('SIGUSR2');
+    } catch {
+      return Promise.resolve(null);
     }
+    return answered;
+  }
+
+  received(report: GcReport): void {
+    this.pauses.push(...report.pauses);
+    this.lastSeq = Math.max(this.lastSeq, report.seq);
+    for (const w of this.waiting.filter((x) => x.after < report.seq)) w.resolve(report.at);
+    this.waiting.splice(0, this.waiting.length, ...this.waiting.filter((x) => x.after >= report.seq));
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode === null && this.child.signalCode === null) {
+      this.child.kill('SIGKILL');
+      await this.exited;
+    }
+  }
+}
+
+function parseLine(line: string): { msg?: string; url?: string; benchGc?: GcReport } | null {
+  try {
+    return JSON.parse(line) as { msg?: string; url?: string; benchGc?: GcReport };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Starts the hello service as a child process on 127.0.0.1 and a free port, pinned with taskset
+ * when `cpus` is set, under the quota when one is asked for.
+ */
+export async function startHelloTarget(options: StartHelloTargetOptions): Promise<BenchTarget> {
+  let server = await HelloProcess.start();
+  const notes: string[] = [];
+  let cpus = options.cpus;
+  const pinFailure = cpus === null ? null : pinProcess(server.pid, cpus);
+  if (pinFailure) {
+    notes.push(pinFailure);
+    cpus = null;
   }
   let quota: CpuQuota | null = null;
   if (options.quotaMillicores !== null) {
-    const applied = applyCpuQuota(pid, options.quotaMillicores, options.quotaPeriodUs);
+    const applied = applyCpuQuota(server.pid, options.quotaMillicores, options.quotaPeriodUs);
     if (typeof applied === 'string') notes.push(`CPU quota of ${options.quotaMillicores}m not applied: ${applied}`);
     else quota = applied;
   }
-  options.logger.debug('hello target started', { url, pid, cpus, quota: quota?.millicores ?? null });
+  options.logger.debug('hello target started', { url: server.url, pid: server.pid, cpus, quota: quota?.millicores ?? null });
   return {
-    url,
-    pid,
+    get url() {
+      return server.url;
+    },
+    get pid() {
+      return server.pid;
+    },
     startedByBench: true,
     cpus,
     quota,
     notes,
+    fresh: async () => {
+      await server.stop();
+      server = await HelloProcess.start();
+      if (cpus !== null) pinProcess(server.pid, cpus);
+      quota?.add(server.pid);
+      await warmUp(server.url);
+      return true;
+    },
+    markGc: () => server.markGc(),
+    readGc: () => server.readGc(),
     close: async () => {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGKILL');
-        await exited;
-      }
+      await server.stop();
       quota?.remove();
     },
   };
 }
 
-/** A target the user runs: nothing to start or stop. */
+/** Sends {@link FRESH_WARMUP_REQUESTS} requests, 8 at a time, and waits for every answer. */
+async function warmUp(url: string): Promise<void> {
+  const pool = new Pool(new URL(url).origin, { connections: 8 });
+  let left = FRESH_WARMUP_REQUESTS;
+  const worker = async (): Promise<void> => {
+    while (left-- > 0) {
+      const { body } = await pool.request({ path: '/', method: 'GET' });
+      await body.dump();
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: 8 }, worker));
+  } finally {
+    await pool.close();
+  }
+}
+
+/** A target the user runs: nothing to start, stop or replace, and its GC cannot be seen. */
 export function externalTarget(url: string, pid: number | null): BenchTarget {
-  return { url, pid, startedByBench: false, cpus: null, quota: null, notes: [], close: async () => {} };
+  return {
+    url,
+    pid,
+    startedByBench: false,
+    cpus: null,
+    quota: null,
+    notes: [],
+    fresh: async () => false,
+    markGc: () => {},
+    readGc: async () => null,
+    close: async () => {},
+  };
 }

@@ -5,8 +5,7 @@
  * what the original really holds; and the work done per requested core. Arithmetic on the config
  * and on measurements recorded in docs/COST.md (no synthesis needed).
  */
-import { readFileSync } from 'node:fs';
-import { validateBenchResults } from '../bench/index.js';
+import { readBenchResultsFile } from './config/bench.js';
 import { ConfigError, describeError, quoteValue } from '../common/index.js';
 import type { FleetConfig, ResourcesConfig } from './config/index.js';
 
@@ -117,7 +116,7 @@ function capacity(figures: { sloRpsPerPod: number; cpuRequestMillis: number; sou
  */
 export function readBenchCapacity(file: string): CapacityPerCore {
   try {
-    const { recommendation } = validateBenchResults(JSON.parse(readFileSync(file, 'utf8')));
+    const { recommendation } = readBenchResultsFile(file);
     return capacity({ sloRpsPerPod: recommendation.rps.sloCapacityPerPod, cpuRequestMillis: recommendation.resources.cpuRequestMillicores, source: `bench results ${file}` });
   } catch (error) {
     throw new ConfigError('--bench', `${quoteValue(file)} is not a usable bench results file: ${describeError(error)}`, { cause: error });

@@ -13,7 +13,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { applyCpuQuota, loadAverage, pinProcess, type CpuQuota } from '../host.js';
-import { checkOpenRun, percentileUs, runOpenModel, spoiledByGenerator, type OpenModelRun } from '../index.js';
+import { checkOpenRun, describeOpenRunProblem, percentileUs, runOpenModel, spoiledByGenerator, type OpenModelRun } from '../index.js';
 import { ROOT, freePort, have, median, pinned, processTree, readImageCommand, runWrk, treeCpuSeconds, treeRssMiB, waitUntilServing } from './workload.js';
 
 const { values: opts } = parseArgs({
@@ -32,6 +32,8 @@ const FRACTIONS = opts.fractions.split(',').map(Number);
 const REPETITIONS = Number(opts.repetitions);
 const STEP_SECONDS = Number(opts['step-seconds']);
 const ERROR_BUDGET = 0.001;
+/** The bench's run checks judge a repetition against the SLO (bench/assess.ts). */
+const SLO = { percentile: 99, latencyMs: SLO_MS, errorBudgetFraction: ERROR_BUDGET };
 const SERVER_CPU = '0';
 const LOAD_CPU = '1';
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
@@ -99,10 +101,10 @@ async function measureRate(server: Server, rate: number): Promise<void> {
   const step = { rate, held: true, cpuCores: [] as number[], p99Ms: [] as number[], note: '' };
   for (let rep = 0; rep < REPETITIONS && step.held; rep++) {
     let result = await repetition(server, rate);
-    const record = { run: result.run, serverCpuCores: result.cpuCores, otherCpuCores: null, throttledPeriods: null, machineStallMs: null, serverPeakRssMiB: null };
-    if (spoiledByGenerator(record)) result = await repetition(server, rate);
+    const record = { run: result.run, serverCpuCores: result.cpuCores, otherCpuCores: null, throttledPeriods: null, machineStallMs: null, serverPeakRssMiB: null, serverGc: null };
+    if (spoiledByGenerator(record, SLO)) result = await repetition(server, rate);
     const p99 = percentileUs(result.run.response, 99) / 1000;
-    const problems = checkOpenRun({ ...record, run: result.run });
+    const problems = checkOpenRun({ ...record, run: result.run }, SLO).map(describeOpenRunProblem);
     const failures = result.run.errors / Math.max(1, result.run.planned);
     step.p99Ms.push(p99);
     step.cpuCores.push(result.cpuCores);

@@ -3,10 +3,26 @@
  * validated by bench/, reduced to what infra needs. The recommendation is returned as the file
  * says it; load.ts makes (and reports) any adjustment.
  */
-import { readFileSync } from 'node:fs';
+import { type BenchResults, validateBenchResults } from '../../bench/contract.js';
+import { readConfigText } from '../../common/config-file.js';
 import { ConfigError, describeError } from '../../common/index.js';
-import { validateBenchResults } from '../../bench/index.js';
 import type { BenchRecommendation } from './types.js';
+
+/**
+ * Reads and validates a bench results file (infra's one reader of bench's format).
+ * @throws NotFoundError when it cannot be read; ConfigError naming the file (not UTF-8, not JSON)
+ *   or the field inside it.
+ */
+export function readBenchResultsFile(file: string): BenchResults {
+  const text = readConfigText(file, 'bench results file');
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(file, `cannot be read as JSON: ${describeError(error)}`);
+  }
+  return validateBenchResults(doc);
+}
 
 /**
  * Reads a bench results file and returns its recommendation and whether the run passed its own
@@ -14,13 +30,7 @@ import type { BenchRecommendation } from './types.js';
  * @throws ConfigError naming the file (unreadable, not JSON) or the field inside it.
  */
 export function readBenchRecommendation(file: string): BenchRecommendation {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (error) {
-    throw new ConfigError(file, `cannot be read as JSON: ${describeError(error)}`);
-  }
-  const results = validateBenchResults(doc);
+  const results = readBenchResultsFile(file);
   const rec = results.recommendation;
   return {
     valid: results.validity.valid,

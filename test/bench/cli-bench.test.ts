@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { DEFAULT_SERVER_CPU_QUOTA_MILLICORES } from '../../bench/index.js';
 
 const CLI = fileURLToPath(new URL('../../cli/main.js', import.meta.url));
 const SAMPLE = fileURLToPath(new URL('../../../test/fixtures/bench/results-v1.json', import.meta.url));
@@ -37,4 +38,25 @@ test('--compare: a table and a verdict; --json for scripts', () => {
   const missing = cli('--compare', '/nonexistent/run.json');
   assert.equal(missing.status, 2);
   assert.match(missing.stderr, /bench results \/nonexistent\/run\.json: cannot read \(ENOENT\)/);
+});
+
+test('--help states the quota the bench really uses by default', () => {
+  // The CLI loads bench/ only when the command runs, so its help text cannot read the constant.
+  const help = cli('--help');
+  assert.equal(help.status, 0, help.stderr);
+  assert.match(help.stdout, new RegExp(`default:\\s+${DEFAULT_SERVER_CPU_QUOTA_MILLICORES}m;`));
+});
+
+test('--from: a new recommendation from an earlier run\'s measurements, with other inputs', () => {
+  const quiet = JSON.parse(cli('--from', SAMPLE, '--peak-rps', '500', '--json').stdout) as { inputs: { peakRps: number }; recommendation: { resources: { cpuRequestMillicores: number }; hpa: { minReplicas: number; maxReplicas: number } } };
+  const busy = JSON.parse(cli('--from', SAMPLE, '--peak-rps', '50000', '--json').stdout) as typeof quiet;
+  assert.equal(quiet.inputs.peakRps, 500);
+  assert.equal(busy.inputs.peakRps, 50_000);
+  // The same measurements: the quiet service gets smaller pods, the busy one more of them.
+  assert.ok(quiet.recommendation.resources.cpuRequestMillicores < busy.recommendation.resources.cpuRequestMillicores, JSON.stringify([quiet.recommendation, busy.recommendation]));
+  assert.ok(quiet.recommendation.hpa.maxReplicas > quiet.recommendation.hpa.minReplicas);
+  assert.ok(busy.recommendation.hpa.maxReplicas > quiet.recommendation.hpa.maxReplicas);
+  const text = cli('--from', SAMPLE, '--peak-rps', '500');
+  assert.equal(text.status, 0, text.stderr);
+  assert.match(text.stdout, /HPA: min \d+, max \d+, target CPU \d+%/);
 });

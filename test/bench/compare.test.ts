@@ -31,9 +31,13 @@ test('identical runs agree; one value 25% off does not, and noisy runs are named
 test('a machine that ran slower in one run is named as the reason, and so are differing settings', () => {
   const a = sample();
   assert.deepEqual(compareBenchResults([a, a, a]).noise, []);
-  const slow = JSON.parse(JSON.stringify(a)) as { measurements: { saturation: { cpuUsPerRequest: number } }; recommendation: { warnings: string[] } };
+  const slow = JSON.parse(JSON.stringify(a)) as { measurements: { saturation: { cpuUsPerRequest: number }; openModel: Record<string, unknown> } };
   slow.measurements.saturation.cpuUsPerRequest = 63.3 * 1.3; // the same code costing 30% more CPU per request
-  slow.recommendation.warnings.unshift('Noise detected: 2 repetition(s) failed the generator\'s own checks ...');
+  slow.measurements.openModel.remeasured = [
+    { offeredRps: 1300, reason: 'send lag p99 7.50 ms; its GC paused up to 31 ms (80 ms in all)' },
+    { offeredRps: 2600, reason: 'event-loop delay p99 9.00 ms' },
+  ];
+  slow.measurements.openModel.stillSpoiled = 0;
   const c = compareBenchResults([a, slow as unknown as BenchResults, a]);
   assert.deepEqual(c.cpuUsPerRequest.values, [63.3, 63.3 * 1.3, 63.3]);
   close(c.cpuUsPerRequest.spread, 0.3);
@@ -57,4 +61,20 @@ test('a run whose own repetitions disagree on the capacity is named, from files 
     c.noise.some((n) => n === 'run 2: Noise detected: analysed alone, its 3 repetitions put the SLO capacity at 7910-10600 req/s (25% apart), more than the 10% the runs are compared at.'),
     c.noise.join('\n'),
   );
+});
+
+test('runs whose recommended values differ are told apart from runs whose intervals do not even meet', () => {
+  const a = sample();
+  const withInterval = (low: number, high: number, value: number): BenchResults => {
+    const r = JSON.parse(JSON.stringify(a)) as { recommendation: { rps: { targetPerPod: number }; intervals: Record<string, unknown> } };
+    r.recommendation.rps.targetPerPod = value;
+    r.recommendation.intervals = { rpsTargetPerPod: { low, point: high, high } };
+    return r as unknown as BenchResults;
+  };
+  const pick = (runs: BenchResults[]) => compareBenchResults(runs).values.find((v) => v.name === 'rps.targetPerPod')!;
+  // 8000 and 9500 are 17% apart, but each run said 8000-10 000 and 9500-11 000: they overlap.
+  assert.equal(pick([withInterval(8000, 10_000, 8000), withInterval(9500, 11_000, 9500)]).intervalsOverlap, true);
+  assert.equal(pick([withInterval(8000, 8500, 8000), withInterval(9500, 11_000, 9500)]).intervalsOverlap, false);
+  // A file without intervals (written before they existed): unknown.
+  assert.equal(pick([a, withInterval(9500, 11_000, 9500)]).intervalsOverlap, null);
 });

@@ -1,90 +1,56 @@
-// The run checks: a generator that lags, runs hot or falls short of the offered rate makes a step
-// invalid with a reason; histograms of repetitions are merged, never averaged.
+// Summaries: histograms of repetitions are merged, never averaged, with an interval on the SLO
+// percentile from batches, and a step the generator abandoned is invalid; the saturation sweep
+// says what set X_max; refinement rates bracket the boundary.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import {
-  checkOpenRun,
-  createLatencyHistogram,
-  decodeHistogram,
-  noiseOf,
-  refineRates,
-  serverFellShort,
-  spoiledByGenerator,
-  summarizeOpenStep,
-  summarizeSaturation,
-  type BenchOpenStep,
-  type OpenModelRun,
-  type OpenRunRecord,
-} from '../../bench/index.js';
+import { createLatencyHistogram, decodeHistogram, refineRates, sloLatencyOf, studentT95, summarizeOpenStep, summarizeSaturation, type BenchOpenStep } from '../../bench/index.js';
 
-function fakeRun(over: Partial<OpenModelRun> & { latencies?: number[]; lagUs?: number } = {}): OpenModelRun {
-  const response = createLatencyHistogram();
-  for (const v of over.latencies ?? [500, 600, 700]) response.recordValue(v);
-  const sendLag = createLatencyHistogram();
-  sendLag.recordValue(over.lagUs ?? 300);
-  return {
-    offeredRps: 1000,
-    planned: 1000,
-    completed: 1000,
-    errors: 0,
-    timeouts: 0,
-    non2xx: 0,
-    achievedRps: 1000,
-    response,
-    service: createLatencyHistogram(),
-    sendLag,
-    eventLoopDelayP99Ms: 1,
-    generatorCpuCores: 0.2,
-    errorKinds: {},
-    abandoned: false,
-    stopReason: null,
-    maxInFlight: 3,
-    queuedInPool: 0,
-    wallSeconds: 1,
-    gcMaxPauseMs: 1,
-    gcTotalMs: 2,
-    ...over,
-  };
-}
-const rec = (run: OpenModelRun, other: number | null = 0, machineStallMs: number | null = null): OpenRunRecord => ({ run, serverCpuCores: 0.1, otherCpuCores: other, throttledPeriods: null, machineStallMs, serverPeakRssMiB: null });
+const close = (actual: number, expected: number, tolerance: number): void => assert.ok(Math.abs(actual - expected) <= tolerance, `expected ${expected} +- ${tolerance}, got ${actual}`);
+import { fakeRun, rec } from './support.js';
 
-test('each generator gate names what failed', () => {
-  const table: [string, Partial<OpenModelRun> & { lagUs?: number }, RegExp | null][] = [
-    ['healthy', {}, null],
-    ['event-loop delay', { eventLoopDelayP99Ms: 12 }, /generator event-loop delay p99 12\.00 ms > 5 ms/],
-    ['send lag', { lagUs: 7500 }, /generator send lag p99 7\.50 ms > 5 ms/],
-    ['generator CPU', { generatorCpuCores: 0.95 }, /generator CPU 0\.95 cores > 0\.7/],
-    ['achieved short', { achievedRps: 950 }, /achieved 950 req\/s < 99% of offered 1000 req\/s/],
-    ['abandoned', { abandoned: true, stopReason: 'lag' }, /generator fell too far behind its plan; the step was stopped after 1000 measured request/],
-    ['overload', { abandoned: true, stopReason: 'timeouts', timeouts: 250 }, /stopped early: 250 request\(s\) timed out \(overload\) after 1000 sent/],
-  ];
-  for (const [name, over, expected] of table) {
-    const problems = checkOpenRun(rec(fakeRun(over)));
-    if (expected === null) assert.deepEqual(problems, [], name);
-    else assert.ok(problems.length === 1 && expected.test(problems[0]!), `${name}: ${problems.join('; ')}`);
-  }
-});
+const slo = { percentile: 99, latencyMs: 25, errorBudgetFraction: 0.001 };
 
-test('noise from other processes is reported, not silently accepted', () => {
-  assert.equal(noiseOf(rec(fakeRun(), 0.1)), null);
-  assert.match(noiseOf(rec(fakeRun(), 1.2)) ?? '', /other processes used 1\.20 cores during the 1000 req\/s step/);
-  assert.equal(noiseOf(rec(fakeRun(), null)), null);
-});
-
-test('repetitions merge their histograms; a bad repetition makes the step invalid', () => {
+test('repetitions merge their histograms; a repetition the generator abandoned makes the step invalid', () => {
   // Rep 1: 98 fast + 2 slow (its p99 is 50 ms); rep 2: 100 fast (p99 0.5 ms). Merged, the 2 slow
   // samples are 1% of 200, so p99 is 0.5 ms and p99.9 50 ms; averaging p99s would say 25 ms.
   const a = fakeRun({ latencies: [...Array(98).fill(500), 50_000, 50_000] });
-  const b = fakeRun({ latencies: Array(100).fill(500), lagUs: 6000 });
-  const step = summarizeOpenStep([rec(a), rec(b)], 99);
+  const b = fakeRun({ latencies: Array(100).fill(500), abandoned: true, stopReason: 'lag' });
+  const step = summarizeOpenStep([rec(a), rec(b)], slo);
   assert.equal(decodeHistogram(step.histogram).totalCount, 200);
   assert.ok(step.latencyUs.p99 < 1000, `merged p99 ${step.latencyUs.p99}`);
   assert.ok(step.latencyUs.p999 >= 49_000, `merged p99.9 ${step.latencyUs.p999}`);
+  assert.ok(step.sloLatency!.mergedUs < 1000, 'the SLO is checked on the merged percentile');
   assert.equal(step.sloLatencyUsPerRepetition.length, 2);
   assert.ok(step.sloLatencyUsPerRepetition[0]! >= 49_000 && step.sloLatencyUsPerRepetition[1]! < 1000);
   assert.equal(step.valid, false);
-  assert.deepEqual(step.problems, ['rep 2: generator send lag p99 6.00 ms > 5 ms']);
+  assert.deepEqual(step.problems, ['rep 2: generator fell too far behind its plan; the step was stopped after 1000 measured request(s)']);
+  assert.deepEqual(step.failedChecks, ['abandoned-lag']);
   assert.equal(step.requests, 2000);
+});
+
+test('the SLO percentile\'s interval: the same slow requests in one batch leave more doubt than spread over all', () => {
+  // 1000 requests at 10, 20, ..., 10 000 us in ten batches of 100; the 10 above the 9.9 ms
+  // bound (1%, right at p99) either all in the last batch or one in each.
+  const merged = createLatencyHistogram();
+  for (let i = 1; i <= 1000; i++) merged.recordValue(10 * i);
+  const bound = { percentile: 99, latencyMs: 9.9, errorBudgetFraction: 0.001 };
+  const requests = Array(10).fill(100);
+  const lumped = sloLatencyOf(merged, [{ requests, overBound: [0, 0, 0, 0, 0, 0, 0, 0, 0, 10] }], bound);
+  // F = 10/1000 = 1%; SE = sqrt(10/9 * (9 * (0 - 1)^2 + (10 - 1)^2)) / 1000 = sqrt(100) / 1000 = 1%;
+  // t(9) = 1.833, so the percentile moves by 1.833 points: low = p97.17 (the 972nd value, 9720 us),
+  // high = p100 (the largest, 10 000 us).
+  assert.equal(lumped.overBoundFraction, 0.01);
+  close(lumped.overBoundStandardError, 0.01, 1e-12);
+  assert.equal(lumped.batches, 10);
+  close(lumped.mergedUs, 9900, 10);
+  close(lumped.lowUs, 9720, 10);
+  close(lumped.highUs, 10_000, 10);
+  // One in each batch: every batch has exactly 1%, no doubt; the interval is the point.
+  const spread = sloLatencyOf(merged, [{ requests, overBound: Array(10).fill(1) }], bound);
+  assert.equal(spread.overBoundStandardError, 0);
+  assert.deepEqual([spread.lowUs, spread.highUs], [spread.mergedUs, spread.mergedUs]);
+  assert.equal(studentT95(9), 1.833);
+  assert.equal(studentT95(200), 1.645);
 });
 
 test('saturation: says whether the server or the generator set X_max', () => {
@@ -119,19 +85,3 @@ test('refineRates: two more rates between the last good step and the first bad o
   assert.deepEqual(refineRates([step(500, 90_000, false), step(1000, 900), step(2000, 30_000)], slo, 0.99), [1260, 1587]);
 });
 
-test('what is worth measuring again: generator timing spoils a run, the server falling short does not', () => {
-  assert.equal(spoiledByGenerator(rec(fakeRun())), null);
-  assert.equal(spoiledByGenerator(rec(fakeRun({ lagUs: 7500 }))), 'send lag p99 7.50 ms');
-  assert.equal(spoiledByGenerator(rec(fakeRun({ lagUs: 7500 }), 0, 143.4)), 'send lag p99 7.50 ms; the whole machine stalled 143 ms');
-  assert.equal(spoiledByGenerator(rec(fakeRun({ lagUs: 7500, gcMaxPauseMs: 31.2, gcTotalMs: 80.4 }))), 'send lag p99 7.50 ms; its GC paused up to 31 ms (80 ms in all)');
-  assert.equal(spoiledByGenerator(rec(fakeRun({ eventLoopDelayP99Ms: 9 }))), 'event-loop delay p99 9.00 ms');
-  assert.equal(spoiledByGenerator(rec(fakeRun({ abandoned: true, stopReason: 'lag' }))), 'the generator fell too far behind its plan');
-  // Generator CPU is the driver's structural limit: measuring again would not change it.
-  assert.equal(spoiledByGenerator(rec(fakeRun({ generatorCpuCores: 0.95 }))), null);
-  assert.equal(serverFellShort(rec(fakeRun())), false);
-  assert.equal(serverFellShort(rec(fakeRun({ achievedRps: 950 }))), true);
-  assert.equal(serverFellShort(rec(fakeRun({ abandoned: true, stopReason: 'timeouts', timeouts: 250 }))), true);
-  // The step keeps the worst repetition's stall time.
-  assert.equal(summarizeOpenStep([rec(fakeRun(), 0, 40), rec(fakeRun(), 0, 90)], 99).machineStallMs, 90);
-  assert.equal(summarizeOpenStep([rec(fakeRun())], 99).machineStallMs, null);
-});

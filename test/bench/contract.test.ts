@@ -1,5 +1,5 @@
 // The bench results file: the sample v1 file reads back; every kind of mistake is refused with a
-// message naming the field, the value and what is allowed.
+// message naming the field, the value and what is allowed (common/validate.ts's message shapes).
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -20,17 +20,17 @@ test('the sample v1 results file reads back', async () => {
 
 const cases: [string, (doc: Record<string, any>) => void, RegExp][] = [ // eslint-disable-line @typescript-eslint/no-explicit-any
   ['future schema version', (d) => (d.schemaVersion = 2), /^schemaVersion: 2 is not supported; this hello-edge reads schemaVersion 1/],
-  ['unknown field', (d) => (d.recommendation.hpa.targetMemory = 1), /^recommendation\.hpa\.targetMemory: unknown field; allowed fields here: minReplicas, maxReplicas/],
-  ['missing field', (d) => delete d.recommendation.resources.memoryLimitMiB, /^recommendation\.resources\.memoryLimitMiB: is missing/],
-  ['utilization out of range', (d) => (d.recommendation.hpa.targetCPUUtilizationPercentage = 150), /targetCPUUtilizationPercentage: 150 is not allowed; expected a whole number >= 1 and <= 100/],
-  ['fractional replicas', (d) => (d.recommendation.hpa.minReplicas = 1.5), /minReplicas: 1\.5 is not allowed; expected a whole number >= 1/],
-  ['wrong type', (d) => (d.recommendation.resources.cpuRequestMillicores = '500m'), /cpuRequestMillicores: "500m" is not allowed; expected a whole number/],
-  ['bad enum', (d) => (d.recommendation.hpa.behavior.scaleUp.selectPolicy = 'Most'), /scaleUp\.selectPolicy: "Most" is not allowed; expected one of "Max", "Min"/],
-  ['bad policy item', (d) => (d.recommendation.hpa.behavior.scaleDown.policies[1].periodSeconds = 3600), /scaleDown\.policies\[1\]\.periodSeconds: 3600 is not allowed; expected a whole number >= 1 and <= 1800/],
-  ['max below min', (d) => (d.recommendation.hpa.maxReplicas = 1), /maxReplicas: 1 is not allowed; expected >= recommendation\.hpa\.minReplicas \(2\)/],
-  ['limit below request', (d) => (d.recommendation.resources.cpuLimitMillicores = 500), /cpuLimitMillicores: 500 is not allowed; expected null or >= cpuRequestMillicores \(1000\)/],
-  ['bad time', (d) => (d.createdAt = 'yesterday'), /createdAt: "yesterday" is not allowed; expected an ISO 8601 UTC time/],
-  ['not an object', (d) => (d.measurements.openModel.steps[0].latencyUs = [1, 2]), /openModel\.steps\[0\]\.latencyUs: \[1,2\] is not allowed; expected an object/],
+  ['unknown field', (d) => (d.recommendation.hpa.targetMemory = 1), /^recommendation\.hpa\.targetMemory: unknown key; allowed here: minReplicas, maxReplicas/],
+  ['missing field', (d) => delete d.recommendation.resources.memoryLimitMiB, /^recommendation\.resources\.memoryLimitMiB: is required/],
+  ['utilization out of range', (d) => (d.recommendation.hpa.targetCPUUtilizationPercentage = 150), /targetCPUUtilizationPercentage: 150 is not allowed; use a whole number from 1 to 100/],
+  ['fractional replicas', (d) => (d.recommendation.hpa.minReplicas = 1.5), /minReplicas: 1\.5 is not allowed; use a whole number >= 1/],
+  ['wrong type', (d) => (d.recommendation.resources.cpuRequestMillicores = '500m'), /cpuRequestMillicores: "500m" is not allowed; use a whole number/],
+  ['bad enum', (d) => (d.recommendation.hpa.behavior.scaleUp.selectPolicy = 'Most'), /scaleUp\.selectPolicy: "Most" is not allowed; use Max or Min/],
+  ['bad policy item', (d) => (d.recommendation.hpa.behavior.scaleDown.policies[1].periodSeconds = 3600), /scaleDown\.policies\[1\]\.periodSeconds: 3600 is not allowed; use a whole number from 1 to 1800/],
+  ['max below min', (d) => (d.recommendation.hpa.maxReplicas = 1), /maxReplicas: 1 is not allowed; use >= recommendation\.hpa\.minReplicas \(2\)/],
+  ['limit below request', (d) => (d.recommendation.resources.cpuLimitMillicores = 500), /cpuLimitMillicores: 500 is not allowed; use null or >= cpuRequestMillicores \(1000\)/],
+  ['bad time', (d) => (d.createdAt = 'yesterday'), /createdAt: "yesterday" is not allowed; use an ISO 8601 UTC time/],
+  ['not an object', (d) => (d.measurements.openModel.steps[0].latencyUs = [1, 2]), /openModel\.steps\[0\]\.latencyUs: must be a map, got a list/],
 ];
 
 for (const [name, mutate, message] of cases) {
@@ -54,5 +54,5 @@ test('readBenchResults names the file: missing, not JSON, invalid', async (t) =>
   const doc = await sample();
   doc.mode = 'fast';
   await writeFile(join(dir, 'mode.json'), JSON.stringify(doc));
-  await assert.rejects(readBenchResults(join(dir, 'mode.json')), { code: 'HELLO_ERR_CONFIG', message: /mode\.json: mode: "fast" is not allowed; expected one of "quick", "full", "custom"/ });
+  await assert.rejects(readBenchResults(join(dir, 'mode.json')), { code: 'HELLO_ERR_CONFIG', message: /mode\.json: mode: "fast" is not allowed; use one of quick, full, custom/ });
 });

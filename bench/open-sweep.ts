@@ -1,0 +1,162 @@
+/**
+ * The open-model sweep: offered rates as fractions of X_max, each repeated, in a seeded random
+ * order; then the repetitions the generator's own timing spoiled are measured again, then two
+ * more rates where the SLO (or validity) boundary fell between two coarse steps, then what that
+ * spoiled. Every arrival plan's seed comes from the step's identity (rate, repetition, attempt),
+ * so a step's plan does not depend on what ran before it.
+ */
+import { AbortedError } from '../common/index.js';
+import { createRandom, deriveSeed } from './arrivals.js';
+import { serverFellShort, spoiledByGenerator, type RunGates } from './assess.js';
+import type { BenchOpenStep, BenchRemeasured, BenchSlo } from './contract.js';
+import { percentileUs } from './histogram.js';
+import { measureOpenStep, type OpenRunRecord } from './open-step.js';
+import type { BenchPlan, BenchProgress } from './run.js';
+import type { StallMonitor } from './stalls.js';
+import { refineRates, summarizeOpenStep } from './summarize.js';
+import type { BenchTarget } from './target.js';
+
+/** What the open sweep needs. */
+export interface OpenSweepOptions {
+  readonly target: BenchTarget;
+  readonly stalls: StallMonitor;
+  readonly plan: BenchPlan;
+  /** X_max of the saturation sweep: the rates are fractions of it. */
+  readonly xMaxRps: number;
+  readonly slo: BenchSlo;
+  readonly gates: RunGates;
+  readonly seed: number;
+  readonly arrivals: 'poisson' | 'uniform';
+  readonly connections: number;
+  readonly timeoutMs: number;
+  readonly signal: AbortSignal | undefined;
+  readonly progress: (event: BenchProgress) => void;
+}
+
+/** What the open sweep measured. */
+export interface OpenSweep {
+  /** Every repetition by offered rate (spoiled ones replaced by their re-measurement). */
+  readonly records: ReadonlyMap<number, readonly OpenRunRecord[]>;
+  /** The steps as the results file has them, by rate. */
+  readonly steps: readonly BenchOpenStep[];
+  readonly remeasured: readonly BenchRemeasured[];
+  /** Repetitions still spoiled by the generator when the re-measure budget was spent. */
+  readonly stillSpoiled: number;
+  /** Times the server was replaced by a fresh process after a repetition overloaded it. */
+  readonly freshServers: number;
+}
+
+/** Seeds of the two shuffles, so the refinement's order does not depend on the coarse sweep's. */
+const PHASE = { coarse: 1, refine: 2 } as const;
+/** More rates measured where the boundary fell between two coarse steps. */
+const REFINE_COUNT = 2;
+
+/** Runs the open sweep. */
+export async function runOpenSweep(o: OpenSweepOptions): Promise<OpenSweep> {
+  const { plan, gates } = o;
+  const records = new Map<number, OpenRunRecord[]>();
+  const counter = { done: 0, freshServers: 0 };
+  const summarize = (): BenchOpenStep[] => [...records.keys()].sort((a, b) => a - b).map((rate) => summarizeOpenStep(records.get(rate)!, o.slo));
+  const coarse = [...new Set(plan.rateFractions.map((f) => Math.max(1, Math.round(o.xMaxRps * f))))];
+  await sweepRates(o, records, counter, coarse, 'coarse', (coarse.length + REFINE_COUNT) * plan.repetitions);
+  // Spoiled repetitions are measured again before refining, so the refinement brackets the
+  // server's boundary rather than a generator hiccup; what the refinement itself spoils gets
+  // the rest of the budget.
+  const remeasured = await remeasureSpoiled(o, records, counter, plan.retries);
+  const refine = refineRates(summarize(), o.slo, gates.minAchievedRatio, REFINE_COUNT);
+  if (refine.length > 0) await sweepRates(o, records, counter, refine, 'refine', counter.done + refine.length * plan.repetitions);
+  remeasured.push(...(await remeasureSpoiled(o, records, counter, plan.retries - remeasured.length)));
+  const stillSpoiled = [...records.values()]
+    .filter((list) => !list.some((r) => serverFellShort(r, gates)))
+    .flat()
+    .filter((r) => spoiledByGenerator(r, o.slo) !== null).length;
+  return { records, steps: summarize(), remeasured, stillSpoiled, freshServers: counter.freshServers };
+}
+
+/** Measures every repetition of `rates`, in a seeded random order. */
+async function sweepRates(o: OpenSweepOptions, records: Map<number, OpenRunRecord[]>, counter: { done: number; freshServers: number }, rates: readonly number[], phase: keyof typeof PHASE, total: number): Promise<void> {
+  const { plan } = o;
+  const order = rates.flatMap((rate) => Array.from({ length: plan.repetitions }, (_, rep) => ({ rate, rep })));
+  shuffle(order, createRandom(deriveSeed(o.seed, PHASE[phase])));
+  const label = phase === 'coarse' ? 'open model' : 'refine';
+  for (const { rate, rep } of order) {
+    counter.done += 1;
+    announce(o, counter.done, total, `${label} ${rate} req/s (rep ${rep + 1}/${plan.repetitions})`);
+    const record = await measureRepetition(o, counter, rate, deriveSeed(o.seed, rate, rep, 0), counter.done, total);
+    records.set(rate, [...(records.get(rate) ?? []), record]);
+  }
+}
+
+/**
+ * Measures again, lowest rate first, the repetitions that only the generator spoiled, replacing
+ * them in `records`, until none is left or `budget` re-measurements are spent (a repetition that
+ * fails again may be tried again). Rates at which the server already fell short in some
+ * repetition are skipped: that step is out of the SLO range whatever the retry shows. Returns what
+ * was re-measured and why, for the report.
+ */
+async function remeasureSpoiled(o: OpenSweepOptions, records: Map<number, OpenRunRecord[]>, counter: { done: number; freshServers: number }, budget: number): Promise<BenchRemeasured[]> {
+  const notes: BenchRemeasured[] = [];
+  const attempts = new Map<string, number>();
+  while (notes.length < budget) {
+    const spoiled = [...records.entries()]
+      .sort(([a], [b]) => a - b)
+      .filter(([, list]) => !list.some((record) => serverFellShort(record, o.gates)))
+      .flatMap(([rate, list]) => list.map((record, rep) => ({ rate, rep, why: spoiledByGenerator(record, o.slo) })))
+      .filter((x): x is { rate: number; rep: number; why: string } => x.why !== null)
+      .slice(0, budget - notes.length);
+    if (spoiled.length === 0) break;
+    for (const [k, { rate, rep, why }] of spoiled.entries()) {
+      counter.done += 1;
+      const attempt = (attempts.get(`${rate}/${rep}`) ?? 0) + 1;
+      attempts.set(`${rate}/${rep}`, attempt);
+      announce(o, k + 1, spoiled.length, `re-measure ${rate} req/s (${why})`);
+      records.get(rate)![rep] = await measureRepetition(o, counter, rate, deriveSeed(o.seed, rate, rep, attempt), k + 1, spoiled.length);
+      notes.push({ offeredRps: rate, reason: why });
+    }
+  }
+  return notes;
+}
+
+function announce(o: OpenSweepOptions, step: number, steps: number, what: string): void {
+  if (o.signal?.aborted) throw new AbortedError('bench aborted');
+  o.progress({ phase: 'open', step, steps, message: `${what}, ${o.plan.openWarmupSeconds}s warm-up + ${o.plan.openSeconds}s` });
+}
+
+/**
+ * One repetition, its progress line and the cool-down after it. After a repetition that
+ * overloaded the server (it fell short, or requests timed out), the server is replaced by a fresh
+ * process, so the backlog it holds is not collected during the next step's window (where its GC,
+ * four times longer under a quarter-core quota, showed as p99 spikes at low rates).
+ */
+async function measureRepetition(o: OpenSweepOptions, counter: { freshServers: number }, rate: number, seed: number, step: number, steps: number): Promise<OpenRunRecord> {
+  const { plan } = o;
+  const record = await measureOpenStep(o.target, o.stalls, {
+    rate,
+    seed,
+    warmupSeconds: plan.openWarmupSeconds,
+    durationSeconds: plan.openSeconds,
+    arrivals: o.arrivals,
+    connections: o.connections,
+    timeoutMs: o.timeoutMs,
+    sloBoundUs: o.slo.latencyMs * 1000,
+    signal: o.signal,
+  });
+  const p = record.run;
+  const gc = record.serverGc ? `, server GC max ${record.serverGc.maxMs.toFixed(1)} ms` : '';
+  o.progress({
+    phase: 'open',
+    step,
+    steps,
+    message: `  achieved ${Math.round(p.achievedRps)} req/s, p${o.slo.percentile} ${(percentileUs(p.response, o.slo.percentile) / 1000).toFixed(2)} ms, errors ${p.errors}, send lag p99 ${(percentileUs(p.sendLag, 99) / 1000).toFixed(2)} ms, GC max ${p.gcMaxPauseMs.toFixed(1)} ms${gc}, stalls ${Math.round(record.machineStallMs ?? 0)} ms`,
+  });
+  if ((serverFellShort(record, o.gates) || p.timeouts > 0) && (await o.target.fresh())) counter.freshServers += 1;
+  await new Promise((resolve) => setTimeout(resolve, plan.coolDownSeconds * 1000));
+  return record;
+}
+
+function shuffle<T>(items: T[], random: () => number): void {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [items[i], items[j]] = [items[j]!, items[i]!];
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * The pod the bench measured, and the CPU request and limit of the pod it recommends
+ * (bench-method.md section 6 step 5, with the request sized to the expected traffic).
+ */
+import type { CpuModel } from './cpu-model.js';
+import type { Resolved } from './inputs.js';
+import { sig, type Reasoned } from './reasoned.js';
+
+/** The pod whose capacity was measured. */
+export interface MeasuredPod {
+  /** Its CPU: the server's quota, or without one ceil50(CPU_cap) (as if sized to what it used). */
+  readonly millicores: number;
+  /** u_max: the share of that CPU the server used where the SLO still held (at most 1). */
+  readonly uMax: number;
+}
+
+/** What a pod is guaranteed and may use. */
+export interface CpuRequest {
+  readonly requestMillicores: number;
+  /** null: no CPU limit. */
+  readonly limitMillicores: number | null;
+  /** The rate at which the per-pod share of the forecast peak lands (with minReplicas pods). */
+  readonly peakShareRps: number;
+  /** The recommended pod's SLO capacity: lambda_cap, scaled down when the request is below the measured pod. */
+  readonly sloCapacityRps: number;
+}
+
+/** The measured pod and u_max: the SLO held up to CPU_cap (the CPU at lambda_cap), u_max of the pod's CPU. */
+export function measuredPodStep(cpuCapCores: number, lambdaCapRps: number, quotaMillicores: number | null): Reasoned<MeasuredPod> {
+  const cpuCapMilli = cpuCapCores * 1000;
+  // The epsilon keeps a fitted 200.0000001m at 200m rather than 250m.
+  const millicores = quotaMillicores ?? Math.min(1000, Math.max(100, Math.ceil(cpuCapMilli / 50 - 1e-9) * 50));
+  const uMax = Math.min(1, cpuCapMilli / millicores);
+  const warnings: string[] = [];
+  if (quotaMillicores === null && cpuCapMilli > 1000) warnings.push(`The server used ${sig(cpuCapCores)} cores at lambda_cap; the request is capped at 1000m (one Node process runs JS on one thread).`);
+  return {
+    value: { millicores, uMax },
+    reasoning: [
+      `lambda_cap = min(lambda_slo, lambda_knee) = ${sig(lambdaCapRps)} req/s per pod, using CPU_cap = ${sig(cpuCapCores)} cores there.`,
+      quotaMillicores === null
+        ? `The measured pod had no CPU quota: taken as one of ceil50(CPU_cap) = ${millicores}m (at most 1000m); u_max = min(1, CPU_cap / ${millicores}m) = ${sig(uMax)}.`
+        : `The measured pod had a ${millicores}m CPU quota; the SLO held up to CPU_cap = ${sig(cpuCapMilli)}m of it: u_max = min(1, CPU_cap / ${millicores}m) = ${sig(uMax)}.`,
+    ],
+    warnings,
+  };
+}
+
+/**
+ * R = min(measured pod, max(100m, ceil50(CPU(peak share) / u_t))): a pod needs no more CPU than
+ * what lets minReplicas pods carry the forecast peak at the HPA's target (at the bottom of its
+ * band), so a quiet service gets small pods; a busy one gets the pod the bench measured. A smaller
+ * pod's SLO capacity is the rate at which it uses u_max of its request (the measured pod's SLO
+ * utilization, assumed to hold at any size: a warning says how to measure it instead).
+ */
+export function cpuRequestStep(uTarget: number, cpu: CpuModel, pod: MeasuredPod, lambdaCapRps: number, o: Resolved): Reasoned<CpuRequest> {
+  const peakShareRps = (o.peakRps * (1 + o.forecastMargin)) / (o.minReplicasFloor * (1 - o.tolerance));
+  const neededMilli = (1000 * cpu.at(peakShareRps)) / uTarget;
+  const requestMillicores = Math.min(pod.millicores, Math.max(100, Math.ceil(neededMilli / 50 - 1e-9) * 50));
+  const smaller = requestMillicores < pod.millicores;
+  const sloCapacityRps = smaller ? Math.min(lambdaCapRps, cpu.rateAt((pod.uMax * requestMillicores) / 1000)) : lambdaCapRps;
+  const limitMillicores = o.cpuLimit === 'none' ? null : o.cpuLimit === 'double' ? 2 * requestMillicores : requestMillicores;
+  const warnings: string[] = [];
+  if (smaller) {
+    warnings.push(
+      `The request (${requestMillicores}m) is smaller than the pod the bench measured (${pod.millicores}m): its SLO capacity (${sig(sloCapacityRps)} req/s) assumes the SLO holds up to the same share of its CPU; run the bench with --cpu-quota ${requestMillicores}m to measure a pod of this size.`,
+    );
+  }
+  if (o.cpuLimit === 'equal') warnings.push('limit = request: these numbers hold only if the bench ran under that quota (--cpu-quota); the target is kept below 1/(1+tolerance) - 0.05 to avoid the HPA dead zone.');
+  return {
+    value: { requestMillicores, limitMillicores, peakShareRps, sloCapacityRps },
+    reasoning: [
+      `CPU request R = min(${pod.millicores}m, max(100m, ceil50(CPU(${sig(peakShareRps)} req/s) / u_t))) = min(${pod.millicores}m, max(100m, ceil50(${sig(neededMilli)}m))) = ${requestMillicores}m: ${o.minReplicasFloor} pods carry the forecast peak ${o.peakRps}*(1+${o.forecastMargin}) at the target (at the bottom of its band, 1-${o.tolerance})${smaller ? `; its SLO capacity is CPU(lambda) = u_max*R: ${sig(sloCapacityRps)} req/s` : ''}.`,
+      limitMillicores === null ? 'No CPU limit (CFS quota throttles tails; bench-method.md section 4).' : `CPU limit ${limitMillicores}m (policy "${o.cpuLimit}").`,
+    ],
+    warnings,
+  };
+}

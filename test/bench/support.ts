@@ -1,0 +1,45 @@
+// Shared by the bench tests: an open-model run and its record with healthy defaults, each field
+// overridable, so a test states only what it is about.
+import { createLatencyHistogram, type OpenModelRun, type OpenRunRecord } from '../../bench/index.js';
+
+/**
+ * A healthy run at 1000 req/s; `latencies` (us) fill the response histogram, `dispatchLatencies`
+ * the one from dispatch (default: the same, a generator on time), `lagUs` the send lag.
+ */
+export function fakeRun(over: Partial<OpenModelRun> & { latencies?: number[]; dispatchLatencies?: number[]; lagUs?: number } = {}): OpenModelRun {
+  const response = createLatencyHistogram();
+  for (const v of over.latencies ?? [500, 600, 700]) response.recordValue(v);
+  const fromDispatch = createLatencyHistogram();
+  for (const v of over.dispatchLatencies ?? over.latencies ?? [500, 600, 700]) fromDispatch.recordValue(v);
+  const sendLag = createLatencyHistogram();
+  sendLag.recordValue(over.lagUs ?? 300);
+  return {
+    offeredRps: 1000,
+    planned: 1000,
+    completed: 1000,
+    errors: 0,
+    timeouts: 0,
+    non2xx: 0,
+    achievedRps: 1000,
+    response,
+    fromDispatch,
+    batches: { requests: [response.totalCount], overBound: [0] },
+    service: createLatencyHistogram(),
+    sendLag,
+    eventLoopDelayP99Ms: 1,
+    generatorCpuCores: 0.2,
+    errorKinds: {},
+    abandoned: false,
+    stopReason: null,
+    maxInFlight: 3,
+    queuedInPool: 0,
+    wallSeconds: 1,
+    gcMaxPauseMs: 1,
+    gcTotalMs: 2,
+    ...over,
+  };
+}
+
+/** The record of `run`: 0.1 server cores, `other` cores of other processes, `machineStallMs` of stalls. */
+export const rec = (run: OpenModelRun, other: number | null = 0, machineStallMs: number | null = null): OpenRunRecord => ({ run, serverCpuCores: 0.1, otherCpuCores: other, throttledPeriods: null, machineStallMs, serverPeakRssMiB: null, serverGc: null });
+
