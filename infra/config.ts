@@ -184,10 +184,22 @@ export interface MonitoringConfig {
     readonly resources: ResourcesConfig;
   };
   readonly alerts: {
-    /** Default 5 minutes. */
+    /** `for` of the target-down alert; default 5 minutes. */
     readonly targetDownForSeconds: number;
+    /** `for` of the probe-missing alert (no probe_success series for an app); default 10 minutes. */
+    readonly probeMissingForSeconds: number;
+    /** `for` of the prober-down alert (no local prober instance up); default 5 minutes. */
+    readonly proberDownForSeconds: number;
     /** Default 14 days. */
     readonly certExpiryDays: number;
+    /** `for` of the certificate-expiry alert; default 10 minutes. */
+    readonly certExpiryForSeconds: number;
+    /**
+     * The SLO period the latency burn-rate alerts protect; default 30 days (2592000). Their windows
+     * and `for` durations (SRE workbook: 1h/5m, 6h/30m, 1d/2h, 3d/6h for 30 days) scale with it, so a
+     * test can run them in minutes with the same burn factors.
+     */
+    readonly sloPeriodSeconds: number;
   };
 }
 
@@ -388,7 +400,7 @@ function parseRouting(raw: unknown): RoutingConfig {
 function parseMonitoring(raw: unknown): MonitoringConfig {
   const o = expectObject(raw, 'monitoring', ['enabled', 'labels', 'prometheusNamespace', 'interval', 'scrapeTimeout', 'serviceMonitor', 'probe', 'rules', 'prober', 'alerts']);
   const p = expectObject(o.prober ?? {}, 'monitoring.prober', ['mode', 'url', 'namespace', 'image', 'replicas', 'probeVia', 'egressCidrs', 'resources']);
-  const a = expectObject(o.alerts ?? {}, 'monitoring.alerts', ['targetDownFor', 'certExpiryDays']);
+  const a = expectObject(o.alerts ?? {}, 'monitoring.alerts', ['targetDownFor', 'probeMissingFor', 'proberDownFor', 'certExpiryDays', 'certExpiryFor', 'sloPeriod']);
   const mode = expectEnum(p.mode ?? 'local', 'monitoring.prober.mode', ['local', 'shared'] as const);
   if (mode === 'shared' && p.url === undefined) {
     throw new ConfigError('monitoring.prober.url', 'is required when monitoring.prober.mode is "shared"; expected "host:port" of the shared exporter');
@@ -419,9 +431,26 @@ function parseMonitoring(raw: unknown): MonitoringConfig {
     },
     alerts: {
       targetDownForSeconds: seconds(a.targetDownFor ?? '5m', 'monitoring.alerts.targetDownFor', 1),
+      probeMissingForSeconds: seconds(a.probeMissingFor ?? '10m', 'monitoring.alerts.probeMissingFor', 1),
+      proberDownForSeconds: seconds(a.proberDownFor ?? '5m', 'monitoring.alerts.proberDownFor', 1),
       certExpiryDays: expectInteger(a.certExpiryDays ?? 14, 'monitoring.alerts.certExpiryDays', 1, 365),
+      certExpiryForSeconds: seconds(a.certExpiryFor ?? '10m', 'monitoring.alerts.certExpiryFor', 1),
+      sloPeriodSeconds: sloPeriod(a.sloPeriod, intervalSeconds),
     },
   };
+}
+
+// The shortest burn-rate window is 5 minutes of a 30-day period; rate() over it needs two scrapes.
+const SHORTEST_BURN_WINDOW_FRACTION = 300 / 2_592_000;
+
+function sloPeriod(raw: unknown, intervalSeconds: number): number {
+  const field = 'monitoring.alerts.sloPeriod';
+  const periodSeconds = seconds(raw ?? '720h', field, 1);
+  const shortest = periodSeconds * SHORTEST_BURN_WINDOW_FRACTION;
+  if (shortest < 2 * intervalSeconds) {
+    throw new ConfigError(field, `${quoteValue(raw ?? '720h')} is not allowed; its shortest burn-rate window (period / 8640 = ${shortest}s) must span at least two scrapes (2 x monitoring.interval = ${2 * intervalSeconds}s)`);
+  }
+  return periodSeconds;
 }
 
 function parseApp(o: Plain, field: string, ns: NamespacesConfig, options: ParseOptions): AppConfig {
