@@ -1,8 +1,8 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import { loadFleetConfig, synthesizeFleet, writeHelmChart, writeManifests } from '../../infra/index.js';
-import { formatTable, printJson, printText } from '../output.js';
+import { configSelectionWarnings, loadFleetConfig, synthesizeFleet, writeHelmChart, writeManifests } from '../../infra/index.js';
+import { formatTable, printJson, printText, printWarning } from '../output.js';
 
 /** Default fleet config file of `synth` and `cost`. */
 export const DEFAULT_FLEET_CONFIG = 'fleet.yaml';
@@ -25,10 +25,12 @@ export function registerSynth(program: Command): void {
         ? writeManifests(synthesizeFleet(config), out)
         : writeHelmChart(config, out, { chartVersion: opts.chartVersion });
       const elapsedMs = Math.round(performance.now() - started);
+      const warnings = configSelectionWarnings(config);
       if (opts.json) {
-        printJson({ fleet: config.fleet, apps: config.apps.length, format: opts.format, out, elapsedMs, files });
+        printJson({ fleet: config.fleet, apps: config.apps.length, format: opts.format, out, elapsedMs, files, warnings });
         return;
       }
+      for (const warning of warnings) printWarning(warning);
       printText(formatTable(['file', 'objects', 'bytes'], files.map((f) => [f.path, String(f.objects), String(f.bytes)])));
       printText(`${config.apps.length} app(s) of fleet ${config.fleet}: ${files.length} file(s) in ${out} (${opts.format}, ${elapsedMs} ms)`);
     });
