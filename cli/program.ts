@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { registerBench } from './commands/bench.js';
+import { registerCheckMonitoring } from './commands/check-monitoring.js';
 import { registerDeploy } from './commands/deploy.js';
 import { registerDestroy } from './commands/destroy.js';
 import { registerDiff } from './commands/diff.js';
@@ -33,5 +34,6 @@ export function createProgram(): Command {
   registerDiff(program);
   registerDestroy(program);
   registerBench(program);
+  registerCheckMonitoring(program);
   return program;
 }
