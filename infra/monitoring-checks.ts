@@ -1,8 +1,8 @@
 /**
  * "Is my fleet monitored?", asked of the Prometheus that should watch it: the PromQL that shows
- * the prober scraped, every app probed (`probe_success` = 1, `probe_duration_seconds` present)
- * through each path the fleet sets up, the fleet's rule groups loaded and none of its alerts
- * firing. `monitoringChecks` lists them (for a user to paste into Prometheus), and
+ * the prober scraped with its config loaded, every app probed (`probe_success` = 1,
+ * `probe_duration_seconds` and, over HTTPS, the certificate expiry present) through each path the
+ * fleet sets up, the fleet's rule groups loaded and none of its alerts firing. `monitoringChecks` lists them (for a user to paste into Prometheus), and
  * `runMonitoringChecks` runs them against a Prometheus URL through its HTTP API.
  */
 import { ExternalError, describeError } from '../common/index.js';
@@ -58,7 +58,12 @@ export function monitoringChecks(config: FleetConfig): MonitoringCheck[] {
   const scheduled = m.prober.mode === 'local' && m.serviceMonitor;
   const proberJob = `job="${PROBER_NAME}",namespace="${m.prober.namespace}"`;
   const checks: MonitoringCheck[] = [];
-  if (scheduled) checks.push({ name: 'the prober is scraped and up (ServiceMonitor)', promql: `up{${proberJob}}`, expect: 'all-one' });
+  if (scheduled) {
+    checks.push(
+      { name: 'the prober is scraped and up (ServiceMonitor)', promql: `up{${proberJob}}`, expect: 'all-one' },
+      { name: 'the prober\'s config loaded', promql: `${PROBER_METRICS.configLastReloadSuccessful}{${proberJob}}`, expect: 'all-one' },
+    );
+  }
   for (const app of config.apps) {
     const sel = `${SERIES_APP_LABEL}="${app.name}"`;
     if (m.probe) {
@@ -66,6 +71,10 @@ export function monitoringChecks(config: FleetConfig): MonitoringCheck[] {
         { name: `${app.name}: probe succeeds through the Probe`, promql: `probe_success{job="${PROBE_JOB}",${sel}}`, expect: 'all-one' },
         { name: `${app.name}: probe duration through the Probe`, promql: `probe_duration_seconds{job="${PROBE_JOB}",${sel}}`, expect: 'present' },
       );
+      // The certificate alert reads this; only an HTTPS probe (the public URL) has it.
+      if (m.prober.probeVia === 'ingress') {
+        checks.push({ name: `${app.name}: certificate expiry read through the Probe`, promql: `probe_ssl_earliest_cert_expiry{job="${PROBE_JOB}",${sel}}`, expect: 'present' });
+      }
     }
     if (scheduled) {
       checks.push(
