@@ -228,8 +228,8 @@ build_prometheus_operator() {
 PROMETHEUS_TAGS=remove_all_sd,enable_kubernetes_sd
 
 build_prometheus() {
-  # Installed as prometheus3/promtool3, beside (not instead of) Debian's prometheus 2.42, which the
-  # static-config tests use. One go build for both: their shared packages compile once.
+  # Installed as prometheus3, beside (not instead of) Debian's prometheus 2.42, which the
+  # static-config tests use (and whose promtool the rule tests use).
   local dir="$SRC/prometheus-$PROMETHEUS_VERSION" mod=github.com/prometheus/prometheus
   mkdir -p "$dir"
   cd "$dir"
@@ -237,10 +237,8 @@ build_prometheus() {
   go get "$mod@$PROMETHEUS_VERSION"
   local minor="${PROMETHEUS_VERSION#v0.}" release v=github.com/prometheus/common/version
   release="3.$((10#${minor:1:2})).${minor#*.}"
-  go build -trimpath -tags "$PROMETHEUS_TAGS" -ldflags "-s -w -X $v.Version=$release -X $v.Branch=release" -o "$dir/out/" \
-    "$mod/cmd/prometheus" "$mod/cmd/promtool"
-  mv "$dir/out/prometheus" "$BIN/prometheus3"
-  mv "$dir/out/promtool" "$BIN/promtool3"
+  go build -trimpath -tags "$PROMETHEUS_TAGS" -ldflags "-s -w -X $v.Version=$release -X $v.Branch=release" -o "$BIN/prometheus3" \
+    "$mod/cmd/prometheus"
 }
 
 # --- main ----------------------------------------------------------------------------------------
@@ -269,7 +267,7 @@ fi
 if [[ $what == all || $what == monitoring ]]; then
   [[ -d "$OPERATOR_CRDS" ]] || rm -f "$BIN/.prometheus-operator.stamp"
   run_step prometheus-operator build_prometheus_operator "$PROMETHEUS_OPERATOR_VERSION" prometheus-operator
-  run_step prometheus build_prometheus "$PROMETHEUS_VERSION+$PROMETHEUS_TAGS" prometheus3 promtool3
+  run_step prometheus build_prometheus "$PROMETHEUS_VERSION+$PROMETHEUS_TAGS" prometheus3
 fi
 
 log "done in $((SECONDS - total_start))s; built: ${BUILT[*]:-none}; present: ${SKIPPED[*]:-none}; unavailable: ${UNAVAILABLE[*]:-none}; failed: ${FAILED[*]:-none}"
