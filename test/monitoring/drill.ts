@@ -27,8 +27,8 @@ export interface AlertTiming {
 export interface DrillResult {
   readonly injectedAt: number;
   readonly alerts: readonly AlertTiming[];
-  /** Seconds from removing the fault until none of the expected alerts was active any more. */
-  readonly resolvedAfter: number;
+  /** Seconds from removing the fault until none of the expected alerts was active any more (null: not awaited). */
+  readonly resolvedAfter: number | null;
   /** `alertname{app|namespace}` of every alert pending or firing during the drill. */
   readonly seen: readonly string[];
 }
@@ -64,17 +64,26 @@ async function timingOf(api: PrometheusApi, expected: ExpectedAlert, firing: Act
   };
 }
 
+/** Options of {@link runDrill}. */
+export interface DrillOptions {
+  /** Wait until the expected alerts resolve after `recover`; default true. */
+  readonly awaitResolved?: boolean;
+  /** Deadline of each wait; default 120 s. */
+  readonly timeoutMs?: number;
+}
+
 /**
- * Runs one drill: `inject`, wait (up to `timeoutMs`) until every expected alert fires, `recover`,
- * wait until none of them is active.
+ * Runs one drill: `inject`, wait until every expected alert fires, `recover`, wait until none of
+ * them is active (unless told not to).
  */
 export async function runDrill(
   api: PrometheusApi,
   expected: readonly ExpectedAlert[],
   inject: () => Promise<void>,
   recover: () => Promise<void>,
-  timeoutMs = 120_000,
+  options: DrillOptions = {},
 ): Promise<DrillResult> {
+  const timeoutMs = options.timeoutMs ?? 120_000;
   // Each drill starts from quiet, so what it sees is its own doing.
   await waitFor('no alert active before the drill', async () => ((await api.alerts()).length === 0 ? true : undefined), timeoutMs, 500,
     async () => JSON.stringify((await api.alerts()).map((a) => `${alertKey(a.labels)} ${a.state}`)));
@@ -88,11 +97,14 @@ export async function runDrill(
   const alerts = await Promise.all(expected.map((e, i) => timingOf(api, e, firing[i]!, injectedAt)));
   const recoveredAt = Date.now() / 1000;
   await recover();
-  await waitFor('the drill\'s alerts to resolve', async () => {
-    const active = await api.alerts();
-    return expected.some((e) => active.some((a) => matches(a, e))) ? undefined : true;
-  }, timeoutMs, 250, async () => JSON.stringify((await api.alerts()).map((a) => `${alertKey(a.labels)} ${a.state}`)));
-  const resolvedAfter = Math.round((Date.now() / 1000 - recoveredAt) * 10) / 10;
+  let resolvedAfter: number | null = null;
+  if (options.awaitResolved ?? true) {
+    await waitFor('the drill\'s alerts to resolve', async () => {
+      const active = await api.alerts();
+      return expected.some((e) => active.some((a) => matches(a, e))) ? undefined : true;
+    }, timeoutMs, 250, async () => JSON.stringify((await api.alerts()).map((a) => `${alertKey(a.labels)} ${a.state}`)));
+    resolvedAfter = Math.round((Date.now() / 1000 - recoveredAt) * 10) / 10;
+  }
   const seen = (await api.samples('ALERTS', Date.now() / 1000 - injectedAt + 1))
     .filter((s) => s.values.some(([ts]) => ts >= injectedAt))
     .map((s) => alertKey(s.metric));
