@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { EXIT_CODES, EXIT_MEANINGS, type ExitName } from '../common/index.js';
 import { registerBench } from './commands/bench.js';
+import { registerCheckMonitoring } from './commands/check-monitoring.js';
 import { registerDeploy } from './commands/deploy.js';
 import { registerDestroy } from './commands/destroy.js';
 import { registerDiff } from './commands/diff.js';
@@ -35,6 +36,7 @@ export function createProgram(): Command {
   registerDiff(program);
   registerDestroy(program);
   registerBench(program);
+  registerCheckMonitoring(program);
   return program;
 }
 

@@ -5,7 +5,7 @@
  * scheduled-mode histogram `probe_duration_seconds` (through the ServiceMonitor). Every series
  * carries the label `app` (set by the Probe's static labels and the prober's target labels).
  */
-import { formatDuration } from '../common/index.js';
+import { formatDuration, parseDuration } from '../common/index.js';
 import type { ProberSelfMetricName } from '../prober/contract.js';
 import type { AppConfig, MonitoringConfig, SloConfig } from './config/index.js';
 import { PROBER_NAME } from './labels.js';
@@ -69,6 +69,43 @@ export function sloTerms(slo: SloConfig): SloTerms {
   };
 }
 
+/** The SLO period {@link BURN_RATE_WINDOWS} and the burn alerts' `for` durations are written for. */
+const WORKBOOK_PERIOD_SECONDS = 30 * 86_400;
+
+/** `for` of the fast and slow burn alerts over a 30-day period. */
+const BURN_FOR = { critical: '2m', warning: '15m' } as const;
+
+const PROM_UNITS = [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000], ['ms', 1]] as const;
+
+/** Milliseconds as a Prometheus duration (`1d`, `1h12m`, `2s500ms`); whole milliseconds. */
+export function promDuration(ms: number): string {
+  let rest = Math.round(ms);
+  let text = '';
+  for (const [unit, size] of PROM_UNITS) {
+    const count = Math.floor(rest / size);
+    if (count > 0) text += `${count}${unit}`;
+    rest -= count * size;
+  }
+  return text || '0s';
+}
+
+/** A workbook duration (`1h`, `15m`, ...) scaled from a 30-day period to `periodSeconds`. */
+export function scaleToPeriod(duration: string, periodSeconds: number): string {
+  if (periodSeconds === WORKBOOK_PERIOD_SECONDS) return duration;
+  return promDuration(parseDuration(duration.replace(/^(\d+)d$/, (_m, days: string) => `${Number(days) * 24}h`), 'duration') * periodSeconds / WORKBOOK_PERIOD_SECONDS);
+}
+
+/** How a period reads in an annotation: `30-day` for whole days, else `12h`-style. */
+function periodName(periodSeconds: number): string {
+  return periodSeconds % 86_400 === 0 ? `${periodSeconds / 86_400}-day` : promDuration(periodSeconds * 1000);
+}
+
+/** Roughly how long a budget lasts at burn rate `factor`: `~2 days`, or a duration under a day. */
+function budgetLasts(periodSeconds: number, factor: number): string {
+  const seconds = periodSeconds / factor;
+  return seconds >= 86_400 ? `~${Math.round(seconds / 86_400)} days` : `~${promDuration(Math.round(seconds / 60) * 60_000)}`;
+}
+
 /** The fraction of probes slower than the SLO threshold over `window`. */
 export function slowRatioExpr(app: AppConfig, window: string, leMatcher = sloTerms(app.slo).leMatcher): string {
   const sel = `${SERIES_APP_LABEL}="${app.name}"`;
@@ -81,9 +118,10 @@ export function appAlertGroup(app: AppConfig, monitoring: MonitoringConfig, slo:
   const sel = `${SERIES_APP_LABEL}="${app.name}"`;
   const base = { [SERIES_APP_LABEL]: app.name, namespace: app.namespace };
   const { thresholdMs, objective } = slo;
+  const period = monitoring.alerts.sloPeriodSeconds;
   const burn = (severity: 'critical' | 'warning'): string => BURN_RATE_WINDOWS
     .filter((w) => w.severity === severity)
-    .map((w) => `(${slowRatioExpr(app, w.long, slo.leMatcher)} > ${slo.burnThreshold(w.factor)} and ${slowRatioExpr(app, w.short, slo.leMatcher)} > ${slo.burnThreshold(w.factor)})`)
+    .map((w) => `(${slowRatioExpr(app, scaleToPeriod(w.long, period), slo.leMatcher)} > ${slo.burnThreshold(w.factor)} and ${slowRatioExpr(app, scaleToPeriod(w.short, period), slo.leMatcher)} > ${slo.burnThreshold(w.factor)})`)
     .join(' or ');
   // The latency histogram exists only on the local prober's scheduled-mode /metrics, scraped by
   // its ServiceMonitor; without both, burn-rate rules would be generated but could never fire.
@@ -93,21 +131,21 @@ export function appAlertGroup(app: AppConfig, monitoring: MonitoringConfig, slo:
         {
           alert: 'HelloLatencyBudgetBurnFast',
           expr: burn('critical'),
-          for: '2m',
+          for: scaleToPeriod(BURN_FOR.critical, period),
           labels: { ...base, severity: 'critical' },
           annotations: {
             summary: `${app.name} burns its latency error budget fast`,
-            description: `More than the budget of probes are slower than ${thresholdMs}ms (SLO ${objective}); at this rate the 30-day budget is gone within ~2 days.`,
+            description: `More than the budget of probes are slower than ${thresholdMs}ms (SLO ${objective}); at this rate the ${periodName(period)} budget is gone within ${budgetLasts(period, 14.4)}.`,
           },
         },
         {
           alert: 'HelloLatencyBudgetBurnSlow',
           expr: burn('warning'),
-          for: '15m',
+          for: scaleToPeriod(BURN_FOR.warning, period),
           labels: { ...base, severity: 'warning' },
           annotations: {
             summary: `${app.name} burns its latency error budget`,
-            description: `Probes slower than ${thresholdMs}ms exceed the SLO ${objective} budget over days; it will run out before the 30-day window ends.`,
+            description: `Probes slower than ${thresholdMs}ms exceed the SLO ${objective} budget over ${period === WORKBOOK_PERIOD_SECONDS ? 'days' : `${scaleToPeriod('1d', period)} to ${scaleToPeriod('3d', period)}`}; it will run out before the ${periodName(period)} window ends.`,
           },
         },
       ]
@@ -128,7 +166,7 @@ export function appAlertGroup(app: AppConfig, monitoring: MonitoringConfig, slo:
       {
         alert: 'HelloProbeMissing',
         expr: `absent(probe_success{${sel}})`,
-        for: '10m',
+        for: formatDuration(monitoring.alerts.probeMissingForSeconds * 1000),
         labels: { ...base, severity: 'warning' },
         annotations: {
           summary: `no probe results for ${app.name}`,
@@ -139,7 +177,7 @@ export function appAlertGroup(app: AppConfig, monitoring: MonitoringConfig, slo:
       {
         alert: 'HelloCertificateExpiringSoon',
         expr: `min by (${SERIES_APP_LABEL}) (probe_ssl_earliest_cert_expiry{${sel}}) - time() < ${monitoring.alerts.certExpiryDays} * 86400`,
-        for: '10m',
+        for: formatDuration(monitoring.alerts.certExpiryForSeconds * 1000),
         labels: { ...base, severity: 'warning' },
         annotations: {
           summary: `TLS certificate of ${app.name} expires within ${monitoring.alerts.certExpiryDays} days`,
@@ -164,7 +202,7 @@ export function proberAlertGroup(monitoring: MonitoringConfig): AlertGroup {
       {
         alert: 'HelloProberDown',
         expr: `absent(up{${job}} == 1)`,
-        for: '5m',
+        for: formatDuration(monitoring.alerts.proberDownForSeconds * 1000),
         labels: { ...base, severity: 'critical' },
         annotations: {
           summary: 'no hello-prober instance is up',

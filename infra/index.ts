@@ -6,6 +6,8 @@
 export * from './config/index.js';
 export * from './synth.js';
 export * from './alerts.js';
+export * from './monitoring-selection.js';
+export * from './monitoring-checks.js';
 export { FLEET_LABEL, NAMESPACE_OWNER_ANNOTATION, appSelector, appLabels, proberSelector, PROBER_NAME } from './labels.js';
 export { HelloApp, type HelloAppProps, SERVICE_PORT, EXEMPTION_ANNOTATION } from './constructs/hello-app.js';
 export { FleetNamespace, type FleetNamespaceProps, maxPodsDuringRollout } from './constructs/fleet-namespace.js';

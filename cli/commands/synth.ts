@@ -1,8 +1,8 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import { synthesizeFleet, writeHelmChart, writeManifests } from '../../infra/index.js';
-import { formatTable, printJson, printText } from '../output.js';
+import { configSelectionWarnings, synthesizeFleet, writeHelmChart, writeManifests } from '../../infra/index.js';
+import { formatTable, printJson, printText, printWarning } from '../output.js';
 import { DEFAULT_FLEET_CONFIG, loadFleet } from './cluster-options.js';
 
 /** `hello-cli synth`: fleet config -> one YAML file per app plus a shared one, or a Helm chart. */
@@ -23,10 +23,13 @@ export function registerSynth(program: Command): void {
         ? writeManifests(synthesizeFleet(config), out)
         : writeHelmChart(config, out, { chartVersion: opts.chartVersion });
       const elapsedMs = Math.round(performance.now() - started);
+      // The loader's adjustments were printed by loadFleet; --json carries them too.
+      const selection = configSelectionWarnings(config);
       if (opts.json) {
-        printJson({ fleet: config.fleet, apps: config.apps.length, format: opts.format, out, elapsedMs, files, warnings: config.warnings });
+        printJson({ fleet: config.fleet, apps: config.apps.length, format: opts.format, out, elapsedMs, files, warnings: [...config.warnings, ...selection] });
         return;
       }
+      for (const warning of selection) printWarning(warning);
       printText(formatTable(['file', 'objects', 'bytes'], files.map((f) => [f.path, String(f.objects), String(f.bytes)])));
       printText(`${config.apps.length} app(s) of fleet ${config.fleet}: ${files.length} file(s) in ${out} (${opts.format}, ${elapsedMs} ms)`);
     });

@@ -38,9 +38,22 @@ export const DEFAULT_MONITORING = {
   /** Two prober replicas: one can be evicted or rolled while the other keeps probing. */
   proberReplicas: 2,
   probeVia: 'ingress',
+  /** `for` of the alerts: long enough that one failed scrape or a restart does not page. */
   targetDownForMs: 5 * 60_000,
+  probeMissingForMs: 10 * 60_000,
+  proberDownForMs: 5 * 60_000,
   certExpiryDays: 14,
+  certExpiryForMs: 10 * 60_000,
+  /**
+   * The SLO period the latency burn-rate alerts protect: 30 days. Their windows and `for`
+   * durations (SRE workbook: 1h/5m, 6h/30m, 1d/2h, 3d/6h for 30 days) scale with it, so a test
+   * can run them in minutes with the same burn factors.
+   */
+  sloPeriodMs: 30 * 24 * 3_600_000,
 } as const;
+
+/** The shortest burn-rate window is 5 minutes of a 30-day period; rate() over it needs two scrapes. */
+export const SHORTEST_BURN_WINDOW_FRACTION = 300 / 2_592_000;
 
 /** Default image of the hello app when the config names none. */
 export const DEFAULT_HELLO_IMAGE: ImageRef = Object.freeze({ repository: 'ghcr.io/hello-edge/hello', tag: '0.1.0' });

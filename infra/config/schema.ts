@@ -10,7 +10,7 @@ import {
   list, number, object, oneOf, optional, quoteValue, refine, refuse, string, transform, withDefault,
 } from '../../common/index.js';
 import {
-  DEFAULT_FLEET_NAME, DEFAULT_HELLO_IMAGE, DEFAULT_MONITORING, DEFAULT_NAMESPACES, DEFAULT_PROBER_IMAGE,
+  DEFAULT_FLEET_NAME, DEFAULT_HELLO_IMAGE, DEFAULT_MONITORING, SHORTEST_BURN_WINDOW_FRACTION, DEFAULT_NAMESPACES, DEFAULT_PROBER_IMAGE,
   DEFAULT_PROBER_RESOURCES, DEFAULT_RESOURCES, DEFAULT_ROUTING, DEFAULT_SHUTDOWN, DEFAULT_SLO,
 } from './defaults.js';
 import {
@@ -245,7 +245,12 @@ const monitoringObject = object({
   prober: defaulted(proberObject),
   alerts: defaulted(object({
     targetDownFor: withDefault(seconds(1, MAX_TIMER_SECONDS), DEFAULT_MONITORING.targetDownForMs / 1000),
+    probeMissingFor: withDefault(seconds(1, MAX_TIMER_SECONDS), DEFAULT_MONITORING.probeMissingForMs / 1000),
+    proberDownFor: withDefault(seconds(1, MAX_TIMER_SECONDS), DEFAULT_MONITORING.proberDownForMs / 1000),
     certExpiryDays: withDefault(integer(1, 365), DEFAULT_MONITORING.certExpiryDays),
+    certExpiryFor: withDefault(seconds(1, MAX_TIMER_SECONDS), DEFAULT_MONITORING.certExpiryForMs / 1000),
+    // Prometheus durations, not timers: a year is the longest SLO period that means anything.
+    sloPeriod: withDefault(seconds(1, 366 * 24 * 3600), DEFAULT_MONITORING.sloPeriodMs / 1000),
   })),
 });
 
@@ -257,13 +262,27 @@ export const monitoringSchema: Schema<MonitoringConfig> = transform(monitoringOb
   if (o.scrapeTimeout > o.interval) {
     throw new ConfigError(joinPath(path, 'scrapeTimeout'), `${quoteValue(formatDuration(o.scrapeTimeout * 1000))} is not allowed; it must not exceed monitoring.interval (${formatDuration(o.interval * 1000)})`);
   }
+  const shortestBurnWindow = o.alerts.sloPeriod * SHORTEST_BURN_WINDOW_FRACTION;
+  if (shortestBurnWindow < 2 * o.interval) {
+    throw new ConfigError(
+      joinPath(path, 'alerts.sloPeriod'),
+      `${quoteValue(formatDuration(o.alerts.sloPeriod * 1000))} is not allowed; its shortest burn-rate window (period / 8640 = ${shortestBurnWindow}s) must span at least two scrapes (2 x monitoring.interval = ${2 * o.interval}s)`,
+    );
+  }
   const { interval, scrapeTimeout, alerts, prober, ...rest } = o;
   return {
     ...rest,
     intervalSeconds: interval,
     scrapeTimeoutSeconds: scrapeTimeout,
     prober: { ...prober, url: prober.url ?? '' },
-    alerts: { targetDownForSeconds: alerts.targetDownFor, certExpiryDays: alerts.certExpiryDays },
+    alerts: {
+      targetDownForSeconds: alerts.targetDownFor,
+      probeMissingForSeconds: alerts.probeMissingFor,
+      proberDownForSeconds: alerts.proberDownFor,
+      certExpiryDays: alerts.certExpiryDays,
+      certExpiryForSeconds: alerts.certExpiryFor,
+      sloPeriodSeconds: alerts.sloPeriod,
+    },
   };
 });
 

@@ -178,10 +178,18 @@ export interface MonitoringConfig {
     readonly resources: ResourcesConfig;
   };
   readonly alerts: {
-    /** Default 5 minutes. */
+    /** `for` of the target-down alert; default 5 minutes. */
     readonly targetDownForSeconds: number;
+    /** `for` of the probe-missing alert (no probe_success series for an app); default 10 minutes. */
+    readonly probeMissingForSeconds: number;
+    /** `for` of the prober-down alert (no local prober instance up); default 5 minutes. */
+    readonly proberDownForSeconds: number;
     /** Default 14 days. */
     readonly certExpiryDays: number;
+    /** `for` of the certificate-expiry alert; default 10 minutes. */
+    readonly certExpiryForSeconds: number;
+    /** The SLO period the burn-rate alerts protect (their windows scale with it); default 30 days. */
+    readonly sloPeriodSeconds: number;
   };
 }
 

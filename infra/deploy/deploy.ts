@@ -3,8 +3,9 @@
  * with our own field manager, pruning of this fleet's objects that left the config (selected by
  * the fleet label, among the kinds we manage only), and waiting for rollouts.
  */
-import { InvalidArgumentError, RolloutFailedError } from '../../common/index.js';
+import { InvalidArgumentError, RolloutFailedError, isHelloEdgeError } from '../../common/index.js';
 import type { FleetManifests, KubeObject } from '../synth.js';
+import { selectionWarnings, type PrometheusObject } from '../monitoring-selection.js';
 import { kubectl, requireKubeconfig, type ClusterTarget } from './kubectl.js';
 import { checkNamespaceOwnership, mayDelete } from './namespaces.js';
 import { groupKind, managedGroupKind, managedKind, managedResources } from './order.js';
@@ -75,7 +76,10 @@ export interface DeployResult {
   readonly applied: readonly { readonly ref: ObjectRef; readonly action: ApplyAction }[];
   readonly pruned: readonly ObjectRef[];
   readonly rollouts: readonly RolloutStatus[];
-  /** API server warnings (Pod Security "would violate", deprecations), deduplicated. */
+  /**
+   * API server warnings (Pod Security "would violate", deprecations), deduplicated, and which of
+   * the fleet's monitoring objects no Prometheus object in the cluster selects.
+   */
   readonly warnings: readonly string[];
   /** Objects created, configured or pruned. 0 means the cluster already matched. */
   readonly changes: number;
@@ -157,7 +161,7 @@ export async function deployFleet(manifests: FleetManifests, options: DeployOpti
   await checkNamespaceOwnership(options, manifests);
   const before = new Map((await listFleetObjects(options, manifests)).map((o) => [refKey(refOf(o)), o]));
   const applied: { ref: ObjectRef; action: ApplyAction }[] = [];
-  const warnings = new Set<string>();
+  const warnings = new Set<string>(await monitoringSelectionWarnings(options, manifests));
   const desiredKeys = new Set<string>();
 
   // A server dry run cannot admit objects into a namespace that does not exist yet (the namespace
@@ -212,6 +216,26 @@ export async function deployFleet(manifests: FleetManifests, options: DeployOpti
   }
   const changes = applied.filter((a) => a.action !== 'unchanged').length + pruned.length;
   return { fleet: manifests.fleet, dryRun, applied, pruned, rollouts, warnings: [...warnings], changes };
+}
+
+const SELECTED_KINDS = new Set(['ServiceMonitor', 'Probe', 'PrometheusRule']);
+
+/**
+ * Warnings for monitoring objects of the fleet that no Prometheus object in the cluster selects;
+ * none when the fleet has no such objects or the cluster has no Prometheus object (or no
+ * Prometheus Operator, or we may not list them): then nothing can be known.
+ */
+async function monitoringSelectionWarnings(target: ClusterTarget, manifests: FleetManifests): Promise<string[]> {
+  if (!manifests.files.some((f) => f.objects.some((o) => SELECTED_KINDS.has(o.kind)))) return [];
+  let prometheuses: PrometheusObject[];
+  try {
+    const { stdout } = await kubectl(target, ['get', 'prometheuses.monitoring.coreos.com', '--all-namespaces', '-o', 'json']);
+    prometheuses = (JSON.parse(stdout) as { items: PrometheusObject[] }).items;
+  } catch (error) {
+    if (isHelloEdgeError(error)) return []; // no Prometheus Operator, or not allowed to list: nothing to know
+    throw error;
+  }
+  return selectionWarnings(manifests, prometheuses);
 }
 
 /** Names of the namespaces that exist in the cluster now. */

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Builds, once, the pinned Go programs the real-tool test tiers use, into a cache outside the work
 # tree: the local control plane (etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok)
-# and the manifest tools (kube-score, helm, kube-linter).
+# the manifest tools (kube-score, helm, kube-linter), and the monitoring chain's real consumers (the
+# Prometheus Operator, with its release's CRDs, and an upstream Prometheus with Kubernetes service
+# discovery, which Debian's prometheus package lacks).
 #
-# Usage: bash test/cluster/build.sh [all|cluster|tools]   (default: all)
+# Usage: bash test/cluster/build.sh [all|cluster|tools|monitoring]   (default: all)
 #
 # No release binaries can be downloaded here, so everything is compiled from the Go module proxy.
 # k8s.io/kubernetes and etcd's server module carry `replace` directives, so `go install pkg@ver`
@@ -35,6 +37,10 @@ HELM_VERSION=v4.3.1
 KUBE_LINTER_VERSION=v0.8.3
 # sha256 of `git archive --prefix=kube-linter-v0.8.3/` of tag v0.8.3 (commit 10ae003038c8).
 KUBE_LINTER_TARBALL_SHA256=420e51904179358caaeb2c86b0a790938ba9de2f4b4b48c083a57cdfe19abc59
+# The operator at the version of the CRDs in infra/crds; Prometheus 3.x is served as v0.3XX.Y
+# (v0.316.0 = Prometheus 3.16.0).
+PROMETHEUS_OPERATOR_VERSION=v0.93.0
+PROMETHEUS_VERSION=v0.316.0
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 TOOLS_SRC="${HELLO_EDGE_TOOLS_SRC:-$REPO/../shared/tools-src}"
@@ -203,6 +209,57 @@ build_kube_linter() {
   go build -trimpath -ldflags "$ldflags" -o "$BIN/kube-linter" ./cmd/kube-linter
 }
 
+# --- monitoring chain ----------------------------------------------------------------------------
+
+OPERATOR_CRDS="$CACHE/share/prometheus-operator-$PROMETHEUS_OPERATOR_VERSION/crds"
+
+build_prometheus_operator() {
+  local dir="$SRC/prometheus-operator-$PROMETHEUS_OPERATOR_VERSION" mod=github.com/prometheus-operator/prometheus-operator
+  mkdir -p "$dir"
+  cd "$dir"
+  # The operator's go.mod replaces its own pkg/apis/monitoring and pkg/client sub-modules with local
+  # folders, so `go install` refuses it. A wrapper module takes its requirements without the
+  # replaces (the proxy serves both sub-modules at the same version) and requires the operator.
+  # (`go mod tidy` fails here: a test dependency imports cloud.google.com/go/compute/metadata
+  # ambiguously; -mod=mod resolves only what the build needs.)
+  local info gomod moddir
+  info="$(go mod download -json "$mod@$PROMETHEUS_OPERATOR_VERSION")"
+  gomod="$(jq -r .GoMod <<<"$info")"
+  moddir="$(jq -r .Dir <<<"$info")"
+  cp "$gomod" go.mod
+  chmod u+w go.mod
+  go mod edit -module=hello-edge.local/prometheus-operator -dropreplace="$mod/pkg/apis/monitoring" \
+    -dropreplace="$mod/pkg/client" -require="$mod@$PROMETHEUS_OPERATOR_VERSION"
+  local v=github.com/prometheus/common/version
+  go build -trimpath -ldflags "-s -w -X $v.Version=${PROMETHEUS_OPERATOR_VERSION#v} -X $v.Branch=release" \
+    -o "$BIN/prometheus-operator" "$mod/cmd/operator"
+  # The release's full CRD set: the operator starts no controller until the Prometheus CRD and its
+  # siblings exist. control-plane.sh installs them from here when asked to.
+  mkdir -p "$OPERATOR_CRDS.tmp"
+  cp "$moddir"/example/prometheus-operator-crd/monitoring.coreos.com_*.yaml "$OPERATOR_CRDS.tmp/"
+  chmod -R u+w "$OPERATOR_CRDS.tmp"
+  rm -rf "$OPERATOR_CRDS"
+  mv "$OPERATOR_CRDS.tmp" "$OPERATOR_CRDS"
+}
+
+# Prometheus's own build tags: every service discovery but Kubernetes (and the static and file ones,
+# always built in) left out, so the cloud SDKs they pull in are not compiled.
+PROMETHEUS_TAGS=remove_all_sd,enable_kubernetes_sd
+
+build_prometheus() {
+  # Installed as prometheus3, beside (not instead of) Debian's prometheus 2.42, which the
+  # static-config tests use (and whose promtool the rule tests use).
+  local dir="$SRC/prometheus-$PROMETHEUS_VERSION" mod=github.com/prometheus/prometheus
+  mkdir -p "$dir"
+  cd "$dir"
+  [[ -f go.mod ]] || go mod init hello-edge.local/prometheus >/dev/null 2>&1
+  go get "$mod@$PROMETHEUS_VERSION"
+  local minor="${PROMETHEUS_VERSION#v0.}" release v=github.com/prometheus/common/version
+  release="3.$((10#${minor:1:2})).${minor#*.}"
+  go build -trimpath -tags "$PROMETHEUS_TAGS" -ldflags "-s -w -X $v.Version=$release -X $v.Branch=release" -o "$BIN/prometheus3" \
+    "$mod/cmd/prometheus"
+}
+
 # --- main ----------------------------------------------------------------------------------------
 
 for tool in go jq; do
@@ -210,7 +267,7 @@ for tool in go jq; do
 done
 
 what="${1:-all}"
-case "$what" in all | cluster | tools) ;; *) echo "usage: $0 [all|cluster|tools]" >&2; exit 2 ;; esac
+case "$what" in all | cluster | tools | monitoring) ;; *) echo "usage: $0 [all|cluster|tools|monitoring]" >&2; exit 2 ;; esac
 
 total_start=$SECONDS
 log "cache $CACHE, $GO_VERSION, GOMODCACHE $(go env GOMODCACHE), GOCACHE $(go env GOCACHE)"
@@ -225,6 +282,11 @@ if [[ $what == all || $what == tools ]]; then
   run_step kube-score build_kube_score "$KUBE_SCORE_VERSION" kube-score
   run_step helm build_helm "$HELM_VERSION" helm
   run_step kube-linter build_kube_linter "$KUBE_LINTER_VERSION" kube-linter
+fi
+if [[ $what == all || $what == monitoring ]]; then
+  [[ -d "$OPERATOR_CRDS" ]] || rm -f "$BIN/.prometheus-operator.stamp"
+  run_step prometheus-operator build_prometheus_operator "$PROMETHEUS_OPERATOR_VERSION" prometheus-operator
+  run_step prometheus build_prometheus "$PROMETHEUS_VERSION+$PROMETHEUS_TAGS" prometheus3
 fi
 
 log "done in $((SECONDS - total_start))s; built: ${BUILT[*]:-none}; present: ${SKIPPED[*]:-none}; unavailable: ${UNAVAILABLE[*]:-none}; failed: ${FAILED[*]:-none}"

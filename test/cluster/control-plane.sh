@@ -16,7 +16,10 @@
 #   HELLO_EDGE_CACHE         where build.sh put the binaries ($CACHE/bin; default ~/.cache/hello-edge)
 #   HELLO_EDGE_APISERVER_PORT, HELLO_EDGE_ETCD_PORT, HELLO_EDGE_ETCD_PEER_PORT
 #                            fixed ports; unset = a free loopback port each
-#   HELLO_EDGE_CRDS_DIR      CRD folder (default: infra/crds in the repo, else ../shared/crds)
+#   HELLO_EDGE_CRDS_DIR      CRD folders, ":"-separated (default: infra/crds in the repo, else
+#                            ../shared/crds); a file name found in two folders is taken from the
+#                            first (e.g. infra/crds:$CACHE/share/prometheus-operator-v0.93.0/crds
+#                            adds the operator's full CRD set, which build.sh copies there)
 #   KUBECTL                  kubectl to use (default: kubectl on PATH)
 #
 # Fake pods (kwok): every scheduled pod becomes Running and Ready at once, except pods with a
@@ -287,18 +290,28 @@ crds_dir() {
 }
 
 install_crds() {
-  local dir files
-  dir="$(crds_dir)"
-  if [[ -z "$dir" ]]; then
+  local dirs files=() dir
+  dirs="$(crds_dir)"
+  if [[ -z "$dirs" ]]; then
     log "no CRD folder (infra/crds or ../shared/crds); none installed"
     return 0
   fi
-  mapfile -t files < <(find "$dir" -maxdepth 1 -type f \( -name '*.yaml' -o -name '*.yml' \) | sort)
+  local -A seen=()
+  local f
+  IFS=: read -ra dir_list <<<"$dirs"
+  for dir in "${dir_list[@]}"; do
+    [[ -d "$dir" ]] || die "CRD folder $dir does not exist"
+    while IFS= read -r f; do
+      [[ -n "${seen[$(basename "$f")]:-}" ]] && continue
+      seen[$(basename "$f")]=1
+      files+=("$f")
+    done < <(find "$dir" -maxdepth 1 -type f \( -name '*.yaml' -o -name '*.yml' \) | sort)
+  done
   if ((${#files[@]} == 0)); then
-    log "no CRD files in $dir"
+    log "no CRD files in $dirs"
     return 0
   fi
-  local args=() f
+  local args=()
   for f in "${files[@]}"; do
     # Only CustomResourceDefinitions: a folder may also hold kustomizations or other YAML.
     grep -q '^kind: CustomResourceDefinition' "$f" && args+=(-f "$f")
@@ -307,7 +320,7 @@ install_crds() {
   # Server-side: the Prometheus Operator CRDs exceed the client-side last-applied annotation limit.
   kc apply --server-side --force-conflicts --field-manager=hello-edge-test-cluster "${args[@]}" >/dev/null
   kc wait --for=condition=Established --timeout=60s crd --all >/dev/null
-  log "installed CRDs from $dir: $(kc get crd -o name | wc -l) CRDs"
+  log "installed CRDs from $dirs: $(kc get crd -o name | wc -l) CRDs"
 }
 
 cmd_start() {

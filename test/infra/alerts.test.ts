@@ -193,6 +193,50 @@ test('promtool test rules: every alert fires when it should and stays silent whe
   assert.match(result.stdout ?? '', /SUCCESS/);
 });
 
+// The drill in test/monitoring runs the same rules in seconds: a 12h SLO period scales the
+// workbook's windows by 1/60 (1h/5m -> 1m/5s, 6h/30m -> 6m/30s, 1d/2h -> 24m/2m, 3d/6h -> 1h12m/6m)
+// and the burn alerts' `for` (2m -> 2s, 15m -> 15s); the burn factors stay.
+const scaled = parseFleetConfig(minimalInput({ monitoring: { interval: '1s', scrapeTimeout: '1s', alerts: { sloPeriod: '12h' } } }));
+const scaledGroup = appAlertGroup(scaled.apps[0]!, scaled.monitoring);
+const scaledRule = (name: string) => scaledGroup.rules.find((r) => r.alert === name)!;
+
+test('a shorter SLO period scales every burn-rate window and `for`, and keeps the factors', () => {
+  const windows = (expr: string) => [...expr.matchAll(/\[([0-9a-z]+)\]/g)].map((m) => m[1]);
+  assert.deepEqual(windows(scaledRule('HelloLatencyBudgetBurnFast').expr), ['1m', '1m', '5s', '5s', '6m', '6m', '30s', '30s']);
+  assert.deepEqual(windows(scaledRule('HelloLatencyBudgetBurnSlow').expr), ['24m', '24m', '2m', '2m', '1h12m', '1h12m', '6m', '6m']);
+  assert.deepEqual(windows(rule('HelloLatencyBudgetBurnFast').expr), ['1h', '1h', '5m', '5m', '6h', '6h', '30m', '30m']);
+  assert.deepEqual([scaledRule('HelloLatencyBudgetBurnFast').for, scaledRule('HelloLatencyBudgetBurnSlow').for], ['2s', '15s']);
+  const factors = (expr: string) => [...expr.matchAll(/> ([0-9.]+)/g)].map((m) => m[1]);
+  assert.deepEqual(factors(scaledRule('HelloLatencyBudgetBurnFast').expr), factors(rule('HelloLatencyBudgetBurnFast').expr));
+  assert.match(scaledRule('HelloLatencyBudgetBurnFast').annotations.description!, /the 12h budget is gone within ~50m\./);
+});
+
+test('promtool test rules: the 12h-period burn alert pages in seconds, as the 30-day one does in minutes', async (t) => {
+  const promtool = requireTool(t, 'promtool', 'apt-get install prometheus');
+  if (!promtool) return;
+  const dir = tempDir(t);
+  writeRules(dir, [scaledGroup]);
+  // One probe a second; every probe from 100s on is slower than 300 ms. The 5s window burns at
+  // once; the 1m window passes 14.4 x the 1 % budget after ~9 s; then `for: 2s`.
+  const cases = [{
+    name: 'all probes slow from 100s',
+    interval: '1s',
+    input_series: [
+      { series: `probe_duration_seconds_count{${web}}`, values: '0+1x200' },
+      { series: `probe_duration_seconds_bucket{${web},le="0.3"}`, values: '0+1x100 100+0x100' },
+    ],
+    alert_rule_test: [
+      { eval_time: '100s', alertname: 'HelloLatencyBudgetBurnFast', exp_alerts: [] },
+      { eval_time: '106s', alertname: 'HelloLatencyBudgetBurnFast', exp_alerts: [] },
+      { eval_time: '115s', alertname: 'HelloLatencyBudgetBurnFast', exp_alerts: [{ exp_labels: { ...scaledRule('HelloLatencyBudgetBurnFast').labels }, exp_annotations: { ...scaledRule('HelloLatencyBudgetBurnFast').annotations } }] },
+    ],
+  }];
+  const testFile = join(dir, 'tests.yaml');
+  writeFileSync(testFile, stringify({ rule_files: ['rules.yaml'], evaluation_interval: '1s', tests: cases }, { lineWidth: 0 }));
+  const result = await run(promtool, ['test', 'rules', testFile]).catch((error: { stdout?: string; stderr?: string }) => error);
+  assert.match(result.stdout ?? '', /SUCCESS/, `${result.stdout ?? ''}${result.stderr ?? ''}`);
+});
+
 test('latency burn-rate rules only where the latency histogram exists (local prober scraped by its ServiceMonitor)', () => {
   const names = (input: Parameters<typeof minimalInput>[0]) => {
     const c = parseFleetConfig(minimalInput(input));

@@ -28,6 +28,9 @@ test('a minimal config gets every documented default', () => {
   assert.equal(c.routing.ingress.className, 'nginx');
   assert.deepEqual(c.monitoring.labels, { release: 'kube-prometheus-stack' });
   assert.equal(c.monitoring.prober.mode, 'local');
+  assert.deepEqual(c.monitoring.alerts, {
+    targetDownForSeconds: 300, probeMissingForSeconds: 600, proberDownForSeconds: 300, certExpiryDays: 14, certExpiryForSeconds: 600, sloPeriodSeconds: 30 * 86_400,
+  });
   assert.ok(Object.isFrozen(c) && Object.isFrozen(c.apps[0]) && Object.isFrozen(c.apps[0]!.hosts));
 });
 
@@ -63,6 +66,8 @@ const bad: { name: string; input: Record<string, unknown>; field: string; says: 
   { name: 'shared prober without url', input: minimalInput({ monitoring: { prober: { mode: 'shared' } } }), field: 'monitoring.prober.url', says: /is required when monitoring.prober.mode is "shared"/ },
   { name: 'prober url with scheme', input: minimalInput({ monitoring: { prober: { mode: 'shared', url: 'http://bb:9115' } } }), field: 'monitoring.prober.url', says: /"host:port" without a scheme/ },
   { name: 'scrape timeout above interval', input: minimalInput({ monitoring: { interval: '10s', scrapeTimeout: '20s' } }), field: 'monitoring.scrapeTimeout', says: /"20s" is not allowed; it must not exceed monitoring.interval \(10s\)/ },
+  { name: 'SLO period too short for the interval', input: minimalInput({ monitoring: { interval: '10s', alerts: { sloPeriod: '24h' } } }), field: 'monitoring.alerts.sloPeriod', says: /"24h" is not allowed; its shortest burn-rate window \(period \/ 8640 = 10s\) must span at least two scrapes \(2 x monitoring.interval = 20s\)/ },
+  { name: 'alert for not whole seconds', input: minimalInput({ monitoring: { alerts: { probeMissingFor: '1500ms' } } }), field: 'monitoring.alerts.probeMissingFor', says: /"1500ms" is not allowed; expected whole seconds/ },
   { name: 'interval below the default scrape timeout', input: minimalInput({ monitoring: { interval: '5s' } }), field: 'monitoring.scrapeTimeout', says: /^monitoring.scrapeTimeout: "10s" is not allowed; it must not exceed monitoring.interval \(5s\)/ },
   { name: 'bad label key', input: minimalInput({ monitoring: { labels: { 'bad key': 'x' } } }), field: 'monitoring.labels.bad key', says: /label\/annotation key/ },
   { name: 'bad egress CIDR', input: minimalInput({ monitoring: { prober: { egressCidrs: ['10.0.0.0'] } } }), field: 'monitoring.prober.egressCidrs[0]', says: /"10.0.0.0" is not allowed; use an IPv4 or IPv6 CIDR/ },

@@ -84,3 +84,27 @@ export function spawnServer(
 ): Promise<ChildServer> {
   return spawnListening(t, process.execPath, [script, ...args], { env: { ...process.env, ...env }, timeoutMs });
 }
+
+/** A spawned process that is not a server of ours (an operator, Prometheus): output kept for failure messages. */
+export interface ChildProcessHandle {
+  readonly child: ChildProcess;
+  readonly exited: Promise<number | string>;
+  /** The last 4000 characters of its stdout and stderr. */
+  output(): string;
+}
+
+/** Spawns `command args`, keeps the tail of its output, and kills it (SIGKILL) in `t.after`. */
+export function spawnLogged(t: TestContext, command: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): ChildProcessHandle {
+  const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = once(child, 'exit').then(([code, signal]) => (code ?? signal) as number | string);
+  t.after(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  let tail = '';
+  const keep = (chunk: Buffer): void => {
+    tail = (tail + chunk.toString()).slice(-4000);
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  return { child, exited, output: () => tail };
+}
