@@ -102,8 +102,8 @@ export const ORIGINAL_MEASURED = Object.freeze({ appRssBytes: 100 * MB, exporter
  * runs and their commands.
  */
 export const DOCUMENTED_CAPACITY = Object.freeze({
-  hello: Object.freeze({ sloRpsPerPod: 9054, cpuRequestMillis: 200, source: 'docs/COST.md: `npm run bench` (full), 2026-11-26 10:33' }),
-  original: Object.freeze({ sloRpsPerPod: 5739, cpuRequestMillis: 1000, source: 'docs/COST.md: `npm run bench:hello`, Flask+gunicorn on one core at saturation (an upper bound: its p99 there is past 25 ms)' }),
+  hello: Object.freeze({ sloRpsPerPod: 4234, cpuRequestMillis: 200, source: 'docs/COST.md: node dist/bench/scripts/capacity-per-core.js, 2026-12-02 13:43 (250m quota, p99 <= 25 ms)' }),
+  original: Object.freeze({ sloRpsPerPod: 100, cpuRequestMillis: 100, source: 'docs/COST.md: node dist/bench/scripts/capacity-per-core.js, 2026-12-02 13:43, Flask+gunicorn by the same method' }),
 });
 
 function capacity(figures: { sloRpsPerPod: number; cpuRequestMillis: number; source: string }): CapacityPerCore {

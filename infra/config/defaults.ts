@@ -64,10 +64,15 @@ export const DEFAULT_PROBER_IMAGE: ImageRef = Object.freeze({ repository: 'ghcr.
 export const DEFAULT_SLO = { latencyThresholdMs: 300, objectivePercent: 99 } as const;
 
 /**
- * HPA bounds and target. minReplicas >= 2 so a PDB and a rollout never leave zero pods; maxReplicas
- * is 6, or minReplicas + 1 when that is larger, so the HPA can always scale.
+ * HPA bounds and target. minReplicas 3, as the original setup ran: a node drain (the PDB lets one
+ * pod go) or a lost zone still leaves two pods serving, and with requests sized from the
+ * footprint three pods cost less than two did (docs/COST.md). maxReplicas is 6, or minReplicas + 1
+ * when that is larger, so the HPA can always scale. (The config accepts minReplicas >= 2.)
  */
-export const DEFAULT_SCALING = { minReplicas: 2, maxReplicas: 6, targetCpuUtilization: 70 } as const;
+export const DEFAULT_SCALING = { minReplicas: 3, maxReplicas: 6, targetCpuUtilization: 70 } as const;
+
+/** The fewest replicas an app may have: a PDB and a rollout must never leave zero pods. */
+export const MIN_REPLICAS_FLOOR = 2;
 
 /** Shutdown timings of an app: hello's own defaults (hello/contract.ts), and a 5 s preStop sleep. */
 export const DEFAULT_SHUTDOWN = {
@@ -77,17 +82,33 @@ export const DEFAULT_SHUTDOWN = {
   preStopSeconds: 5,
 } as const;
 
+/*
+ * Default sizes, from the footprint of each workload as its pod runs it (the image's entry point
+ * and node flags, a memory cgroup of the pod's limit, the kubelet's probes):
+ *   npm run build && node dist/bench/scripts/footprint.js        (2026-12-02 13:57, docs/COST.md)
+ *   hello:  idle 1.0m / 61.7 MiB; normal (50 req/s) 42.7m, peak RSS 67.5 MiB; capacity (10k req/s)
+ *           404m, 75.6 MiB; 1,124 idle connections 88.4 MiB; pipelining flood 61-173 MiB over
+ *           eight runs (a burst: node parses a whole read of requests per connection first).
+ *   prober: idle 14m / 75.7 MiB; normal (1 probe/s + a scrape) 29m, peak RSS 100.3 MiB; bench load
+ *           (20 concurrent) 112.5 MiB; its concurrency limit (100) 121.3 MiB.
+ * Headroom rule: memory request = the normal phase's peak RSS x 1.25, rounded up to 8 MiB; memory
+ * limit = the highest peak of a phase x 1.25, rounded up to 8 MiB (hello keeps 192 MiB for the
+ * flood's bursts); CPU request = the CPU at the trough traffic per pod at the HPA's target
+ * (hello: 100 req/s over three pods is 33 req/s, 29m, / 0.7 = 45m; the prober has no HPA: twice
+ * its normal CPU, 60m); CPU limit 500m, a ceiling the capacity phase stays under.
+ */
+
 /** Built-in app resources when neither the config nor a bench file gives any. */
 export const DEFAULT_RESOURCES: ResourcesConfig = Object.freeze({
-  requests: Object.freeze({ cpuMillis: 100, memoryBytes: 96 * MiB, ephemeralStorageBytes: 32 * MiB }),
+  requests: Object.freeze({ cpuMillis: 45, memoryBytes: 88 * MiB, ephemeralStorageBytes: 32 * MiB }),
   limits: Object.freeze({ cpuMillis: 500, memoryBytes: 192 * MiB, ephemeralStorageBytes: 64 * MiB }),
   source: 'default',
 });
 
 /** Built-in prober resources. */
 export const DEFAULT_PROBER_RESOURCES: ResourcesConfig = Object.freeze({
-  requests: Object.freeze({ cpuMillis: 50, memoryBytes: 64 * MiB, ephemeralStorageBytes: 16 * MiB }),
-  limits: Object.freeze({ cpuMillis: 500, memoryBytes: 128 * MiB, ephemeralStorageBytes: 32 * MiB }),
+  requests: Object.freeze({ cpuMillis: 60, memoryBytes: 128 * MiB, ephemeralStorageBytes: 16 * MiB }),
+  limits: Object.freeze({ cpuMillis: 500, memoryBytes: 152 * MiB, ephemeralStorageBytes: 32 * MiB }),
   source: 'default',
 });
 

@@ -8,7 +8,7 @@ import { dirname, resolve } from 'node:path';
 import { ConfigError, NotFoundError, deepFreeze, describeError, joinPath, quoteValue } from '../../common/index.js';
 import { loadConfigFile } from '../../common/config-file.js';
 import { readBenchRecommendation } from './bench.js';
-import { DEFAULT_BEHAVIOR, DEFAULT_RESOURCES, DEFAULT_SCALING } from './defaults.js';
+import { DEFAULT_BEHAVIOR, DEFAULT_RESOURCES, DEFAULT_SCALING, MIN_REPLICAS_FLOOR } from './defaults.js';
 import { DNS_LABEL, systemNamespaceProblem } from './formats.js';
 import { type AppInput, type BenchRef, type FleetInput, checkRequestsWithinLimits, fleetConfigSchema } from './schema.js';
 import type { AppConfig, BenchRecommendation, FleetConfig, NamespacesConfig, ResourcesConfig, ScalingConfig } from './types.js';
@@ -118,7 +118,7 @@ function resolveScaling(
     warnings.push(`${benchField}: the bench recommends ${name} ${recommended}; raised to ${floor} (${why})`);
     return floor;
   };
-  const benchMin = written.minReplicas === undefined && bench?.minReplicas !== undefined ? adjust('minReplicas', bench.minReplicas, DEFAULT_SCALING.minReplicas, 'a PDB and a rollout need at least 2 pods') : undefined;
+  const benchMin = written.minReplicas === undefined && bench?.minReplicas !== undefined ? adjust('minReplicas', bench.minReplicas, MIN_REPLICAS_FLOOR, 'a PDB and a rollout need at least 2 pods') : undefined;
   const minReplicas = written.minReplicas ?? benchMin ?? DEFAULT_SCALING.minReplicas;
   const benchMax = written.maxReplicas === undefined && bench?.maxReplicas !== undefined ? adjust('maxReplicas', bench.maxReplicas, minReplicas + 1, `the HPA must be able to scale above minReplicas ${minReplicas}`) : undefined;
   const maxReplicas = written.maxReplicas ?? benchMax ?? Math.max(DEFAULT_SCALING.maxReplicas, minReplicas + 1);

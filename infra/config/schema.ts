@@ -10,7 +10,7 @@ import {
   list, number, object, oneOf, optional, quoteValue, refine, refuse, string, transform, withDefault,
 } from '../../common/index.js';
 import {
-  DEFAULT_FLEET_NAME, DEFAULT_HELLO_IMAGE, DEFAULT_MONITORING, SHORTEST_BURN_WINDOW_FRACTION, DEFAULT_NAMESPACES, DEFAULT_PROBER_IMAGE,
+  DEFAULT_FLEET_NAME, DEFAULT_HELLO_IMAGE, DEFAULT_MONITORING, SHORTEST_BURN_WINDOW_FRACTION, DEFAULT_NAMESPACES, DEFAULT_PROBER_IMAGE, MIN_REPLICAS_FLOOR,
   DEFAULT_PROBER_RESOURCES, DEFAULT_RESOURCES, DEFAULT_ROUTING, DEFAULT_SHUTDOWN, DEFAULT_SLO,
 } from './defaults.js';
 import {
@@ -106,7 +106,7 @@ export const sloSchema: Schema<SloConfig> = transform(object({ latency: defaulte
 
 /** HPA settings written in the config; absent ones come from a bench file or the defaults (load.ts). */
 export const scalingSchema = object({
-  minReplicas: optional(integer(2, 1000)),
+  minReplicas: optional(integer(MIN_REPLICAS_FLOOR, 1000)),
   maxReplicas: optional(integer(3, 1000)),
   targetCPUUtilization: optional(integer(10, 100)),
 });

@@ -44,7 +44,7 @@ test('hello-cli synth: --format must be yaml or helm', async () => {
 
 test('hello-cli cost prints the envelope beside the original setup', async () => {
   const { stdout } = await cli('cost', '--config', 'examples/one-app.yaml');
-  assert.match(stdout, /^hello\s+2-6\s+200m \/ 192Mi/m);
+  assert.match(stdout, /^hello\s+3-6\s+135m \/ 264Mi/m);
   assert.match(stdout, /original total\s+4-11\s+200m \/ 256Mi/);
   assert.match(stdout, /^Idle envelope at equal availability \(3 replicas per app/m);
   assert.match(stdout, /^ {2}ours \/ original: x\d/m);

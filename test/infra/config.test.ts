@@ -17,7 +17,7 @@ test('a minimal config gets every documented default', () => {
   const app = c.apps[0]!;
   assert.equal(app.namespace, 'hello-web');
   assert.deepEqual(app.hosts, [{ host: 'web.example.com', path: '/' }]);
-  assert.equal(app.scaling.minReplicas, 2);
+  assert.equal(app.scaling.minReplicas, 3);
   assert.equal(app.scaling.maxReplicas, 6);
   assert.equal(app.scaling.targetCpuUtilization, 70);
   assert.equal(app.resources, DEFAULT_RESOURCES);
@@ -67,7 +67,7 @@ const bad: { name: string; input: Record<string, unknown>; field: string; says: 
   { name: 'prober url with scheme', input: minimalInput({ monitoring: { prober: { mode: 'shared', url: 'http://bb:9115' } } }), field: 'monitoring.prober.url', says: /"host:port" without a scheme/ },
   { name: 'scrape timeout above interval', input: minimalInput({ monitoring: { interval: '10s', scrapeTimeout: '20s' } }), field: 'monitoring.scrapeTimeout', says: /"20s" is not allowed; it must not exceed monitoring.interval \(10s\)/ },
   { name: 'SLO period too short for the interval', input: minimalInput({ monitoring: { interval: '10s', alerts: { sloPeriod: '24h' } } }), field: 'monitoring.alerts.sloPeriod', says: /"24h" is not allowed; its shortest burn-rate window \(period \/ 8640 = 10s\) must span at least two scrapes \(2 x monitoring.interval = 20s\)/ },
-  { name: 'alert for not whole seconds', input: minimalInput({ monitoring: { alerts: { probeMissingFor: '1500ms' } } }), field: 'monitoring.alerts.probeMissingFor', says: /"1500ms" is not allowed; expected whole seconds/ },
+  { name: 'alert for not whole seconds', input: minimalInput({ monitoring: { alerts: { probeMissingFor: '1500ms' } } }), field: 'monitoring.alerts.probeMissingFor', says: /"1500ms" is not allowed; use whole seconds/ },
   { name: 'interval below the default scrape timeout', input: minimalInput({ monitoring: { interval: '5s' } }), field: 'monitoring.scrapeTimeout', says: /^monitoring.scrapeTimeout: "10s" is not allowed; it must not exceed monitoring.interval \(5s\)/ },
   { name: 'bad label key', input: minimalInput({ monitoring: { labels: { 'bad key': 'x' } } }), field: 'monitoring.labels.bad key', says: /label\/annotation key/ },
   { name: 'bad egress CIDR', input: minimalInput({ monitoring: { prober: { egressCidrs: ['10.0.0.0'] } } }), field: 'monitoring.prober.egressCidrs[0]', says: /"10.0.0.0" is not allowed; use an IPv4 or IPv6 CIDR/ },
@@ -127,7 +127,7 @@ test('a missing or malformed config file is a ConfigError naming it', (t) => {
 test('partial resources take the rest from the right defaults (app or prober)', () => {
   const c = parseFleetConfig(minimalInput({ monitoring: { prober: { resources: { requests: { cpu: '20m' } } } } }, { resources: { limits: { memory: '256Mi' } } }));
   assert.equal(c.monitoring.prober.resources.requests.cpuMillis, 20);
-  assert.equal(c.monitoring.prober.resources.requests.memoryBytes, 64 * 2 ** 20, 'prober default, not the app default');
+  assert.equal(c.monitoring.prober.resources.requests.memoryBytes, 128 * 2 ** 20, 'prober default, not the app default');
   assert.equal(c.apps[0]!.resources.limits.memoryBytes, 256 * 2 ** 20);
   assert.equal(c.apps[0]!.resources.requests.cpuMillis, DEFAULT_RESOURCES.requests.cpuMillis);
 });

@@ -18,8 +18,8 @@ test('cost: per-app envelope at min and max replicas, prober, total, and the ori
     max: { replicas: 4, requests: { cpuMillis: 400, memoryBytes: 400 * Mi }, limits: { cpuMillis: 800, memoryBytes: 800 * Mi } },
   });
   assert.equal(report.prober?.min.replicas, 2);
-  // total at max: a 400m + b 300m + prober 2 x 50m
-  assert.equal(report.total.max.requests.cpuMillis, 400 + 300 + 100);
+  // total at max: a 400m + b 300m + prober 2 x 60m
+  assert.equal(report.total.max.requests.cpuMillis, 400 + 300 + 120);
   assert.equal(report.total.min.replicas, 2 + 3 + 2);
   // original: 2 apps x HPA 3..10 at the LimitRange defaults (50m/64Mi requests, 250m/256Mi
   // limits) + one shared exporter at the same defaults

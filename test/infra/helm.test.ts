@@ -213,7 +213,7 @@ test('fleet chart: a typo in an app name or a key is refused, naming it', async 
   assert.match(await helmFailure(helm, dir, ['--set', 'apps.helo.image.tag=1.0']), /'\/apps': additional properties 'helo' not allowed/);
   assert.match(await helmFailure(helm, dir, ['--set', 'apps.shop.scaling.maxReplica=9']), /'\/apps\/shop\/scaling': additional properties 'maxReplica' not allowed/);
   assert.match(await helmFailure(helm, dir, ['--set', 'image.tag=1.0']), /additional properties 'image' not allowed/);
-  assert.match(await helmFailure(helm, dir, ['--set', 'apps.search.resources.limits.cpu=100m']), /apps\.search\.resources\.requests\.cpu: "200m" is larger than apps\.search\.resources\.limits\.cpu/);
+  assert.match(await helmFailure(helm, dir, ['--set', 'apps.search.resources.limits.cpu=50m']), /apps\.search\.resources\.requests\.cpu: "60m" is larger than apps\.search\.resources\.limits\.cpu/);
 });
 
 // The original chart's metrics.blackbox.* commands: each fails, naming the value that replaced it.
