@@ -504,7 +504,8 @@ export async function readBenchResults(path: string): Promise<BenchResults> {
   try {
     return validateBenchResults(parsed);
   } catch (error) {
-    if (error instanceof ConfigError) throw new ConfigError(`${path}: ${error.field}`, error.message.slice(error.field.length + 2), { cause: error });
-    throw error;
+    if ((error as { code?: unknown }).code !== 'HELLO_ERR_CONFIG') throw error;
+    const { field, message } = error as ConfigError;
+    throw new ConfigError(`${path}: ${field}`, message.slice(field.length + 2), { cause: error });
   }
 }

@@ -345,7 +345,8 @@ function recommendMeasured(measured: BenchMeasuredRun, inputs: RecommendInputs):
   try {
     recommendation = recommend({ saturation: m.saturation, openSteps: m.openModel.steps, serverPeakRssMiB: m.serverPeakRssMiB, serverCpuQuotaMillicores: quota }, inputs);
   } catch (error) {
-    if (error instanceof InvalidArgumentError) throw noRecommendation(measured, error);
+    // Nothing to recommend from: keep what was measured for the report (bad inputs stay as they are).
+    if ((error as { code?: unknown }).code === 'HELLO_ERR_NO_RECOMMENDATION') throw noRecommendation(measured, error as Error);
     throw error;
   }
   const extra: string[] = [];
@@ -381,7 +382,7 @@ async function checkReachable(url: string, signal: AbortSignal | undefined): Pro
     await res.arrayBuffer();
     if (res.status < 200 || res.status >= 300) throw new ExternalError(`${url} answered ${res.status}; the bench needs a 2xx URL`);
   } catch (error) {
-    if (error instanceof ExternalError) throw error;
+    if ((error as { code?: unknown }).code === 'HELLO_ERR_EXTERNAL') throw error;
     throw new ExternalError(`cannot reach ${url}: ${(error as Error).message}`, { cause: error });
   }
 }

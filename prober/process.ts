@@ -1,4 +1,4 @@
-import { ConfigError, createLogger, describeError, LOG_LEVELS, oneOf, type Logger, type LogLevel } from '../common/index.js';
+import { createLogger, isHelloEdgeError, describeError, LOG_LEVELS, oneOf, type Logger, type LogLevel } from '../common/index.js';
 import { loadProberConfig } from './config/load.js';
 import type { ProberConfig } from './config/types.js';
 import { loadSafeConfig, type SafeConfig } from './safe-config.js';
@@ -69,7 +69,7 @@ export async function runProberProcess(options: ProberProcessOptions = {}): Prom
   } catch (error) {
     safe.stop();
     logger.error('cannot listen', { address: listenAddress, err: describeError(error) });
-    exit(error instanceof ConfigError ? 2 : 1);
+    exit(isHelloEdgeError(error) ? error.exitCode : 1);
     return undefined;
   }
   if (options.autoReload) safe.watch(options.autoReloadIntervalMs ?? PROBER_DEFAULT_AUTO_RELOAD_INTERVAL_MS);

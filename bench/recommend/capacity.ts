@@ -3,7 +3,7 @@
  * rate at which the SLO holds; lambda_knee, where latency turns up; lambda_cap, the smaller. It is
  * found on each side of the SLO latency's interval; the recommendation uses the protective side.
  */
-import { InvalidArgumentError } from '../../common/index.js';
+import { NoRecommendationError } from '../../common/index.js';
 import type { BenchOpenStep, BenchSlo } from '../contract.js';
 import { stepSloLatencyUs, type SloSide } from '../slo-latency.js';
 import type { RecommendMeasurements, Resolved } from './inputs.js';
@@ -53,13 +53,13 @@ export interface CapacityFinding {
 /**
  * The capacity from the valid steps: the SLO checked on each step's merged percentile and on both
  * ends of its interval (steps without one: their worst repetition, on every side).
- * @throws InvalidArgumentError when no valid step is left, or the SLO fails already at the lowest.
+ * @throws NoRecommendationError when no valid step is left, or the SLO fails already at the lowest.
  */
 export function capacityStep(m: RecommendMeasurements, o: Resolved): Reasoned<CapacityFinding> {
   const valid = m.openSteps.filter((s) => s.valid && s.serverCpuCores !== null).sort((a, b) => a.offeredRps - b.offeredRps);
   const dropped = m.openSteps.length - valid.length;
   if (valid.length === 0) {
-    throw new InvalidArgumentError(`no valid open-model step with server CPU to recommend from (${m.openSteps.length} step(s), all invalid or without server CPU); see the run checks`);
+    throw new NoRecommendationError(`no valid open-model step with server CPU to recommend from (${m.openSteps.length} step(s), all invalid or without server CPU); see the run checks`);
   }
   const pointsOn = (side: SloSide): CurvePoint[] =>
     valid.map((s) => ({
@@ -93,7 +93,7 @@ function protectiveCapacity(points: readonly CurvePoint[], o: Resolved): Reasone
   try {
     return { value: capacityOf(points, o.slo, o.minAchievedRatio), reasoning: [], warnings: [] };
   } catch (error) {
-    if (!(error instanceof InvalidArgumentError)) throw error;
+    if ((error as { code?: unknown }).code !== 'HELLO_ERR_NO_RECOMMENDATION') throw error;
     const lowest = points[0]!.rps;
     return {
       value: { lambdaSlo: lowest, sloNotReached: false, lambdaKnee: null, lambdaCap: lowest, reason: `the lowest step, ${lowest} req/s, passes only on its merged percentile, not on its interval`, failedBelow: [] },
@@ -131,7 +131,7 @@ export function capacityOf(points: readonly CurvePoint[], slo: BenchSlo, floor: 
   const last = points.findLastIndex((p) => passes(p, slo, floor));
   if (last < 0) {
     const first = points[0]!;
-    throw new InvalidArgumentError(
+    throw new NoRecommendationError(
       `the SLO p${slo.percentile} <= ${slo.latencyMs} ms fails already at the lowest valid offered rate (${first.rps} req/s: p${slo.percentile} ${(first.latencyUs / 1000).toFixed(2)} ms, errors ${(first.errorRate * 100).toFixed(3)}%, achieved ${(first.achievedRatio * 100).toFixed(1)}%) and at every rate above it; measure lower rates or relax the SLO`,
     );
   }

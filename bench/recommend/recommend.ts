@@ -37,7 +37,7 @@ interface Scenario {
  * Turns measurements, an SLO, the expected traffic and the cluster's facts into resources, HPA
  * settings and an RPS target, with every intermediate value, its interval, its spread over
  * repetitions and the reasoning. Pure: same input, same output.
- * @throws InvalidArgumentError when inputs are out of range, or when no valid measured step
+ * @throws InvalidArgumentError when inputs are out of range; NoRecommendationError when no valid measured step
  *   meets the SLO (nothing to recommend from).
  */
 export function recommend(measurements: RecommendMeasurements, inputs: RecommendInputs): BenchRecommendation {

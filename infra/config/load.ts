@@ -5,7 +5,7 @@
  * frozen. Every failure is one ConfigError naming the field, the value and what is allowed.
  */
 import { dirname, resolve } from 'node:path';
-import { ConfigError, NotFoundError, deepFreeze, describeError, joinPath, quoteValue } from '../../common/index.js';
+import { ConfigError, deepFreeze, describeError, joinPath, quoteValue } from '../../common/index.js';
 import { loadConfigFile } from '../../common/config-file.js';
 import { readBenchRecommendation } from './bench.js';
 import { DEFAULT_BEHAVIOR, DEFAULT_RESOURCES, DEFAULT_SCALING, MIN_REPLICAS_FLOOR } from './defaults.js';
@@ -48,10 +48,12 @@ export function loadFleetConfig(file: string, options: Omit<ParseOptions, 'baseD
   try {
     doc = loadConfigFile(file, 'fleet config');
   } catch (error) {
-    if (error instanceof NotFoundError) throw new ConfigError('--config', `${quoteValue(file)} cannot be read: ${describeError(error.cause)}`, { cause: error });
+    const code = (error as { code?: unknown }).code;
+    if (code === 'HELLO_ERR_NOT_FOUND') throw new ConfigError('--config', `${quoteValue(file)} cannot be read: ${describeError((error as Error).cause)}`, { cause: error });
     // Errors of the file as a whole (syntax, encoding) name the option; deeper ones keep their field.
-    if (error instanceof ConfigError && (error.field === 'yaml' || error.field === file)) {
-      throw new ConfigError('--config', `${quoteValue(file)} is not valid YAML: ${error.message.slice(error.field.length + 2)}`, { cause: error });
+    const { field, message } = error as ConfigError;
+    if (code === 'HELLO_ERR_CONFIG' && (field === 'yaml' || field === file)) {
+      throw new ConfigError('--config', `${quoteValue(file)} is not valid YAML: ${message.slice(field.length + 2)}`, { cause: error });
     }
     throw error;
   }

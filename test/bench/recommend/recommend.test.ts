@@ -227,7 +227,7 @@ test('the HPA simulation agrees with the formula, and says when even 30% cannot 
 });
 
 test('refuses to recommend when the SLO fails at the lowest rate, and names bad inputs', () => {
-  assert.throws(() => recommend(fixtures.failsAtOnce!, { slo, peakRps: 10_000 }), { code: 'HELLO_ERR_INVALID_ARG', message: /fails already at the lowest valid offered rate \(1000 req\/s/ });
+  assert.throws(() => recommend(fixtures.failsAtOnce!, { slo, peakRps: 10_000 }), { code: 'HELLO_ERR_NO_RECOMMENDATION', message: /fails already at the lowest valid offered rate \(1000 req\/s/ });
   assert.throws(() => recommend(fixtures.basic!, { slo: { ...slo, percentile: 100 }, peakRps: 10 }), { code: 'HELLO_ERR_INVALID_ARG', message: /slo.percentile 100 is not allowed/ });
   assert.throws(() => recommend(fixtures.basic!, { slo, peakRps: 0 }), { message: /peakRps 0 is not allowed/ });
   const noValid = { ...fixtures.basic!, openSteps: fixtures.basic!.openSteps.map((s) => ({ ...s, valid: false })) };
