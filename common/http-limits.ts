@@ -3,18 +3,20 @@
  * and the prober.
  *
  * Pipelining: an HTTP/1.1 client may send many requests without reading the answers. node:http
- * parses every request in what it has read and queues each response behind the one before it.
- * Its own backpressure (stop reading once the queued bytes pass the socket's high-water mark)
- * works for a handler that answers at once, as hello's does: measured, 100 such connections of
- * 20,000 requests each peaked at 59-73 MiB in a 192 MiB cgroup (test/hello/limits.test.ts). It
- * does nothing for a handler that answers later
- * (the prober renders /metrics and runs probes asynchronously): no byte is queued while the
- * handlers run, so node keeps reading, and one connection sending 20,000 `GET /metrics` took the
- * prober from 82 to 379 MB. So what is bounded here is the number of requests on a connection
- * that are still unanswered (`res.end()` not called) while queued behind another; past
- * {@link DEFAULT_MAX_QUEUED_RESPONSES} the connection is dropped. Browsers, load balancers and
- * Prometheus do not pipeline; a client that does, and has this many answers outstanding, is
- * broken or hostile.
+ * parses every request in what it has read and queues each response behind the one before it
+ * until that one is handed to the kernel. A client that never reads fills the kernel's buffers,
+ * and then every answer waits in the process: node's own backpressure stops reading the socket,
+ * but only after the read at hand is parsed, and for a handler that answers later (the prober
+ * renders /metrics and runs probes asynchronously) no byte is queued while the handlers run, so
+ * node keeps reading: one connection sending 20,000 `GET /metrics` took the prober from 82 to
+ * 379 MB. So what is bounded here is the number of queued responses on a connection that are not
+ * yet handed to the kernel (`writableFinished` false, whether or not `res.end()` was called);
+ * past {@link DEFAULT_MAX_QUEUED_RESPONSES} the connection is dropped. (Counting only responses
+ * without `res.end()` left hello, which answers at once, holding every parsed request of its
+ * reads: 59-173 MiB and one V8 heap abort in eight floods, and 4 s to 90+ s to answer again.)
+ * Browsers, load balancers and Prometheus do not pipeline; a client that does, and has this many
+ * answers outstanding, is broken or hostile. What stays unbounded is the read at hand: node
+ * parses all of it (up to 64 KiB, ~1,900 minimal requests) before the connection can be dropped.
  *
  * Cost on the hot path: one comparison per request. node assigns the socket to a response only
  * when no earlier response on the connection is unfinished, so `res.socket === null` means
@@ -41,7 +43,7 @@ export function limitPipelining(
     if (res.socket === null) {
       const socket = req.socket;
       if (socket.destroyed) return; // parsed from the same read as the request that dropped it
-      const unanswered = (queuedBySocket.get(socket) ?? []).filter((queued) => !queued.writableEnded);
+      const unanswered = (queuedBySocket.get(socket) ?? []).filter((queued) => !queued.writableFinished);
       if (unanswered.length >= maxQueued) {
         onDrop?.(socket);
         socket.destroy();

@@ -63,9 +63,9 @@ const RULES: readonly Rule[] = [
     reason: 'needs a Kubernetes cluster; test/infra/deploy runs deploy, diff and destroy against a local control plane',
   },
   { match: /\bhello-cli check-monitoring\b.*--prometheus\b/, handling: 'skipped', reason: 'needs a Prometheus that scrapes the fleet' },
-  { match: /\bhello-cli bench\b.*--(compare|from)\b/, handling: 'skipped', reason: 'reads the results files of earlier bench runs (the bench commands write them)' },
+  { match: /(\bhello-cli|\bnode dist\/cli\/main\.js) bench\b.*--(compare|from)\b/, handling: 'skipped', reason: 'reads the results files of earlier bench runs (the bench commands write them)' },
   {
-    match: /\bnpm run bench\b|\bhello-cli bench\b/,
+    match: /\bnpm run bench\b|(\bhello-cli|\bnode dist\/cli\/main\.js) bench\b/,
     handling: 'skipped',
     reason: 'a measurement: 1-10 minutes of both cores, and its verdict needs a quiet machine; test/bench covers the pipeline',
   },
