@@ -87,15 +87,18 @@ export const DEFAULT_SHUTDOWN = {
  * and node flags, a memory cgroup of the pod's limit, the kubelet's probes):
  *   npm run build && node dist/bench/scripts/footprint.js        (2026-12-02 13:57, docs/COST.md)
  *   hello:  idle 1.0m / 61.7 MiB; normal (50 req/s) 42.7m, peak RSS 67.5 MiB; capacity (10k req/s)
- *           404m, 75.6 MiB; 1,124 idle connections 88.4 MiB; pipelining flood 61-173 MiB over
- *           eight runs (a burst: node parses a whole read of requests per connection first).
- *   prober: idle 14m / 75.7 MiB; normal (1 probe/s + a scrape) 29m, peak RSS 100.3 MiB; bench load
- *           (20 concurrent) 112.5 MiB; its concurrency limit (100) 121.3 MiB.
+ *           404m, 75.6 MiB; 1,124 idle connections 88.4 MiB; a pipelining flood is dropped after
+ *           a connection's first read (25 connections 49-63 MiB), but node parses that whole
+ *           read first, so many connections flooding together are a burst (docs/SECURITY.md).
+ *   prober (node flags: old space at 50% of the limit, 2 MB semi-spaces; 2026-12-02 15:28):
+ *           idle 9m / 78.1 MiB; normal (1 probe/s + a scrape) 22m, peak RSS 101.4 MiB; bench
+ *           load (20 concurrent) 114.8 MiB; its concurrency limit (100) 123.7 MiB.
  * Headroom rule: memory request = the normal phase's peak RSS x 1.25, rounded up to 8 MiB; memory
  * limit = the highest peak of a phase x 1.25, rounded up to 8 MiB (hello keeps 192 MiB for the
  * flood's bursts); CPU request = the CPU at the trough traffic per pod at the HPA's target
  * (hello: 100 req/s over three pods is 33 req/s, 29m, / 0.7 = 45m; the prober has no HPA: twice
- * its normal CPU, 60m); CPU limit 500m, a ceiling the capacity phase stays under.
+ * its normal CPU, whose runs that day read 22-29m: 60m); CPU limit 500m, a ceiling the capacity
+ * phase stays under.
  */
 
 /** Built-in app resources when neither the config nor a bench file gives any. */
@@ -108,7 +111,7 @@ export const DEFAULT_RESOURCES: ResourcesConfig = Object.freeze({
 /** Built-in prober resources. */
 export const DEFAULT_PROBER_RESOURCES: ResourcesConfig = Object.freeze({
   requests: Object.freeze({ cpuMillis: 60, memoryBytes: 128 * MiB, ephemeralStorageBytes: 16 * MiB }),
-  limits: Object.freeze({ cpuMillis: 500, memoryBytes: 152 * MiB, ephemeralStorageBytes: 32 * MiB }),
+  limits: Object.freeze({ cpuMillis: 500, memoryBytes: 160 * MiB, ephemeralStorageBytes: 32 * MiB }),
   source: 'default',
 });
 

@@ -123,7 +123,7 @@ describe('Dockerfile.prober (buildah)', { timeout: 20 * 60_000 }, () => {
     const { config } = info;
     assertImageConfig(info, user, PROBER_DEFAULT_PORT);
     assert.ok(PROBER_RUN_AS_UID >= 10000 && PROBER_RUN_AS_GID >= 10000);
-    assert.deepEqual(config.Entrypoint, ['/nodejs/bin/node', '--max-old-space-size-percentage=50', '/app/prober/main.js']);
+    assert.deepEqual(config.Entrypoint, ['/nodejs/bin/node', '--max-old-space-size-percentage=50', '--max-semi-space-size=2', '/app/prober/main.js']);
     assert.deepEqual(config.Cmd, [
       `${PROBER_FLAGS.configFile}=${PROBER_DEFAULT_CONFIG_FILE}`,
       `${PROBER_FLAGS.listenAddress}=${PROBER_DEFAULT_LISTEN_ADDRESS}`,

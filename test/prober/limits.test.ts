@@ -8,14 +8,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test, type TestContext } from 'node:test';
+import { readImageCommand } from '../../bench/scripts/workload.js';
 import { DEFAULT_MAX_CONNECTIONS } from '../../common/index.js';
+import { DEFAULT_PROBER_RESOURCES } from '../../infra/index.js';
 import { memoryCgroup } from '../support/cgroup.js';
 import { spawnListening, type ChildServer } from '../support/child.js';
 import { pipelineFlood } from '../support/hostile.js';
 
 const MAIN = fileURLToPath(new URL('../../prober/main.js', import.meta.url));
-// The prober's memory limit in the pod (infra's default resources).
-const POD_LIMIT_BYTES = 128 * 2 ** 20;
+// The prober as its pod runs it: infra's default memory limit, the image's node flags.
+const POD_LIMIT_BYTES = DEFAULT_PROBER_RESOURCES.limits.memoryBytes;
+const { nodeFlags } = readImageCommand('Dockerfile.prober');
 const DROPPED = 'dropped a connection with too many unanswered pipelined requests';
 
 function configFile(): string {
@@ -25,7 +28,7 @@ function configFile(): string {
 }
 
 async function startProber(t: TestContext, wrap?: (command: string, args: string[]) => { command: string; args: string[] }): Promise<ChildServer> {
-  const plain = { command: process.execPath, args: [MAIN, '--config.file', configFile(), '--web.listen-address', '127.0.0.1:0'] };
+  const plain = { command: process.execPath, args: [...nodeFlags, MAIN, '--config.file', configFile(), '--web.listen-address', '127.0.0.1:0'] };
   const { command, args } = wrap ? wrap(plain.command, plain.args) : plain;
   return spawnListening(t, command, args, { env: process.env, timeoutMs: 15_000 });
 }
@@ -39,7 +42,7 @@ async function healthyWithin(url: string, limitMs: number): Promise<void> {
   }
 }
 
-test('one connection pipelining 20,000 GET /metrics and never reading: the prober survives its 128Mi pod limit', { timeout: 120_000 }, async (t) => {
+test('one connection pipelining 20,000 GET /metrics and never reading: the prober survives its pod limit', { timeout: 120_000 }, async (t) => {
   const group = memoryCgroup(t, POD_LIMIT_BYTES);
   if (!group) return;
   const prober = await startProber(t, group.wrap);
