@@ -56,7 +56,8 @@ test('one connection pipelining 20,000 GET /metrics and never reading: the probe
   await healthyWithin(`${prober.url}/-/healthy`, 30_000);
   const peakMiB = group.peakBytes() / 2 ** 20;
   t.diagnostic(`peak cgroup memory ${peakMiB.toFixed(1)} MiB of ${POD_LIMIT_BYTES / 2 ** 20} MiB`);
-  assert.ok(peakMiB < POD_LIMIT_BYTES / 2 ** 20, `peak ${peakMiB.toFixed(1)} MiB: under the limit`);
+  // 38-43 MiB measured; before the bound this flood took the prober to 379 MB.
+  assert.ok(peakMiB < POD_LIMIT_BYTES / 2 ** 20 / 2, `peak ${peakMiB.toFixed(1)} MiB: under half the limit`);
 });
 
 test(`the connection cap: past ${DEFAULT_MAX_CONNECTIONS} connections new ones are closed at once, and those under it are served`, async (t) => {
