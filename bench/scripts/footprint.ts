@@ -26,8 +26,8 @@ const { values: opts } = parseArgs({
   options: {
     workloads: { type: 'string', default: 'hello,prober' },
     seconds: { type: 'string', default: '10' },
-    'hello-memory-limit': { type: 'string', default: '192Mi' },
-    'prober-memory-limit': { type: 'string', default: '128Mi' },
+    'hello-memory-limit': { type: 'string', default: '192Mi' }, // infra's DEFAULT_RESOURCES limit
+    'prober-memory-limit': { type: 'string', default: '160Mi' }, // infra's DEFAULT_PROBER_RESOURCES limit (bench/ may not import infra/)
     'hello-node-flags': { type: 'string', default: 'image' },
     'prober-node-flags': { type: 'string', default: 'image' },
     'normal-rps': { type: 'string', default: '50' },
