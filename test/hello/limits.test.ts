@@ -8,7 +8,7 @@ import { readImageCommand } from '../../bench/scripts/workload.js';
 import { DEFAULT_RESOURCES } from '../../infra/index.js';
 import { memoryCgroup } from '../support/cgroup.js';
 import { spawnListening, spawnServer } from '../support/child.js';
-import { pipelineFlood } from '../support/hostile.js';
+import { healthyWithin, pipelineFlood } from '../support/hostile.js';
 
 const MAIN = fileURLToPath(new URL('../../hello/main.js', import.meta.url));
 // hello as its pod runs it: infra's default memory limit, the image's node flags (the heap cap).
@@ -89,14 +89,3 @@ test('the connection cap: past HELLO_MAX_CONNECTIONS new connections are closed 
   });
   assert.match(res, /^HTTP\/1\.1 200/, 'connections under the cap are served');
 });
-
-/** Polls `url` until it answers 200; resolves with the ms it took, rejects after `limitMs`. */
-async function healthyWithin(url: string, limitMs: number): Promise<number> {
-  const started = performance.now();
-  for (;;) {
-    const status = await fetch(url, { signal: AbortSignal.timeout(limitMs) }).then((r) => r.status, () => 0);
-    if (status === 200) return performance.now() - started;
-    if (performance.now() - started > limitMs) throw new Error(`${url} did not answer 200 within ${limitMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}

@@ -13,7 +13,7 @@ import { DEFAULT_MAX_CONNECTIONS } from '../../common/index.js';
 import { DEFAULT_PROBER_RESOURCES } from '../../infra/index.js';
 import { memoryCgroup } from '../support/cgroup.js';
 import { spawnListening, type ChildServer } from '../support/child.js';
-import { pipelineFlood } from '../support/hostile.js';
+import { healthyWithin, pipelineFlood } from '../support/hostile.js';
 
 const MAIN = fileURLToPath(new URL('../../prober/main.js', import.meta.url));
 // The prober as its pod runs it: infra's default memory limit, the image's node flags.
@@ -31,15 +31,6 @@ async function startProber(t: TestContext, wrap?: (command: string, args: string
   const plain = { command: process.execPath, args: [...nodeFlags, MAIN, '--config.file', configFile(), '--web.listen-address', '127.0.0.1:0'] };
   const { command, args } = wrap ? wrap(plain.command, plain.args) : plain;
   return spawnListening(t, command, args, { env: process.env, timeoutMs: 15_000 });
-}
-
-/** Polls `url` until it answers 200; rejects after `limitMs`. */
-async function healthyWithin(url: string, limitMs: number): Promise<void> {
-  const started = performance.now();
-  while ((await fetch(url, { signal: AbortSignal.timeout(limitMs) }).then((r) => r.status, () => 0)) !== 200) {
-    if (performance.now() - started > limitMs) throw new Error(`${url} did not answer 200 within ${limitMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
 }
 
 test('one connection pipelining 20,000 GET /metrics and never reading: the prober survives its pod limit', { timeout: 120_000 }, async (t) => {

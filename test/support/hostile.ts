@@ -36,3 +36,14 @@ export async function pipelineFlood(options: FloodOptions): Promise<number> {
   for (const socket of sockets) socket.destroy();
   return performance.now() - started;
 }
+
+/** Polls `url` until it answers 200; resolves with the ms it took, rejects after `limitMs`. */
+export async function healthyWithin(url: string, limitMs: number): Promise<number> {
+  const started = performance.now();
+  for (;;) {
+    const status = await fetch(url, { signal: AbortSignal.timeout(limitMs) }).then((r) => r.status, () => 0);
+    if (status === 200) return performance.now() - started;
+    if (performance.now() - started > limitMs) throw new Error(`${url} did not answer 200 within ${limitMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
