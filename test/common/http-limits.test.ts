@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { createServer, type ServerResponse } from 'node:http';
 import { connect } from 'node:net';
 import { test } from 'node:test';
-import { limitPipelining } from '../../common/index.js';
+import { limitPipelining, QUEUED_CONNECTIONS_PER_SERVER } from '../../common/index.js';
 
 test('an async handler: past the bound the connection is dropped and the rest of the flood does no work', async (t) => {
   const waiting: ServerResponse[] = [];
@@ -22,6 +22,26 @@ test('an async handler: past the bound the connection is dropped and the rest of
   // The first request (not queued) and 8 queued ones reached the handler; nothing after the drop.
   assert.equal(waiting.length, 9);
   for (const res of waiting) res.destroy();
+});
+
+test('the drop stops node parsing the rest of the read: no request objects are built for it', async (t) => {
+  let dropped = 0;
+  const server = createServer(limitPipelining((_req, res) => res.end('ok'), 8, () => (dropped += 1)));
+  // Every request node builds is emitted, whether or not the wrapped handler does work for it.
+  let built = 0;
+  server.on('request', () => (built += 1));
+  server.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  t.after(() => server.close());
+  const socket = connect((server.address() as { port: number }).port, '127.0.0.1');
+  const closed = new Promise((resolve) => socket.once('close', resolve));
+  socket.on('error', () => undefined);
+  // ~1,500 requests fit in one 64 KiB read; without the stop node built every one of them.
+  socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(5000));
+  await closed;
+  assert.equal(dropped, 1);
+  // The first, 8 queued and the one that found the queue full; the parse stopped there.
+  assert.ok(built <= 10, `node built ${built} requests on the dropped connection; the parse should stop at the drop`);
 });
 
 test('an async handler: a client that pipelines up to the bound and reads is served in full', async (t) => {
@@ -74,4 +94,35 @@ test('a synchronous handler: answers not yet handed to the kernel count, so one 
   const deep = await exchange(500);
   assert.equal(deep.closed, true, 'a read of 500 pipelined requests is dropped');
   assert.equal(dropped, 1);
+});
+
+test('the server-wide bound: with 8 connections\' worth of answers queued, a connection that queues one more is dropped', async (t) => {
+  const waiting: ServerResponse[] = [];
+  let dropped = 0;
+  const server = createServer(limitPipelining((_req, res) => void waiting.push(res), 8, () => (dropped += 1)));
+  server.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  t.after(() => server.close());
+  const port = (server.address() as { port: number }).port;
+  const open = (requests: number): Promise<void> => {
+    const socket = connect(port, '127.0.0.1');
+    t.after(() => socket.destroy());
+    socket.on('error', () => undefined);
+    socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(requests));
+    const expected = waiting.length + requests;
+    return new Promise((resolve) => {
+      const check = setInterval(() => (waiting.length >= expected || dropped > 0) && (clearInterval(check), resolve()), 5);
+    });
+  };
+  // Each connection: its first request holds the socket, the next 7 queue. 9 connections queue 63.
+  for (let i = 0; i < QUEUED_CONNECTIONS_PER_SERVER + 1; i++) await open(8);
+  assert.equal(dropped, 0, 'each connection stays within its own bound');
+  // The 64th queued answer fills the server; the 65th drops its connection.
+  await open(3);
+  assert.equal(dropped, 1);
+  // Once the queued answers are handed to the kernel, the server queues again.
+  for (const res of waiting) res.end('ok');
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  await open(8);
+  assert.equal(dropped, 1, 'a connection is accepted again once the queue drained');
 });
