@@ -17,7 +17,7 @@
  * Browsers, load balancers and Prometheus do not pipeline; a client that does, and has this many
  * answers outstanding, is broken or hostile.
  *
- * The read at hand: node parses all of a read (up to 64 KiB, ~1,900 minimal requests) in one call
+ * The read at hand: node parses all of a read (64 KiB: ~2,000 requests of 31 bytes) in one call
  * and emits each request as it goes, so destroying the socket alone still let node build every
  * remaining request and response of that read, and hold them until the socket's close callback.
  * Flooding connections whose reads arrive together are all parsed in one turn of the event loop:
@@ -25,9 +25,10 @@
  * the drop also stops the parse: node asks `parser.onIncoming` (set per connection, reset when the
  * parser is reused) what to do after each request's headers, and a negative answer makes llhttp
  * stop with a parse error, which node handles as for any malformed request on a socket that is
- * already destroyed. `parser` and `onIncoming` are internals node:http has long used for this; where
- * they are missing the drop falls back to destroying the socket, and test/hello/limits.test.ts
- * fails if the bound stops holding.
+ * already destroyed (it writes nothing; it builds a parse error carrying a copy of the read, short-
+ * lived, and the prober logs it at debug level). `parser` and `onIncoming` are internals node:http
+ * has long used for this; where they are missing the drop falls back to destroying the socket,
+ * and test/common/http-limits.test.ts fails if the parse no longer stops.
  *
  * Cost on the hot path: one comparison per request. node assigns the socket to a response only
  * when no earlier response on the connection is unfinished, so `res.socket === null` means
@@ -40,6 +41,17 @@ import type { Socket } from 'node:net';
 export const DEFAULT_MAX_QUEUED_RESPONSES = 32;
 
 const queuedBySocket = new WeakMap<Socket, ServerResponse[]>();
+
+/**
+ * Which bound a dropped connection went past: its own, or the whole server's. The server's is a
+ * trade-off: a few connections that queue answers and never read can fill it, and then any other
+ * pipelining client is dropped at its first queued answer; clients that do not pipeline never
+ * queue one.
+ */
+export interface PipeliningBound {
+  readonly scope: 'connection' | 'server';
+  readonly limit: number;
+}
 
 /**
  * Answers one server holds queued at once, in connections' worth: past `maxQueued` times this, a
@@ -56,7 +68,7 @@ export const QUEUED_CONNECTIONS_PER_SERVER = 8;
 export function limitPipelining(
   handler: (req: IncomingMessage, res: ServerResponse) => void,
   maxQueued = DEFAULT_MAX_QUEUED_RESPONSES,
-  onDrop?: (socket: Socket) => void,
+  onDrop?: (socket: Socket, bound: PipeliningBound) => void,
 ): (req: IncomingMessage, res: ServerResponse) => void {
   const onServer = new QueuedOnServer(maxQueued * QUEUED_CONNECTIONS_PER_SERVER);
   return (req, res) => {
@@ -64,8 +76,10 @@ export function limitPipelining(
       const socket = req.socket;
       if (socket.destroyed) return; // parsed from the same read as the request that dropped it
       const unanswered = (queuedBySocket.get(socket) ?? []).filter((queued) => !queued.writableFinished);
-      if (unanswered.length >= maxQueued || onServer.full()) {
-        onDrop?.(socket);
+      const bound: PipeliningBound | undefined =
+        unanswered.length >= maxQueued ? { scope: 'connection', limit: maxQueued } : onServer.full() ? { scope: 'server', limit: onServer.max } : undefined;
+      if (bound) {
+        onDrop?.(socket, bound);
         stopParsing(socket);
         socket.destroy();
         return;
@@ -87,7 +101,7 @@ export function limitPipelining(
 class QueuedOnServer {
   private readonly queued = new Map<ServerResponse, Socket>();
 
-  constructor(private readonly max: number) {}
+  constructor(readonly max: number) {}
 
   add(res: ServerResponse, socket: Socket): void {
     this.queued.set(res, socket);

@@ -146,8 +146,8 @@ function createHelloServer(config: HelloConfig, handler: (req: IncomingMessage, 
       // a slowloris client hold a socket far past headersTimeout.
       connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(config.headersTimeoutMs / 4))),
     },
-    limitPipelining(handler, config.maxQueuedResponses, (socket) =>
-      logger.warn('dropped a connection with too many unanswered pipelined requests', { remote: socket.remoteAddress, limit: config.maxQueuedResponses }),
+    limitPipelining(handler, config.maxQueuedResponses, (socket, bound) =>
+      logger.warn('dropped a connection with too many unanswered pipelined requests', { remote: socket.remoteAddress, bound: bound.scope, limit: bound.limit }),
     ),
   );
   // Past the cap node closes new connections at once; without one, memory has no bound.

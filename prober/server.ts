@@ -77,8 +77,8 @@ export async function startProberServer(options: ProberServerOptions): Promise<P
     },
     // A client that pipelines requests and never reads the answers would otherwise make the
     // prober hold every pending answer (/metrics and /probe answer later, so node keeps reading).
-    limitPipelining(onRequest, DEFAULT_MAX_QUEUED_RESPONSES, (socket) =>
-      logger.warn('dropped a connection with too many unanswered pipelined requests', { remote: socket.remoteAddress, limit: DEFAULT_MAX_QUEUED_RESPONSES }),
+    limitPipelining(onRequest, DEFAULT_MAX_QUEUED_RESPONSES, (socket, bound) =>
+      logger.warn('dropped a connection with too many unanswered pipelined requests', { remote: socket.remoteAddress, bound: bound.scope, limit: bound.limit }),
     ),
   );
   // Past the cap node closes new connections at once; without one, memory has no bound.
@@ -141,6 +141,7 @@ function createRoutes(safe: SafeConfig, timeoutOffsetSeconds: number | undefined
   for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) own.removeSingleMetric(name);
   const probe = createProbeHandler(safe, own, timeoutOffsetSeconds, logger);
   const renderMetrics = shareWhileRunning(async () => (await own.metrics()) + (await safe.metrics()));
+  const compress = compressOnce();
   return async (req, res) => {
     let url: URL;
     try {
@@ -156,7 +157,7 @@ function createRoutes(safe: SafeConfig, timeoutOffsetSeconds: number | undefined
         return probe(req, res, url.searchParams);
       case PROBER_PATHS.metrics:
         if (!readable) return sendText(res, 405, 'Method Not Allowed\n', { Allow: 'GET, HEAD' });
-        return sendMetrics(req, res, await renderMetrics(), own.contentType);
+        return sendMetrics(req, res, await renderMetrics(), own.contentType, compress);
       case PROBER_PATHS.healthy:
         return sendText(res, 200, 'Healthy\n');
       case PROBER_PATHS.ready:
@@ -203,7 +204,7 @@ function createProbeHandler(safe: SafeConfig, own: Registry, timeoutOffsetSecond
       probes.labels({ module: outcome.module.name }).inc();
       if (!outcome.success) probeFailures.labels({ module: outcome.module.name }).inc();
       if (query.get('debug') === 'true') sendText(res, 200, await renderProbeDebug(outcome));
-      else sendMetrics(req, res, await renderProbeMetrics(outcome), outcome.registry.contentType);
+      else sendMetrics(req, res, await renderProbeMetrics(outcome), outcome.registry.contentType, gzipSync);
     } catch (error) {
       const code = (error as { code?: unknown }).code;
       if (code !== 'HELLO_ERR_PROBE_REQUEST' && code !== 'HELLO_ERR_UNKNOWN_MODULE') throw error;
@@ -224,11 +225,21 @@ function sendText(res: ServerResponse, status: number, body: string, headers: Re
   res.end(payload);
 }
 
-function sendMetrics(req: IncomingMessage, res: ServerResponse, body: string, contentType: string): void {
+/** Gzips a /metrics body, once for all the scrapes that share its render (the last one is kept). */
+function compressOnce(): (body: string) => Buffer {
+  let last: { readonly body: string; readonly gzipped: Buffer } | undefined;
+  return (body) => {
+    if (last?.body !== body) last = { body, gzipped: gzipSync(body) };
+    return last.gzipped;
+  };
+}
+
+function sendMetrics(req: IncomingMessage, res: ServerResponse, body: string, contentType: string, compress: (body: string) => Buffer): void {
   const gzip = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
-  // The plain body goes out as the (shared) string: a Buffer per answer is an ArrayBuffer each,
-  // garbage V8 collects only at a full GC, and a flood of scrapes piled up 70+ MiB of it.
-  const payload = gzip ? gzipSync(body) : body;
+  // Each answer sends the shared render (as the string, or its one compressed Buffer): a Buffer
+  // per answer is an ArrayBuffer each, garbage V8 collects only at a full GC, and a flood of
+  // scrapes piled up 70-116 MiB of it.
+  const payload = gzip ? compress(body) : body;
   res.writeHead(200, { 'Content-Type': contentType, 'Content-Length': String(Buffer.byteLength(payload)), ...(gzip ? { 'Content-Encoding': 'gzip' } : {}) });
   res.end(payload);
 }

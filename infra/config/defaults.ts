@@ -87,9 +87,9 @@ export const DEFAULT_SHUTDOWN = {
  * and node flags, a memory cgroup of the pod's limit, the kubelet's probes):
  *   npm run build && node dist/bench/scripts/footprint.js        (2026-12-02 13:57, docs/COST.md)
  *   hello:  idle 1.0m / 61.7 MiB; normal (50 req/s) 42.7m, peak RSS 67.5 MiB; capacity (10k req/s)
- *           404m, 75.6 MiB; 1,124 idle connections 88.4 MiB; a pipelining flood is dropped after
- *           a connection's first read (25 connections 49-63 MiB), but node parses that whole
- *           read first, so many connections flooding together are a burst (docs/SECURITY.md).
+ *           404m, 75.6 MiB; 1,124 idle connections 88.4 MiB; pipelining floods were unbounded
+ *           bursts when these were measured; since they are dropped and node's parse stopped,
+ *           1,000 flooding connections peak at 47-68 MiB (docs/SECURITY.md).
  *   prober (node flags: old space at 50% of the limit, 2 MB semi-spaces; 2026-12-02 15:28):
  *           idle 9m / 78.1 MiB; normal (1 probe/s + a scrape) 22m, peak RSS 101.4 MiB; bench
  *           load (20 concurrent) 114.8 MiB; its concurrency limit (100) 123.7 MiB.

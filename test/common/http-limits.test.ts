@@ -36,7 +36,7 @@ test('the drop stops node parsing the rest of the read: no request objects are b
   const socket = connect((server.address() as { port: number }).port, '127.0.0.1');
   const closed = new Promise((resolve) => socket.once('close', resolve));
   socket.on('error', () => undefined);
-  // ~1,500 requests fit in one 64 KiB read; without the stop node built every one of them.
+  // ~2,400 of these 27-byte requests fit in one 64 KiB read; without the stop node built them all.
   socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(5000));
   await closed;
   assert.equal(dropped, 1);
@@ -99,7 +99,11 @@ test('a synchronous handler: answers not yet handed to the kernel count, so one 
 test('the server-wide bound: with 8 connections\' worth of answers queued, a connection that queues one more is dropped', async (t) => {
   const waiting: ServerResponse[] = [];
   let dropped = 0;
-  const server = createServer(limitPipelining((_req, res) => void waiting.push(res), 8, () => (dropped += 1)));
+  const scopes: string[] = [];
+  const server = createServer(limitPipelining((_req, res) => void waiting.push(res), 8, (_socket, bound) => {
+    dropped += 1;
+    scopes.push(`${bound.scope} ${bound.limit}`);
+  }));
   server.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   t.after(() => server.close());
@@ -120,6 +124,7 @@ test('the server-wide bound: with 8 connections\' worth of answers queued, a con
   // The 64th queued answer fills the server; the 65th drops its connection.
   await open(3);
   assert.equal(dropped, 1);
+  assert.deepEqual(scopes, ['server 64'], 'the drop names the server-wide bound');
   // Once the queued answers are handed to the kernel, the server queues again.
   for (const res of waiting) res.end('ok');
   await new Promise((resolve) => setTimeout(resolve, 50));
