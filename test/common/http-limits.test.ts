@@ -1,23 +1,33 @@
 // The pipelining bound shared by hello and the prober: a handler that answers later (as the
 // prober's do) must not let one connection pile up unanswered requests without limit.
 import assert from 'node:assert/strict';
-import { createServer, type ServerResponse } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import { connect } from 'node:net';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { limitPipelining, QUEUED_CONNECTIONS_PER_SERVER } from '../../common/index.js';
+
+/** Listens on a free loopback port, closed after the test; resolves with the port. */
+async function listen(t: TestContext, server: Server): Promise<number> {
+  server.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  t.after(() => server.close());
+  return (server.address() as { port: number }).port;
+}
+
+/** Writes `requests` pipelined GETs on one connection, never reads, and resolves once the server closed it. */
+async function floodUntilClosed(port: number, requests: number): Promise<void> {
+  const socket = connect(port, '127.0.0.1');
+  const closed = new Promise((resolve) => socket.once('close', resolve));
+  socket.on('error', () => undefined);
+  socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(requests));
+  await closed;
+}
 
 test('an async handler: past the bound the connection is dropped and the rest of the flood does no work', async (t) => {
   const waiting: ServerResponse[] = [];
   let dropped = 0;
-  const server = createServer(limitPipelining((_req, res) => void waiting.push(res), 8, () => (dropped += 1)));
-  server.listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  t.after(() => server.close());
-  const socket = connect((server.address() as { port: number }).port, '127.0.0.1');
-  const closed = new Promise((resolve) => socket.once('close', resolve));
-  socket.on('error', () => undefined);
-  socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(5000));
-  await closed;
+  const port = await listen(t, createServer(limitPipelining((_req, res) => void waiting.push(res), 8, () => (dropped += 1))));
+  await floodUntilClosed(port, 5000);
   assert.equal(dropped, 1);
   // The first request (not queued) and 8 queued ones reached the handler; nothing after the drop.
   assert.equal(waiting.length, 9);
@@ -30,15 +40,8 @@ test('the drop stops node parsing the rest of the read: no request objects are b
   // Every request node builds is emitted, whether or not the wrapped handler does work for it.
   let built = 0;
   server.on('request', () => (built += 1));
-  server.listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  t.after(() => server.close());
-  const socket = connect((server.address() as { port: number }).port, '127.0.0.1');
-  const closed = new Promise((resolve) => socket.once('close', resolve));
-  socket.on('error', () => undefined);
   // ~2,400 of these 27-byte requests fit in one 64 KiB read; without the stop node built them all.
-  socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(5000));
-  await closed;
+  await floodUntilClosed(await listen(t, server), 5000);
   assert.equal(dropped, 1);
   // The first, 8 queued and the one that found the queue full; the parse stopped there.
   assert.ok(built <= 10, `node built ${built} requests on the dropped connection; the parse should stop at the drop`);
@@ -46,10 +49,7 @@ test('the drop stops node parsing the rest of the read: no request objects are b
 
 test('an async handler: a client that pipelines up to the bound and reads is served in full', async (t) => {
   const server = createServer(limitPipelining((_req, res) => setImmediate(() => res.end('ok')), 8));
-  server.listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  t.after(() => server.close());
-  const socket = connect((server.address() as { port: number }).port, '127.0.0.1');
+  const socket = connect(await listen(t, server), '127.0.0.1');
   t.after(() => socket.destroy());
   let received = '';
   const all = new Promise<void>((resolve) => {
@@ -67,10 +67,7 @@ test('an async handler: a client that pipelines up to the bound and reads is ser
 test('a synchronous handler: answers not yet handed to the kernel count, so one write of more than the bound is dropped even from a reader', async (t) => {
   let dropped = 0;
   const server = createServer(limitPipelining((_req, res) => res.end('ok'), 8, () => (dropped += 1)));
-  server.listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  t.after(() => server.close());
-  const port = (server.address() as { port: number }).port;
+  const port = await listen(t, server);
   const exchange = async (requests: number): Promise<{ answers: number; closed: boolean }> => {
     const socket = connect(port, '127.0.0.1');
     t.after(() => socket.destroy());
@@ -104,10 +101,7 @@ test('the server-wide bound: with 8 connections\' worth of answers queued, a con
     dropped += 1;
     scopes.push(`${bound.scope} ${bound.limit}`);
   }));
-  server.listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  t.after(() => server.close());
-  const port = (server.address() as { port: number }).port;
+  const port = await listen(t, server);
   const open = (requests: number): Promise<void> => {
     const socket = connect(port, '127.0.0.1');
     t.after(() => socket.destroy());
