@@ -71,13 +71,14 @@ export function limitPipelining(
   onDrop?: (socket: Socket, bound: PipeliningBound) => void,
 ): (req: IncomingMessage, res: ServerResponse) => void {
   const onServer = new QueuedOnServer(maxQueued * QUEUED_CONNECTIONS_PER_SERVER);
+  const perConnection: PipeliningBound = { scope: 'connection', limit: maxQueued };
+  const perServer: PipeliningBound = { scope: 'server', limit: onServer.max };
   return (req, res) => {
     if (res.socket === null) {
       const socket = req.socket;
       if (socket.destroyed) return; // parsed from the same read as the request that dropped it
       const unanswered = (queuedBySocket.get(socket) ?? []).filter((queued) => !queued.writableFinished);
-      const bound: PipeliningBound | undefined =
-        unanswered.length >= maxQueued ? { scope: 'connection', limit: maxQueued } : onServer.full() ? { scope: 'server', limit: onServer.max } : undefined;
+      const bound = unanswered.length >= maxQueued ? perConnection : onServer.full() ? perServer : undefined;
       if (bound) {
         onDrop?.(socket, bound);
         stopParsing(socket);

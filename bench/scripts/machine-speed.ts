@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parseDuration } from '../../common/index.js';
+import { spreadOf } from '../recommend/spread.js';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '10' }, pause: { type: 'string', default: '6s' } } });
 const rounds = Number(values.rounds);
@@ -40,8 +41,6 @@ function cpuMs(work: () => number): number {
   return (used.user + used.system) / 1000;
 }
 
-const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-
 registerLoop();
 allocatingWork(); // compiled and warm before the first timed round
 const loops: number[] = [];
@@ -54,7 +53,6 @@ for (let round = 1; round <= rounds; round++) {
   if (round < rounds) await new Promise((resolve) => setTimeout(resolve, pauseMs));
 }
 for (const [name, xs] of [['register loop', loops], ['allocating', allocating]] as const) {
-  const lo = Math.min(...xs);
-  const hi = Math.max(...xs);
-  console.log(`${name}: median ${median(xs).toFixed(0)} ms, ${lo.toFixed(0)}-${hi.toFixed(0)} ms (the slowest round ${((hi / lo - 1) * 100).toFixed(0)}% slower than the fastest)`);
+  const { min, median, max } = spreadOf(xs);
+  console.log(`${name}: median ${median.toFixed(0)} ms, ${min.toFixed(0)}-${max.toFixed(0)} ms (the slowest round ${((max / min - 1) * 100).toFixed(0)}% slower than the fastest)`);
 }

@@ -19,7 +19,7 @@ const DROPPED = 'dropped a connection with too many unanswered pipelined request
 // Connections flooding together, up to the default connection cap (1,024). Their reads arrive in
 // one turn of the event loop; before the drop stopped node's parse (common/http-limits.ts) each
 // built all ~2,000 requests of its read first, about 1 MiB of heap per connection: 100 such
-// connections ended in a V8 heap abort in one run of eight, and 400 did in both runs tried.
+// connections ended in a V8 heap abort in one run of eight.
 const CONNECTIONS = 1000;
 
 // hello answers at once, but an answer to a pipelined request waits behind the one before it until
