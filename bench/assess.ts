@@ -26,6 +26,12 @@ export interface RunGates {
   readonly minAchievedRatio: number;
   /** Other processes' CPU above this (cores) before the run or during a step is reported as noise. Default 0.25. */
   readonly maxOtherCpuCores: number;
+  /**
+   * The host's steal above this share of a step's window, on the server's core, is reported as
+   * noise. Default 0.01: a p99 verdict is decided by the slowest 1% of requests, and a server that
+   * waits out that much of the window can put them over the bound by itself.
+   */
+  readonly maxStealShare: number;
 }
 
 /** The default gates. */
@@ -33,6 +39,7 @@ export const DEFAULT_GATES: RunGates = {
   maxGeneratorCpuCores: 0.7,
   minAchievedRatio: 0.99,
   maxOtherCpuCores: 0.25,
+  maxStealShare: 0.01,
 };
 
 /**
@@ -106,6 +113,11 @@ export function noiseOf(record: OpenRunRecord, gates: RunGates = DEFAULT_GATES):
   return null;
 }
 
+/** The host's steal in one run when it is above the gate (noise), or null. */
+export function stealOf(record: OpenRunRecord, gates: RunGates = DEFAULT_GATES): number | null {
+  return record.stealShare !== null && record.stealShare > gates.maxStealShare ? record.stealShare : null;
+}
+
 /** The "Noise detected" note on repetitions the generator spoiled and that were measured again. */
 export function describeRemeasured(remeasured: readonly BenchRemeasured[], stillSpoiled: number): string {
   return (
@@ -126,6 +138,7 @@ export type RunProblem =
   | { readonly code: 'saturation-generator-bound'; readonly xMaxRps: number }
   | { readonly code: 'machine-stalls'; readonly stalledMs: number; readonly measuredSeconds: number; readonly worstMs: number }
   | { readonly code: 'other-processes'; readonly runs: number; readonly worst: string }
+  | { readonly code: 'host-steal'; readonly runs: number; readonly of: number; readonly worstShare: number; readonly worstRateRps: number; readonly maxShare: number }
   | { readonly code: 'generator-busy'; readonly ratesRps: readonly number[]; readonly maxCores: number; readonly limitCores: number }
   | { readonly code: 'still-spoiled'; readonly repetitions: number }
   | { readonly code: 'invalid-steps'; readonly invalid: readonly { readonly offeredRps: number; readonly firstProblem: string }[]; readonly steps: number };
@@ -151,6 +164,8 @@ export function describeRunProblem(p: RunProblem): string {
       return `noise: the whole machine stalled (every timer late by >= 20 ms; the VM paused by its host) for ${Math.round(p.stalledMs)} ms over ${Math.round(p.measuredSeconds)} s of measurement (${((100 * p.stalledMs) / (p.measuredSeconds * 1000)).toFixed(2)}%, worst window ${Math.round(p.worstMs)} ms): high percentiles include those pauses`;
     case 'other-processes':
       return `noise: ${p.runs} open-model run(s) shared the machine with other work (worst: ${p.worst})`;
+    case 'host-steal':
+      return `noise: the host stole more than ${(100 * p.maxShare).toFixed(0)}% of the server's core in ${p.runs} of ${p.of} open-model run(s) (worst ${(100 * p.worstShare).toFixed(1)}% during the ${Math.round(p.worstRateRps)} req/s step): the VM's neighbours took CPU it was ready to use, and the server's latency includes those waits`;
     case 'generator-busy':
       return `the generator used up to ${p.maxCores.toFixed(2)} cores (> ${p.limitCores}) at ${p.ratesRps.join(', ')} req/s, where the server kept up but the SLO failed: the generator nears its limit there, so those failures may be partly its own (the capacity is then a conservative bound)`;
     case 'still-spoiled':
@@ -202,6 +217,11 @@ export function assessRun(e: RunEvidence, gates: RunGates = DEFAULT_GATES): RunP
   if (stallTotal > 0.002 * measuredSeconds * 1000) problems.push({ code: 'machine-stalls', stalledMs: stallTotal, measuredSeconds, worstMs: Math.max(...stalledMs) });
   const noisy = e.records.map((r) => noiseOf(r, gates)).filter((n): n is string => n !== null);
   if (noisy.length > 0) problems.push({ code: 'other-processes', runs: noisy.length, worst: noisy.sort().at(-1)! });
+  const stolen = e.records.filter((r) => stealOf(r, gates) !== null);
+  if (stolen.length > 0) {
+    const worst = stolen.reduce((a, b) => (b.stealShare! > a.stealShare! ? b : a));
+    problems.push({ code: 'host-steal', runs: stolen.length, of: e.records.length, worstShare: worst.stealShare!, worstRateRps: worst.run.offeredRps, maxShare: gates.maxStealShare });
+  }
   // A busy generator reads responses late, so it can only make latency look worse: it matters
   // where the server kept up and the SLO still failed (past the server's capacity it is moot).
   const failedOnLatency = (r: OpenRunRecord): boolean => !serverFellShort(r, gates) && percentileUs(r.run.response, e.slo.percentile) > e.slo.latencyMs * 1000;

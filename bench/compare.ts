@@ -35,6 +35,11 @@ export interface BenchComparison {
    * code and settings it should not move, so when it does, the machine's speed moved.
    */
   readonly cpuUsPerRequest: ComparedValue;
+  /**
+   * Per run, the share of each open-model step's window the host stole from the server's core:
+   * the median and the worst step (null: not recorded, files from before it was).
+   */
+  readonly hostSteal: readonly ({ readonly median: number; readonly max: number } | null)[];
   /** Why the runs may disagree, beyond the run checks: machine speed, different settings, re-measured noise. */
   readonly noise: readonly string[];
 }
@@ -83,7 +88,13 @@ export function compareBenchResults(runs: readonly BenchResults[], tolerance = 0
       );
     }
   });
-  return { tolerance, values, agree: values.every((v) => v.withinTolerance), runProblems, cpuUsPerRequest, noise };
+  const hostSteal = runs.map((r) => {
+    const shares = r.measurements.openModel.steps.map((st) => st.stealShare).filter((x): x is number => typeof x === 'number');
+    if (shares.length === 0) return null;
+    const { median, max } = spreadOf(shares);
+    return { median, max };
+  });
+  return { tolerance, values, agree: values.every((v) => v.withinTolerance), runProblems, cpuUsPerRequest, hostSteal, noise };
 }
 
 /** Whether every interval shares a point with every other (null when one is missing). */

@@ -154,8 +154,17 @@ export interface BenchOpenStep {
     readonly sendLagP99Ms: number;
     readonly cpuCores: number;
   };
-  /** Other processes' CPU on the machine during the step, in cores (noise), worst over repetitions. */
+  /**
+   * Other processes' CPU on the machine during the step, in cores (noise), worst over repetitions.
+   * Files from before `stealShare` existed count the host's steal in it.
+   */
   readonly otherCpuCores: number | null;
+  /**
+   * The share of the measured window the host stole from the server's core (its hypervisor ran
+   * something else), 0..1, worst over repetitions; null when it cannot be read. Absent in files
+   * written before it was recorded.
+   */
+  readonly stealShare?: number | null;
   /** CFS throttled periods of the server's cgroup during the step (null: no quota set). */
   readonly throttledPeriods: number | null;
   /**
@@ -404,6 +413,7 @@ const openStepSchema = object({
   serverCpuCoresPerRepetition: list(nonNeg),
   generator: object({ eventLoopDelayP99Ms: nonNeg, sendLagP99Ms: nonNeg, cpuCores: nonNeg, gcMaxPauseMs: optional(nonNeg) }),
   otherCpuCores: nullable(nonNeg),
+  stealShare: optional(nullable(number(0, 1))),
   throttledPeriods: nullable(count),
   machineStallMs: optional(nullable(nonNeg)),
   serverPeakRssMiB: optional(nullable(nonNeg)),

@@ -1,7 +1,7 @@
 /**
  * What the machine and the server process are doing, from /proc (Linux): process CPU time and
- * peak RSS, per-core busy time (to see other tenants' noise), load average, CPU pinning with
- * `taskset` and a CPU quota through a cgroup v1 `cpu` controller. Everything degrades to `null`
+ * peak RSS, per-core busy and stolen time (other processes' noise, and the host's), load average,
+ * CPU pinning with `taskset` and a CPU quota through a cgroup v1 `cpu` controller. Everything degrades to `null`
  * with a reason where the platform does not allow it.
  */
 import { execFileSync } from 'node:child_process';
@@ -48,33 +48,41 @@ export function resetPeakRss(pid: number): boolean {
   }
 }
 
-/** Busy and total jiffies per core, from /proc/stat. */
-export type CoreTimes = ReadonlyMap<number, { readonly busy: number; readonly total: number }>;
+/** Busy, stolen and total jiffies per core, from /proc/stat. */
+export type CoreTimes = ReadonlyMap<number, { readonly busy: number; readonly steal: number; readonly total: number }>;
 
-/** Per-core busy/total times now, or null off Linux. */
+/** Per-core times now, or null off Linux. */
 export function readCoreTimes(): CoreTimes | null {
   try {
-    const out = new Map<number, { busy: number; total: number }>();
-    for (const line of readFileSync('/proc/stat', 'utf8').split('\n')) {
-      const m = /^cpu(\d+) (.*)$/.exec(line);
-      if (!m) continue;
-      const v = m[2]!.trim().split(/\s+/).map(Number);
-      // user nice system idle iowait irq softirq steal guest guest_nice; guest is inside user.
-      // Interrupt time is left out of "busy": on loopback it is mostly our own traffic's
-      // softirq, which no process is charged for. Steal (the hypervisor running other VMs)
-      // stays in: it is noise.
-      const total = v.slice(0, 8).reduce((a, b) => a + b, 0);
-      const idle = (v[3] ?? 0) + (v[4] ?? 0);
-      const interrupts = (v[5] ?? 0) + (v[6] ?? 0);
-      out.set(Number(m[1]), { busy: total - idle - interrupts, total });
-    }
-    return out;
+    return parseCoreTimes(readFileSync('/proc/stat', 'utf8'));
   } catch {
     return null;
   }
 }
 
-/** Busy cores summed over every core between two readings. */
+/**
+ * Per-core times from /proc/stat's text. Fields: user nice system idle iowait irq softirq steal
+ * guest guest_nice; guest is inside user. Interrupt time is left out of "busy": on loopback it is
+ * mostly our own traffic's softirq, which no process is charged for. Steal (the hypervisor running
+ * something else while this vCPU waits) is counted apart: it is no process of this machine, and
+ * it delays whatever was runnable on that core.
+ */
+export function parseCoreTimes(stat: string): CoreTimes {
+  const out = new Map<number, { busy: number; steal: number; total: number }>();
+  for (const line of stat.split('\n')) {
+    const m = /^cpu(\d+) (.*)$/.exec(line);
+    if (!m) continue;
+    const v = m[2]!.trim().split(/\s+/).map(Number);
+    const total = v.slice(0, 8).reduce((a, b) => a + b, 0);
+    const idle = (v[3] ?? 0) + (v[4] ?? 0);
+    const interrupts = (v[5] ?? 0) + (v[6] ?? 0);
+    const steal = v[7] ?? 0;
+    out.set(Number(m[1]), { busy: total - idle - interrupts - steal, steal, total });
+  }
+  return out;
+}
+
+/** Busy cores (steal not included) summed over every core between two readings. */
 export function busyCoresBetween(before: CoreTimes, after: CoreTimes, seconds: number): number {
   let busy = 0;
   for (const [core, a] of after) {
@@ -82,6 +90,36 @@ export function busyCoresBetween(before: CoreTimes, after: CoreTimes, seconds: n
     if (b) busy += (a.busy - b.busy) / CLOCK_TICKS;
   }
   return busy / seconds;
+}
+
+/**
+ * The share of the time between two readings that the host stole from `cores` (their mean; every
+ * core when null or empty), 0..1. Steal is time this vCPU was ready to run and the hypervisor ran
+ * something else: a server on that core waits it out, so it shows in latency as a pause.
+ */
+export function stealShareBetween(before: CoreTimes, after: CoreTimes, cores: readonly number[] | null): number {
+  let stolen = 0;
+  let total = 0;
+  for (const [core, a] of after) {
+    const b = before.get(core);
+    if (!b || (cores !== null && cores.length > 0 && !cores.includes(core))) continue;
+    stolen += a.steal - b.steal;
+    total += a.total - b.total;
+  }
+  return total > 0 ? Math.min(1, Math.max(0, stolen / total)) : 0;
+}
+
+/** The cores of a taskset CPU list ("0", "0-2", "0,3"), or null when it is not one. */
+export function cpuListCores(list: string): number[] | null {
+  const cores: number[] = [];
+  for (const part of list.split(',')) {
+    const m = /^\s*(\d+)(?:-(\d+))?\s*$/.exec(part);
+    if (!m) return null;
+    const from = Number(m[1]);
+    const to = m[2] === undefined ? from : Number(m[2]);
+    for (let c = from; c <= to; c++) cores.push(c);
+  }
+  return cores.length > 0 ? cores : null;
 }
 
 /**

@@ -11,7 +11,7 @@ export { runOpenModel, type OpenModelBatches, type OpenModelOptions, type OpenMo
 export { runSaturationStep, runSaturationSweep, type SaturationRun, type SaturationStepOptions, type SaturationSweepOptions } from './saturation.js';
 export { createRandom, deriveSeed, planArrivals } from './arrivals.js';
 export { createLatencyHistogram, mergeHistograms, percentileUs, percentilesOf, encodeHistogram, decodeHistogram, type LatencyHistogram } from './histogram.js';
-export { assessRun, checkOpenRun, describeOpenRunProblem, describeRemeasured, describeRunProblem, noiseOf, serverFellShort, spoiledByGenerator, DEFAULT_GATES, type OpenRunProblem, type RunEvidence, type RunGates, type RunProblem } from './assess.js';
+export { assessRun, checkOpenRun, describeOpenRunProblem, describeRemeasured, describeRunProblem, noiseOf, serverFellShort, spoiledByGenerator, stealOf, DEFAULT_GATES, type OpenRunProblem, type RunEvidence, type RunGates, type RunProblem } from './assess.js';
 export { refineRates, summarizeOpenStep, summarizeSaturation } from './summarize.js';
 export { sloLatencyOf, stepSloLatencyUs, studentT95, type SloSide } from './slo-latency.js';
 export { measureOpenStep, type OpenRunRecord, type OpenStepParams } from './open-step.js';
@@ -22,4 +22,5 @@ export { compareBenchResults, type BenchComparison, type ComparedValue } from '.
 export { renderLatencyPlot } from './plot.js';
 export { simulateHpa, growthTraffic, type HpaSimulationInput, type HpaSimulationResult } from './simulate.js';
 export { externalTarget, startHelloTarget, type BenchTarget, type ServerGc, type StartHelloTargetOptions } from './target.js';
+export { cpuListCores, parseCoreTimes, stealShareBetween, type CoreTimes } from './host.js';
 export { startStallMonitor, STALL_THRESHOLD_MS, type StallMonitor } from './stalls.js';

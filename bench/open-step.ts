@@ -1,11 +1,12 @@
 /**
  * One open-model repetition as the bench measures it: a full GC of this process first, the
  * driver's run, and around its measured window the server's CPU and peak memory, the other
- * processes' CPU, the quota's throttling and whole-machine stalls.
+ * processes' CPU, the time the host stole from the server's core, the quota's throttling and
+ * whole-machine stalls.
  */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { busyCoresBetween, processCpuSeconds, processPeakRssMiB, readCoreTimes, resetPeakRss, type CoreTimes } from './host.js';
+import { busyCoresBetween, cpuListCores, processCpuSeconds, processPeakRssMiB, readCoreTimes, resetPeakRss, stealShareBetween, type CoreTimes } from './host.js';
 import { runOpenModel, type OpenModelRun } from './open-model.js';
 import type { StallMonitor } from './stalls.js';
 import type { BenchTarget, ServerGc } from './target.js';
@@ -17,6 +18,11 @@ export interface OpenRunRecord {
   readonly serverCpuCores: number | null;
   /** Other processes' CPU cores over the window (all cores busy - server - generator), or null. */
   readonly otherCpuCores: number | null;
+  /**
+   * The share of the window the host stole from the server's core(s) (every core when it is not
+   * pinned), 0..1, or null off Linux. A VM's neighbours, not this machine's processes.
+   */
+  readonly stealShare: number | null;
   /** CFS periods throttled during the window, or null without a quota. */
   readonly throttledPeriods: number | null;
   /** Whole-machine stalls during the window (stalls.ts), ms; null when not monitored. */
@@ -70,7 +76,8 @@ type WindowReadings = Omit<OpenRunRecord, 'run' | 'serverPeakRssMiB' | 'serverGc
 function watchWindow(target: BenchTarget, stalls: StallMonitor): { start: () => void; end: () => void; readings: () => WindowReadings; serverGc: () => Promise<ServerGc | null> } {
   let gc: Promise<ServerGc | null> = Promise.resolve(null);
   let before: { at: number; server: number | null; cores: CoreTimes | null; throttled: number | null; generator: NodeJS.CpuUsage; stalledMs: number } | undefined;
-  let readings: WindowReadings = { serverCpuCores: null, otherCpuCores: null, throttledPeriods: null, machineStallMs: null };
+  let readings: WindowReadings = { serverCpuCores: null, otherCpuCores: null, stealShare: null, throttledPeriods: null, machineStallMs: null };
+  const serverCores = target.cpus === null ? null : cpuListCores(target.cpus);
   const serverCpu = (): number | null => (target.pid === null ? null : processCpuSeconds(target.pid));
   return {
     start: () => {
@@ -90,6 +97,7 @@ function watchWindow(target: BenchTarget, stalls: StallMonitor): { start: () => 
       readings = {
         serverCpuCores,
         otherCpuCores: busy === null ? null : Math.max(0, busy - (serverCpuCores ?? 0) - (generator.user + generator.system) / 1e6 / seconds),
+        stealShare: before.cores !== null && cores !== null ? stealShareBetween(before.cores, cores, serverCores) : null,
         throttledPeriods: before.throttled !== null && throttled !== null ? throttled - before.throttled : null,
         machineStallMs: stalls.read().totalMs - before.stalledMs,
       };

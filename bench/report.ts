@@ -68,7 +68,7 @@ export function renderMeasurements(results: BenchMeasuredRun, sloPercentile: num
   out.push(`Open model (${m.openModel.arrivals} arrivals, seed ${m.openModel.seed}, ${m.openModel.warmupSeconds}s warm-up + ${m.openModel.durationSeconds}s per step; latency from the intended send time):`);
   out.push(
     table(
-      ['offered', 'achieved', 'reps', 'p50 ms', 'p90 ms', 'p99 ms', 'p99.9 ms', 'max ms', `p${p} interval ms`, 'errors', 'server cores', 'server GC ms', 'other cores', 'stalls ms', 'valid'],
+      ['offered', 'achieved', 'reps', 'p50 ms', 'p90 ms', 'p99 ms', 'p99.9 ms', 'max ms', `p${p} interval ms`, 'errors', 'server cores', 'server GC ms', 'other cores', 'steal %', 'stalls ms', 'valid'],
       [...m.openModel.steps]
         .sort((a, b) => a.offeredRps - b.offeredRps)
         .map((s) => [
@@ -85,6 +85,7 @@ export function renderMeasurements(results: BenchMeasuredRun, sloPercentile: num
           n(s.serverCpuCores),
           n(s.serverGcMaxPauseMs, 1),
           n(s.otherCpuCores),
+          s.stealShare === undefined || s.stealShare === null ? '-' : (100 * s.stealShare).toFixed(1),
           s.machineStallMs === undefined || s.machineStallMs === null ? '-' : String(Math.round(s.machineStallMs)),
           s.valid ? 'yes' : 'NO',
         ]),
@@ -162,6 +163,10 @@ export function renderComparison(comparison: BenchComparison, files: readonly st
   const cpu = comparison.cpuUsPerRequest;
   if (cpu.values.length > 0) {
     out.push(`Machine speed: the server's CPU per request at X_max was ${cpu.values.map((x) => x.toFixed(1)).join(' / ')} us (${(cpu.spread * 100).toFixed(1)}% apart).`);
+  }
+  if (comparison.hostSteal.some((x) => x !== null)) {
+    const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
+    out.push(`Host steal on the server's core, per open-model step (median / worst): ${comparison.hostSteal.map((h, i) => `run ${i + 1} ${h === null ? 'not recorded' : `${pct(h.median)} / ${pct(h.max)}`}`).join(', ')}.`);
   }
   if (comparison.runProblems.length > 0) {
     out.push('Run checks that failed (the likely reasons for any disagreement):');

@@ -27,6 +27,7 @@ export function summarizeOpenStep(records: readonly OpenRunRecord[], slo: BenchS
   const failedChecks = [...new Set(checked.flat().map((p) => p.check))];
   const cpu = records.map((r) => r.serverCpuCores).filter((c): c is number => c !== null);
   const others = records.map((r) => r.otherCpuCores).filter((c): c is number => c !== null);
+  const steal = records.map((r) => r.stealShare).filter((c): c is number => c !== null);
   const throttled = records.map((r) => r.throttledPeriods).filter((c): c is number => c !== null);
   const stalls = records.map((r) => r.machineStallMs).filter((c): c is number => c !== null);
   const rss = records.map((r) => r.serverPeakRssMiB).filter((c): c is number => c !== null);
@@ -51,6 +52,7 @@ export function summarizeOpenStep(records: readonly OpenRunRecord[], slo: BenchS
       cpuCores: Math.max(...runs.map((r) => r.generatorCpuCores)),
     },
     otherCpuCores: others.length > 0 ? Math.max(...others) : null,
+    stealShare: steal.length > 0 ? Math.max(...steal) : null,
     throttledPeriods: throttled.length > 0 ? throttled.reduce((a, b) => a + b, 0) : null,
     machineStallMs: stalls.length > 0 ? Math.max(...stalls) : null,
     serverPeakRssMiB: rss.length === records.length ? Math.max(...rss) : null,

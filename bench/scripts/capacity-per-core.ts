@@ -101,7 +101,7 @@ async function measureRate(server: Server, rate: number): Promise<void> {
   const step = { rate, held: true, cpuCores: [] as number[], p99Ms: [] as number[], note: '' };
   for (let rep = 0; rep < REPETITIONS && step.held; rep++) {
     let result = await repetition(server, rate);
-    const record = { run: result.run, serverCpuCores: result.cpuCores, otherCpuCores: null, throttledPeriods: null, machineStallMs: null, serverPeakRssMiB: null, serverGc: null };
+    const record = { run: result.run, serverCpuCores: result.cpuCores, otherCpuCores: null, stealShare: null, throttledPeriods: null, machineStallMs: null, serverPeakRssMiB: null, serverGc: null };
     if (spoiledByGenerator(record, SLO)) result = await repetition(server, rate);
     const p99 = percentileUs(result.run.response, 99) / 1000;
     const problems = checkOpenRun({ ...record, run: result.run }, SLO).map(describeOpenRunProblem);

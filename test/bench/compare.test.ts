@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { compareBenchResults, validateBenchResults, type BenchResults } from '../../bench/index.js';
+import { compareBenchResults, renderComparison, validateBenchResults, type BenchResults } from '../../bench/index.js';
 
 const close = (actual: number, expected: number, tolerance = 1e-9): void => assert.ok(Math.abs(actual - expected) <= tolerance, `expected ${expected}, got ${actual}`);
 
@@ -49,6 +49,16 @@ test('a machine that ran slower in one run is named as the reason, and so are di
   const quota = JSON.parse(JSON.stringify(a)) as { environment: { serverCpuQuotaMillicores: number | null } };
   quota.environment.serverCpuQuotaMillicores = 250;
   assert.deepEqual(compareBenchResults([a, quota as unknown as BenchResults]).noise, ['The runs differ in mode, quota, pinning or inputs: they do not measure the same thing.']);
+});
+
+test("each run's steal on the server's core is summed up, and files without it say so", () => {
+  const a = sample();
+  const stolen = JSON.parse(JSON.stringify(a)) as { measurements: { openModel: { steps: { offeredRps: number; stealShare?: number }[] } } };
+  const [step] = stolen.measurements.openModel.steps;
+  stolen.measurements.openModel.steps = [0.02, 0.1, 0.04].map((stealShare, i) => ({ ...step!, offeredRps: step!.offeredRps * (i + 1), stealShare }));
+  const c = compareBenchResults([a, stolen as unknown as BenchResults]);
+  assert.deepEqual(c.hostSteal, [null, { median: 0.04, max: 0.1 }]);
+  assert.match(renderComparison(c, ['a.json', 'b.json']), /Host steal on the server's core, per open-model step \(median \/ worst\): run 1 not recorded, run 2 4\.0% \/ 10\.0%\./);
 });
 
 test('a run whose own repetitions disagree on the capacity is named, from files that did not say it themselves', () => {

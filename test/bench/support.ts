@@ -41,5 +41,5 @@ export function fakeRun(over: Partial<OpenModelRun> & { latencies?: number[]; di
 }
 
 /** The record of `run`: 0.1 server cores, `other` cores of other processes, `machineStallMs` of stalls. */
-export const rec = (run: OpenModelRun, other: number | null = 0, machineStallMs: number | null = null): OpenRunRecord => ({ run, serverCpuCores: 0.1, otherCpuCores: other, throttledPeriods: null, machineStallMs, serverPeakRssMiB: null, serverGc: null });
+export const rec = (run: OpenModelRun, other: number | null = 0, machineStallMs: number | null = null, stealShare: number | null = null): OpenRunRecord => ({ run, serverCpuCores: 0.1, otherCpuCores: other, stealShare, throttledPeriods: null, machineStallMs, serverPeakRssMiB: null, serverGc: null });
 
