@@ -5,7 +5,7 @@
  * instead of being reported as a plain measurement. Pure functions over the runs' numbers.
  */
 import { checkOpenRun, describeOpenRunProblem, DEFAULT_GATES, type RunGates } from './assess.js';
-import { sloLatencyOf, stepSloLatencyUs } from './slo-latency.js';
+import { sloLatencyOf, stepSloLatencyUs, type SloSide } from './slo-latency.js';
 import { encodeHistogram, mergeHistograms, percentileUs, percentilesOf } from './histogram.js';
 import type { OpenModelRun } from './open-model.js';
 import type { OpenRunRecord } from './open-step.js';
@@ -106,6 +106,16 @@ function median(values: readonly number[]): number {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
+/** Whether a step meets the SLO on `side` of its latency interval, the error budget and the achieved-rate floor (and is valid). */
+function meetsSlo(s: BenchOpenStep, slo: BenchSlo, minAchievedRatio: number, side: SloSide): boolean {
+  return (
+    s.valid &&
+    stepSloLatencyUs(s, slo, side) <= slo.latencyMs * 1000 &&
+    (s.requests === 0 ? 0 : s.errors / s.requests) <= slo.errorBudgetFraction &&
+    s.achievedRps >= minAchievedRatio * s.offeredRps
+  );
+}
+
 /**
  * Where to measure more: the highest step (by rate) that meets the SLO (its latency on the side
  * that protects it, error budget, achieved rate, valid) and the step above it bracket the
@@ -115,16 +125,24 @@ function median(values: readonly number[]): number {
  */
 export function refineRates(steps: readonly BenchOpenStep[], slo: BenchSlo, minAchievedRatio: number, count = 2): number[] {
   const sorted = [...steps].sort((a, b) => a.offeredRps - b.offeredRps);
-  const ok = (s: BenchOpenStep): boolean =>
-    s.valid &&
-    stepSloLatencyUs(s, slo, 'high') <= slo.latencyMs * 1000 &&
-    (s.requests === 0 ? 0 : s.errors / s.requests) <= slo.errorBudgetFraction &&
-    s.achievedRps >= minAchievedRatio * s.offeredRps;
-  const lastGood = sorted.findLastIndex(ok);
+  const lastGood = sorted.findLastIndex((s) => meetsSlo(s, slo, minAchievedRatio, 'high'));
   if (lastGood < 0 || lastGood === sorted.length - 1) return [];
   const lo = sorted[lastGood]!.offeredRps;
   const hi = sorted[lastGood + 1]!.offeredRps;
   if (hi / lo <= 1.25) return [];
   const known = new Set(sorted.map((s) => s.offeredRps));
   return Array.from({ length: count }, (_, i) => Math.round(lo * (hi / lo) ** ((i + 1) / (count + 1)))).filter((r) => r > lo && r < hi && !known.has(r));
+}
+
+/**
+ * The rate to measure when not even the lowest step meets the SLO on its merged percentile (the
+ * side recommend needs at least one step to pass on): half the lowest, so a run on a noisy machine
+ * (or with a tight SLO) can still vouch for a rate rather than end without a recommendation. null
+ * when some step passes, or the lowest is already at or below `floorRps`.
+ */
+export function rateBelow(steps: readonly BenchOpenStep[], slo: BenchSlo, minAchievedRatio: number, floorRps: number): number | null {
+  if (steps.length === 0 || steps.some((s) => meetsSlo(s, slo, minAchievedRatio, 'point'))) return null;
+  const lowest = Math.min(...steps.map((s) => s.offeredRps));
+  const half = Math.round(lowest / 2);
+  return half >= Math.max(1, floorRps) && half < lowest ? half : null;
 }

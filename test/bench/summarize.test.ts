@@ -3,7 +3,7 @@
 // says what set X_max; refinement rates bracket the boundary.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createLatencyHistogram, decodeHistogram, refineRates, sloLatencyOf, studentT95, summarizeOpenStep, summarizeSaturation, type BenchOpenStep } from '../../bench/index.js';
+import { createLatencyHistogram, decodeHistogram, rateBelow, refineRates, sloLatencyOf, studentT95, summarizeOpenStep, summarizeSaturation, type BenchOpenStep } from '../../bench/index.js';
 
 const close = (actual: number, expected: number, tolerance: number): void => assert.ok(Math.abs(actual - expected) <= tolerance, `expected ${expected} +- ${tolerance}, got ${actual}`);
 import { fakeRun, rec } from './support.js';
@@ -83,5 +83,19 @@ test('refineRates: two more rates between the last good step and the first bad o
   assert.deepEqual(refineRates([step(1000, 900), step(2000, 900)], slo, 0.99), [], 'no boundary');
   // A bad (noisy) lowest step is skipped: the boundary is after the first good one.
   assert.deepEqual(refineRates([step(500, 90_000, false), step(1000, 900), step(2000, 30_000)], slo, 0.99), [1260, 1587]);
+});
+
+test('rateBelow: half the lowest rate while no step meets the SLO on its merged percentile, down to a floor', () => {
+  const slo = { percentile: 99, latencyMs: 25, errorBudgetFraction: 0.001 };
+  const step = (offeredRps: number, p99Us: number, achievedRps = offeredRps): BenchOpenStep =>
+    ({ offeredRps, achievedRps, requests: 1000, errors: 0, sloLatencyUsPerRepetition: [p99Us], valid: true }) as unknown as BenchOpenStep;
+  assert.equal(rateBelow([step(1001, 30_000), step(2000, 90_000)], slo, 0.99, 100), 501);
+  // One passing step is enough to recommend from: nothing to add.
+  assert.equal(rateBelow([step(1000, 30_000), step(2000, 900)], slo, 0.99, 100), null);
+  // A step the server fell short at fails too, whatever its latency.
+  assert.equal(rateBelow([step(1000, 900, 900)], slo, 0.99, 100), 500);
+  assert.equal(rateBelow([step(150, 30_000)], slo, 0.99, 100), null, 'half of it is below the floor');
+  assert.equal(rateBelow([step(1, 30_000)], slo, 0.99, 0), null, 'nothing below 1 req/s');
+  assert.equal(rateBelow([], slo, 0.99, 0), null);
 });
 
