@@ -1,9 +1,9 @@
 /**
  * The run checks (bench-method.md section 6 step 0): did each open-model run measure the server,
- * or something else (the generator's own lateness or CPU, other work on the machine), and can the
- * run as a whole be trusted? Problems are typed values with stable codes, so later stages
- * (re-measuring, recommend, compare) decide on codes; the words for people are made from them at
- * the edge (`describe...`), for the report and the results file.
+ * or something else (the generator's own lateness or CPU, other work on the machine, the host's
+ * steal), and can the run as a whole be trusted? Problems are typed values with stable codes, so
+ * later stages (re-measuring, recommend, compare) decide on codes; the words for people are made
+ * from them at the edge (`describe...`), for the report and the results file.
  */
 import type { BenchOpenStep, BenchRemeasured, BenchSaturation, BenchSlo } from './contract.js';
 import { percentileUs } from './histogram.js';
@@ -28,8 +28,9 @@ export interface RunGates {
   readonly maxOtherCpuCores: number;
   /**
    * The host's steal above this share of a step's window, on the server's core, is reported as
-   * noise. Default 0.01: a p99 verdict is decided by the slowest 1% of requests, and a server that
-   * waits out that much of the window can put them over the bound by itself.
+   * noise. Default 0.05: on this project's VM, steps on a quiet host lost 0.0-0.3% of the core and
+   * on a busy one a median 12-21% (docs/BENCHMARKS.md, set 10); 5% is clearly the host's doing,
+   * and the run's latency then carries its waits.
    */
   readonly maxStealShare: number;
 }
@@ -39,7 +40,7 @@ export const DEFAULT_GATES: RunGates = {
   maxGeneratorCpuCores: 0.7,
   minAchievedRatio: 0.99,
   maxOtherCpuCores: 0.25,
-  maxStealShare: 0.01,
+  maxStealShare: 0.05,
 };
 
 /**

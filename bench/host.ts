@@ -1,8 +1,8 @@
 /**
  * What the machine and the server process are doing, from /proc (Linux): process CPU time and
  * peak RSS, per-core busy and stolen time (other processes' noise, and the host's), load average,
- * CPU pinning with `taskset` and a CPU quota through a cgroup v1 `cpu` controller. Everything degrades to `null`
- * with a reason where the platform does not allow it.
+ * CPU pinning with `taskset` and a CPU quota through a cgroup v1 `cpu` controller. Everything
+ * degrades to `null` with a reason where the platform does not allow it.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmdirSync, writeFileSync, existsSync } from 'node:fs';
@@ -93,23 +93,28 @@ export function busyCoresBetween(before: CoreTimes, after: CoreTimes, seconds: n
 }
 
 /**
- * The share of the time between two readings that the host stole from `cores` (their mean; every
- * core when null or empty), 0..1. Steal is time this vCPU was ready to run and the hypervisor ran
- * something else: a server on that core waits it out, so it shows in latency as a pause.
+ * The share of the time between two readings that the host stole from `cores` (their mean), 0..1,
+ * or null when none of them is in the readings. Steal is time this vCPU was ready to run and the
+ * hypervisor ran something else: a server on that core waits it out, so it shows in latency as a
+ * pause.
  */
-export function stealShareBetween(before: CoreTimes, after: CoreTimes, cores: readonly number[] | null): number {
+export function stealShareBetween(before: CoreTimes, after: CoreTimes, cores: readonly number[]): number | null {
   let stolen = 0;
   let total = 0;
-  for (const [core, a] of after) {
+  let seen = false;
+  for (const core of cores) {
+    const a = after.get(core);
     const b = before.get(core);
-    if (!b || (cores !== null && cores.length > 0 && !cores.includes(core))) continue;
+    if (!a || !b) continue;
+    seen = true;
     stolen += a.steal - b.steal;
     total += a.total - b.total;
   }
+  if (!seen) return null;
   return total > 0 ? Math.min(1, Math.max(0, stolen / total)) : 0;
 }
 
-/** The cores of a taskset CPU list ("0", "0-2", "0,3"), or null when it is not one. */
+/** The cores of a taskset CPU list ("0", "0-2", "0,3"), or null when it is not one (strides such as "0-6:2" included). */
 export function cpuListCores(list: string): number[] | null {
   const cores: number[] = [];
   for (const part of list.split(',')) {

@@ -19,8 +19,8 @@ export interface OpenRunRecord {
   /** Other processes' CPU cores over the window (all cores busy - server - generator), or null. */
   readonly otherCpuCores: number | null;
   /**
-   * The share of the window the host stole from the server's core(s) (every core when it is not
-   * pinned), 0..1, or null off Linux. A VM's neighbours, not this machine's processes.
+   * The share of the window the host stole from the server's core(s), 0..1; null when the server
+   * is not pinned (its core is unknown) or off Linux. A VM's neighbours, not this machine's processes.
    */
   readonly stealShare: number | null;
   /** CFS periods throttled during the window, or null without a quota. */
@@ -97,7 +97,7 @@ function watchWindow(target: BenchTarget, stalls: StallMonitor): { start: () => 
       readings = {
         serverCpuCores,
         otherCpuCores: busy === null ? null : Math.max(0, busy - (serverCpuCores ?? 0) - (generator.user + generator.system) / 1e6 / seconds),
-        stealShare: before.cores !== null && cores !== null ? stealShareBetween(before.cores, cores, serverCores) : null,
+        stealShare: before.cores !== null && cores !== null && serverCores !== null ? stealShareBetween(before.cores, cores, serverCores) : null,
         throttledPeriods: before.throttled !== null && throttled !== null ? throttled - before.throttled : null,
         machineStallMs: stalls.read().totalMs - before.stalledMs,
       };

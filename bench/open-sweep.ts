@@ -2,8 +2,9 @@
  * The open-model sweep: offered rates as fractions of X_max, each repeated, in a seeded random
  * order; then the repetitions the generator's own timing spoiled are measured again; when not
  * even the lowest rate met the SLO, half of it (a few times at most); then two more rates where
- * the SLO (or validity) boundary fell between two steps, then what that spoiled. Every arrival plan's seed comes from the step's identity (rate, repetition, attempt),
- * so a step's plan does not depend on what ran before it.
+ * the SLO (or validity) boundary fell between two steps, then what that spoiled. Every arrival
+ * plan's seed comes from the step's identity (rate, repetition, attempt), so a step's plan does
+ * not depend on what ran before it.
  */
 import { AbortedError } from '../common/index.js';
 import { createRandom, deriveSeed } from './arrivals.js';
@@ -46,7 +47,7 @@ export interface OpenSweep {
   readonly freshServers: number;
 }
 
-/** Seeds of the two shuffles, so the refinement's order does not depend on the coarse sweep's. */
+/** Seeds of the phases' shuffles, so one phase's order does not depend on another's. */
 const PHASE = { coarse: 1, refine: 2, lower: 3 } as const;
 /** More rates measured where the boundary fell between two coarse steps. */
 const REFINE_COUNT = 2;
@@ -65,7 +66,7 @@ export async function runOpenSweep(o: OpenSweepOptions): Promise<OpenSweep> {
   // server's boundary rather than a generator hiccup; what the refinement itself spoils gets
   // the rest of the budget.
   const remeasured = await remeasureSpoiled(o, records, counter, plan.retries);
-  await sweepBelow(o, records, counter, Math.min(...coarse) / 2 ** LOWER_HALVINGS, summarize);
+  remeasured.push(...(await sweepBelow(o, records, counter, Math.min(...coarse) / 2 ** LOWER_HALVINGS, summarize, plan.retries - remeasured.length)));
   const refine = refineRates(summarize(), o.slo, gates.minAchievedRatio, REFINE_COUNT);
   if (refine.length > 0) await sweepRates(o, records, counter, refine, 'refine', counter.done + refine.length * plan.repetitions);
   remeasured.push(...(await remeasureSpoiled(o, records, counter, plan.retries - remeasured.length)));
@@ -78,14 +79,19 @@ export async function runOpenSweep(o: OpenSweepOptions): Promise<OpenSweep> {
 
 /**
  * While no step meets the SLO on its merged percentile, measures half the lowest rate, down to
- * `floorRps`. On a machine whose host steals a fifth of the server's core, a full run failed the
- * SLO at every rate down to 5% of X_max (docs/BENCHMARKS.md, set 10) and ended without a
- * recommendation; a lower rate that passes is what the run can still vouch for.
+ * `floorRps`; what the generator spoiled at the new rate is measured again first (from `budget`),
+ * so a generator hiccup does not send the sweep lower. A full run on a VM whose host stole a large
+ * share of the server's core failed the SLO at every rate down to 5% of X_max and ended without a
+ * recommendation (docs/BENCHMARKS.md, set 10); a lower rate that passes is what such a run can
+ * still vouch for. Returns the re-measurements.
  */
-async function sweepBelow(o: OpenSweepOptions, records: Map<number, OpenRunRecord[]>, counter: { done: number; freshServers: number }, floorRps: number, summarize: () => BenchOpenStep[]): Promise<void> {
+async function sweepBelow(o: OpenSweepOptions, records: Map<number, OpenRunRecord[]>, counter: { done: number; freshServers: number }, floorRps: number, summarize: () => BenchOpenStep[], budget: number): Promise<BenchRemeasured[]> {
+  const notes: BenchRemeasured[] = [];
   for (let rate = rateBelow(summarize(), o.slo, o.gates.minAchievedRatio, floorRps); rate !== null; rate = rateBelow(summarize(), o.slo, o.gates.minAchievedRatio, floorRps)) {
     await sweepRates(o, records, counter, [rate], 'lower', counter.done + o.plan.repetitions);
+    notes.push(...(await remeasureSpoiled(o, records, counter, budget - notes.length)));
   }
+  return notes;
 }
 
 /** Measures every repetition of `rates`, in a seeded random order. */
@@ -93,7 +99,7 @@ async function sweepRates(o: OpenSweepOptions, records: Map<number, OpenRunRecor
   const { plan } = o;
   const order = rates.flatMap((rate) => Array.from({ length: plan.repetitions }, (_, rep) => ({ rate, rep })));
   shuffle(order, createRandom(deriveSeed(o.seed, PHASE[phase])));
-  const label = { coarse: 'open model', refine: 'refine', lower: 'below the lowest rate' }[phase];
+  const label = { coarse: 'open model', refine: 'refine', lower: 'half the lowest rate:' }[phase];
   for (const { rate, rep } of order) {
     counter.done += 1;
     announce(o, counter.done, total, `${label} ${rate} req/s (rep ${rep + 1}/${plan.repetitions})`);

@@ -138,7 +138,7 @@ export function refineRates(steps: readonly BenchOpenStep[], slo: BenchSlo, minA
  * The rate to measure when not even the lowest step meets the SLO on its merged percentile (the
  * side recommend needs at least one step to pass on): half the lowest, so a run on a noisy machine
  * (or with a tight SLO) can still vouch for a rate rather than end without a recommendation. null
- * when some step passes, or the lowest is already at or below `floorRps`.
+ * when some step passes, or half the lowest would fall below `floorRps` (or 1 req/s).
  */
 export function rateBelow(steps: readonly BenchOpenStep[], slo: BenchSlo, minAchievedRatio: number, floorRps: number): number | null {
   if (steps.length === 0 || steps.some((s) => meetsSlo(s, slo, minAchievedRatio, 'point'))) return null;

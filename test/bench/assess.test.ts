@@ -96,9 +96,9 @@ test('the whole run: each problem has its code, and a clean run has none', () =>
     // 40 ms of stalls in 10 s of measurement: 0.4%, above the 0.2% a p99 can take.
     [{ records: [rec(fakeRun(), 0, 40)] }, 'machine-stalls'],
     [{ records: [rec(fakeRun(), 1.2)] }, 'other-processes'],
-    // The host stole 4% of the server's core: above the 1% a p99 verdict rests on.
-    [{ records: [rec(fakeRun(), 0, null, 0.04)] }, 'host-steal'],
-    [{ records: [rec(fakeRun(), 0, null, 0.01)] }, ''],
+    // The host stole 6% of the server's core: above the 5% gate; 5% itself is not.
+    [{ records: [rec(fakeRun(), 0, null, 0.06)] }, 'host-steal'],
+    [{ records: [rec(fakeRun(), 0, null, 0.05)] }, ''],
     [{ records: [rec(fakeRun({ generatorCpuCores: 0.95, latencies: twoSlow }))] }, 'generator-busy'],
     // A busy generator where the step passed, or where the server fell short anyway, is moot.
     [{ records: [rec(fakeRun({ generatorCpuCores: 0.95 }))] }, ''],
@@ -112,10 +112,10 @@ test('the whole run: each problem has its code, and a clean run has none', () =>
     describeRunProblem(stalls!),
     'noise: the whole machine stalled (every timer late by >= 20 ms; the VM paused by its host) for 40 ms over 10 s of measurement (0.40%, worst window 40 ms): high percentiles include those pauses',
   );
-  const [steal] = assessRun({ ...clean, records: [rec(fakeRun(), 0, null, 0.004), rec(fakeRun(), 0, null, 0.123), rec(fakeRun(), 0, null, 0.02)] });
+  const [steal] = assessRun({ ...clean, records: [rec(fakeRun(), 0, null, 0.004), rec(fakeRun(), 0, null, 0.123), rec(fakeRun(), 0, null, 0.07)] });
   assert.equal(
     describeRunProblem(steal!),
-    "noise: the host stole more than 1% of the server's core in 2 of 3 open-model run(s) (worst 12.3% during the 1000 req/s step): the VM's neighbours took CPU it was ready to use, and the server's latency includes those waits",
+    "noise: the host stole more than 5% of the server's core in 2 of 3 open-model run(s) (worst 12.3% during the 1000 req/s step): the VM's neighbours took CPU it was ready to use, and the server's latency includes those waits",
   );
   assert.equal(stealOf(rec(fakeRun(), 0, null, 0.123)), 0.123);
   assert.equal(stealOf(rec(fakeRun(), 0, null, null)), null);

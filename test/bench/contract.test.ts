@@ -16,6 +16,11 @@ test('the sample v1 results file reads back', async () => {
   assert.equal(results.schemaVersion, BENCH_RESULTS_SCHEMA_VERSION);
   assert.equal(results.recommendation.hpa.targetCPUUtilizationPercentage, 65);
   assert.equal(results.recommendation.resources.cpuLimitMillicores, null);
+  // It predates stealShare; the field is optional, and null (not recorded) is allowed.
+  assert.equal(results.measurements.openModel.steps[0]!.stealShare, undefined);
+  const doc = JSON.parse(JSON.stringify(results)) as { measurements: { openModel: { steps: { stealShare?: number | null }[] } } };
+  doc.measurements.openModel.steps[0]!.stealShare = null;
+  assert.equal(validateBenchResults(doc).measurements.openModel.steps[0]!.stealShare, null);
 });
 
 const cases: [string, (doc: Record<string, any>) => void, RegExp][] = [ // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -31,6 +36,7 @@ const cases: [string, (doc: Record<string, any>) => void, RegExp][] = [ // eslin
   ['limit below request', (d) => (d.recommendation.resources.cpuLimitMillicores = 500), /cpuLimitMillicores: 500 is not allowed; use null or >= cpuRequestMillicores \(1000\)/],
   ['bad time', (d) => (d.createdAt = 'yesterday'), /createdAt: "yesterday" is not allowed; use an ISO 8601 UTC time/],
   ['not an object', (d) => (d.measurements.openModel.steps[0].latencyUs = [1, 2]), /openModel\.steps\[0\]\.latencyUs: must be a map, got a list/],
+  ['steal share above 1', (d) => (d.measurements.openModel.steps[0].stealShare = 1.5), /openModel\.steps\[0\]\.stealShare: 1\.5 is not allowed; use/],
 ];
 
 for (const [name, mutate, message] of cases) {

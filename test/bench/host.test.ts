@@ -10,20 +10,22 @@ const stat = (cpu0: readonly number[], cpu1: readonly number[]): string =>
   [`cpu  ${cpu0.map((v, i) => v + cpu1[i]!).join(' ')}`, `cpu0 ${cpu0.join(' ')}`, `cpu1 ${cpu1.join(' ')}`, 'intr 1 2 3', 'ctxt 42'].join('\n');
 
 test('busy time leaves out idle, interrupts and steal; steal is kept apart', () => {
-  const times = parseCoreTimes(stat([100, 5, 20, 800, 10, 3, 7, 55, 0, 0], [10, 0, 5, 980, 0, 0, 5, 0, 0, 0]));
+  // Guest time is already inside user: counting it again would make core 0's total 1040.
+  const times = parseCoreTimes(stat([100, 5, 20, 800, 10, 3, 7, 55, 30, 10], [10, 0, 5, 980, 0, 0, 5, 0, 0, 0]));
   assert.deepEqual([...times.keys()], [0, 1]);
   assert.deepEqual(times.get(0), { busy: 125, steal: 55, total: 1000 });
   assert.deepEqual(times.get(1), { busy: 15, steal: 0, total: 1000 });
 });
 
-test('the steal share is taken over the asked cores only, or over every core', () => {
+test('the steal share is taken over the asked cores only, and unknown for cores not in the readings', () => {
   const before = parseCoreTimes(stat([0, 0, 0, 0, 0, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 0, 0, 0, 0, 0]));
   // Over the window core 0 ran 20 ticks, idled 50 and had 30 stolen; core 1 only idled.
   const after = parseCoreTimes(stat([20, 0, 0, 50, 0, 0, 0, 30, 0, 0], [0, 0, 0, 100, 0, 0, 0, 0, 0, 0]));
   assert.equal(stealShareBetween(before, after, [0]), 0.3);
   assert.equal(stealShareBetween(before, after, [1]), 0);
-  assert.equal(stealShareBetween(before, after, null), 0.15);
-  assert.equal(stealShareBetween(before, after, []), 0.15);
+  assert.equal(stealShareBetween(before, after, [0, 1]), 0.15);
+  assert.equal(stealShareBetween(before, after, [7]), null);
+  assert.equal(stealShareBetween(before, after, []), null);
   // No time passed: nothing was stolen.
   assert.equal(stealShareBetween(before, before, [0]), 0);
 });
@@ -33,4 +35,5 @@ test('taskset CPU lists', () => {
   assert.deepEqual(cpuListCores('0-2,5'), [0, 1, 2, 5]);
   assert.equal(cpuListCores('zero'), null);
   assert.equal(cpuListCores(''), null);
+  assert.equal(cpuListCores('0-6:2'), null, 'strides are not parsed');
 });
