@@ -37,9 +37,11 @@ export interface BenchComparison {
   readonly cpuUsPerRequest: ComparedValue;
   /**
    * Per run, the share of each open-model step's window the host stole from the server's core:
-   * the median and the worst step (null: not recorded, files from before it was).
+   * the median and the worst step, and the share during the saturation run that set X_max (null:
+   * not recorded, files from before it was). A busy host also runs the VM slower, so this is
+   * where a moved X_max or CPU per request may come from.
    */
-  readonly hostSteal: readonly ({ readonly median: number; readonly max: number } | null)[];
+  readonly hostSteal: readonly ({ readonly median: number; readonly max: number; readonly atXMax: number | null } | null)[];
   /** Why the runs may disagree, beyond the run checks: machine speed, different settings, re-measured noise. */
   readonly noise: readonly string[];
 }
@@ -92,7 +94,9 @@ export function compareBenchResults(runs: readonly BenchResults[], tolerance = 0
     const shares = r.measurements.openModel.steps.map((st) => st.stealShare).filter((x): x is number => typeof x === 'number');
     if (shares.length === 0) return null;
     const { median, max } = spreadOf(shares);
-    return { median, max };
+    const { steps, maxRps } = r.measurements.saturation;
+    const atXMax = steps.find((st) => st.rps === maxRps)?.stealShare;
+    return { median, max, atXMax: typeof atXMax === 'number' ? atXMax : null };
   });
   return { tolerance, values, agree: values.every((v) => v.withinTolerance), runProblems, cpuUsPerRequest, hostSteal, noise };
 }

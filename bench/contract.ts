@@ -59,6 +59,11 @@ export interface BenchSaturationStep {
   readonly generatorCpuCores: number;
   readonly errors: number;
   readonly timeouts: number;
+  /**
+   * The share of the measured window the host stole from the server's core, 0..1; null when it
+   * cannot be read. Absent in files written before it was recorded.
+   */
+  readonly stealShare?: number | null;
   /** True when the step passed the run checks; `problems` says why not. */
   readonly valid: boolean;
   readonly problems: readonly string[];
@@ -388,6 +393,7 @@ const saturationSchema = object({
       generatorCpuCores: nonNeg,
       errors: count,
       timeouts: count,
+      stealShare: optional(nullable(number(0, 1))),
       valid: boolean(),
       problems: strings,
     }),

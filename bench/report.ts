@@ -40,6 +40,8 @@ export async function writeBenchFiles(results: BenchResults, dir: string): Promi
 
 const ms = (us: number): string => (us / 1000).toFixed(2);
 const n = (x: number | null | undefined, d = 2): string => (x === null || x === undefined ? '-' : x.toFixed(d));
+/** A step's steal share as the tables show it: percent, or "-" when not recorded. */
+const stealPercent = (share: number | null | undefined): string => n(share === null || share === undefined ? share : 100 * share, 1);
 
 function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
@@ -59,8 +61,8 @@ export function renderMeasurements(results: BenchMeasuredRun, sloPercentile: num
   out.push(`Saturation (closed loop, autocannon; throughput and CPU only): X_max ${Math.round(m.saturation.maxRps)} req/s, limited by ${m.saturation.limitedBy}, server CPU ${n(m.saturation.cpuUsPerRequest, 1)} us/request`);
   out.push(
     table(
-      ['conns', 'req/s', 'server cores', 'autocannon cores', 'errors', 'note'],
-      m.saturation.steps.map((s) => [String(s.connections), String(Math.round(s.rps)), n(s.serverCpuCores), n(s.generatorCpuCores), String(s.errors + s.timeouts), s.problems.join('; ')]),
+      ['conns', 'req/s', 'server cores', 'autocannon cores', 'steal %', 'errors', 'note'],
+      m.saturation.steps.map((s) => [String(s.connections), String(Math.round(s.rps)), n(s.serverCpuCores), n(s.generatorCpuCores), stealPercent(s.stealShare), String(s.errors + s.timeouts), s.problems.join('; ')]),
     ),
   );
   out.push('');
@@ -85,7 +87,7 @@ export function renderMeasurements(results: BenchMeasuredRun, sloPercentile: num
           n(s.serverCpuCores),
           n(s.serverGcMaxPauseMs, 1),
           n(s.otherCpuCores),
-          s.stealShare === undefined || s.stealShare === null ? '-' : (100 * s.stealShare).toFixed(1),
+          stealPercent(s.stealShare),
           s.machineStallMs === undefined || s.machineStallMs === null ? '-' : String(Math.round(s.machineStallMs)),
           s.valid ? 'yes' : 'NO',
         ]),
@@ -167,6 +169,7 @@ export function renderComparison(comparison: BenchComparison, files: readonly st
   if (comparison.hostSteal.some((x) => x !== null)) {
     const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
     out.push(`Host steal on the server's core, per open-model step (median / worst): ${comparison.hostSteal.map((h, i) => `run ${i + 1} ${h === null ? 'not recorded' : `${pct(h.median)} / ${pct(h.max)}`}`).join(', ')}.`);
+    out.push(`Host steal during the run that set X_max: ${comparison.hostSteal.map((h, i) => `run ${i + 1} ${h?.atXMax === null || h === null ? 'not recorded' : pct(h.atXMax)}`).join(', ')}.`);
   }
   if (comparison.runProblems.length > 0) {
     out.push('Run checks that failed (the likely reasons for any disagreement):');

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { ExternalError, InvalidArgumentError, NoRecommendationError, silentLogger, type Logger } from '../common/index.js';
 import { assessRun, describeRemeasured, describeRunProblem, DEFAULT_GATES, type RunGates } from './assess.js';
 import { BENCH_RESULTS_SCHEMA_VERSION, validateBenchResults, type BenchEnvironment, type BenchResults, type BenchSlo } from './contract.js';
-import { cpuInfo, loadAverage, otherBusyCores, pinProcess, processPeakRssMiB } from './host.js';
+import { cpuInfo, cpuListCores, loadAverage, otherBusyCores, pinProcess, processPeakRssMiB } from './host.js';
 import { runOpenSweep } from './open-sweep.js';
 import type { RecommendInputs } from './recommend/inputs.js';
 import { recommend } from './recommend/recommend.js';
@@ -252,6 +252,7 @@ async function measure(options: BenchOptions, s: RunSettings, setup: RunSetup): 
   const saturationRuns = await runSaturationSweep({
     url: target.url,
     pid: target.pid,
+    serverCores: target.cpus === null ? null : cpuListCores(target.cpus),
     connections: plan.saturationConnections,
     warmupSeconds: plan.saturationWarmupSeconds,
     seconds: plan.saturationSeconds,

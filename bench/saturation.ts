@@ -6,7 +6,7 @@
  */
 import autocannon from 'autocannon';
 import { AbortedError } from '../common/index.js';
-import { busyCoresBetween, processCpuSeconds, readCoreTimes } from './host.js';
+import { busyCoresBetween, processCpuSeconds, readCoreTimes, stealShareBetween } from './host.js';
 import type { BenchProgress } from './run.js';
 
 /** One measured autocannon run. */
@@ -23,6 +23,8 @@ export interface SaturationRun {
   readonly non2xx: number;
   /** Other processes' CPU (all cores busy - server - generator) over the run, cores, or null. */
   readonly otherCpuCores: number | null;
+  /** The share of the run the host stole from the server's core(s), 0..1; null when they are unknown. */
+  readonly stealShare: number | null;
   /** autocannon's closed-loop latency p99 in ms (for showing what it hides; never for the SLO). */
   readonly closedLoopP99Ms: number;
 }
@@ -35,6 +37,8 @@ export interface SaturationStepOptions {
   readonly durationSeconds: number;
   /** Server pid for CPU time, or null. */
   readonly pid: number | null;
+  /** The cores the server is pinned to (for the host's steal), or null. */
+  readonly serverCores: readonly number[] | null;
   /** Per-request timeout, seconds. Default 10. */
   readonly timeoutSeconds?: number;
 }
@@ -63,6 +67,7 @@ export async function runSaturationStep(options: SaturationStepOptions): Promise
     generatorCpuCores,
     otherCpuCores:
       coresBefore === null || coresAfter === null ? null : Math.max(0, busyCoresBetween(coresBefore, coresAfter, seconds) - (serverCpuCores ?? 0) - generatorCpuCores),
+    stealShare: coresBefore === null || coresAfter === null || options.serverCores === null ? null : stealShareBetween(coresBefore, coresAfter, options.serverCores),
     errors: result.errors,
     timeouts: result.timeouts,
     non2xx: result.non2xx,
@@ -74,6 +79,8 @@ export async function runSaturationStep(options: SaturationStepOptions): Promise
 export interface SaturationSweepOptions {
   readonly url: string;
   readonly pid: number | null;
+  /** The cores the server is pinned to, or null. */
+  readonly serverCores: readonly number[] | null;
   /** Connection counts, one measured run each. */
   readonly connections: readonly number[];
   readonly warmupSeconds: number;
@@ -91,7 +98,7 @@ export async function runSaturationSweep(o: SaturationSweepOptions): Promise<Sat
   for (const [i, connections] of o.connections.entries()) {
     if (o.signal?.aborted) throw new AbortedError('bench aborted');
     o.progress({ phase: 'saturation', step: i + 1, steps, message: `autocannon, ${connections} connection(s), ${o.seconds}s` });
-    const run = await runSaturationStep({ url: o.url, connections, warmupSeconds: o.warmupSeconds, durationSeconds: o.seconds, pid: o.pid });
+    const run = await runSaturationStep({ url: o.url, connections, warmupSeconds: o.warmupSeconds, durationSeconds: o.seconds, pid: o.pid, serverCores: o.serverCores });
     runs.push(run);
     o.progress({ phase: 'saturation', step: i + 1, steps, message: `  ${Math.round(run.rps)} req/s, server ${run.serverCpuCores?.toFixed(2) ?? '?'} cores, autocannon ${run.generatorCpuCores.toFixed(2)} cores` });
     await new Promise((resolve) => setTimeout(resolve, o.coolDownSeconds * 1000));

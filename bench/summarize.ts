@@ -74,6 +74,7 @@ export function summarizeSaturation(runs: readonly SaturationRun[], serverCapaci
   const steps: BenchSaturationStep[] = runs.map((r) => {
     const problems: string[] = [];
     if (r.otherCpuCores !== null && r.otherCpuCores > gates.maxOtherCpuCores) problems.push(`noise: other processes used ${fmt(r.otherCpuCores)} cores`);
+    if (r.stealShare !== null && r.stealShare > gates.maxStealShare) problems.push(`noise: the host stole ${fmt(100 * r.stealShare, 1)}% of the server's core`);
     if (r.errors > 0 || r.non2xx > 0) problems.push(`${r.errors} errors, ${r.non2xx} non-2xx`);
     if (r.generatorCpuCores >= 0.85) problems.push(`autocannon used ${fmt(r.generatorCpuCores)} cores: the generator may be the limit`);
     return {
@@ -83,6 +84,7 @@ export function summarizeSaturation(runs: readonly SaturationRun[], serverCapaci
       generatorCpuCores: r.generatorCpuCores,
       errors: r.errors,
       timeouts: r.timeouts,
+      stealShare: r.stealShare,
       valid: r.errors === 0 && r.non2xx === 0,
       problems,
     };

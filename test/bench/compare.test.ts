@@ -56,9 +56,13 @@ test("each run's steal on the server's core is summed up, and files without it s
   const stolen = JSON.parse(JSON.stringify(a)) as { measurements: { openModel: { steps: { offeredRps: number; stealShare?: number }[] } } };
   const [step] = stolen.measurements.openModel.steps;
   stolen.measurements.openModel.steps = [0.02, 0.1, 0.04].map((stealShare, i) => ({ ...step!, offeredRps: step!.offeredRps * (i + 1), stealShare }));
+  const saturation = (stolen as unknown as { measurements: { saturation: { maxRps: number; steps: { rps: number; stealShare?: number }[] } } }).measurements.saturation;
+  saturation.steps.find((st) => st.rps === saturation.maxRps)!.stealShare = 0.25;
   const c = compareBenchResults([a, stolen as unknown as BenchResults]);
-  assert.deepEqual(c.hostSteal, [null, { median: 0.04, max: 0.1 }]);
-  assert.match(renderComparison(c, ['a.json', 'b.json']), /Host steal on the server's core, per open-model step \(median \/ worst\): run 1 not recorded, run 2 4\.0% \/ 10\.0%\./);
+  assert.deepEqual(c.hostSteal, [null, { median: 0.04, max: 0.1, atXMax: 0.25 }]);
+  const text = renderComparison(c, ['a.json', 'b.json']);
+  assert.match(text, /Host steal on the server's core, per open-model step \(median \/ worst\): run 1 not recorded, run 2 4\.0% \/ 10\.0%\./);
+  assert.match(text, /Host steal during the run that set X_max: run 1 not recorded, run 2 25\.0%\./);
 });
 
 test('a run whose own repetitions disagree on the capacity is named, from files that did not say it themselves', () => {

@@ -58,7 +58,9 @@ test('runBench: hello started, swept, recommended, written, read back', { timeou
   assert.ok(results.measurements.serverPeakRssMiB !== null && results.measurements.serverPeakRssMiB > 10);
   assert.ok(results.measurements.openModel.steps.every((s) => s.serverCpuCores !== null));
   // The host's steal on the server's core is read from /proc/stat for every step (a share, 0..1).
-  assert.ok(results.measurements.openModel.steps.every((s) => typeof s.stealShare === 'number' && s.stealShare >= 0 && s.stealShare <= 1));
+  const isShare = (x: number | null | undefined): boolean => typeof x === 'number' && x >= 0 && x <= 1;
+  assert.ok(results.measurements.openModel.steps.every((s) => isShare(s.stealShare)));
+  assert.ok(results.measurements.saturation.steps.every((s) => isShare(s.stealShare)));
   // Each step has its own memory peak (the high-water mark is reset per step), never above the run's.
   const runPeak = results.measurements.serverPeakRssMiB!;
   assert.ok(results.measurements.openModel.steps.every((s) => typeof s.serverPeakRssMiB === 'number' && s.serverPeakRssMiB > 10 && s.serverPeakRssMiB <= runPeak));

@@ -54,7 +54,7 @@ test('the SLO percentile\'s interval: the same slow requests in one batch leave 
 });
 
 test('saturation: says whether the server or the generator set X_max', () => {
-  const base = { seconds: 3, errors: 0, timeouts: 0, non2xx: 0, closedLoopP99Ms: 2, otherCpuCores: 0.05 };
+  const base = { seconds: 3, errors: 0, timeouts: 0, non2xx: 0, closedLoopP99Ms: 2, otherCpuCores: 0.05, stealShare: 0.004 };
   const server = summarizeSaturation([{ ...base, connections: 4, rps: 9000, serverCpuCores: 0.6, generatorCpuCores: 0.5 }, { ...base, connections: 16, rps: 12000, serverCpuCores: 0.97, generatorCpuCores: 0.7 }], 1);
   assert.equal(server.maxRps, 12000);
   assert.equal(server.limitedBy, 'server');
@@ -66,6 +66,13 @@ test('saturation: says whether the server or the generator set X_max', () => {
   const noisy = summarizeSaturation([{ ...base, connections: 64, rps: 4700, serverCpuCores: 0.12, generatorCpuCores: 0.11, otherCpuCores: 1.7 }], 1);
   assert.equal(noisy.limitedBy, 'unknown');
   assert.deepEqual(noisy.steps[0]!.problems, ['noise: other processes used 1.70 cores']);
+  // The host's steal on the server's core is kept per step and named above the gate; it is noise,
+  // not a reason to drop the step.
+  const stolen = summarizeSaturation([{ ...base, connections: 16, rps: 4000, serverCpuCores: 0.24, generatorCpuCores: 0.3, stealShare: 0.183 }], 0.25);
+  assert.equal(stolen.steps[0]!.stealShare, 0.183);
+  assert.deepEqual(stolen.steps[0]!.problems, ["noise: the host stole 18.3% of the server's core"]);
+  assert.equal(stolen.steps[0]!.valid, true);
+  assert.equal(server.steps[0]!.stealShare, 0.004);
   // Under a 250m quota, 0.24 cores is the server's ceiling.
   assert.equal(summarizeSaturation([{ ...base, connections: 16, rps: 4000, serverCpuCores: 0.24, generatorCpuCores: 0.3 }], 0.25).limitedBy, 'server');
 });
