@@ -169,7 +169,7 @@ export function renderComparison(comparison: BenchComparison, files: readonly st
   if (comparison.hostSteal.some((x) => x !== null)) {
     const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
     out.push(`Host steal on the server's core, per open-model step (median / worst): ${comparison.hostSteal.map((h, i) => `run ${i + 1} ${h === null ? 'not recorded' : `${pct(h.median)} / ${pct(h.max)}`}`).join(', ')}.`);
-    out.push(`Host steal during the run that set X_max: ${comparison.hostSteal.map((h, i) => `run ${i + 1} ${h?.atXMax === null || h === null ? 'not recorded' : pct(h.atXMax)}`).join(', ')}.`);
+    out.push(`Host steal during the run that set X_max: ${comparison.hostSteal.map((h, i) => `run ${i + 1} ${h === null || h.atXMax === null ? 'not recorded' : pct(h.atXMax)}`).join(', ')}.`);
   }
   if (comparison.runProblems.length > 0) {
     out.push('Run checks that failed (the likely reasons for any disagreement):');
