@@ -114,9 +114,9 @@ export function noiseOf(record: OpenRunRecord, gates: RunGates = DEFAULT_GATES):
   return null;
 }
 
-/** The host's steal in one run when it is above the gate (noise), or null. */
-export function stealOf(record: OpenRunRecord, gates: RunGates = DEFAULT_GATES): number | null {
-  return record.stealShare !== null && record.stealShare > gates.maxStealShare ? record.stealShare : null;
+/** The host's steal in one run (open-model or saturation) when it is above the gate (noise), or null. */
+export function stealOf(run: { readonly stealShare: number | null }, gates: RunGates = DEFAULT_GATES): number | null {
+  return run.stealShare !== null && run.stealShare > gates.maxStealShare ? run.stealShare : null;
 }
 
 /** The "Noise detected" note on repetitions the generator spoiled and that were measured again. */

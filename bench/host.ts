@@ -114,8 +114,12 @@ export function stealShareBetween(before: CoreTimes, after: CoreTimes, cores: re
   return total > 0 ? Math.min(1, Math.max(0, stolen / total)) : 0;
 }
 
-/** The cores of a taskset CPU list ("0", "0-2", "0,3"), or null when it is not one (strides such as "0-6:2" included). */
-export function cpuListCores(list: string): number[] | null {
+/**
+ * The cores of a taskset CPU list ("0", "0-2", "0,3"), or null when there is none (an unpinned
+ * process) or it is not one (strides such as "0-6:2" included).
+ */
+export function cpuListCores(list: string | null): number[] | null {
+  if (list === null) return null;
   const cores: number[] = [];
   for (const part of list.split(',')) {
     const m = /^\s*(\d+)(?:-(\d+))?\s*$/.exec(part);

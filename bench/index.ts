@@ -12,7 +12,7 @@ export { runSaturationStep, runSaturationSweep, type SaturationRun, type Saturat
 export { createRandom, deriveSeed, planArrivals } from './arrivals.js';
 export { createLatencyHistogram, mergeHistograms, percentileUs, percentilesOf, encodeHistogram, decodeHistogram, type LatencyHistogram } from './histogram.js';
 export { assessRun, checkOpenRun, describeOpenRunProblem, describeRemeasured, describeRunProblem, noiseOf, serverFellShort, spoiledByGenerator, stealOf, DEFAULT_GATES, type OpenRunProblem, type RunEvidence, type RunGates, type RunProblem } from './assess.js';
-export { rateBelow, refineRates, summarizeOpenStep, summarizeSaturation } from './summarize.js';
+export { meetsSlo, rateBelow, refineRates, summarizeOpenStep, summarizeSaturation } from './summarize.js';
 export { sloLatencyOf, stepSloLatencyUs, studentT95, type SloSide } from './slo-latency.js';
 export { measureOpenStep, type OpenRunRecord, type OpenStepParams } from './open-step.js';
 export { runOpenSweep, type OpenSweep, type OpenSweepOptions } from './open-sweep.js';

@@ -77,7 +77,7 @@ function watchWindow(target: BenchTarget, stalls: StallMonitor): { start: () => 
   let gc: Promise<ServerGc | null> = Promise.resolve(null);
   let before: { at: number; server: number | null; cores: CoreTimes | null; throttled: number | null; generator: NodeJS.CpuUsage; stalledMs: number } | undefined;
   let readings: WindowReadings = { serverCpuCores: null, otherCpuCores: null, stealShare: null, throttledPeriods: null, machineStallMs: null };
-  const serverCores = target.cpus === null ? null : cpuListCores(target.cpus);
+  const serverCores = cpuListCores(target.cpus);
   const serverCpu = (): number | null => (target.pid === null ? null : processCpuSeconds(target.pid));
   return {
     start: () => {

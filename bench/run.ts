@@ -252,7 +252,7 @@ async function measure(options: BenchOptions, s: RunSettings, setup: RunSetup): 
   const saturationRuns = await runSaturationSweep({
     url: target.url,
     pid: target.pid,
-    serverCores: target.cpus === null ? null : cpuListCores(target.cpus),
+    serverCores: cpuListCores(target.cpus),
     connections: plan.saturationConnections,
     warmupSeconds: plan.saturationWarmupSeconds,
     seconds: plan.saturationSeconds,

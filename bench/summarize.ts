@@ -4,7 +4,7 @@
  * a step the generator abandoned is marked invalid, one whose verdict its lateness decided is named,
  * instead of being reported as a plain measurement. Pure functions over the runs' numbers.
  */
-import { checkOpenRun, describeOpenRunProblem, DEFAULT_GATES, type RunGates } from './assess.js';
+import { checkOpenRun, describeOpenRunProblem, DEFAULT_GATES, stealOf, type RunGates } from './assess.js';
 import { sloLatencyOf, stepSloLatencyUs, type SloSide } from './slo-latency.js';
 import { encodeHistogram, mergeHistograms, percentileUs, percentilesOf } from './histogram.js';
 import type { OpenModelRun } from './open-model.js';
@@ -74,7 +74,8 @@ export function summarizeSaturation(runs: readonly SaturationRun[], serverCapaci
   const steps: BenchSaturationStep[] = runs.map((r) => {
     const problems: string[] = [];
     if (r.otherCpuCores !== null && r.otherCpuCores > gates.maxOtherCpuCores) problems.push(`noise: other processes used ${fmt(r.otherCpuCores)} cores`);
-    if (r.stealShare !== null && r.stealShare > gates.maxStealShare) problems.push(`noise: the host stole ${fmt(100 * r.stealShare, 1)}% of the server's core`);
+    const stolen = stealOf(r, gates);
+    if (stolen !== null) problems.push(`noise: the host stole ${fmt(100 * stolen, 1)}% of the server's core`);
     if (r.errors > 0 || r.non2xx > 0) problems.push(`${r.errors} errors, ${r.non2xx} non-2xx`);
     if (r.generatorCpuCores >= 0.85) problems.push(`autocannon used ${fmt(r.generatorCpuCores)} cores: the generator may be the limit`);
     return {
@@ -109,7 +110,7 @@ function median(values: readonly number[]): number {
 }
 
 /** Whether a step meets the SLO on `side` of its latency interval, the error budget and the achieved-rate floor (and is valid). */
-function meetsSlo(s: BenchOpenStep, slo: BenchSlo, minAchievedRatio: number, side: SloSide): boolean {
+export function meetsSlo(s: BenchOpenStep, slo: BenchSlo, minAchievedRatio: number, side: SloSide): boolean {
   return (
     s.valid &&
     stepSloLatencyUs(s, slo, side) <= slo.latencyMs * 1000 &&

@@ -9,9 +9,9 @@
 // so varies by itself too. The bench's rates and CPU figures can be no steadier than the first.
 // docs/BENCHMARKS.md (set 9) records a run. A benchmark, not a test: it asserts nothing.
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parseDuration } from '../../common/index.js';
+import { readCoreTimes } from '../host.js';
 import { spreadOf } from '../recommend/spread.js';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '10' }, pause: { type: 'string', default: '6s' } } });
@@ -31,8 +31,8 @@ function allocatingWork(): number {
   return (JSON.parse(JSON.stringify(objects)) as unknown[]).length + hash.length;
 }
 
-// The 8th field of /proc/stat's first line: ticks the host ran something else while this VM waited.
-const stealTicks = (): number => Number(readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/)[8]);
+// Ticks the host ran something else while this VM waited, summed over its cores.
+const stealTicks = (): number => [...(readCoreTimes()?.values() ?? [])].reduce((sum, core) => sum + core.steal, 0);
 
 function cpuMs(work: () => number): number {
   const start = process.cpuUsage();
