@@ -78,8 +78,8 @@ export function compareBenchResults(runs: readonly BenchResults[], tolerance = 0
     );
   }
   const settings = (r: BenchResults): string =>
-    JSON.stringify([r.mode, r.environment.serverCpuQuotaMillicores, r.environment.serverCpuQuotaPeriodMs ?? 100, r.environment.serverCpus, r.inputs, r.target.startedByBench]);
-  if (new Set(runs.map(settings)).size > 1) noise.push('The runs differ in mode, quota, pinning or inputs: they do not measure the same thing.');
+    JSON.stringify([r.mode, r.environment.serverCpuQuotaMillicores, r.environment.serverCpuQuotaPeriodMs ?? 100, r.environment.serverCpus, r.inputs, r.target.startedByBench, r.target.nodeFlags ?? 'not recorded']);
+  if (new Set(runs.map(settings)).size > 1) noise.push('The runs differ in mode, quota, pinning, the server\'s node flags or inputs: they do not measure the same thing.');
   runs.forEach((r, i) => {
     const { remeasured, stillSpoiled } = r.measurements.openModel;
     if (remeasured && remeasured.length > 0) noise.push(`run ${i + 1}: ${describeRemeasured(remeasured, stillSpoiled ?? 0)}`);

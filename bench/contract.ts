@@ -305,6 +305,8 @@ export interface BenchResults {
     readonly url: string;
     /** True when the bench started the hello service itself. */
     readonly startedByBench: boolean;
+    /** The node flags it started hello with; absent in files from before they were recorded, null for a server the user runs. */
+    readonly nodeFlags?: readonly string[] | null;
   };
   readonly environment: BenchEnvironment;
   /** Inputs of `recommend` besides the measurements (peak rate, growth, cluster facts...). */
@@ -475,7 +477,7 @@ const resultsSchema = object({
   schemaVersion: integer(BENCH_RESULTS_SCHEMA_VERSION, BENCH_RESULTS_SCHEMA_VERSION, `schemaVersion ${BENCH_RESULTS_SCHEMA_VERSION}`),
   createdAt: string({ pattern: /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/, allowed: 'an ISO 8601 UTC time such as "2026-11-26T07:00:00.000Z"' }),
   mode: oneOf(['quick', 'full', 'custom']),
-  target: object({ url: string({ pattern: /^https?:\/\//, allowed: 'an http(s) URL' }), startedByBench: boolean() }),
+  target: object({ url: string({ pattern: /^https?:\/\//, allowed: 'an http(s) URL' }), startedByBench: boolean(), nodeFlags: optional(nullable(strings)) }),
   environment: environmentSchema,
   inputs: record(scalar),
   measurements: measurementsSchema,

@@ -290,7 +290,7 @@ async function measure(options: BenchOptions, s: RunSettings, setup: RunSetup): 
     schemaVersion: BENCH_RESULTS_SCHEMA_VERSION,
     createdAt: new Date().toISOString(),
     mode: options.mode,
-    target: { url: target.url, startedByBench: target.startedByBench },
+    target: { url: target.url, startedByBench: target.startedByBench, nodeFlags: target.nodeFlags },
     environment: describeEnvironment(s, setup),
     inputs: recordedInputs(options, s),
     measurements: {

@@ -10,6 +10,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
 import { ExternalError, type Logger } from '../common/index.js';
+import { HELLO_NODE_FLAGS } from '../hello/contract.js';
 import { applyCpuQuota, pinProcess, type CpuQuota } from './host.js';
 
 /** The server's garbage-collection pauses over a window. */
@@ -25,6 +26,8 @@ export interface BenchTarget {
   /** pid whose CPU and memory are measured, or null when unknown. */
   readonly pid: number | null;
   readonly startedByBench: boolean;
+  /** The node flags the bench started hello with (its image's), or null for a server the user runs. */
+  readonly nodeFlags: readonly string[] | null;
   /** CPUs the server is pinned to, or null. */
   readonly cpus: string | null;
   /** The quota in force, or null. */
@@ -108,10 +111,10 @@ class HelloProcess {
     return this.child.pid!;
   }
 
-  /** Spawns hello on 127.0.0.1 and a free port and waits for its "listening" log line (10 s at most). */
+  /** Spawns hello (with its image's node flags) on 127.0.0.1 and a free port and waits for its "listening" log line (10 s at most). */
   static async start(): Promise<HelloProcess> {
     const env = { ...process.env, PORT: '0', HOST: '127.0.0.1', HELLO_LOG_LEVEL: 'info', HELLO_ACCESS_LOG: 'false' };
-    const child = spawn(process.execPath, ['--import', GC_REPORTER_URL, HELLO_MAIN], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [...HELLO_NODE_FLAGS, '--import', GC_REPORTER_URL, HELLO_MAIN], { env, stdio: ['ignore', 'ignore', 'pipe'] });
     const exited = once(child, 'exit');
     // The process object exists only once it listens; GC reports come only after that.
     const started: { process?: HelloProcess } = {};
@@ -219,6 +222,7 @@ export async function startHelloTarget(options: StartHelloTargetOptions): Promis
       return server.pid;
     },
     startedByBench: true,
+    nodeFlags: HELLO_NODE_FLAGS,
     cpus,
     quota,
     notes,
@@ -262,6 +266,7 @@ export function externalTarget(url: string, pid: number | null): BenchTarget {
     url,
     pid,
     startedByBench: false,
+    nodeFlags: null,
     cpus: null,
     quota: null,
     notes: [],

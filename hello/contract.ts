@@ -23,6 +23,19 @@ export const HELLO_BODY = 'Hello World!';
 export const HELLO_RUN_AS_UID = 10001;
 export const HELLO_RUN_AS_GID = 10001;
 
+/**
+ * Node flags the image starts the service with (Dockerfile.hello's ENTRYPOINT); the bench starts
+ * hello with the same, so it measures what ships (test/bench/target.test.ts holds the two together).
+ * - `--max-old-space-size-percentage=50`: V8's old space capped at half the container's memory
+ *   limit; without it V8 sizes its heap for at least 256 MB whatever a 128-192Mi pod has
+ *   (docs/COST.md, node flags).
+ * - `--single-threaded-gc`: a pod of a fraction of a core gets that fraction, and V8's parallel
+ *   scavenge then waits for helper threads that share it. Under the bench's 250m share, the
+ *   server's scavenges took 9.7-19 ms at the 90th percentile with helpers and 0.4-0.7 ms without,
+ *   with 3-6x less time in scavenges (docs/BENCHMARKS.md, set 12).
+ */
+export const HELLO_NODE_FLAGS: readonly string[] = ['--max-old-space-size-percentage=50', '--single-threaded-gc'];
+
 /** Environment variables the service reads; nothing else configures it. */
 export const HELLO_ENV = {
   port: 'PORT',

@@ -1,9 +1,26 @@
-// The hello service the bench starts: its GC pauses are visible to the bench, and it can be
-// replaced by a fresh process (after an overload step) that answers at once.
+// The hello service the bench starts: as its image starts it (the same node flags), its GC pauses
+// visible to the bench, and replaceable by a fresh process (after an overload step) that answers
+// at once.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { silentLogger } from '../../common/index.js';
 import { startHelloTarget } from '../../bench/index.js';
+import { readImageCommand } from '../../bench/scripts/workload.js';
+
+/** The arguments a process was started with. */
+function commandLine(pid: number): string[] {
+  return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+}
+
+/** The node flags of Dockerfile.hello's entry point, each on the process's command line before the script. */
+function assertImageFlags(pid: number): void {
+  const args = commandLine(pid);
+  const { nodeFlags } = readImageCommand('Dockerfile.hello');
+  assert.ok(nodeFlags.length > 0, 'the image sets node flags');
+  const script = args.findIndex((a) => a.endsWith('hello/main.js'));
+  for (const flag of nodeFlags) assert.ok(args.indexOf(flag) > 0 && args.indexOf(flag) < script, `${flag} in ${JSON.stringify(args)}`);
+}
 
 async function load(url: string, requests: number): Promise<void> {
   for (let i = 0; i < requests; i++) {
@@ -16,6 +33,8 @@ test('started hello: GC pauses by window, and a fresh process on demand', { time
   const target = await startHelloTarget({ cpus: null, quotaMillicores: null, logger: silentLogger });
   t.after(() => target.close());
   const first = target.pid;
+  assertImageFlags(first!);
+  assert.deepEqual(target.nodeFlags, readImageCommand('Dockerfile.hello').nodeFlags, 'the flags it reports are the image\'s');
   target.markGc();
   // Enough requests that a young generation fills at least once.
   await load(target.url, 2000);
@@ -29,6 +48,7 @@ test('started hello: GC pauses by window, and a fresh process on demand', { time
 
   assert.equal(await target.fresh(), true);
   assert.notEqual(target.pid, first, 'a new process');
+  assertImageFlags(target.pid!);
   assert.throws(() => process.kill(first!, 0), 'the old one is gone');
   const res = await fetch(target.url);
   assert.equal(res.status, 200);
