@@ -54,11 +54,19 @@ const REFINE_COUNT = 2;
 /** How many times the lowest rate may be halved when it fails the SLO: down to 1/8 of it. */
 const LOWER_HALVINGS = 3;
 
+/** Where the sweep is: repetitions measured, servers replaced, and the highest rate the current server process has served. */
+interface SweepState {
+  done: number;
+  freshServers: number;
+  servedUpToRps: number;
+}
+
 /** Runs the open sweep. */
 export async function runOpenSweep(o: OpenSweepOptions): Promise<OpenSweep> {
   const { plan, gates } = o;
   const records = new Map<number, OpenRunRecord[]>();
-  const counter = { done: 0, freshServers: 0 };
+  // The saturation sweep drove the server to X_max.
+  const counter: SweepState = { done: 0, freshServers: 0, servedUpToRps: o.xMaxRps };
   const summarize = (): BenchOpenStep[] => [...records.keys()].sort((a, b) => a - b).map((rate) => summarizeOpenStep(records.get(rate)!, o.slo));
   const coarse = [...new Set(plan.rateFractions.map((f) => Math.max(1, Math.round(o.xMaxRps * f))))];
   await sweepRates(o, records, counter, coarse, 'coarse', (coarse.length + REFINE_COUNT) * plan.repetitions);
@@ -85,7 +93,7 @@ export async function runOpenSweep(o: OpenSweepOptions): Promise<OpenSweep> {
  * recommendation (docs/BENCHMARKS.md, set 10); a lower rate that passes is what such a run can
  * still vouch for. Returns the re-measurements.
  */
-async function sweepBelow(o: OpenSweepOptions, records: Map<number, OpenRunRecord[]>, counter: { done: number; freshServers: number }, floorRps: number, summarize: () => BenchOpenStep[], budget: number): Promise<BenchRemeasured[]> {
+async function sweepBelow(o: OpenSweepOptions, records: Map<number, OpenRunRecord[]>, counter: SweepState, floorRps: number, summarize: () => BenchOpenStep[], budget: number): Promise<BenchRemeasured[]> {
   const notes: BenchRemeasured[] = [];
   for (let rate = rateBelow(summarize(), o.slo, o.gates.minAchievedRatio, floorRps); rate !== null; rate = rateBelow(summarize(), o.slo, o.gates.minAchievedRatio, floorRps)) {
     await sweepRates(o, records, counter, [rate], 'lower', counter.done + o.plan.repetitions);
@@ -95,7 +103,7 @@ async function sweepBelow(o: OpenSweepOptions, records: Map<number, OpenRunRecor
 }
 
 /** Measures every repetition of `rates`, in a seeded random order. */
-async function sweepRates(o: OpenSweepOptions, records: Map<number, OpenRunRecord[]>, counter: { done: number; freshServers: number }, rates: readonly number[], phase: keyof typeof PHASE, total: number): Promise<void> {
+async function sweepRates(o: OpenSweepOptions, records: Map<number, OpenRunRecord[]>, counter: SweepState, rates: readonly number[], phase: keyof typeof PHASE, total: number): Promise<void> {
   const { plan } = o;
   const order = rates.flatMap((rate) => Array.from({ length: plan.repetitions }, (_, rep) => ({ rate, rep })));
   shuffle(order, createRandom(deriveSeed(o.seed, PHASE[phase])));
@@ -115,7 +123,7 @@ async function sweepRates(o: OpenSweepOptions, records: Map<number, OpenRunRecor
  * repetition are skipped: that step is out of the SLO range whatever the retry shows. Returns what
  * was re-measured and why, for the report.
  */
-async function remeasureSpoiled(o: OpenSweepOptions, records: Map<number, OpenRunRecord[]>, counter: { done: number; freshServers: number }, budget: number): Promise<BenchRemeasured[]> {
+async function remeasureSpoiled(o: OpenSweepOptions, records: Map<number, OpenRunRecord[]>, counter: SweepState, budget: number): Promise<BenchRemeasured[]> {
   const notes: BenchRemeasured[] = [];
   const attempts = new Map<string, number>();
   while (notes.length < budget) {
@@ -144,13 +152,18 @@ function announce(o: OpenSweepOptions, step: number, steps: number, what: string
 }
 
 /**
- * One repetition, its progress line and the cool-down after it. After a repetition that
- * overloaded the server (it fell short, or requests timed out), the server is replaced by a fresh
- * process, so the backlog it holds is not collected during the next step's window (where its GC,
- * four times longer under a quarter-core quota, showed as p99 spikes at low rates).
+ * One repetition, its progress line and the cool-down after it. A repetition never runs on a
+ * process that has served a higher rate (the saturation sweep's included): the heap a higher rate
+ * grew stays, and the step's peak RSS, which sizes the memory request, would be that rate's (three
+ * quick runs put the request at 160/144/120 MiB, from low steps that ran after high ones at
+ * 112-127 MiB, against 82-90 MiB on a fresh process). After a repetition that overloaded the
+ * server (it fell short, or requests timed out), the server is replaced too, so the backlog it
+ * holds is not collected during the next step's window (where its GC, four times longer under a
+ * quarter-core quota, showed as p99 spikes at low rates).
  */
-async function measureRepetition(o: OpenSweepOptions, counter: { freshServers: number }, rate: number, seed: number, step: number, steps: number): Promise<OpenRunRecord> {
+async function measureRepetition(o: OpenSweepOptions, counter: SweepState, rate: number, seed: number, step: number, steps: number): Promise<OpenRunRecord> {
   const { plan } = o;
+  if (rate < counter.servedUpToRps) await replaceServer(o, counter);
   const record = await measureOpenStep(o.target, o.stalls, {
     rate,
     seed,
@@ -170,9 +183,17 @@ async function measureRepetition(o: OpenSweepOptions, counter: { freshServers: n
     steps,
     message: `  achieved ${Math.round(p.achievedRps)} req/s, p${o.slo.percentile} ${(percentileUs(p.response, o.slo.percentile) / 1000).toFixed(2)} ms, errors ${p.errors}, send lag p99 ${(percentileUs(p.sendLag, 99) / 1000).toFixed(2)} ms, GC max ${p.gcMaxPauseMs.toFixed(1)} ms${gc}, stalls ${Math.round(record.machineStallMs ?? 0)} ms`,
   });
-  if ((serverFellShort(record, o.gates) || p.timeouts > 0) && (await o.target.fresh())) counter.freshServers += 1;
+  counter.servedUpToRps = Math.max(counter.servedUpToRps, rate);
+  if (serverFellShort(record, o.gates) || p.timeouts > 0) await replaceServer(o, counter);
   await new Promise((resolve) => setTimeout(resolve, plan.coolDownSeconds * 1000));
   return record;
+}
+
+/** A fresh server process, when the bench started the server (a URL it did not start is kept). */
+async function replaceServer(o: OpenSweepOptions, counter: SweepState): Promise<void> {
+  if (!(await o.target.fresh())) return;
+  counter.freshServers += 1;
+  counter.servedUpToRps = 0;
 }
 
 function shuffle<T>(items: T[], random: () => number): void {

@@ -55,6 +55,17 @@ test('runBench: hello started, swept, recommended, written, read back', { timeou
   );
   assert.equal(results.measurements.saturation.steps.length, 1);
   assert.equal(results.measurements.openModel.steps.length, 3);
+  // No step runs on a process that served a higher rate (the saturation sweep's X_max first): from
+  // the order the steps ran in, one fresh process before each step below what the current one served.
+  const order = events.flatMap((e) => /^open model (\d+) req\/s/.exec(e.message)?.[1] ?? []).map(Number);
+  let served = results.measurements.saturation.maxRps;
+  let replaced = 0;
+  for (const rate of order) {
+    if (rate < served) [replaced, served] = [replaced + 1, 0];
+    served = Math.max(served, rate);
+  }
+  assert.equal(order.length, 3);
+  assert.equal(results.measurements.openModel.freshServers, replaced, `order ${order.join(', ')}`);
   assert.ok(results.measurements.serverPeakRssMiB !== null && results.measurements.serverPeakRssMiB > 10);
   assert.ok(results.measurements.openModel.steps.every((s) => s.serverCpuCores !== null));
   // The host's steal on the server's core is read from /proc/stat for every step (a share, 0..1).
