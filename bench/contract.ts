@@ -329,8 +329,9 @@ export interface BenchResults {
       readonly stillSpoiled?: number;
       /**
        * How many times the server was replaced by a fresh process (the bench started it): after each
-       * repetition that overloaded it, and (since 2026-12-03) before each repetition at a lower rate
-       * than the process had served. Absent in files written before it existed.
+       * repetition that overloaded it, and, in files from commit de9d891 on (`environment.gitSha`),
+       * before each repetition at a lower rate than the process had been offered. Absent in files
+       * written before it existed.
        */
       readonly freshServers?: number;
     };

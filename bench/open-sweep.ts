@@ -43,9 +43,12 @@ export interface OpenSweep {
   readonly remeasured: readonly BenchRemeasured[];
   /** Repetitions still spoiled by the generator when the re-measure budget was spent. */
   readonly stillSpoiled: number;
-  /** Times the server was replaced by a fresh process after a repetition overloaded it. */
+  /** Times the server was replaced by a fresh process: before a repetition below a rate it had served, and after one that overloaded it. */
   readonly freshServers: number;
 }
+
+/** How a progress line announces a fresh server process. */
+const FRESH_SERVER = 'fresh server process';
 
 /** Seeds of the phases' shuffles, so one phase's order does not depend on another's. */
 const PHASE = { coarse: 1, refine: 2, lower: 3 } as const;
@@ -54,35 +57,36 @@ const REFINE_COUNT = 2;
 /** How many times the lowest rate may be halved when it fails the SLO: down to 1/8 of it. */
 const LOWER_HALVINGS = 3;
 
-/** Where the sweep is: repetitions measured, servers replaced, and the highest rate the current server process has served. */
+/** Where the sweep is: repetitions measured, servers replaced, and the highest rate offered to the current server process. */
 interface SweepState {
   done: number;
   freshServers: number;
-  servedUpToRps: number;
+  highestRateOnProcessRps: number;
 }
 
 /** Runs the open sweep. */
 export async function runOpenSweep(o: OpenSweepOptions): Promise<OpenSweep> {
   const { plan, gates } = o;
   const records = new Map<number, OpenRunRecord[]>();
-  // The saturation sweep drove the server to X_max.
-  const counter: SweepState = { done: 0, freshServers: 0, servedUpToRps: o.xMaxRps };
+  // Not X_max: the saturation sweep's closed loop holds at most its connections' requests at once,
+  // and the first open steps on its process held the RSS of a fresh one (82-90 MiB, set 12).
+  const state: SweepState = { done: 0, freshServers: 0, highestRateOnProcessRps: 0 };
   const summarize = (): BenchOpenStep[] => [...records.keys()].sort((a, b) => a - b).map((rate) => summarizeOpenStep(records.get(rate)!, o.slo));
   const coarse = [...new Set(plan.rateFractions.map((f) => Math.max(1, Math.round(o.xMaxRps * f))))];
-  await sweepRates(o, records, counter, coarse, 'coarse', (coarse.length + REFINE_COUNT) * plan.repetitions);
+  await sweepRates(o, records, state, coarse, 'coarse', (coarse.length + REFINE_COUNT) * plan.repetitions);
   // Spoiled repetitions are measured again before refining, so the refinement brackets the
   // server's boundary rather than a generator hiccup; what the refinement itself spoils gets
   // the rest of the budget.
-  const remeasured = await remeasureSpoiled(o, records, counter, plan.retries);
-  remeasured.push(...(await sweepBelow(o, records, counter, Math.min(...coarse) / 2 ** LOWER_HALVINGS, summarize, plan.retries - remeasured.length)));
+  const remeasured = await remeasureSpoiled(o, records, state, plan.retries);
+  remeasured.push(...(await sweepBelow(o, records, state, Math.min(...coarse) / 2 ** LOWER_HALVINGS, summarize, plan.retries - remeasured.length)));
   const refine = refineRates(summarize(), o.slo, gates.minAchievedRatio, REFINE_COUNT);
-  if (refine.length > 0) await sweepRates(o, records, counter, refine, 'refine', counter.done + refine.length * plan.repetitions);
-  remeasured.push(...(await remeasureSpoiled(o, records, counter, plan.retries - remeasured.length)));
+  if (refine.length > 0) await sweepRates(o, records, state, refine, 'refine', state.done + refine.length * plan.repetitions);
+  remeasured.push(...(await remeasureSpoiled(o, records, state, plan.retries - remeasured.length)));
   const stillSpoiled = [...records.values()]
     .filter((list) => !list.some((r) => serverFellShort(r, gates)))
     .flat()
     .filter((r) => spoiledByGenerator(r, o.slo) !== null).length;
-  return { records, steps: summarize(), remeasured, stillSpoiled, freshServers: counter.freshServers };
+  return { records, steps: summarize(), remeasured, stillSpoiled, freshServers: state.freshServers };
 }
 
 /**
@@ -93,25 +97,25 @@ export async function runOpenSweep(o: OpenSweepOptions): Promise<OpenSweep> {
  * recommendation (docs/BENCHMARKS.md, set 10); a lower rate that passes is what such a run can
  * still vouch for. Returns the re-measurements.
  */
-async function sweepBelow(o: OpenSweepOptions, records: Map<number, OpenRunRecord[]>, counter: SweepState, floorRps: number, summarize: () => BenchOpenStep[], budget: number): Promise<BenchRemeasured[]> {
+async function sweepBelow(o: OpenSweepOptions, records: Map<number, OpenRunRecord[]>, state: SweepState, floorRps: number, summarize: () => BenchOpenStep[], budget: number): Promise<BenchRemeasured[]> {
   const notes: BenchRemeasured[] = [];
   for (let rate = rateBelow(summarize(), o.slo, o.gates.minAchievedRatio, floorRps); rate !== null; rate = rateBelow(summarize(), o.slo, o.gates.minAchievedRatio, floorRps)) {
-    await sweepRates(o, records, counter, [rate], 'lower', counter.done + o.plan.repetitions);
-    notes.push(...(await remeasureSpoiled(o, records, counter, budget - notes.length)));
+    await sweepRates(o, records, state, [rate], 'lower', state.done + o.plan.repetitions);
+    notes.push(...(await remeasureSpoiled(o, records, state, budget - notes.length)));
   }
   return notes;
 }
 
 /** Measures every repetition of `rates`, in a seeded random order. */
-async function sweepRates(o: OpenSweepOptions, records: Map<number, OpenRunRecord[]>, counter: SweepState, rates: readonly number[], phase: keyof typeof PHASE, total: number): Promise<void> {
+async function sweepRates(o: OpenSweepOptions, records: Map<number, OpenRunRecord[]>, state: SweepState, rates: readonly number[], phase: keyof typeof PHASE, total: number): Promise<void> {
   const { plan } = o;
   const order = rates.flatMap((rate) => Array.from({ length: plan.repetitions }, (_, rep) => ({ rate, rep })));
   shuffle(order, createRandom(deriveSeed(o.seed, PHASE[phase])));
   const label = { coarse: 'open model', refine: 'refine', lower: 'half the lowest rate:' }[phase];
   for (const { rate, rep } of order) {
-    counter.done += 1;
-    announce(o, counter.done, total, `${label} ${rate} req/s (rep ${rep + 1}/${plan.repetitions})`);
-    const record = await measureRepetition(o, counter, rate, deriveSeed(o.seed, rate, rep, 0), counter.done, total);
+    state.done += 1;
+    announce(o, state.done, total, `${label} ${rate} req/s (rep ${rep + 1}/${plan.repetitions})`);
+    const record = await measureRepetition(o, state, rate, deriveSeed(o.seed, rate, rep, 0), state.done, total);
     records.set(rate, [...(records.get(rate) ?? []), record]);
   }
 }
@@ -123,7 +127,7 @@ async function sweepRates(o: OpenSweepOptions, records: Map<number, OpenRunRecor
  * repetition are skipped: that step is out of the SLO range whatever the retry shows. Returns what
  * was re-measured and why, for the report.
  */
-async function remeasureSpoiled(o: OpenSweepOptions, records: Map<number, OpenRunRecord[]>, counter: SweepState, budget: number): Promise<BenchRemeasured[]> {
+async function remeasureSpoiled(o: OpenSweepOptions, records: Map<number, OpenRunRecord[]>, state: SweepState, budget: number): Promise<BenchRemeasured[]> {
   const notes: BenchRemeasured[] = [];
   const attempts = new Map<string, number>();
   while (notes.length < budget) {
@@ -135,11 +139,11 @@ async function remeasureSpoiled(o: OpenSweepOptions, records: Map<number, OpenRu
       .slice(0, budget - notes.length);
     if (spoiled.length === 0) break;
     for (const [k, { rate, rep, why }] of spoiled.entries()) {
-      counter.done += 1;
+      state.done += 1;
       const attempt = (attempts.get(`${rate}/${rep}`) ?? 0) + 1;
       attempts.set(`${rate}/${rep}`, attempt);
       announce(o, k + 1, spoiled.length, `re-measure ${rate} req/s (${why})`);
-      records.get(rate)![rep] = await measureRepetition(o, counter, rate, deriveSeed(o.seed, rate, rep, attempt), k + 1, spoiled.length);
+      records.get(rate)![rep] = await measureRepetition(o, state, rate, deriveSeed(o.seed, rate, rep, attempt), k + 1, spoiled.length);
       notes.push({ offeredRps: rate, reason: why });
     }
   }
@@ -153,17 +157,17 @@ function announce(o: OpenSweepOptions, step: number, steps: number, what: string
 
 /**
  * One repetition, its progress line and the cool-down after it. A repetition never runs on a
- * process that has served a higher rate (the saturation sweep's included): the heap a higher rate
- * grew stays, and the step's peak RSS, which sizes the memory request, would be that rate's (three
- * quick runs put the request at 160/144/120 MiB, from low steps that ran after high ones at
- * 112-127 MiB, against 82-90 MiB on a fresh process). After a repetition that overloaded the
+ * process that was offered a higher rate: the heap a higher rate grew stays, and the step's peak
+ * RSS, which sizes the memory request, would be that rate's (three quick runs put the request at
+ * 160/144/120 MiB, from low steps that ran after high ones at 112-128 MiB, against 82-90 MiB
+ * before any higher rate). After a repetition that overloaded the
  * server (it fell short, or requests timed out), the server is replaced too, so the backlog it
  * holds is not collected during the next step's window (where its GC, four times longer under a
  * quarter-core quota, showed as p99 spikes at low rates).
  */
-async function measureRepetition(o: OpenSweepOptions, counter: SweepState, rate: number, seed: number, step: number, steps: number): Promise<OpenRunRecord> {
+async function measureRepetition(o: OpenSweepOptions, state: SweepState, rate: number, seed: number, step: number, steps: number): Promise<OpenRunRecord> {
   const { plan } = o;
-  if (rate < counter.servedUpToRps) await replaceServer(o, counter);
+  if (rate < state.highestRateOnProcessRps) await replaceServer(o, state, step, steps, `before ${rate} req/s: the process served ${state.highestRateOnProcessRps} req/s`);
   const record = await measureOpenStep(o.target, o.stalls, {
     rate,
     seed,
@@ -183,17 +187,18 @@ async function measureRepetition(o: OpenSweepOptions, counter: SweepState, rate:
     steps,
     message: `  achieved ${Math.round(p.achievedRps)} req/s, p${o.slo.percentile} ${(percentileUs(p.response, o.slo.percentile) / 1000).toFixed(2)} ms, errors ${p.errors}, send lag p99 ${(percentileUs(p.sendLag, 99) / 1000).toFixed(2)} ms, GC max ${p.gcMaxPauseMs.toFixed(1)} ms${gc}, stalls ${Math.round(record.machineStallMs ?? 0)} ms`,
   });
-  counter.servedUpToRps = Math.max(counter.servedUpToRps, rate);
-  if (serverFellShort(record, o.gates) || p.timeouts > 0) await replaceServer(o, counter);
+  state.highestRateOnProcessRps = Math.max(state.highestRateOnProcessRps, rate);
+  if (serverFellShort(record, o.gates) || p.timeouts > 0) await replaceServer(o, state, step, steps, `after ${rate} req/s overloaded it`);
   await new Promise((resolve) => setTimeout(resolve, plan.coolDownSeconds * 1000));
   return record;
 }
 
-/** A fresh server process, when the bench started the server (a URL it did not start is kept). */
-async function replaceServer(o: OpenSweepOptions, counter: SweepState): Promise<void> {
+/** A fresh server process, when the bench started the server (a URL it did not start is kept), with a progress line saying why. */
+async function replaceServer(o: OpenSweepOptions, state: SweepState, step: number, steps: number, why: string): Promise<void> {
   if (!(await o.target.fresh())) return;
-  counter.freshServers += 1;
-  counter.servedUpToRps = 0;
+  o.progress({ phase: 'open', step, steps, message: `  ${FRESH_SERVER} (${why})` });
+  state.freshServers += 1;
+  state.highestRateOnProcessRps = 0;
 }
 
 function shuffle<T>(items: T[], random: () => number): void {

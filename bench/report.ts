@@ -53,7 +53,7 @@ function table(header: readonly string[], rows: readonly (readonly string[])[]):
 export function renderMeasurements(results: BenchMeasuredRun, sloPercentile: number): string {
   const { measurements: m, environment: env } = results;
   const out: string[] = [];
-  out.push(`hello-edge bench (${results.mode}) against ${results.target.url}${results.target.startedByBench ? ` (started by the bench${results.target.nodeFlags ? `, node ${results.target.nodeFlags.join(' ')}` : ''})` : ''}`);
+  out.push(`hello-edge bench (${results.mode}) against ${results.target.url}${results.target.startedByBench ? ` (started by the bench${results.target.nodeFlags?.length ? `, node ${results.target.nodeFlags.join(' ')}` : ''})` : ''}`);
   out.push(
     `node ${env.node}, ${env.cpus} x ${env.cpuModel}; server CPU ${env.serverCpus ?? 'not pinned'}, generator CPU ${env.generatorCpus ?? 'not pinned'}, quota ${env.serverCpuQuotaMillicores === null ? 'none' : `${env.serverCpuQuotaMillicores}m per ${env.serverCpuQuotaPeriodMs ?? 100} ms`}; load before ${env.loadAverageBefore.toFixed(2)}`,
   );

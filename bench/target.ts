@@ -36,8 +36,8 @@ export interface BenchTarget {
   readonly notes: readonly string[];
   /**
    * Replaces the server by a fresh process (same pinning and quota), warmed up, so the heap one
-   * step left (an overload step's backlog) is not collected during the next. False when the bench
-   * cannot (a URL it did not start).
+   * step left (an overload step's backlog, or what a higher rate grew) does not carry into the
+   * next. False when the bench cannot (a URL it did not start).
    */
   fresh(): Promise<boolean>;
   /** Starts a window of the server's GC pauses (a no-op when they cannot be seen). */
@@ -115,22 +115,25 @@ class HelloProcess {
   static async start(): Promise<HelloProcess> {
     const env = { ...process.env, PORT: '0', HOST: '127.0.0.1', HELLO_LOG_LEVEL: 'info', HELLO_ACCESS_LOG: 'false' };
     const child = spawn(process.execPath, [...HELLO_NODE_FLAGS, '--import', GC_REPORTER_URL, HELLO_MAIN], { env, stdio: ['ignore', 'ignore', 'pipe'] });
-    const exited = once(child, 'exit');
     // The process object exists only once it listens; GC reports come only after that.
     const started: { process?: HelloProcess } = {};
+    let lastOther = '';
     const url = await new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => reject(new ExternalError('the hello service did not log "listening" within 10 s')), 10_000);
       createInterface({ input: child.stderr! }).on('line', (line) => {
         const entry = parseLine(line);
+        if (entry === null && line.trim() !== '') lastOther = line.trim();
         if (entry?.benchGc) started.process?.received(entry.benchGc);
         else if (entry?.msg === 'listening' && entry.url) {
           clearTimeout(timer);
           resolve(entry.url);
         }
       });
-      void exited.then(([code]) => {
+      // 'close' comes after stderr's last line, which says why when node refused to start (a flag
+      // this node does not know, say).
+      void once(child, 'close').then(([code]) => {
         clearTimeout(timer);
-        reject(new ExternalError(`the hello service exited (${String(code)}) before listening`));
+        reject(new ExternalError(`the hello service exited (${String(code)}) before listening${lastOther ? `: ${lastOther}` : ''}`));
       });
     }).catch((error: unknown) => {
       child.kill('SIGKILL');

@@ -25,14 +25,15 @@ export const HELLO_RUN_AS_GID = 10001;
 
 /**
  * Node flags the image starts the service with (Dockerfile.hello's ENTRYPOINT); the bench starts
- * hello with the same, so it measures what ships (test/bench/target.test.ts holds the two together).
+ * hello with the same (test/bench/target.test.ts holds the two together), though outside a pod's
+ * memory limit unless told (`--memory-limit`), so V8 sizes its heap from the machine's memory.
  * - `--max-old-space-size-percentage=50`: V8's old space capped at half the container's memory
  *   limit; without it V8 sizes its heap for at least 256 MB whatever a 128-192Mi pod has
  *   (docs/COST.md, node flags).
  * - `--single-threaded-gc`: a pod of a fraction of a core gets that fraction, and V8's parallel
  *   scavenge then waits for helper threads that share it. Under the bench's 250m share, the
- *   server's scavenges took 9.7-19 ms at the 90th percentile with helpers and 0.4-0.7 ms without,
- *   with 3-6x less time in scavenges (docs/BENCHMARKS.md, set 12).
+ *   server's scavenges took 9.7-18.9 ms at the 90th percentile with helpers and 0.4-0.7 ms
+ *   without, and about a fifth of the time in all (docs/BENCHMARKS.md, set 12).
  */
 export const HELLO_NODE_FLAGS: readonly string[] = ['--max-old-space-size-percentage=50', '--single-threaded-gc'];
 

@@ -1,9 +1,9 @@
 // `npm run build && node dist/bench/scripts/gc-trace.js FILE...`: sums up node `--trace-gc` logs,
-// one line per file: how many scavenges, their pause at the median, 90th and 99th percentile and
-// the longest, the share longer than 7.5 ms (what a 250m quota with a 10 ms period stops a
-// process for at most, so a scavenge longer than that was stopped by it or by the host), their
-// total, and the mark-compacts. docs/BENCHMARKS.md (set 12) quotes its output. It reads files; it
-// asserts nothing.
+// one line per file: how many scavenges (minor mark-sweeps counted with them), their pause at the
+// median, 90th and 99th percentile (nearest rank) and the longest, the share longer than 7.5 ms
+// (what a 250m quota with a 10 ms period stops a process for at most, so a scavenge longer than
+// that was stopped by it or by the host), their total, and the mark-compacts. docs/BENCHMARKS.md
+// (set 12) quotes its output. It reads files; it asserts nothing.
 import { readFileSync } from 'node:fs';
 
 /** One `--trace-gc` line: `[pid:isolate]  1234 ms: Scavenge 12.4 (17.8) -> 9.2 (17.8) MB, pooled: 0 MB, 39.49 / 0.00 ms ...`. */

@@ -6,7 +6,8 @@
 // summary gives how many of those failed and the median longest GC pause of the quiet passing and
 // failing steps, over all steps the median steal of passing and failing ones, and the server's GC
 // time per 1,000 requests at rates up to --max-fraction of X_max (whatever the steal: a pause
-// stretched by the host is time the requests waited all the same).
+// stretched by the host is time the requests waited all the same; a step's GC total is its worst
+// repetition's, so it is set against one repetition's requests).
 // docs/BENCHMARKS.md (sets 10 to 12) quotes its output. It reads files; it asserts nothing.
 import { parseArgs } from 'node:util';
 import { DEFAULT_GATES, meetsSlo, readBenchResults, spreadOf, type BenchOpenStep } from '../index.js';
@@ -29,7 +30,7 @@ for (const file of positionals) {
     if (steal !== null) stealOf[verdict].push(100 * steal);
     const isQuiet = steal !== null && steal <= maxSteal && step.offeredRps <= maxFraction * saturation.maxRps;
     if (isQuiet && typeof step.serverGcMaxPauseMs === 'number') quiet[verdict].push(step.serverGcMaxPauseMs);
-    if (step.offeredRps <= maxFraction * saturation.maxRps && typeof step.serverGcTotalMs === 'number' && step.requests > 0) gcPerThousand.push((1000 * step.serverGcTotalMs) / step.requests);
+    if (step.offeredRps <= maxFraction * saturation.maxRps && typeof step.serverGcTotalMs === 'number' && step.requests > 0) gcPerThousand.push((1000 * step.serverGcTotalMs) / (step.requests / step.repetitions));
     console.log(`  ${String(step.offeredRps).padStart(6)} req/s  ${verdict}  steal ${steal === null ? '-' : (100 * steal).toFixed(1)}%  server GC max ${gcOf(step)} ms${isQuiet ? '  quiet' : ''}`);
   }
 }

@@ -20,6 +20,7 @@ import {
   type RunGates,
 } from '../../bench/index.js';
 import { NoRecommendationError } from '../../common/index.js';
+import { HELLO_NODE_FLAGS } from '../../hello/contract.js';
 
 const TINY: BenchPlan = {
   saturationConnections: [2],
@@ -47,6 +48,7 @@ test('runBench: hello started, swept, recommended, written, read back', { timeou
     onProgress: (e) => events.push(e),
   });
   assert.equal(results.target.startedByBench, true);
+  assert.deepEqual(results.target.nodeFlags, HELLO_NODE_FLAGS);
   // The started server runs under the default pod-sized quota, or the run says why it could not.
   assert.ok(
     results.environment.serverCpuQuotaMillicores === DEFAULT_SERVER_CPU_QUOTA_MILLICORES ||
@@ -55,17 +57,27 @@ test('runBench: hello started, swept, recommended, written, read back', { timeou
   );
   assert.equal(results.measurements.saturation.steps.length, 1);
   assert.equal(results.measurements.openModel.steps.length, 3);
-  // No step runs on a process that served a higher rate (the saturation sweep's X_max first): from
-  // the order the steps ran in, one fresh process before each step below what the current one served.
-  const order = events.flatMap((e) => /^open model (\d+) req\/s/.exec(e.message)?.[1] ?? []).map(Number);
-  let served = results.measurements.saturation.maxRps;
-  let replaced = 0;
-  for (const rate of order) {
-    if (rate < served) [replaced, served] = [replaced + 1, 0];
-    served = Math.max(served, rate);
+  // No step runs on a process that was offered a higher rate. From the progress lines, in order: a
+  // step is announced, a fresh process may start, the step is measured ("achieved"); at that
+  // moment its rate must be at least every rate measured since the last fresh process.
+  let highest = 0;
+  let fresh = 0;
+  let announced: number | null = null;
+  const order: number[] = [];
+  for (const { message } of events.filter((e) => e.phase === 'open')) {
+    const rate = /^(?:open model|refine|half the lowest rate:|re-measure) (\d+) req\/s/.exec(message)?.[1];
+    if (rate !== undefined) announced = Number(rate);
+    else if (message.startsWith('  fresh server process')) [fresh, highest] = [fresh + 1, 0];
+    else if (message.startsWith('  achieved') && announced !== null) {
+      order.push(announced);
+      assert.ok(announced >= highest, `${announced} req/s measured on a process offered ${highest} req/s (order ${order.join(', ')})`);
+      highest = Math.max(highest, announced);
+    }
   }
   assert.equal(order.length, 3);
-  assert.equal(results.measurements.openModel.freshServers, replaced, `order ${order.join(', ')}`);
+  assert.equal(results.measurements.openModel.freshServers, fresh);
+  // The seeded order of three rates has a lower one after a higher one, so the rule was exercised.
+  assert.ok(fresh >= 1, `order ${order.join(', ')}`);
   assert.ok(results.measurements.serverPeakRssMiB !== null && results.measurements.serverPeakRssMiB > 10);
   assert.ok(results.measurements.openModel.steps.every((s) => s.serverCpuCores !== null));
   // The host's steal on the server's core is read from /proc/stat for every step (a share, 0..1).
@@ -91,6 +103,8 @@ test('runBench: hello started, swept, recommended, written, read back', { timeou
   assert.match(svg, /operating point C_t/);
   const report = renderBenchReport(results, files);
   assert.match(report, /HPA: min \d+, max \d+, target CPU \d+%/);
+  // Its first line names the node flags the bench started hello with.
+  assert.ok(report.split('\n')[0]!.endsWith(`(started by the bench, node ${HELLO_NODE_FLAGS.join(' ')})`), report.split('\n')[0]);
   assert.match(report, /Reasoning:/);
   // The step table has the host's steal on the server's core, in percent.
   assert.match(report, /other cores +steal % +stalls ms/);

@@ -1,21 +1,16 @@
 // The hello service the bench starts: as its image starts it (the same node flags), its GC pauses
-// visible to the bench, and replaceable by a fresh process (after an overload step) that answers
-// at once.
+// visible to the bench, and replaceable by a fresh process (after an overload, or before a lower
+// rate) that answers at once.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { silentLogger } from '../../common/index.js';
 import { startHelloTarget } from '../../bench/index.js';
 import { readImageCommand } from '../../bench/scripts/workload.js';
-
-/** The arguments a process was started with. */
-function commandLine(pid: number): string[] {
-  return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
-}
+import { argvOf } from '../support/child.js';
 
 /** The node flags of Dockerfile.hello's entry point, each on the process's command line before the script. */
 function assertImageFlags(pid: number): void {
-  const args = commandLine(pid);
+  const args = argvOf(pid);
   const { nodeFlags } = readImageCommand('Dockerfile.hello');
   assert.ok(nodeFlags.length > 0, 'the image sets node flags');
   const script = args.findIndex((a) => a.endsWith('hello/main.js'));

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { spawnListening, type ChildServer } from '../support/child.js';
+import { argvOf, spawnListening, type ChildServer } from '../support/child.js';
 import { inCI, requireTool } from '../support/tools.js';
 
 const run = promisify(execFile);
@@ -246,15 +246,6 @@ export function descendants(pid: number): number[] {
     }
   }
   return found;
-}
-
-/** argv of a process, or [] when it has gone. */
-export function argvOf(pid: number): string[] {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
-  } catch {
-    return [];
-  }
 }
 
 /** Real UID and GID of a process, from /proc. */

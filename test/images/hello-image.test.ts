@@ -10,6 +10,7 @@ import { promisify } from 'node:util';
 import {
   HELLO_BODY,
   HELLO_DEFAULT_PORT,
+  HELLO_NODE_FLAGS,
   HELLO_PATHS,
   HELLO_RUN_AS_GID,
   HELLO_RUN_AS_UID,
@@ -59,7 +60,7 @@ describe('Dockerfile.hello (buildah)', { timeout: 20 * 60_000 }, () => {
     assertImageConfig(info, user, HELLO_DEFAULT_PORT);
     assert.ok(HELLO_RUN_AS_UID >= 10000 && HELLO_RUN_AS_GID >= 10000);
     assert.equal(envOf(info).PORT, String(HELLO_DEFAULT_PORT));
-    assert.deepEqual(config.Entrypoint, ['/nodejs/bin/node', '--max-old-space-size-percentage=50', '--single-threaded-gc', '/app/hello/main.js'], 'exec form, node is the process, its heap capped from the memory limit');
+    assert.deepEqual(config.Entrypoint, ['/nodejs/bin/node', ...HELLO_NODE_FLAGS, '/app/hello/main.js'], 'exec form, node is the process, with the node flags the bench starts hello with (heap capped from the memory limit, single-threaded GC)');
     assert.match(config.Labels?.['org.opencontainers.image.revision'] ?? '', /^[0-9a-f]{40}$/);
   });
 

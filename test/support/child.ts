@@ -4,6 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { TestContext } from 'node:test';
 
@@ -107,4 +108,13 @@ export function spawnLogged(t: TestContext, command: string, args: readonly stri
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
   return { child, exited, output: () => tail };
+}
+
+/** argv of a process, or [] when it has gone. */
+export function argvOf(pid: number): string[] {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+  } catch {
+    return [];
+  }
 }
