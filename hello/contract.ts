@@ -30,12 +30,15 @@ export const HELLO_RUN_AS_GID = 10001;
  * - `--max-old-space-size-percentage=50`: V8's old space capped at half the container's memory
  *   limit; without it V8 sizes its heap for at least 256 MB whatever a 128-192Mi pod has
  *   (docs/COST.md, node flags).
- * - `--single-threaded-gc`: a pod of a fraction of a core gets that fraction, and V8's parallel
+ * - `--no-parallel-scavenge`: a pod of a fraction of a core gets that fraction, and V8's parallel
  *   scavenge then waits for helper threads that share it. Under the bench's 250m share, the
- *   server's scavenges took 9.7-18.9 ms at the 90th percentile with helpers and 0.4-0.7 ms
- *   without, and about a fifth of the time in all (docs/BENCHMARKS.md, set 12).
+ *   server's scavenges took 9.7-18.9 ms at the 90th percentile with helpers, and 0.4-1.6 ms in
+ *   most processes with one thread. Not `--single-threaded-gc`: its scavenges were as short, but
+ *   without concurrent marking hello under a 1,000-connection flood peaked at 108-118 MiB of its
+ *   192 MiB limit (57-74 MiB with this flag) and its mark-compacts took up to 61-78 ms
+ *   (docs/BENCHMARKS.md, set 12).
  */
-export const HELLO_NODE_FLAGS: readonly string[] = ['--max-old-space-size-percentage=50', '--single-threaded-gc'];
+export const HELLO_NODE_FLAGS: readonly string[] = ['--max-old-space-size-percentage=50', '--no-parallel-scavenge'];
 
 /** Environment variables the service reads; nothing else configures it. */
 export const HELLO_ENV = {

@@ -60,7 +60,7 @@ describe('Dockerfile.hello (buildah)', { timeout: 20 * 60_000 }, () => {
     assertImageConfig(info, user, HELLO_DEFAULT_PORT);
     assert.ok(HELLO_RUN_AS_UID >= 10000 && HELLO_RUN_AS_GID >= 10000);
     assert.equal(envOf(info).PORT, String(HELLO_DEFAULT_PORT));
-    assert.deepEqual(config.Entrypoint, ['/nodejs/bin/node', ...HELLO_NODE_FLAGS, '/app/hello/main.js'], 'exec form, node is the process, with the node flags the bench starts hello with (heap capped from the memory limit, single-threaded GC)');
+    assert.deepEqual(config.Entrypoint, ['/nodejs/bin/node', ...HELLO_NODE_FLAGS, '/app/hello/main.js'], 'exec form, node is the process, with the node flags the bench starts hello with (heap capped from the memory limit, scavenges on one thread)');
     assert.match(config.Labels?.['org.opencontainers.image.revision'] ?? '', /^[0-9a-f]{40}$/);
   });
 
