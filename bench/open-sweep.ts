@@ -160,10 +160,10 @@ function announce(o: OpenSweepOptions, step: number, steps: number, what: string
  * process that was offered a higher rate: the heap a higher rate grew stays, and the step's peak
  * RSS, which sizes the memory request, would be that rate's (three quick runs put the request at
  * 160/144/120 MiB, from low steps that ran after high ones at 112-128 MiB, against 82-90 MiB
- * before any higher rate). After a repetition that overloaded the
- * server (it fell short, or requests timed out), the server is replaced too, so the backlog it
- * holds is not collected during the next step's window (where its GC, four times longer under a
- * quarter-core quota, showed as p99 spikes at low rates).
+ * before any higher rate). After a repetition that overloaded the server (it fell short, or
+ * requests timed out), the server is replaced too, so the backlog it holds is not collected
+ * during the next step's window (where its GC, four times longer under a quarter-core quota,
+ * showed as p99 spikes at low rates).
  */
 async function measureRepetition(o: OpenSweepOptions, state: SweepState, rate: number, seed: number, step: number, steps: number): Promise<OpenRunRecord> {
   const { plan } = o;

@@ -1,6 +1,6 @@
 // `npm run build && node dist/bench/scripts/quiet-steps.js [--max-steal 0.01] [--max-fraction 0.8] FILE...`:
-// the open-model steps of bench results files, with the host's steal on the server's core and the
-// server's longest GC pause beside each step's SLO verdict (on the side that protects it, as the
+// the open-model steps of bench results files, with the host's steal on the server's core, the
+// server's longest GC pause and its peak RSS beside each step's SLO verdict (on the side that protects it, as the
 // refinement judges). On a VM whose host steals time, only the quiet steps (steal at most
 // --max-steal, rate at most --max-fraction of X_max) say something about the server itself; the
 // summary gives how many of those failed and the median longest GC pause of the quiet passing and
@@ -16,9 +16,9 @@ const { values, positionals } = parseArgs({ allowPositionals: true, options: { '
 const maxSteal = Number(values['max-steal']);
 const maxFraction = Number(values['max-fraction']);
 
-const median = (xs: readonly number[]): string => (xs.length === 0 ? '-' : spreadOf(xs).median.toFixed(1));
+const median = (xs: readonly number[], digits = 1): string => (xs.length === 0 ? '-' : spreadOf(xs).median.toFixed(digits));
 const quiet = { passing: [] as number[], failing: [] as number[] };
-const stealOf = { passing: [] as number[], failing: [] as number[] };
+const stealByVerdict = { passing: [] as number[], failing: [] as number[] };
 const gcPerThousand: number[] = [];
 for (const file of positionals) {
   const results = await readBenchResults(file);
@@ -27,17 +27,17 @@ for (const file of positionals) {
   for (const step of [...openModel.steps].sort((a, b) => a.offeredRps - b.offeredRps)) {
     const verdict = meetsSlo(step, results.recommendation.slo, DEFAULT_GATES.minAchievedRatio, 'high') ? 'passing' : 'failing';
     const steal = step.stealShare ?? null;
-    if (steal !== null) stealOf[verdict].push(100 * steal);
+    if (steal !== null) stealByVerdict[verdict].push(100 * steal);
     const isQuiet = steal !== null && steal <= maxSteal && step.offeredRps <= maxFraction * saturation.maxRps;
     if (isQuiet && typeof step.serverGcMaxPauseMs === 'number') quiet[verdict].push(step.serverGcMaxPauseMs);
     if (step.offeredRps <= maxFraction * saturation.maxRps && typeof step.serverGcTotalMs === 'number' && step.requests > 0) gcPerThousand.push((1000 * step.serverGcTotalMs) / (step.requests / step.repetitions));
-    console.log(`  ${String(step.offeredRps).padStart(6)} req/s  ${verdict}  steal ${steal === null ? '-' : (100 * steal).toFixed(1)}%  server GC max ${gcOf(step)} ms${isQuiet ? '  quiet' : ''}`);
+    console.log(`  ${String(step.offeredRps).padStart(6)} req/s  ${verdict}  steal ${steal === null ? '-' : (100 * steal).toFixed(1)}%  server GC max ${gcOf(step)} ms  peak RSS ${typeof step.serverPeakRssMiB === 'number' ? step.serverPeakRssMiB.toFixed(0) : '-'} MiB${isQuiet ? '  quiet' : ''}`);
   }
 }
 const quietCount = quiet.passing.length + quiet.failing.length;
 console.log(`quiet steps: ${quietCount}, failing ${quiet.failing.length}; longest server GC pause, median: passing ${median(quiet.passing)} ms, failing ${median(quiet.failing)} ms`);
-console.log(`all steps: ${stealOf.passing.length} passing at a median steal of ${median(stealOf.passing)}%, ${stealOf.failing.length} failing at ${median(stealOf.failing)}%`);
-console.log(`server GC per 1,000 requests, ${gcPerThousand.length} steps up to ${maxFraction} X_max: median ${gcPerThousand.length === 0 ? '-' : spreadOf(gcPerThousand).median.toFixed(2)} ms`);
+console.log(`all steps: ${stealByVerdict.passing.length} passing at a median steal of ${median(stealByVerdict.passing)}%, ${stealByVerdict.failing.length} failing at ${median(stealByVerdict.failing)}%`);
+console.log(`server GC per 1,000 requests, ${gcPerThousand.length} steps up to ${maxFraction} X_max: median ${median(gcPerThousand, 2)} ms`);
 
 function gcOf(step: BenchOpenStep): string {
   return typeof step.serverGcMaxPauseMs === 'number' ? step.serverGcMaxPauseMs.toFixed(1) : '-';
