@@ -5,7 +5,7 @@
  * degrades to `null` with a reason where the platform does not allow it.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmdirSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync, existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 
 /** Kernel clock ticks per second for /proc/<pid>/stat (USER_HZ; 100 on every Linux we target). */
@@ -13,8 +13,34 @@ const CLOCK_TICKS = 100;
 
 /** CPU seconds (user + system) used so far by a process, or null when it cannot be read. */
 export function processCpuSeconds(pid: number): number | null {
+  return statCpuSeconds(`/proc/${pid}/stat`);
+}
+
+/**
+ * CPU seconds used so far by a process's threads other than its main one (for Node: V8's
+ * compiler and GC helpers, libuv's pool), or null when they cannot be read. A thread that ended
+ * is no longer counted, so compare readings taken while the threads live.
+ */
+export function backgroundThreadsCpuSeconds(pid: number): number | null {
+  let tids: string[];
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return null;
+  }
+  let total = 0;
+  for (const tid of tids) {
+    if (tid === String(pid)) continue;
+    // A thread may end between the listing and the read; it then adds nothing.
+    total += statCpuSeconds(`/proc/${pid}/task/${tid}/stat`) ?? 0;
+  }
+  return total;
+}
+
+/** utime + stime of a /proc stat file, in seconds. */
+function statCpuSeconds(path: string): number | null {
+  try {
+    const stat = readFileSync(path, 'utf8');
     // The command name (field 2) may hold spaces; fields after its closing parenthesis are fixed.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const utime = Number(fields[11]);

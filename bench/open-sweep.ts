@@ -195,8 +195,10 @@ async function measureRepetition(o: OpenSweepOptions, state: SweepState, rate: n
 
 /** A fresh server process, when the bench started the server (a URL it did not start is kept), with a progress line saying why. */
 async function replaceServer(o: OpenSweepOptions, state: SweepState, step: number, steps: number, why: string): Promise<void> {
-  if (!(await o.target.fresh())) return;
-  o.progress({ phase: 'open', step, steps, message: `  ${FRESH_SERVER} (${why})` });
+  const warmup = await o.target.fresh();
+  if (warmup === null) return;
+  const settled = warmup.settled === false ? ", V8's background threads still busy" : '';
+  o.progress({ phase: 'open', step, steps, message: `  ${FRESH_SERVER} (${why}; warmed up with ${warmup.requests} requests${settled})` });
   state.freshServers += 1;
   state.highestRateOnProcessRps = 0;
 }

@@ -11,13 +11,23 @@ import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
 import { ExternalError, type Logger } from '../common/index.js';
 import { HELLO_NODE_FLAGS } from '../hello/contract.js';
-import { applyCpuQuota, pinProcess, type CpuQuota } from './host.js';
+import { applyCpuQuota, backgroundThreadsCpuSeconds, pinProcess, type CpuQuota } from './host.js';
 
 /** The server's garbage-collection pauses over a window. */
 export interface ServerGc {
   readonly count: number;
   readonly totalMs: number;
   readonly maxMs: number;
+}
+
+/** How a fresh server was warmed up. */
+export interface Warmup {
+  readonly requests: number;
+  /**
+   * Whether V8's background threads had gone quiet (its optimizing compiler done) when it stopped;
+   * null when they cannot be seen (not Linux), and then a fixed number of requests was sent.
+   */
+  readonly settled: boolean | null;
 }
 
 /** A server the bench drives. `url` and `pid` change when {@link BenchTarget.fresh} replaces it. */
@@ -37,9 +47,9 @@ export interface BenchTarget {
   /**
    * Replaces the server by a fresh process (same pinning and quota), warmed up, so the heap one
    * step left (an overload step's backlog, or what a higher rate grew) does not carry into the
-   * next. False when the bench cannot (a URL it did not start).
+   * next. Null when the bench cannot (a URL it did not start).
    */
-  fresh(): Promise<boolean>;
+  fresh(): Promise<Warmup | null>;
   /** Starts a window of the server's GC pauses (a no-op when they cannot be seen). */
   markGc(): void;
   /** The server's GC pauses since `markGc`, or null when they cannot be seen. */
@@ -89,8 +99,22 @@ interface GcReport {
   readonly pauses: readonly (readonly [number, number])[];
 }
 
-/** Requests a fresh server answers before it is measured, so its code is compiled (JIT) as the old one's was. */
-const FRESH_WARMUP_REQUESTS = 5000;
+/**
+ * A fresh server's warm-up, in slices of closed-loop requests, until a slice in which its other
+ * threads used at most one clock tick of CPU. Those threads are V8's optimizing compiler (and GC
+ * helpers): for 15,000-20,000 requests after start it compiles in the background, and under the
+ * bench's quota that CPU is taken from the same 250m as the main thread's. After the 5,000
+ * requests this used to send, the next 4 s of a 2,723 req/s step had a p99 of 158-163 ms against
+ * 2-3 ms once the compiler was done, and steps measured on fresh processes failed the SLO at
+ * a quarter of the rates they passed on warm ones (docs/BENCHMARKS.md set 13).
+ */
+const WARMUP_SLICE_REQUESTS = 5000;
+/** At most this many slices (with /proc, a fresh hello settled after 3-4). */
+const WARMUP_MAX_SLICES = 12;
+/** Without /proc to watch the threads: the slices that were enough in set 13. */
+const WARMUP_BLIND_SLICES = 4;
+/** One clock tick (USER_HZ 100): the resolution of the threads' CPU time. */
+const SETTLED_BACKGROUND_CPU_SECONDS = 0.01;
 
 /** One hello process: its address, its exit, and the GC pauses it reported. */
 class HelloProcess {
@@ -234,8 +258,7 @@ export async function startHelloTarget(options: StartHelloTargetOptions): Promis
       server = await HelloProcess.start();
       if (cpus !== null) pinProcess(server.pid, cpus);
       quota?.add(server.pid);
-      await warmUp(server.url);
-      return true;
+      return warmUp(server);
     },
     markGc: () => server.markGc(),
     readGc: () => server.readGc(),
@@ -246,10 +269,28 @@ export async function startHelloTarget(options: StartHelloTargetOptions): Promis
   };
 }
 
-/** Sends {@link FRESH_WARMUP_REQUESTS} requests, 8 at a time, and waits for every answer. */
-async function warmUp(url: string): Promise<void> {
+/** Warms a fresh server up until its background threads go quiet (see WARMUP_SLICE_REQUESTS). */
+async function warmUp(server: HelloProcess): Promise<Warmup> {
+  let before = backgroundThreadsCpuSeconds(server.pid);
+  for (let slice = 1; ; slice++) {
+    await sendClosedLoop(server.url, WARMUP_SLICE_REQUESTS);
+    const after = backgroundThreadsCpuSeconds(server.pid);
+    const requests = slice * WARMUP_SLICE_REQUESTS;
+    if (before === null || after === null) {
+      if (slice >= WARMUP_BLIND_SLICES) return { requests, settled: null };
+    } else if (after - before <= SETTLED_BACKGROUND_CPU_SECONDS + 1e-9) {
+      return { requests, settled: true };
+    } else if (slice >= WARMUP_MAX_SLICES) {
+      return { requests, settled: false };
+    }
+    before = after;
+  }
+}
+
+/** Sends `requests` requests, 8 at a time, and waits for every answer. */
+async function sendClosedLoop(url: string, requests: number): Promise<void> {
   const pool = new Pool(new URL(url).origin, { connections: 8 });
-  let left = FRESH_WARMUP_REQUESTS;
+  let left = requests;
   const worker = async (): Promise<void> => {
     while (left-- > 0) {
       const { body } = await pool.request({ path: '/', method: 'GET' });
@@ -273,7 +314,7 @@ export function externalTarget(url: string, pid: number | null): BenchTarget {
     cpus: null,
     quota: null,
     notes: [],
-    fresh: async () => false,
+    fresh: async () => null,
     markGc: () => {},
     readGc: async () => null,
     close: async () => {},

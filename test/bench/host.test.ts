@@ -3,7 +3,8 @@
 // machine's own processes.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { cpuListCores, parseCoreTimes, stealShareBetween } from '../../bench/index.js';
+import { Worker } from 'node:worker_threads';
+import { backgroundThreadsCpuSeconds, cpuListCores, parseCoreTimes, stealShareBetween } from '../../bench/index.js';
 
 /** /proc/stat with two cores: user nice system idle iowait irq softirq steal guest guest_nice. */
 const stat = (cpu0: readonly number[], cpu1: readonly number[]): string =>
@@ -36,4 +37,23 @@ test('taskset CPU lists', () => {
   assert.equal(cpuListCores('zero'), null);
   assert.equal(cpuListCores(''), null);
   assert.equal(cpuListCores('0-6:2'), null, 'strides are not parsed');
+});
+
+test("a process's background threads' CPU counts them and not its main thread", { skip: process.platform !== 'linux' && 'reads /proc' }, async () => {
+  const spin = (ms: number): void => {
+    for (const end = Date.now() + ms; Date.now() < end; );
+  };
+  const before = backgroundThreadsCpuSeconds(process.pid);
+  assert.ok(before !== null && before >= 0);
+  // The main thread's own work is left out...
+  spin(300);
+  const afterMain = backgroundThreadsCpuSeconds(process.pid)!;
+  assert.ok(afterMain - before < 0.15, `main thread counted: ${afterMain - before} s`);
+  // ...and a worker thread's is counted, read while the worker lives.
+  const worker = new Worker('for (const end = Date.now() + 300; Date.now() < end; ); require("node:worker_threads").parentPort.postMessage(1); setInterval(() => {}, 1000);', { eval: true });
+  await new Promise((resolve) => worker.once('message', resolve));
+  const afterWorker = backgroundThreadsCpuSeconds(process.pid)!;
+  await worker.terminate();
+  assert.ok(afterWorker - afterMain >= 0.2, `worker's 300 ms: ${afterWorker - afterMain} s`);
+  assert.equal(backgroundThreadsCpuSeconds(2 ** 22 + 1), null, 'no such process');
 });

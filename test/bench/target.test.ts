@@ -41,7 +41,10 @@ test('started hello: GC pauses by window, and a fresh process on demand', { time
   const idle = await target.readGc();
   assert.ok(idle !== null && idle.count <= 1, JSON.stringify(idle));
 
-  assert.equal(await target.fresh(), true);
+  const warmup = await target.fresh();
+  // Warmed up until V8's background threads went quiet: never on the first slice, which always
+  // has the optimizing compiler at work.
+  assert.ok(warmup !== null && warmup.settled === true && warmup.requests >= 10_000 && warmup.requests % 5000 === 0, JSON.stringify(warmup));
   assert.notEqual(target.pid, first, 'a new process');
   assertImageFlags(target.pid!);
   assert.throws(() => process.kill(first!, 0), 'the old one is gone');
