@@ -272,7 +272,10 @@ export interface BenchRecommendation {
   };
   /** For RPS/concurrency autoscalers (KEDA, Knative KPA): per-pod request rates. */
   readonly rps: {
-    /** Per-pod rate to scale on (C_t): the rate at which a pod uses the target share of its request. */
+    /**
+     * Per-pod rate to scale on: the SLO capacity x u_t / u_max, the CPU target's headroom in
+     * requests (C_t, where the CPU HPA holds a pod, when the server's CPU is proportional to its rate).
+     */
     readonly targetPerPod: number;
     /** Per-pod rate at which the SLO still holds (C_slo = lambda_cap); never run a pod past it. */
     readonly sloCapacityPerPod: number;

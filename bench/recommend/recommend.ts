@@ -17,6 +17,7 @@ import { memoryStep } from './memory.js';
 import type { Reasoned } from './reasoned.js';
 import { sig } from './reasoned.js';
 import { replicasStep, type Sizing } from './replicas.js';
+import { rpsStep } from './rps.js';
 import { spreadStep } from './spread.js';
 import { targetUtilizationStep, type UtilizationTarget } from './utilization.js';
 
@@ -31,6 +32,7 @@ interface Scenario {
   readonly request: Reasoned<CpuRequest>;
   readonly sizing: Reasoned<Sizing & { formulaTarget: number; formulaViolationSeconds: number }>;
   readonly memory: Reasoned<{ requestMiB: number; limitMiB: number }>;
+  readonly rps: Reasoned<BenchRecommendation['rps']>;
 }
 
 /**
@@ -52,7 +54,7 @@ export function recommend(measurements: RecommendMeasurements, inputs: Recommend
   const spread = spreadStep(valid, s.targetCores, o);
   const intervals = intervalsOf([chosen, others.point, others.optimistic], others.point);
   const memory = memoryOnSafeSide(chosen, [others.point, others.optimistic]);
-  const steps = [capacity, cpu, chosen.pod, chosen.utilization, chosen.request, chosen.sizing, memory];
+  const steps = [capacity, cpu, chosen.pod, chosen.utilization, chosen.request, chosen.sizing, memory, chosen.rps];
   return {
     slo: o.slo,
     resources: {
@@ -63,7 +65,7 @@ export function recommend(measurements: RecommendMeasurements, inputs: Recommend
     },
     hpa: { minReplicas: s.minReplicas, maxReplicas: s.maxReplicas, targetCPUUtilizationPercentage: Math.round(s.utilization * 100), behavior: { scaleUp: s.scaleUp, scaleDown: s.scaleDown } },
     // For RPS/concurrency autoscalers.
-    rps: rpsOf(chosen),
+    rps: chosen.rps.value,
     intermediates: intermediatesOf(measurements, o, capacity.value, cpu.value, chosen),
     spread: spread.value,
     intervals,
@@ -80,7 +82,14 @@ function sizeOn(capacity: Capacity, cpu: CpuModel, m: RecommendMeasurements, val
   const request = cpuRequestStep(utilization.value.target, cpu, pod.value, capacity.lambdaCap, o);
   const sizing = replicasStep({ cpu, lambdaCapRps: request.value.sloCapacityRps, requestMillicores: request.value.requestMillicores, utilization: utilization.value }, o);
   const memory = memoryStep(valid, m.serverPeakRssMiB, request.value.sloCapacityRps, o);
-  return { capacity, cpuCapCores, pod, utilization, request, sizing, memory };
+  const rps = rpsStep({
+    sloCapacityRps: request.value.sloCapacityRps,
+    uMax: pod.value.uMax,
+    utilization: sizing.value.utilization,
+    ctRps: sizing.value.ctRps,
+    idleCores: cpu.idleCores,
+  });
+  return { capacity, cpuCapCores, pod, utilization, request, sizing, memory, rps };
 }
 
 /**
@@ -97,17 +106,6 @@ function memoryOnSafeSide(chosen: Scenario, others: readonly Scenario[]): Reason
   };
 }
 
-function rpsOf(sc: Scenario): BenchRecommendation['rps'] {
-  const ct = sc.sizing.value.ctRps;
-  const capacity = sc.request.value.sloCapacityRps;
-  return {
-    // The epsilon keeps a computed 1499.9999999 at 1500.
-    targetPerPod: Math.max(1, Math.floor(ct + 1e-6)),
-    sloCapacityPerPod: Math.max(1, Math.floor(capacity + 1e-6)),
-    targetUtilizationPercent: Math.min(100, Math.max(1, Math.round((100 * ct) / capacity))),
-  };
-}
-
 /** What each recommended value comes to on each side: its interval, and its value on the merged percentiles. */
 function intervalsOf(scenarios: readonly Scenario[], point: Scenario): Record<string, BenchInterval> {
   const values: Record<string, (sc: Scenario) => number> = {
@@ -116,8 +114,8 @@ function intervalsOf(scenarios: readonly Scenario[], point: Scenario): Record<st
     targetCPUUtilizationPercentage: (sc) => Math.round(sc.sizing.value.utilization * 100),
     minReplicas: (sc) => sc.sizing.value.minReplicas,
     maxReplicas: (sc) => sc.sizing.value.maxReplicas,
-    rpsTargetPerPod: (sc) => rpsOf(sc).targetPerPod,
-    sloCapacityPerPod: (sc) => rpsOf(sc).sloCapacityPerPod,
+    rpsTargetPerPod: (sc) => sc.rps.value.targetPerPod,
+    sloCapacityPerPod: (sc) => sc.rps.value.sloCapacityPerPod,
   };
   return Object.fromEntries(
     Object.entries(values).map(([name, of]) => {

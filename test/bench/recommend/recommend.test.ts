@@ -304,6 +304,31 @@ test('the CPU request follows the expected peak: a quiet service gets small pods
   assert.ok(!busy.warnings.some((w) => /smaller than the pod the bench measured/.test(w)));
 });
 
+test('the RPS target keeps the CPU target\'s headroom in requests, where C_t sits lower when the CPU line has an intercept', () => {
+  // basic's latency curve under a 250m quota, with CPU = 0.06 cores + 20 us x lambda (0.08, 0.10,
+  // 0.14, 0.18, 0.22 cores): lambda_cap 6000 (knee), CPU_cap 0.18 cores, u_max 0.72, u_t 50%. The
+  // busy peak needs more than the measured pod, so R = 250m and the SLO capacity is lambda_cap.
+  const line = (rps: number): number => 0.06 + (20 * rps) / 1e6;
+  const withIdle = {
+    ...fixtures.basic!,
+    serverCpuQuotaMillicores: 250,
+    openSteps: fixtures.basic!.openSteps.map((s) => ({ ...s, serverCpuCores: line(s.offeredRps), serverCpuCoresPerRepetition: [line(s.offeredRps)] })),
+  };
+  const r = recommend(withIdle, { slo, peakRps: 20_000 });
+  close(r.intermediates.cpuModelIdleCores, 0.06, 1e-9);
+  close(r.intermediates.uMax, 0.72, 1e-9);
+  assert.equal(r.hpa.targetCPUUtilizationPercentage, 50);
+  assert.equal(r.resources.cpuRequestMillicores, 250);
+  // C_t: the CPU reaches 0.5 x 250m = 0.125 cores at (0.125 - 0.06) / 20 us = 3250 req/s; the CPU
+  // HPA's replicas come from it: N = ceil(24000 / (3250 x 0.9)) = ceil(8.2) = 9 -> max 9 + 5 = 14.
+  close(r.intermediates.ctRps, 3250, 1e-6);
+  assert.equal(r.hpa.maxReplicas, 14);
+  // The RPS target: 6000 x 0.5 / 0.72 = 4166.7 req/s, 69% of the SLO capacity, as in the
+  // proportional case above; C_t would have put it at 3250 (54%).
+  assert.deepEqual(r.rps, { targetPerPod: 4166, sloCapacityPerPod: 6000, targetUtilizationPercent: 69 });
+  assert.ok(r.reasoning.some((l) => /^RPS target = C_slo \* min\(1, u_t\/u_max\) = 6000 \* min\(1, 0\.5\/0\.72\) = 4170 req\/s per pod.*C_t = 3250 req\/s is where the CPU HPA holds a pod, lower because the CPU line has an intercept \(0\.06 cores\)/.test(l)));
+});
+
 test('the SLO is checked on the merged percentile with its interval, and the recommendation takes the side that protects it', () => {
   // basic, with an interval on each step's merged p99: doubt at 4000 (1.8-2.5 ms) and at 6000
   // (4-20 ms); the others are sure.
