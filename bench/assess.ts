@@ -142,6 +142,7 @@ export type RunProblem =
   | { readonly code: 'host-steal'; readonly runs: number; readonly of: number; readonly worstShare: number; readonly worstRateRps: number; readonly maxShare: number }
   | { readonly code: 'generator-busy'; readonly ratesRps: readonly number[]; readonly maxCores: number; readonly limitCores: number }
   | { readonly code: 'still-spoiled'; readonly repetitions: number }
+  | { readonly code: 'unsettled-warmups'; readonly servers: number }
   | { readonly code: 'invalid-steps'; readonly invalid: readonly { readonly offeredRps: number; readonly firstProblem: string }[]; readonly steps: number };
 
 /** One line for people, as the report and the results file's `validity.problems` show it. */
@@ -171,6 +172,8 @@ export function describeRunProblem(p: RunProblem): string {
       return `the generator used up to ${p.maxCores.toFixed(2)} cores (> ${p.limitCores}) at ${p.ratesRps.join(', ')} req/s, where the server kept up but the SLO failed: the generator nears its limit there, so those failures may be partly its own (the capacity is then a conservative bound)`;
     case 'still-spoiled':
       return `noise: ${p.repetitions} repetition(s) stayed spoiled by the generator's own lateness after the re-measurements; they are kept (they can only look worse than the server is), so the capacity there is a conservative bound`;
+    case 'unsettled-warmups':
+      return `noise: ${p.servers} fresh server process(es) still compiled in V8's background threads after the longest warm-up; under the quota that CPU comes out of the server's, so the repetitions after them can look slower than the server is`;
     case 'invalid-steps':
       return `${p.invalid.length} of ${p.steps} open-model step(s) failed the run checks: ${p.invalid.map((s) => `${s.offeredRps} req/s (${s.firstProblem})`).join('; ')}`;
   }
@@ -195,6 +198,8 @@ export interface RunEvidence {
   readonly openSeconds: number;
   /** Repetitions still spoiled by the generator when the re-measure budget was spent. */
   readonly stillSpoiled: number;
+  /** Fresh servers whose warm-up ended with V8's background threads still busy. */
+  readonly unsettledWarmups: number;
   readonly slo: BenchSlo;
 }
 
@@ -232,6 +237,7 @@ export function assessRun(e: RunEvidence, gates: RunGates = DEFAULT_GATES): RunP
     problems.push({ code: 'generator-busy', ratesRps, maxCores: Math.max(...busy.map((r) => r.run.generatorCpuCores)), limitCores: gates.maxGeneratorCpuCores });
   }
   if (e.stillSpoiled > 0) problems.push({ code: 'still-spoiled', repetitions: e.stillSpoiled });
+  if (e.unsettledWarmups > 0) problems.push({ code: 'unsettled-warmups', servers: e.unsettledWarmups });
   const invalid = e.steps.filter((s) => !s.valid);
   if (invalid.length > 0) problems.push({ code: 'invalid-steps', invalid: invalid.map((s) => ({ offeredRps: s.offeredRps, firstProblem: s.problems[0]! })), steps: e.steps.length });
   return problems;

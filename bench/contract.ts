@@ -15,8 +15,14 @@
 import { readConfigText } from '../common/config-file.js';
 import { ConfigError, NotFoundError, boolean, define, integer, joinPath, list, nullable, number, object, oneOf, optional, quoteValue, record, refuse, string } from '../common/index.js';
 
-/** The one schema version this code writes and reads. */
-export const BENCH_RESULTS_SCHEMA_VERSION = 1;
+/**
+ * The schema version this code writes. It also reads version 1, whose only difference is the
+ * meaning of `recommendation.rps.targetPerPod` (C_t, before docs/BENCHMARKS.md set 13):
+ * recommending again from such a file (`hello-cli bench --from`) writes version 2.
+ */
+export const BENCH_RESULTS_SCHEMA_VERSION = 2;
+/** The versions this code reads. */
+export const BENCH_RESULTS_READABLE_VERSIONS: readonly number[] = [1, 2];
 
 /** The latency SLO a recommendation was made for. */
 export interface BenchSlo {
@@ -273,8 +279,9 @@ export interface BenchRecommendation {
   /** For RPS/concurrency autoscalers (KEDA, Knative KPA): per-pod request rates. */
   readonly rps: {
     /**
-     * Per-pod rate to scale on: the SLO capacity x u_t / u_max, the CPU target's headroom in
-     * requests (C_t, where the CPU HPA holds a pod, when the server's CPU is proportional to its rate).
+     * Per-pod rate to scale on: C_slo x min(1, u_t / u_max), the CPU target's headroom in requests;
+     * equal to C_t (where a CPU HPA holds a pod) when the server's CPU is proportional to its rate.
+     * In schemaVersion 1 files it is C_t.
      */
     readonly targetPerPod: number;
     /** Per-pod rate at which the SLO still holds (C_slo = lambda_cap); never run a pod past it. */
@@ -300,7 +307,8 @@ export interface BenchRecommendation {
 
 /** The whole results file. */
 export interface BenchResults {
-  readonly schemaVersion: typeof BENCH_RESULTS_SCHEMA_VERSION;
+  /** 2, or 1 for a file whose `rps.targetPerPod` is C_t (see BENCH_RESULTS_SCHEMA_VERSION). */
+  readonly schemaVersion: 1 | 2;
   /** ISO 8601 time the run finished. */
   readonly createdAt: string;
   readonly mode: 'quick' | 'full' | 'custom';
@@ -337,6 +345,11 @@ export interface BenchResults {
        * written before it existed.
        */
       readonly freshServers?: number;
+      /**
+       * Fresh servers whose warm-up (until V8's background threads are quiet, from set 13) ended
+       * with them still busy. Absent in files written before it existed.
+       */
+      readonly unsettledWarmups?: number;
     };
     /** Peak resident memory of the server over the run, MiB; null when unknown. */
     readonly serverPeakRssMiB: number | null;
@@ -449,6 +462,7 @@ const measurementsSchema = object({
     remeasured: optional(list(object({ offeredRps: positive, reason: text }))),
     stillSpoiled: optional(count),
     freshServers: optional(count),
+    unsettledWarmups: optional(count),
   }),
   serverPeakRssMiB: nullable(nonNeg),
 });
@@ -479,7 +493,7 @@ function checkRecommendation(rec: { hpa: { minReplicas: number; maxReplicas: num
 }
 
 const resultsSchema = object({
-  schemaVersion: integer(BENCH_RESULTS_SCHEMA_VERSION, BENCH_RESULTS_SCHEMA_VERSION, `schemaVersion ${BENCH_RESULTS_SCHEMA_VERSION}`),
+  schemaVersion: integer(1, BENCH_RESULTS_SCHEMA_VERSION, `schemaVersion ${BENCH_RESULTS_READABLE_VERSIONS.join(' or ')}`),
   createdAt: string({ pattern: /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/, allowed: 'an ISO 8601 UTC time such as "2026-11-26T07:00:00.000Z"' }),
   mode: oneOf(['quick', 'full', 'custom']),
   target: object({ url: string({ pattern: /^https?:\/\//, allowed: 'an http(s) URL' }), startedByBench: boolean(), nodeFlags: optional(nullable(strings)) }),
@@ -498,8 +512,8 @@ const resultsSchema = object({
 export function validateBenchResults(value: unknown): BenchResults {
   if (typeof value === 'object' && value !== null && 'schemaVersion' in value) {
     const version = (value as { schemaVersion: unknown }).schemaVersion;
-    if (version !== BENCH_RESULTS_SCHEMA_VERSION) {
-      throw new ConfigError('schemaVersion', `${quoteValue(version)} is not supported; this hello-edge reads schemaVersion ${BENCH_RESULTS_SCHEMA_VERSION} (re-run \`npm run bench\` to produce it)`);
+    if (!BENCH_RESULTS_READABLE_VERSIONS.includes(version as number)) {
+      throw new ConfigError('schemaVersion', `${quoteValue(version)} is not supported; this hello-edge reads schemaVersion ${BENCH_RESULTS_READABLE_VERSIONS.join(' or ')} (re-run \`npm run bench\` to produce it)`);
     }
   }
   return resultsSchema.parse(value, '') as BenchResults;

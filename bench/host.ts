@@ -1,8 +1,8 @@
 /**
- * What the machine and the server process are doing, from /proc (Linux): process CPU time and
- * peak RSS, per-core busy and stolen time (other processes' noise, and the host's), load average,
- * CPU pinning with `taskset` and a CPU quota through a cgroup v1 `cpu` controller. Everything
- * degrades to `null` with a reason where the platform does not allow it.
+ * What the machine and the server process are doing, from /proc (Linux): process CPU time (and
+ * its background threads'), peak RSS, per-core busy and stolen time (other processes' noise, and
+ * the host's), load average, CPU pinning with `taskset` and a CPU quota through a cgroup v1 `cpu`
+ * controller. Everything degrades to `null` with a reason where the platform does not allow it.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync, existsSync } from 'node:fs';
@@ -17,23 +17,36 @@ export function processCpuSeconds(pid: number): number | null {
 }
 
 /**
- * CPU seconds used so far by a process's threads other than its main one (for Node: V8's
- * compiler and GC helpers, libuv's pool), or null when they cannot be read. A thread that ended
- * is no longer counted, so compare readings taken while the threads live.
+ * CPU seconds used so far by each of a process's threads other than its main one (for Node: V8's
+ * compiler and GC helpers, libuv's pool), by thread id; null when none can be read. Compare two
+ * readings with {@link backgroundCpuSecondsBetween}.
  */
-export function backgroundThreadsCpuSeconds(pid: number): number | null {
+export function backgroundThreadsCpu(pid: number): ReadonlyMap<string, number> | null {
   let tids: string[];
   try {
     tids = readdirSync(`/proc/${pid}/task`);
   } catch {
     return null;
   }
-  let total = 0;
+  const byThread = new Map<string, number>();
   for (const tid of tids) {
     if (tid === String(pid)) continue;
-    // A thread may end between the listing and the read; it then adds nothing.
-    total += statCpuSeconds(`/proc/${pid}/task/${tid}/stat`) ?? 0;
+    // A thread may end between the listing and the read; it is then left out.
+    const seconds = statCpuSeconds(`/proc/${pid}/task/${tid}/stat`);
+    if (seconds !== null) byThread.set(tid, seconds);
   }
+  return byThread.size > 0 || tids.length === 1 ? byThread : null;
+}
+
+/**
+ * The CPU the background threads used between two readings: each thread's growth, a thread that
+ * started in between counted in full, one that ended in between not at all (its last interval is
+ * lost, rather than its whole past counted against the others). Each thread's time is whole clock
+ * ticks (10 ms), rounded down.
+ */
+export function backgroundCpuSecondsBetween(before: ReadonlyMap<string, number>, after: ReadonlyMap<string, number>): number {
+  let total = 0;
+  for (const [tid, seconds] of after) total += seconds - (before.get(tid) ?? 0);
   return total;
 }
 

@@ -21,6 +21,6 @@ export { renderBenchReport, renderComparison, renderMeasurements, writeBenchFile
 export { compareBenchResults, type BenchComparison, type ComparedValue } from './compare.js';
 export { renderLatencyPlot } from './plot.js';
 export { simulateHpa, growthTraffic, type HpaSimulationInput, type HpaSimulationResult } from './simulate.js';
-export { externalTarget, startHelloTarget, type BenchTarget, type ServerGc, type StartHelloTargetOptions, type Warmup } from './target.js';
-export { backgroundThreadsCpuSeconds, cpuListCores, parseCoreTimes, stealShareBetween, type CoreTimes } from './host.js';
+export { externalTarget, startHelloTarget, warmupVerdict, type BenchTarget, type ServerGc, type StartHelloTargetOptions, type Warmup } from './target.js';
+export { backgroundCpuSecondsBetween, backgroundThreadsCpu, cpuListCores, parseCoreTimes, stealShareBetween, type CoreTimes } from './host.js';
 export { startStallMonitor, STALL_THRESHOLD_MS, type StallMonitor } from './stalls.js';

@@ -45,6 +45,8 @@ export interface OpenSweep {
   readonly stillSpoiled: number;
   /** Times the server was replaced by a fresh process: before a repetition below a rate it had served, and after one that overloaded it. */
   readonly freshServers: number;
+  /** Fresh servers whose warm-up ended with V8's background threads still busy (target.ts). */
+  readonly unsettledWarmups: number;
 }
 
 /** How a progress line announces a fresh server process. */
@@ -61,6 +63,7 @@ const LOWER_HALVINGS = 3;
 interface SweepState {
   done: number;
   freshServers: number;
+  unsettledWarmups: number;
   highestRateOnProcessRps: number;
 }
 
@@ -70,7 +73,7 @@ export async function runOpenSweep(o: OpenSweepOptions): Promise<OpenSweep> {
   const records = new Map<number, OpenRunRecord[]>();
   // Not X_max: the saturation sweep's closed loop holds at most its connections' requests at once,
   // and the first open steps on its process held the RSS of a fresh one (82-90 MiB, set 12).
-  const state: SweepState = { done: 0, freshServers: 0, highestRateOnProcessRps: 0 };
+  const state: SweepState = { done: 0, freshServers: 0, unsettledWarmups: 0, highestRateOnProcessRps: 0 };
   const summarize = (): BenchOpenStep[] => [...records.keys()].sort((a, b) => a - b).map((rate) => summarizeOpenStep(records.get(rate)!, o.slo));
   const coarse = [...new Set(plan.rateFractions.map((f) => Math.max(1, Math.round(o.xMaxRps * f))))];
   await sweepRates(o, records, state, coarse, 'coarse', (coarse.length + REFINE_COUNT) * plan.repetitions);
@@ -86,7 +89,7 @@ export async function runOpenSweep(o: OpenSweepOptions): Promise<OpenSweep> {
     .filter((list) => !list.some((r) => serverFellShort(r, gates)))
     .flat()
     .filter((r) => spoiledByGenerator(r, o.slo) !== null).length;
-  return { records, steps: summarize(), remeasured, stillSpoiled, freshServers: state.freshServers };
+  return { records, steps: summarize(), remeasured, stillSpoiled, freshServers: state.freshServers, unsettledWarmups: state.unsettledWarmups };
 }
 
 /**
@@ -197,8 +200,9 @@ async function measureRepetition(o: OpenSweepOptions, state: SweepState, rate: n
 async function replaceServer(o: OpenSweepOptions, state: SweepState, step: number, steps: number, why: string): Promise<void> {
   const warmup = await o.target.fresh();
   if (warmup === null) return;
-  const settled = warmup.settled === false ? ", V8's background threads still busy" : '';
-  o.progress({ phase: 'open', step, steps, message: `  ${FRESH_SERVER} (${why}; warmed up with ${warmup.requests} requests${settled})` });
+  const threads = warmup.settled === null ? "; V8's background threads not visible" : warmup.settled ? '' : "; V8's background threads still busy";
+  o.progress({ phase: 'open', step, steps, message: `  ${FRESH_SERVER} (${why}; warmed up with ${warmup.requests} requests${threads})` });
+  if (warmup.settled === false) state.unsettledWarmups += 1;
   state.freshServers += 1;
   state.highestRateOnProcessRps = 0;
 }

@@ -95,6 +95,7 @@ export function renderMeasurements(results: BenchMeasuredRun, sloPercentile: num
   );
   for (const s of m.openModel.steps.filter((st) => st.problems.length > 0)) out.push(`  ${s.offeredRps} req/s${s.valid ? '' : ' invalid'}: ${s.problems.join('; ')}`);
   if (m.openModel.freshServers) out.push(`  The server was replaced by a fresh process ${m.openModel.freshServers} time(s), so that no step ran on a process a higher rate or an overload had grown.`);
+  if (m.openModel.unsettledWarmups) out.push(`  ${m.openModel.unsettledWarmups} of them still compiled in V8's background threads when their warm-up ended.`);
   out.push('');
   out.push(results.validity.valid ? 'Run checks: all passed.' : `Run checks: ${results.validity.problems.length} problem(s):`);
   for (const problem of results.validity.problems) out.push(`  - ${problem}`);

@@ -282,6 +282,7 @@ async function measure(options: BenchOptions, s: RunSettings, setup: RunSetup): 
       steps: open.steps,
       openSeconds: plan.openSeconds,
       stillSpoiled: open.stillSpoiled,
+      unsettledWarmups: open.unsettledWarmups,
       slo: options.slo,
     },
     gates,
@@ -295,7 +296,7 @@ async function measure(options: BenchOptions, s: RunSettings, setup: RunSetup): 
     inputs: recordedInputs(options, s),
     measurements: {
       saturation,
-      openModel: { arrivals: s.arrivals, seed: s.seed, warmupSeconds: plan.openWarmupSeconds, durationSeconds: plan.openSeconds, steps: open.steps, remeasured: open.remeasured, stillSpoiled: open.stillSpoiled, freshServers: open.freshServers },
+      openModel: { arrivals: s.arrivals, seed: s.seed, warmupSeconds: plan.openWarmupSeconds, durationSeconds: plan.openSeconds, steps: open.steps, remeasured: open.remeasured, stillSpoiled: open.stillSpoiled, freshServers: open.freshServers, unsettledWarmups: open.unsettledWarmups },
       serverPeakRssMiB: lastPeak === null ? null : Math.max(lastPeak, saturationPeakRss ?? 0, ...stepPeaks),
     },
     validity: { valid: problems.length === 0, problems: problems.map(describeRunProblem) },
@@ -360,7 +361,8 @@ function recommendMeasured(measured: BenchMeasuredRun, inputs: RecommendInputs):
   }
   const checks = measured.validity.problems.map((p) => `run check: ${p}`);
   if (checks.length > 0 || extra.length > 0) recommendation = { ...recommendation, warnings: [...checks, ...extra, ...recommendation.warnings] };
-  const results: BenchResults = { ...measured, recommendation };
+  // Recommended now, so with this version's rules whatever version the measurements came in.
+  const results: BenchResults = { ...measured, schemaVersion: BENCH_RESULTS_SCHEMA_VERSION, recommendation };
   // What we write must be what readers accept.
   return validateBenchResults(JSON.parse(JSON.stringify(results)));
 }

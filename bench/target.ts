@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
 import { ExternalError, type Logger } from '../common/index.js';
 import { HELLO_NODE_FLAGS } from '../hello/contract.js';
-import { applyCpuQuota, backgroundThreadsCpuSeconds, pinProcess, type CpuQuota } from './host.js';
+import { applyCpuQuota, backgroundCpuSecondsBetween, backgroundThreadsCpu, pinProcess, type CpuQuota } from './host.js';
 
 /** The server's garbage-collection pauses over a window. */
 export interface ServerGc {
@@ -105,11 +105,12 @@ interface GcReport {
  * helpers): for 15,000-20,000 requests after start it compiles in the background, and under the
  * bench's quota that CPU is taken from the same 250m as the main thread's. After the 5,000
  * requests this used to send, the next 4 s of a 2,723 req/s step had a p99 of 158-163 ms against
- * 2-3 ms once the compiler was done, and steps measured on fresh processes failed the SLO at
- * a quarter of the rates they passed on warm ones (docs/BENCHMARKS.md set 13).
+ * 2-3 ms once the compiler was done, and in a full run on a quiet host every repetition at
+ * 681-2,723 req/s on a fresh process failed the SLO while warm ones passed (docs/BENCHMARKS.md
+ * set 13). The threads' time is whole clock ticks, so "quiet" is at most one tick in all.
  */
 const WARMUP_SLICE_REQUESTS = 5000;
-/** At most this many slices (with /proc, a fresh hello settled after 3-4). */
+/** At most this many slices (with /proc, fresh hello processes had their compiler done within 4 and showed the quiet slice at the 5th). */
 const WARMUP_MAX_SLICES = 12;
 /** Without /proc to watch the threads: the slices that were enough in set 13. */
 const WARMUP_BLIND_SLICES = 4;
@@ -167,8 +168,7 @@ class HelloProcess {
     return started.process;
   }
 
-  /** Starts a window: pauses from now on count. */
-  /** Starts a window: the process's time when it answers this signal. */
+  /** Starts a window: pauses from the process's time when it answers this signal on count. */
   markGc(): void {
     this.windowStart = this.report();
   }
@@ -271,24 +271,29 @@ export async function startHelloTarget(options: StartHelloTargetOptions): Promis
 
 /** Warms a fresh server up until its background threads go quiet (see WARMUP_SLICE_REQUESTS). */
 async function warmUp(server: HelloProcess): Promise<Warmup> {
-  let before = backgroundThreadsCpuSeconds(server.pid);
+  let before = backgroundThreadsCpu(server.pid);
   for (let slice = 1; ; slice++) {
     await sendClosedLoop(server.url, WARMUP_SLICE_REQUESTS);
-    const after = backgroundThreadsCpuSeconds(server.pid);
-    const requests = slice * WARMUP_SLICE_REQUESTS;
-    if (before === null || after === null) {
-      if (slice >= WARMUP_BLIND_SLICES) return { requests, settled: null };
-    } else if (after - before <= SETTLED_BACKGROUND_CPU_SECONDS + 1e-9) {
-      return { requests, settled: true };
-    } else if (slice >= WARMUP_MAX_SLICES) {
-      return { requests, settled: false };
-    }
+    const after = backgroundThreadsCpu(server.pid);
+    const verdict = warmupVerdict(slice, before === null || after === null ? null : backgroundCpuSecondsBetween(before, after));
+    if (verdict !== null) return verdict;
     before = after;
   }
 }
 
-/** Sends `requests` requests, 8 at a time, and waits for every answer. */
-async function sendClosedLoop(url: string, requests: number): Promise<void> {
+/**
+ * After `slice` slices, the last of which the server's background threads used `backgroundSeconds`
+ * of CPU in (null: not visible): how the warm-up ended, or null to send another slice.
+ */
+export function warmupVerdict(slice: number, backgroundSeconds: number | null): Warmup | null {
+  const requests = slice * WARMUP_SLICE_REQUESTS;
+  if (backgroundSeconds === null) return slice >= WARMUP_BLIND_SLICES ? { requests, settled: null } : null;
+  if (backgroundSeconds <= SETTLED_BACKGROUND_CPU_SECONDS + 1e-9) return { requests, settled: true };
+  return slice >= WARMUP_MAX_SLICES ? { requests, settled: false } : null;
+}
+
+/** Sends `requests` requests to `url`, 8 at a time, and waits for every answer (a closed loop). */
+export async function sendClosedLoop(url: string, requests: number): Promise<void> {
   const pool = new Pool(new URL(url).origin, { connections: 8 });
   let left = requests;
   const worker = async (): Promise<void> => {

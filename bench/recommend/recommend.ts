@@ -21,7 +21,7 @@ import { rpsStep } from './rps.js';
 import { spreadStep } from './spread.js';
 import { targetUtilizationStep, type UtilizationTarget } from './utilization.js';
 
-const LOOPBACK_WARNING = 'Loopback numbers are upper bounds: production adds network, TLS, ingress and logging. Re-measure CPU per request in the cluster and scale C_t by c_bench/c_prod.';
+const LOOPBACK_WARNING = 'Loopback numbers are upper bounds: production adds network, TLS, ingress and logging. Re-measure CPU per request in the cluster and scale C_t, the RPS target and the SLO capacity by c_bench/c_prod.';
 
 /** Everything sized on one side of the capacity's interval. */
 interface Scenario {
@@ -86,6 +86,7 @@ function sizeOn(capacity: Capacity, cpu: CpuModel, m: RecommendMeasurements, val
     sloCapacityRps: request.value.sloCapacityRps,
     uMax: pod.value.uMax,
     utilization: sizing.value.utilization,
+    rawUtilization: utilization.value.raw,
     ctRps: sizing.value.ctRps,
     idleCores: cpu.idleCores,
   });

@@ -83,6 +83,7 @@ test('the whole run: each problem has its code, and a clean run has none', () =>
     steps: [summarizeOpenStep([rec(fakeRun())], slo)],
     openSeconds: 10,
     stillSpoiled: 0,
+    unsettledWarmups: 0,
     slo,
   };
   assert.deepEqual(assessRun(clean), []);
@@ -104,6 +105,7 @@ test('the whole run: each problem has its code, and a clean run has none', () =>
     [{ records: [rec(fakeRun({ generatorCpuCores: 0.95 }))] }, ''],
     [{ records: [rec(fakeRun({ generatorCpuCores: 0.95, latencies: twoSlow, achievedRps: 900 }))] }, ''],
     [{ stillSpoiled: 2 }, 'still-spoiled'],
+    [{ unsettledWarmups: 1 }, 'unsettled-warmups'],
     [{ steps: [summarizeOpenStep([rec(fakeRun({ abandoned: true, stopReason: 'lag' }))], slo)] }, 'invalid-steps'],
   ];
   for (const [over, code] of table) assert.deepEqual(assessRun({ ...clean, ...over }).map((p) => p.code), code ? [code] : [], code);

@@ -8,8 +8,14 @@ import { compareBenchResults, renderComparison, validateBenchResults, type Bench
 
 const close = (actual: number, expected: number, tolerance = 1e-9): void => assert.ok(Math.abs(actual - expected) <= tolerance, `expected ${expected}, got ${actual}`);
 
-const sample = (): BenchResults =>
-  validateBenchResults(JSON.parse(readFileSync(fileURLToPath(new URL('../../../test/fixtures/bench/results-v1.json', import.meta.url)), 'utf8')));
+const sampleOf = (schemaVersion: 1 | 2): BenchResults =>
+  validateBenchResults({ ...JSON.parse(readFileSync(fileURLToPath(new URL('../../../test/fixtures/bench/results-v1.json', import.meta.url)), 'utf8')), schemaVersion });
+const sample = (): BenchResults => sampleOf(2);
+
+test('a schemaVersion 1 run is named: its RPS target meant C_t', () => {
+  const c = compareBenchResults([sample(), sampleOf(1), sample()]);
+  assert.deepEqual(c.noise, ["run(s) 2: schemaVersion 1, whose rps.targetPerPod is C_t, not C_slo x u_t/u_max; `hello-cli bench --from FILE --json` recommends again with this version's rules."]);
+});
 
 test('identical runs agree; one value 25% off does not, and noisy runs are named', () => {
   const a = sample();

@@ -13,7 +13,9 @@ const sample = async (): Promise<Record<string, any>> => JSON.parse(await readFi
 
 test('the sample v1 results file reads back', async () => {
   const results = await readBenchResults(SAMPLE);
-  assert.equal(results.schemaVersion, BENCH_RESULTS_SCHEMA_VERSION);
+  // Version 1 still reads (only rps.targetPerPod meant something else); this code writes version 2.
+  assert.equal(results.schemaVersion, 1);
+  assert.equal(BENCH_RESULTS_SCHEMA_VERSION, 2);
   assert.equal(results.recommendation.hpa.targetCPUUtilizationPercentage, 65);
   assert.equal(results.recommendation.resources.cpuLimitMillicores, null);
   // It predates stealShare; the field is optional, and null (not recorded) is allowed.
@@ -24,7 +26,7 @@ test('the sample v1 results file reads back', async () => {
 });
 
 const cases: [string, (doc: Record<string, any>) => void, RegExp][] = [ // eslint-disable-line @typescript-eslint/no-explicit-any
-  ['future schema version', (d) => (d.schemaVersion = 2), /^schemaVersion: 2 is not supported; this hello-edge reads schemaVersion 1/],
+  ['future schema version', (d) => (d.schemaVersion = 3), /^schemaVersion: 3 is not supported; this hello-edge reads schemaVersion 1 or 2/],
   ['unknown field', (d) => (d.recommendation.hpa.targetMemory = 1), /^recommendation\.hpa\.targetMemory: unknown key; allowed here: minReplicas, maxReplicas/],
   ['missing field', (d) => delete d.recommendation.resources.memoryLimitMiB, /^recommendation\.resources\.memoryLimitMiB: is required/],
   ['utilization out of range', (d) => (d.recommendation.hpa.targetCPUUtilizationPercentage = 150), /targetCPUUtilizationPercentage: 150 is not allowed; use a whole number from 1 to 100/],

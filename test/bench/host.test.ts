@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Worker } from 'node:worker_threads';
-import { backgroundThreadsCpuSeconds, cpuListCores, parseCoreTimes, stealShareBetween } from '../../bench/index.js';
+import { backgroundCpuSecondsBetween, backgroundThreadsCpu, cpuListCores, parseCoreTimes, stealShareBetween } from '../../bench/index.js';
 
 /** /proc/stat with two cores: user nice system idle iowait irq softirq steal guest guest_nice. */
 const stat = (cpu0: readonly number[], cpu1: readonly number[]): string =>
@@ -43,17 +43,20 @@ test("a process's background threads' CPU counts them and not its main thread", 
   const spin = (ms: number): void => {
     for (const end = Date.now() + ms; Date.now() < end; );
   };
-  const before = backgroundThreadsCpuSeconds(process.pid);
-  assert.ok(before !== null && before >= 0);
+  const before = backgroundThreadsCpu(process.pid);
+  assert.ok(before !== null);
   // The main thread's own work is left out...
   spin(300);
-  const afterMain = backgroundThreadsCpuSeconds(process.pid)!;
-  assert.ok(afterMain - before < 0.15, `main thread counted: ${afterMain - before} s`);
-  // ...and a worker thread's is counted, read while the worker lives.
-  const worker = new Worker('for (const end = Date.now() + 300; Date.now() < end; ); require("node:worker_threads").parentPort.postMessage(1); setInterval(() => {}, 1000);', { eval: true });
+  const afterMain = backgroundThreadsCpu(process.pid)!;
+  assert.ok(backgroundCpuSecondsBetween(before, afterMain) < 0.15, `main thread counted: ${backgroundCpuSecondsBetween(before, afterMain)} s`);
+  // The worker spins until it has used 300 ms of CPU itself, however busy the machine is.
+  const worker = new Worker('while (process.threadCpuUsage().user < 300_000); require("node:worker_threads").parentPort.postMessage(1); setInterval(() => {}, 1000);', { eval: true });
   await new Promise((resolve) => worker.once('message', resolve));
-  const afterWorker = backgroundThreadsCpuSeconds(process.pid)!;
+  const afterWorker = backgroundThreadsCpu(process.pid)!;
   await worker.terminate();
-  assert.ok(afterWorker - afterMain >= 0.2, `worker's 300 ms: ${afterWorker - afterMain} s`);
-  assert.equal(backgroundThreadsCpuSeconds(2 ** 22 + 1), null, 'no such process');
+  // ...and a worker thread's is counted, a thread that started in between in full.
+  assert.ok(backgroundCpuSecondsBetween(afterMain, afterWorker) >= 0.25, `worker's 300 ms: ${backgroundCpuSecondsBetween(afterMain, afterWorker)} s`);
+  // A thread that ended in between adds nothing; it does not take its past from the others.
+  assert.equal(backgroundCpuSecondsBetween(new Map([['7', 5], ['8', 1]]), new Map([['8', 1.5]])), 0.5);
+  assert.equal(backgroundThreadsCpu(2 ** 22 + 1), null, 'no such process');
 });

@@ -15,6 +15,13 @@ const close = (actual: number | null | undefined, expected: number, tolerance = 
   assert.ok(actual !== null && actual !== undefined && Math.abs(actual - expected) <= tolerance, `expected ${expected} +- ${tolerance}, got ${actual}`);
 };
 
+/** basic's latency curve under a CPU quota, with the server's CPU at each rate from `coresAt`. */
+const underQuota = (quotaMillicores: number, coresAt: (rps: number) => number): RecommendMeasurements => ({
+  ...fixtures.basic!,
+  serverCpuQuotaMillicores: quotaMillicores,
+  openSteps: fixtures.basic!.openSteps.map((s) => ({ ...s, serverCpuCores: coresAt(s.offeredRps), serverCpuCoresPerRepetition: [coresAt(s.offeredRps)] })),
+});
+
 test('basic curve: SLO crossing interpolated, knee wins, HPA from defaults', () => {
   const r = recommend(fixtures.basic!, { slo, peakRps: 10_000 });
   const i = r.intermediates;
@@ -275,11 +282,7 @@ test('the CPU request follows the expected peak: a quiet service gets small pods
   // basic's latency curve, under a 250m quota, with 30 us of CPU per request (0.03 cores per 1000
   // req/s): lambda_cap 6000 (knee), CPU_cap = 0.18 cores, so the SLO held up to u_max = 0.18 / 0.25
   // = 0.72 of the measured pod's CPU; u_t = floor5%(0.72 / 1.43 = 0.5035) = 50%.
-  const quota = {
-    ...fixtures.basic!,
-    serverCpuQuotaMillicores: 250,
-    openSteps: fixtures.basic!.openSteps.map((s) => ({ ...s, serverCpuCores: (0.03 * s.offeredRps) / 1000, serverCpuCoresPerRepetition: [(0.03 * s.offeredRps) / 1000] })),
-  };
+  const quota = underQuota(250, (rps) => (0.03 * rps) / 1000);
   const quiet = recommend(quota, { slo, peakRps: 1000 });
   close(quiet.intermediates.uMax, 0.72, 1e-9);
   assert.equal(quiet.hpa.targetCPUUtilizationPercentage, 50);
@@ -308,12 +311,7 @@ test('the RPS target keeps the CPU target\'s headroom in requests, where C_t sit
   // basic's latency curve under a 250m quota, with CPU = 0.06 cores + 20 us x lambda (0.08, 0.10,
   // 0.14, 0.18, 0.22 cores): lambda_cap 6000 (knee), CPU_cap 0.18 cores, u_max 0.72, u_t 50%. The
   // busy peak needs more than the measured pod, so R = 250m and the SLO capacity is lambda_cap.
-  const line = (rps: number): number => 0.06 + (20 * rps) / 1e6;
-  const withIdle = {
-    ...fixtures.basic!,
-    serverCpuQuotaMillicores: 250,
-    openSteps: fixtures.basic!.openSteps.map((s) => ({ ...s, serverCpuCores: line(s.offeredRps), serverCpuCoresPerRepetition: [line(s.offeredRps)] })),
-  };
+  const withIdle = underQuota(250, (rps) => 0.06 + (20 * rps) / 1e6);
   const r = recommend(withIdle, { slo, peakRps: 20_000 });
   close(r.intermediates.cpuModelIdleCores, 0.06, 1e-9);
   close(r.intermediates.uMax, 0.72, 1e-9);
@@ -326,7 +324,21 @@ test('the RPS target keeps the CPU target\'s headroom in requests, where C_t sit
   // The RPS target: 6000 x 0.5 / 0.72 = 4166.7 req/s, 69% of the SLO capacity, as in the
   // proportional case above; C_t would have put it at 3250 (54%).
   assert.deepEqual(r.rps, { targetPerPod: 4166, sloCapacityPerPod: 6000, targetUtilizationPercent: 69 });
-  assert.ok(r.reasoning.some((l) => /^RPS target = C_slo \* min\(1, u_t\/u_max\) = 6000 \* min\(1, 0\.5\/0\.72\) = 4170 req\/s per pod.*C_t = 3250 req\/s is where the CPU HPA holds a pod, lower because the CPU line has an intercept \(0\.06 cores\)/.test(l)));
+  assert.ok(r.reasoning.some((l) => /^RPS target = C_slo \* min\(1, u\/u_max\) = 6000 \* min\(1, 0\.5\/0\.72\) = 4170 req\/s per pod.*C_t = 3250 req\/s is where the CPU HPA holds a pod, lower because the CPU line has an intercept \(0\.06 cores\)/.test(l)));
+});
+
+test('where the CPU target is raised to its floor, the RPS target keeps the headroom the formula asked for', () => {
+  // basic's curve, 30 us per request, under a 1000m quota: the SLO held to CPU_cap 0.18 cores,
+  // u_max = 0.18; the raw target 0.18 / 1.43 = 0.1259 is raised to 30%. R = max(100m, ceil50(0.02 /
+  // 0.3)) = 100m, whose SLO capacity is 0.018 cores / 30 us = 600 req/s; at 30% (above u_max) the
+  // CPU HPA would hold pods at C_slo itself. The RPS target: 600 x 0.1259 / 0.18 = 600 / 1.43.
+  const wide = underQuota(1000, (rps) => (0.03 * rps) / 1000);
+  const r = recommend(wide, { slo, peakRps: 1000 });
+  close(r.intermediates.uMax, 0.18, 1e-9);
+  assert.equal(r.hpa.targetCPUUtilizationPercentage, 30);
+  assert.equal(r.resources.cpuRequestMillicores, 100);
+  close(r.intermediates.ctRps, 600, 1e-6);
+  assert.deepEqual(r.rps, { targetPerPod: 419, sloCapacityPerPod: 600, targetUtilizationPercent: 70 });
 });
 
 test('the SLO is checked on the merged percentile with its interval, and the recommendation takes the side that protects it', () => {
