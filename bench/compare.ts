@@ -78,12 +78,12 @@ export function compareBenchResults(runs: readonly BenchResults[], tolerance = 0
     );
   }
   const settings = (r: BenchResults): string =>
-    JSON.stringify([r.mode, r.environment.serverCpuQuotaMillicores, r.environment.serverCpuQuotaPeriodMs ?? 100, r.environment.serverCpus, r.inputs, r.target.startedByBench, r.target.nodeFlags ?? 'not recorded']);
+    JSON.stringify([r.mode, r.environment.serverCpuQuotaMillicores, r.environment.serverCpuQuotaPeriodMs ?? 100, r.environment.serverCpus, r.inputs, r.target.startedByBench, r.target.nodeFlags ?? 'not recorded', r.environment.generatorYoungGenerationMiB ?? 'main thread']);
   const oldVersion = runs.flatMap((r, i) => (r.schemaVersion === 1 ? [i + 1] : []));
   if (oldVersion.length > 0) {
     noise.push(`run(s) ${oldVersion.join(', ')}: schemaVersion 1, whose rps.targetPerPod is C_t, not C_slo x u_t/u_max; \`hello-cli bench --from FILE --json\` recommends again with this version's rules.`);
   }
-  if (new Set(runs.map(settings)).size > 1) noise.push('The runs differ in mode, quota, pinning, the server\'s node flags or inputs: they do not measure the same thing.');
+  if (new Set(runs.map(settings)).size > 1) noise.push('The runs differ in mode, quota, pinning, the server\'s node flags, where the generator ran or inputs: they do not measure the same thing.');
   runs.forEach((r, i) => {
     const { remeasured, stillSpoiled } = r.measurements.openModel;
     if (remeasured && remeasured.length > 0) noise.push(`run ${i + 1}: ${describeRemeasured(remeasured, stillSpoiled ?? 0)}`);

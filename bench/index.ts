@@ -8,6 +8,7 @@ export { ACHIEVED_RATE_FLOOR, type RecommendInputs, type RecommendMeasurements }
 export { relativeRange, spreadOf } from './recommend/spread.js';
 export { UTILIZATION_TARGET_BOUNDS } from './recommend/utilization.js';
 export { runOpenModel, type OpenModelBatches, type OpenModelOptions, type OpenModelRun } from './open-model.js';
+export { GENERATOR_YOUNG_GENERATION_MIB, GeneratorThread } from './open-model-worker.js';
 export { runSaturationStep, runSaturationSweep, type SaturationRun, type SaturationStepOptions, type SaturationSweepOptions } from './saturation.js';
 export { createRandom, deriveSeed, planArrivals } from './arrivals.js';
 export { createLatencyHistogram, mergeHistograms, percentileUs, percentilesOf, encodeHistogram, decodeHistogram, type LatencyHistogram } from './histogram.js';

@@ -1,13 +1,14 @@
 /**
  * One open-model repetition as the bench measures it: a full GC of this process first, the
- * driver's run, and around its measured window the server's CPU and peak memory, the other
+ * driver's run on its own worker thread (open-model-worker.ts), and around its measured window the server's CPU and peak memory, the other
  * processes' CPU, the time the host stole from the server's core, the quota's throttling and
  * whole-machine stalls.
  */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { busyCoresBetween, cpuListCores, processCpuSeconds, processPeakRssMiB, readCoreTimes, resetPeakRss, stealShareBetween, type CoreTimes } from './host.js';
-import { runOpenModel, type OpenModelRun } from './open-model.js';
+import type { OpenModelRun } from './open-model.js';
+import type { GeneratorThread } from './open-model-worker.js';
 import type { StallMonitor } from './stalls.js';
 import type { BenchTarget, ServerGc } from './target.js';
 
@@ -48,12 +49,12 @@ export interface OpenStepParams {
 }
 
 /** Measures one repetition against `target`. */
-export async function measureOpenStep(target: BenchTarget, stalls: StallMonitor, p: OpenStepParams): Promise<OpenRunRecord> {
+export async function measureOpenStep(target: BenchTarget, stalls: StallMonitor, generator: GeneratorThread, p: OpenStepParams): Promise<OpenRunRecord> {
   collectGarbage();
   // The step's own memory peak (warm-up included): the high-water mark is reset first.
   const rssIsolated = target.pid !== null && resetPeakRss(target.pid);
   const window = watchWindow(target, stalls);
-  const run = await runOpenModel({
+  const run = await generator.run({
     url: target.url,
     rateRps: p.rate,
     warmupSeconds: p.warmupSeconds,

@@ -11,6 +11,7 @@ import { createRandom, deriveSeed } from './arrivals.js';
 import { serverFellShort, spoiledByGenerator, type RunGates } from './assess.js';
 import type { BenchOpenStep, BenchRemeasured, BenchSlo } from './contract.js';
 import { percentileUs } from './histogram.js';
+import type { GeneratorThread } from './open-model-worker.js';
 import { measureOpenStep, type OpenRunRecord } from './open-step.js';
 import type { BenchPlan, BenchProgress } from './run.js';
 import type { StallMonitor } from './stalls.js';
@@ -21,6 +22,8 @@ import type { BenchTarget } from './target.js';
 export interface OpenSweepOptions {
   readonly target: BenchTarget;
   readonly stalls: StallMonitor;
+  /** The thread the steps' driver runs on. */
+  readonly generator: GeneratorThread;
   readonly plan: BenchPlan;
   /** X_max of the saturation sweep: the rates are fractions of it. */
   readonly xMaxRps: number;
@@ -171,7 +174,7 @@ function announce(o: OpenSweepOptions, step: number, steps: number, what: string
 async function measureRepetition(o: OpenSweepOptions, state: SweepState, rate: number, seed: number, step: number, steps: number): Promise<OpenRunRecord> {
   const { plan } = o;
   if (rate < state.highestRateOnProcessRps) await replaceServer(o, state, step, steps, `before ${rate} req/s: the process served ${state.highestRateOnProcessRps} req/s`);
-  const record = await measureOpenStep(o.target, o.stalls, {
+  const record = await measureOpenStep(o.target, o.stalls, o.generator, {
     rate,
     seed,
     warmupSeconds: plan.openWarmupSeconds,

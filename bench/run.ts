@@ -11,6 +11,7 @@ import { ExternalError, InvalidArgumentError, NoRecommendationError, silentLogge
 import { assessRun, describeRemeasured, describeRunProblem, DEFAULT_GATES, type RunGates } from './assess.js';
 import { BENCH_RESULTS_SCHEMA_VERSION, validateBenchResults, type BenchEnvironment, type BenchResults, type BenchSlo } from './contract.js';
 import { cpuInfo, cpuListCores, loadAverage, otherBusyCores, pinProcess, processPeakRssMiB } from './host.js';
+import { GeneratorThread } from './open-model-worker.js';
 import { runOpenSweep } from './open-sweep.js';
 import type { RecommendInputs } from './recommend/inputs.js';
 import { recommend } from './recommend/recommend.js';
@@ -170,6 +171,8 @@ interface RunSettings {
 interface RunSetup {
   readonly target: BenchTarget;
   readonly stalls: StallMonitor;
+  /** The thread the open-model steps run on. */
+  readonly generator: GeneratorThread;
   readonly loadAverageBefore: number;
   /** Cores other processes kept busy in the second before the run, or null. */
   readonly otherCoresBefore: number | null;
@@ -195,6 +198,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
   } finally {
     await setup.target.close();
     await setup.stalls.close();
+    await setup.generator.close();
   }
 }
 
@@ -242,7 +246,7 @@ async function setUp(options: BenchOptions, s: RunSettings): Promise<RunSetup> {
   notes.push(...target.notes);
   // After pinning, so the monitor's thread shares the generator's core.
   const stalls = startStallMonitor();
-  return { target, stalls, loadAverageBefore, otherCoresBefore, generatorCpus: pinFailure ? null : s.generatorCpus, notes };
+  return { target, stalls, generator: new GeneratorThread(), loadAverageBefore, otherCoresBefore, generatorCpus: pinFailure ? null : s.generatorCpus, notes };
 }
 
 /** Both sweeps, the run checks, and the measurements as the results file holds them. */
@@ -263,7 +267,7 @@ async function measure(options: BenchOptions, s: RunSettings, setup: RunSetup): 
   const saturationPeakRss = target.pid === null ? null : processPeakRssMiB(target.pid);
   const saturation = summarizeSaturation(saturationRuns, target.quota ? target.quota.millicores / 1000 : 1, gates);
   if (saturation.maxRps <= 0) throw new ExternalError(`the saturation sweep completed no request against ${target.url}`);
-  const open = await runOpenSweep({ ...s, target, stalls: setup.stalls, xMaxRps: saturation.maxRps, slo: options.slo, signal: options.signal });
+  const open = await runOpenSweep({ ...s, target, stalls: setup.stalls, generator: setup.generator, xMaxRps: saturation.maxRps, slo: options.slo, signal: options.signal });
   const records = [...open.records.values()].flat();
   // Per-step peaks reset the high-water mark, so the run's peak is the largest of them and of
   // the saturation sweep's.
@@ -313,6 +317,7 @@ function describeEnvironment(s: RunSettings, setup: RunSetup): BenchEnvironment 
     loadAverageBefore: setup.loadAverageBefore,
     serverCpus: target.startedByBench ? target.cpus : null,
     generatorCpus: setup.generatorCpus,
+    generatorYoungGenerationMiB: setup.generator.youngGenerationMiB,
     serverCpuQuotaMillicores: target.quota?.millicores ?? null,
     serverCpuQuotaPeriodMs: target.quota ? target.quota.periodUs / 1000 : null,
     tools: toolVersions(),

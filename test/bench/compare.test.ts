@@ -54,7 +54,7 @@ test('a machine that ran slower in one run is named as the reason, and so are di
   assert.equal(c.agree, true);
   const quota = JSON.parse(JSON.stringify(a)) as { environment: { serverCpuQuotaMillicores: number | null } };
   quota.environment.serverCpuQuotaMillicores = 250;
-  const differ = "The runs differ in mode, quota, pinning, the server's node flags or inputs: they do not measure the same thing.";
+  const differ = "The runs differ in mode, quota, pinning, the server's node flags, where the generator ran or inputs: they do not measure the same thing.";
   assert.deepEqual(compareBenchResults([a, quota as unknown as BenchResults]).noise, [differ]);
   // A server started with other node flags (or a file from before they were recorded) is another server.
   const flagged = JSON.parse(JSON.stringify(a)) as { target: { nodeFlags?: string[] } };
