@@ -78,7 +78,7 @@ export function compareBenchResults(runs: readonly BenchResults[], tolerance = 0
     );
   }
   const settings = (r: BenchResults): string =>
-    JSON.stringify([r.mode, r.environment.serverCpuQuotaMillicores, r.environment.serverCpuQuotaPeriodMs ?? 100, r.environment.serverCpus, r.inputs, r.target.startedByBench, r.target.nodeFlags ?? 'not recorded', r.environment.generatorYoungGenerationMiB ?? 'main thread']);
+    JSON.stringify([r.mode, r.environment.serverCpuQuotaMillicores, r.environment.serverCpuQuotaPeriodMs ?? 100, r.environment.serverCpus, r.inputs, r.target.startedByBench, r.target.nodeFlags ?? 'not recorded', r.environment.generatorNewSpaceMiB === undefined ? 'main thread' : 'worker thread']);
   const oldVersion = runs.flatMap((r, i) => (r.schemaVersion === 1 ? [i + 1] : []));
   if (oldVersion.length > 0) {
     noise.push(`run(s) ${oldVersion.join(', ')}: schemaVersion 1, whose rps.targetPerPod is C_t, not C_slo x u_t/u_max; \`hello-cli bench --from FILE --json\` recommends again with this version's rules.`);

@@ -233,11 +233,12 @@ export interface BenchEnvironment {
   /** CPU the load generator ran on, or null when not pinned. */
   readonly generatorCpus: string | null;
   /**
-   * The young generation of the open-model driver's worker thread, MiB. Absent in files from
-   * before the driver had a thread of its own (it ran on the bench's main thread, with V8's
-   * default young generation, whose scavenges delayed 1-2% of the requests: docs/BENCHMARKS.md set 14).
+   * The largest new space (the young generation's two semi-spaces) of the open-model driver's
+   * worker thread at the end of a step, MiB. Absent in files from before the driver had a thread
+   * of its own: it ran on the bench's main thread, whose default young generation grew to tens of
+   * MiB and whose scavenges delayed 1-2% of the requests (docs/BENCHMARKS.md set 14).
    */
-  readonly generatorYoungGenerationMiB?: number;
+  readonly generatorNewSpaceMiB?: number;
   /** The server's CPU quota in millicores, or null for none. */
   readonly serverCpuQuotaMillicores: number | null;
   /** The quota's CFS period, ms (absent in files from before it was recorded: 100). */
@@ -404,7 +405,7 @@ const environmentSchema = object({
   loadAverageBefore: nonNeg,
   serverCpus: nullable(text),
   generatorCpus: nullable(text),
-  generatorYoungGenerationMiB: optional(positive),
+  generatorNewSpaceMiB: optional(positive),
   serverCpuQuotaMillicores: nullable(atLeastOne),
   serverCpuQuotaPeriodMs: optional(nullable(number(1, 1000))),
   tools: record(text),

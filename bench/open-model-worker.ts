@@ -9,25 +9,25 @@
  * code stays compiled: a fresh thread per step ran its first seconds on cold code.
  */
 import { Worker } from 'node:worker_threads';
-import { AbortedError, InvalidArgumentError } from '../common/index.js';
+import { InvalidArgumentError } from '../common/index.js';
 import { decodeHistogram } from './histogram.js';
 import type { OpenModelOptions, OpenModelRun } from './open-model.js';
 
 /**
- * The generator thread's young generation, MiB: V8 gives it 4 MiB of new space (two 2 MiB
- * semi-spaces). Measured against the default and other sizes in set 14.
+ * The generator thread's young generation, MiB: V8 then keeps its new space (two semi-spaces) at
+ * 4 MiB. Measured against the default and other sizes in set 14.
  */
 export const GENERATOR_YOUNG_GENERATION_MIB = 6;
 
 /** Options of one step on the thread: everything but the callbacks, which stay on this side. */
-type StepOptions = Omit<OpenModelOptions, 'hooks' | 'signal'>;
+export type StepOptions = Omit<OpenModelOptions, 'hooks' | 'signal'>;
 
 /** What the generator thread posts. */
 export type FromGenerator =
   | { readonly type: 'windowStart' }
   | { readonly type: 'windowEnd' }
-  | { readonly type: 'done'; readonly run: EncodedRun }
-  | { readonly type: 'error'; readonly message: string; readonly code: string | null };
+  | { readonly type: 'done'; readonly run: EncodedRun; readonly newSpaceMiB: number | null }
+  | { readonly type: 'error'; readonly message: string; readonly code: string | null; readonly stack: string | null };
 
 /** What the parent posts to the generator thread. */
 export type ToGenerator = { readonly type: 'run'; readonly options: StepOptions } | { readonly type: 'abort' };
@@ -36,22 +36,21 @@ export type ToGenerator = { readonly type: 'run'; readonly options: StepOptions 
 type EncodedRun = Omit<OpenModelRun, HistogramField> & Record<HistogramField, string>;
 type HistogramField = 'response' | 'service' | 'fromDispatch' | 'sendLag';
 
-/** A worker thread that runs open-model steps one at a time: {@link runOpenModel} with the same options and result. */
+/**
+ * A worker thread that runs open-model steps one at a time: {@link runOpenModel} with the same
+ * options and result. The thread starts with the first step (not during the saturation sweep,
+ * whose generator shares the core) and keeps the process alive only while a step runs.
+ */
 export class GeneratorThread {
-  private readonly worker: Worker;
+  private worker: Worker | null = null;
   private busy: Promise<unknown> = Promise.resolve();
   private failure: Error | null = null;
-
-  constructor() {
-    this.worker = new Worker(new URL('./open-model-thread.js', import.meta.url), { resourceLimits: { maxYoungGenerationSizeMb: GENERATOR_YOUNG_GENERATION_MIB } });
-    this.worker.on('error', (error) => (this.failure = error));
-    this.worker.on('exit', (code) => (this.failure ??= new Error(`the open-model generator thread exited (code ${code})`)));
-  }
+  private largestNewSpace: number | null = null;
 
   /**
    * One step on the thread. The hooks run on this thread when the worker says the window started
    * or ended (a message's delay: well under a millisecond on an idle thread); `signal` stops the
-   * step as it would on this thread. Steps run one after another.
+   * step as it would on this thread, also when it is already aborted. Steps run one after another.
    */
   run(options: OpenModelOptions): Promise<OpenModelRun> {
     const step = this.busy.then(() => this.runNow(options));
@@ -59,46 +58,77 @@ export class GeneratorThread {
     return step;
   }
 
-  /** The young generation the thread runs with, MiB, as Node reports it (undefined once the thread has ended). */
-  get youngGenerationMiB(): number | undefined {
-    return this.worker.resourceLimits?.maxYoungGenerationSizeMb;
+  /**
+   * The largest new space (the young generation's two semi-spaces) the thread's heap had at the
+   * end of a step, MiB, as V8 reports it; null before the first step. V8's default young
+   * generation grows it to tens of MiB under the driver's allocation; the thread's limit holds it
+   * at 4.
+   */
+  get largestNewSpaceMiB(): number | null {
+    return this.largestNewSpace;
   }
 
-  /** Ends the thread (a step still running is cut off). */
+  /** Ends the thread (a step still running is cut off and rejects). */
   async close(): Promise<void> {
-    await this.worker.terminate();
+    this.failure ??= new Error('the open-model generator thread was closed');
+    await this.worker?.terminate();
+  }
+
+  private start(): Worker {
+    const worker = new Worker(new URL('./open-model-thread.js', import.meta.url), { resourceLimits: { maxYoungGenerationSizeMb: GENERATOR_YOUNG_GENERATION_MIB } });
+    worker.on('error', (error) => (this.failure ??= error));
+    worker.on('exit', (code) => (this.failure ??= new Error(`the open-model generator thread exited (code ${code})`)));
+    return worker;
   }
 
   private runNow(options: OpenModelOptions): Promise<OpenModelRun> {
     const { hooks, signal, ...plain } = options;
     if (this.failure) return Promise.reject(this.failure);
-    const stop = (): void => this.worker.postMessage({ type: 'abort' } satisfies ToGenerator);
+    const worker = (this.worker ??= this.start());
+    const stop = (): void => worker.postMessage({ type: 'abort' } satisfies ToGenerator);
     return new Promise<OpenModelRun>((resolve, reject) => {
       const onMessage = (message: FromGenerator): void => {
-        if (message.type === 'windowStart') hooks?.windowStart?.();
-        else if (message.type === 'windowEnd') hooks?.windowEnd?.();
-        else finish(() => (message.type === 'done' ? resolve(decodeRun(message.run)) : reject(rebuildError(message))));
+        try {
+          if (message.type === 'windowStart') hooks?.windowStart?.();
+          else if (message.type === 'windowEnd') hooks?.windowEnd?.();
+          else if (message.type === 'done') finish(() => resolve(this.received(message)));
+          else finish(() => reject(rebuildError(message)));
+        } catch (error) {
+          // A hook that throws fails the step, not the process; the thread is told to stop.
+          stop();
+          finish(() => reject(error));
+        }
       };
       const onGone = (): void => finish(() => reject(this.failure ?? new Error('the open-model generator thread ended')));
+      let finished = false;
       const finish = (outcome: () => void): void => {
-        this.worker.off('message', onMessage).off('error', onGone).off('exit', onGone);
+        if (finished) return;
+        finished = true;
+        worker.off('message', onMessage).off('error', onGone).off('exit', onGone);
         signal?.removeEventListener('abort', stop);
+        worker.unref();
         outcome();
       };
-      this.worker.on('message', onMessage).on('error', onGone).on('exit', onGone);
-      signal?.addEventListener('abort', stop, { once: true });
-      this.worker.postMessage({ type: 'run', options: plain } satisfies ToGenerator);
+      worker.ref();
+      worker.on('message', onMessage).on('error', onGone).on('exit', onGone);
+      worker.postMessage({ type: 'run', options: plain } satisfies ToGenerator);
+      if (signal?.aborted) stop();
+      else signal?.addEventListener('abort', stop, { once: true });
     });
+  }
+
+  private received(message: Extract<FromGenerator, { type: 'done' }>): OpenModelRun {
+    if (message.newSpaceMiB !== null) this.largestNewSpace = Math.max(this.largestNewSpace ?? 0, message.newSpaceMiB);
+    const { run } = message;
+    return { ...run, response: decodeHistogram(run.response), service: decodeHistogram(run.service), fromDispatch: decodeHistogram(run.fromDispatch), sendLag: decodeHistogram(run.sendLag) };
   }
 }
 
-function decodeRun(run: EncodedRun): OpenModelRun {
-  return { ...run, response: decodeHistogram(run.response), service: decodeHistogram(run.service), fromDispatch: decodeHistogram(run.fromDispatch), sendLag: decodeHistogram(run.sendLag) };
-}
-
-/** The catalogue's errors keep their class and code across the thread; anything else is a plain Error. */
-function rebuildError(e: { message: string; code: string | null }): Error {
+/** The catalogue's InvalidArgumentError keeps its class; any other error its message, code and the thread's stack. */
+function rebuildError(e: { message: string; code: string | null; stack: string | null }): Error {
   if (e.code === 'HELLO_ERR_INVALID_ARG') return new InvalidArgumentError(e.message);
-  if (e.code === 'HELLO_ERR_ABORTED') return new AbortedError(e.message);
-  return new Error(e.message);
+  const error = new Error(e.message) as Error & { code?: string };
+  if (e.code !== null) error.code = e.code;
+  if (e.stack !== null) error.stack = `${e.stack}\n    (on the open-model generator thread)`;
+  return error;
 }

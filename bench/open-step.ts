@@ -1,11 +1,11 @@
 /**
- * One open-model repetition as the bench measures it: a full GC of this process first, the
- * driver's run on its own worker thread (open-model-worker.ts), and around its measured window the server's CPU and peak memory, the other
+ * One open-model repetition as the bench measures it: a full GC of the main thread's heap first
+ * (the generator's thread collects its own), the driver's run on its worker thread
+ * (open-model-worker.ts), and around its measured window the server's CPU and peak memory, the other
  * processes' CPU, the time the host stole from the server's core, the quota's throttling and
  * whole-machine stalls.
  */
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
+import { collectGarbage } from './gc.js';
 import { busyCoresBetween, cpuListCores, processCpuSeconds, processPeakRssMiB, readCoreTimes, resetPeakRss, stealShareBetween, type CoreTimes } from './host.js';
 import type { OpenModelRun } from './open-model.js';
 import type { GeneratorThread } from './open-model-worker.js';
@@ -106,25 +106,4 @@ function watchWindow(target: BenchTarget, stalls: StallMonitor): { start: () => 
     readings: () => readings,
     serverGc: () => gc,
   };
-}
-
-let fullGc: (() => void) | undefined;
-/**
- * A full garbage collection of this process between steps, so the garbage one step leaves (an
- * overload step's queued requests above all) is not collected during the next step's measured
- * window, where the pause would show as send lag. `gc` is exposed at run time (the CLI is not
- * started with --expose-gc); where that fails, steps simply run without it.
- */
-function collectGarbage(): void {
-  if (fullGc === undefined) {
-    fullGc = () => {};
-    try {
-      setFlagsFromString('--expose-gc');
-      const gc = runInNewContext('gc') as unknown;
-      if (typeof gc === 'function') fullGc = gc as () => void;
-    } catch {
-      // keep the no-op
-    }
-  }
-  fullGc();
 }

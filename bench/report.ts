@@ -55,7 +55,7 @@ export function renderMeasurements(results: BenchMeasuredRun, sloPercentile: num
   const out: string[] = [];
   out.push(`hello-edge bench (${results.mode}) against ${results.target.url}${results.target.startedByBench ? ` (started by the bench${results.target.nodeFlags?.length ? `, node ${results.target.nodeFlags.join(' ')}` : ''})` : ''}`);
   out.push(
-    `node ${env.node}, ${env.cpus} x ${env.cpuModel}; server CPU ${env.serverCpus ?? 'not pinned'}, generator CPU ${env.generatorCpus ?? 'not pinned'}${env.generatorYoungGenerationMiB ? ` (on a worker thread, young generation ${env.generatorYoungGenerationMiB} MiB)` : ' (on the main thread)'}, quota ${env.serverCpuQuotaMillicores === null ? 'none' : `${env.serverCpuQuotaMillicores}m per ${env.serverCpuQuotaPeriodMs ?? 100} ms`}; load before ${env.loadAverageBefore.toFixed(2)}`,
+    `node ${env.node}, ${env.cpus} x ${env.cpuModel}; server CPU ${env.serverCpus ?? 'not pinned'}, generator CPU ${env.generatorCpus ?? 'not pinned'}${env.generatorNewSpaceMiB ? ` (on a worker thread, new space ${env.generatorNewSpaceMiB} MiB)` : ' (on the main thread)'}, quota ${env.serverCpuQuotaMillicores === null ? 'none' : `${env.serverCpuQuotaMillicores}m per ${env.serverCpuQuotaPeriodMs ?? 100} ms`}; load before ${env.loadAverageBefore.toFixed(2)}`,
   );
   out.push('');
   out.push(`Saturation (closed loop, autocannon; throughput and CPU only): X_max ${Math.round(m.saturation.maxRps)} req/s, limited by ${m.saturation.limitedBy}, server CPU ${n(m.saturation.cpuUsPerRequest, 1)} us/request`);

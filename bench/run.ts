@@ -196,9 +196,10 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     settings.progress({ phase: 'recommend', step: 1, steps: 1, message: 'recommending' });
     return recommendMeasured(measured, { minAchievedRatio: settings.gates.minAchievedRatio, ...options.inputs, slo: options.slo });
   } finally {
-    await setup.target.close();
-    await setup.stalls.close();
-    await setup.generator.close();
+    // All three, whichever fails: a generator thread left running would keep the CLI alive.
+    const closed = await Promise.allSettled([setup.target.close(), setup.stalls.close(), setup.generator.close()]);
+    const failed = closed.find((c): c is PromiseRejectedResult => c.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 }
 
@@ -317,7 +318,7 @@ function describeEnvironment(s: RunSettings, setup: RunSetup): BenchEnvironment 
     loadAverageBefore: setup.loadAverageBefore,
     serverCpus: target.startedByBench ? target.cpus : null,
     generatorCpus: setup.generatorCpus,
-    generatorYoungGenerationMiB: setup.generator.youngGenerationMiB,
+    generatorNewSpaceMiB: setup.generator.largestNewSpaceMiB ?? undefined,
     serverCpuQuotaMillicores: target.quota?.millicores ?? null,
     serverCpuQuotaPeriodMs: target.quota ? target.quota.periodUs / 1000 : null,
     tools: toolVersions(),

@@ -2,8 +2,8 @@
  * Whole-machine stalls, seen from a worker thread. When a VM is descheduled by its host (which the
  * guest's steal counter does not always show), every timer on every core is late; a worker thread
  * that only wakes every few ms sees that as a gap, while the generator's own busy or collecting
- * main thread does not stop it (the worker has its own event loop and heap, and the kernel gives a
- * runnable thread a slice within a few ms). The bench reads the stalled time around each measured
+ * thread, or the bench's main thread, does not stop it (the monitor has its own event loop and
+ * heap, and the kernel gives a runnable thread a slice within a few ms). The bench reads the stalled time around each measured
  * window to tell "the machine stopped" from "the generator fell behind".
  */
 import { Worker } from 'node:worker_threads';
