@@ -196,11 +196,18 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     settings.progress({ phase: 'recommend', step: 1, steps: 1, message: 'recommending' });
     return recommendMeasured(measured, { minAchievedRatio: settings.gates.minAchievedRatio, ...options.inputs, slo: options.slo });
   } finally {
-    // All three, whichever fails: a generator thread left running would keep the CLI alive.
-    const closed = await Promise.allSettled([setup.target.close(), setup.stalls.close(), setup.generator.close()]);
-    const failed = closed.find((c): c is PromiseRejectedResult => c.status === 'rejected');
-    if (failed) throw failed.reason;
+    await tearDown(setup);
   }
+}
+
+/**
+ * Closes the server, the stall monitor and the generator thread, all three whichever fails (a
+ * thread left running would keep the CLI alive), then rejects with the first failure.
+ */
+async function tearDown(setup: RunSetup): Promise<void> {
+  const closed = await Promise.allSettled([setup.target.close(), setup.stalls.close(), setup.generator.close()]);
+  const failed = closed.find((c): c is PromiseRejectedResult => c.status === 'rejected');
+  if (failed) throw failed.reason;
 }
 
 function resolveSettings(options: BenchOptions): RunSettings {
