@@ -3,8 +3,8 @@
  * one step leaves (an overload step's queued requests above all) is then not collected during
  * the next step's measured window, where the pause would show as send lag. `gc` is exposed at run
  * time (the CLI is not started with --expose-gc); where that fails, steps simply run without it.
- * Each thread has its own heap and its own `gc`: the bench calls it on the main thread (its
- * records) and on the generator's thread (the driver's requests).
+ * It collects the calling thread's heap only: the bench calls it on the main thread (its records
+ * and the server's readings). The generator's thread does not call it (open-model-thread.ts says why).
  */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';

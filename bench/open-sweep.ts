@@ -79,6 +79,7 @@ export async function runOpenSweep(o: OpenSweepOptions): Promise<OpenSweep> {
   const state: SweepState = { done: 0, freshServers: 0, unsettledWarmups: 0, highestRateOnProcessRps: 0 };
   const summarize = (): BenchOpenStep[] => [...records.keys()].sort((a, b) => a - b).map((rate) => summarizeOpenStep(records.get(rate)!, o.slo));
   const coarse = [...new Set(plan.rateFractions.map((f) => Math.max(1, Math.round(o.xMaxRps * f))))];
+  await warmUpGenerator(o, state, (coarse.length + REFINE_COUNT) * plan.repetitions);
   await sweepRates(o, records, state, coarse, 'coarse', (coarse.length + REFINE_COUNT) * plan.repetitions);
   // Spoiled repetitions are measured again before refining, so the refinement brackets the
   // server's boundary rather than a generator hiccup; what the refinement itself spoils gets
@@ -93,6 +94,25 @@ export async function runOpenSweep(o: OpenSweepOptions): Promise<OpenSweep> {
     .flat()
     .filter((r) => spoiledByGenerator(r, o.slo) !== null).length;
   return { records, steps: summarize(), remeasured, stillSpoiled, freshServers: state.freshServers, unsettledWarmups: state.unsettledWarmups };
+}
+
+/** Requests the generator thread's warm-up sends (see {@link warmUpGenerator}). */
+const GENERATOR_WARMUP_REQUESTS = 30_000;
+
+/**
+ * Warms up the generator's thread before the first step: its code starts cold, and in 4 s windows
+ * at 4,000 req/s its first two (about 30,000 requests) had p99 20-110 ms and send lag p99 7-32 ms
+ * against 2-22 ms and 1.5-6 ms after (docs/BENCHMARKS.md set 14). The requests go to the process
+ * the sweep starts with, at 40% of X_max for 4-12 s, and are discarded; that process counts as
+ * offered the rate, so a lower step gets a fresh one.
+ */
+async function warmUpGenerator(o: OpenSweepOptions, state: SweepState, steps: number): Promise<void> {
+  const rate = Math.max(1, Math.round(0.4 * o.xMaxRps));
+  const seconds = Math.min(12, Math.max(4, GENERATOR_WARMUP_REQUESTS / rate));
+  if (o.signal?.aborted) throw new AbortedError('bench aborted');
+  o.progress({ phase: 'open', step: 0, steps, message: `warming up the generator thread: ${rate} req/s for ${seconds.toFixed(1)} s (discarded)` });
+  await o.generator.run({ url: o.target.url, rateRps: rate, warmupSeconds: 0, durationSeconds: seconds, connections: o.connections, timeoutMs: o.timeoutMs, signal: o.signal });
+  state.highestRateOnProcessRps = rate;
 }
 
 /**
