@@ -235,8 +235,8 @@ export interface BenchEnvironment {
   /**
    * The largest new space (the young generation's two semi-spaces) of the open-model driver's
    * worker thread at the end of a step, MiB. Absent in files from before the driver had a thread
-   * of its own: it ran on the bench's main thread, whose default young generation grew to tens of
-   * MiB and whose scavenges delayed 1-2% of the requests (docs/BENCHMARKS.md set 14).
+   * of its own: it ran on the bench's main thread, whose default young generation grew to 16 MiB
+   * and more and whose scavenges delayed 1-2% of the requests (docs/BENCHMARKS.md set 14).
    */
   readonly generatorNewSpaceMiB?: number;
   /** The server's CPU quota in millicores, or null for none. */

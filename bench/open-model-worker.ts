@@ -1,11 +1,12 @@
 /**
  * The open-model driver on a worker thread of its own, with a small young generation: how the
  * bench runs its steps. On the bench's main thread the driver shared its heap with the
- * orchestration and ran with V8's default young generation, whose scavenges at 4,000 req/s took
- * 17-41 ms about every 2 s: 1-2% of the requests were sent or timed that much late, which is the
- * p99 the SLO is judged on, with the server idle (docs/BENCHMARKS.md, set 14). A small young
- * generation is scavenged more often, in well under a millisecond each time, and the thread's
- * heap holds only the step it runs. The thread lives for the whole sweep so that the driver's
+ * orchestration and ran with V8's default young generation: at 4,000 req/s without a quota its
+ * scavenges came about every 2 s and its longest GC pause in each 4 s window was 15-36 ms, so
+ * 1-2% of the requests were sent or timed that much late, which is the p99 the SLO is judged on
+ * (docs/BENCHMARKS.md, set 14). A small young generation is scavenged more often and briefly
+ * (the thread's longest pause per window: 1.1-10.7 ms), and the thread's heap holds only the step
+ * it runs. The thread lives for the whole sweep so that the driver's
  * code stays compiled: a fresh thread per step ran its first seconds on cold code.
  */
 import { Worker } from 'node:worker_threads';
@@ -23,14 +24,18 @@ export const GENERATOR_YOUNG_GENERATION_MIB = 6;
 export type StepOptions = Omit<OpenModelOptions, 'hooks' | 'signal'>;
 
 /** What the generator thread posts. */
-export type FromGenerator =
+export type FromGenerator = { readonly step: number } & (
   | { readonly type: 'windowStart' }
   | { readonly type: 'windowEnd' }
   | { readonly type: 'done'; readonly run: EncodedRun; readonly newSpaceMiB: number | null }
-  | { readonly type: 'error'; readonly message: string; readonly code: string | null; readonly stack: string | null };
+  | { readonly type: 'error'; readonly message: string; readonly code: string | null; readonly stack: string | null }
+);
 
-/** What the parent posts to the generator thread. */
-export type ToGenerator = { readonly type: 'run'; readonly options: StepOptions } | { readonly type: 'abort' };
+/**
+ * What the parent posts to the generator thread. Steps are numbered: a step the parent gave up on
+ * (a hook threw) may still post, and its messages must not be taken for the next step's.
+ */
+export type ToGenerator = { readonly type: 'run'; readonly step: number; readonly options: StepOptions } | { readonly type: 'abort'; readonly step: number };
 
 /** {@link OpenModelRun} with its histograms as HdrHistogram compressed base64. */
 type EncodedRun = Omit<OpenModelRun, HistogramField> & Record<HistogramField, string>;
@@ -46,6 +51,7 @@ export class GeneratorThread {
   private busy: Promise<unknown> = Promise.resolve();
   private failure: Error | null = null;
   private largestNewSpace: number | null = null;
+  private steps = 0;
 
   /**
    * One step on the thread. The hooks run on this thread when the worker says the window started
@@ -60,9 +66,8 @@ export class GeneratorThread {
 
   /**
    * The largest new space (the young generation's two semi-spaces) the thread's heap had at the
-   * end of a step, MiB, as V8 reports it; null before the first step. V8's default young
-   * generation grows it to tens of MiB under the driver's allocation; the thread's limit holds it
-   * at 4.
+   * end of a step, MiB, as V8 reports it; null before the first step. Without the limit a
+   * 3,000 req/s step grew it to 16 MiB; the limit holds it at 4.
    */
   get largestNewSpaceMiB(): number | null {
     return this.largestNewSpace;
@@ -85,9 +90,11 @@ export class GeneratorThread {
     const { hooks, signal, ...plain } = options;
     if (this.failure) return Promise.reject(this.failure);
     const worker = (this.worker ??= this.start());
-    const stop = (): void => worker.postMessage({ type: 'abort' } satisfies ToGenerator);
+    const step = ++this.steps;
+    const stop = (): void => worker.postMessage({ type: 'abort', step } satisfies ToGenerator);
     return new Promise<OpenModelRun>((resolve, reject) => {
       const onMessage = (message: FromGenerator): void => {
+        if (message.step !== step) return;
         try {
           if (message.type === 'windowStart') hooks?.windowStart?.();
           else if (message.type === 'windowEnd') hooks?.windowEnd?.();
@@ -111,7 +118,7 @@ export class GeneratorThread {
       };
       worker.ref();
       worker.on('message', onMessage).on('error', onGone).on('exit', onGone);
-      worker.postMessage({ type: 'run', options: plain } satisfies ToGenerator);
+      worker.postMessage({ type: 'run', step, options: plain } satisfies ToGenerator);
       if (signal?.aborted) stop();
       else signal?.addEventListener('abort', stop, { once: true });
     });

@@ -75,7 +75,8 @@ export async function runOpenSweep(o: OpenSweepOptions): Promise<OpenSweep> {
   const { plan, gates } = o;
   const records = new Map<number, OpenRunRecord[]>();
   // Not X_max: the saturation sweep's closed loop holds at most its connections' requests at once,
-  // and the first open steps on its process held the RSS of a fresh one (82-90 MiB, set 12).
+  // and the first open steps on its process held the RSS of a fresh one (82-90 MiB, set 12). The
+  // generator's warm-up then sets it.
   const state: SweepState = { done: 0, freshServers: 0, unsettledWarmups: 0, highestRateOnProcessRps: 0 };
   const summarize = (): BenchOpenStep[] => [...records.keys()].sort((a, b) => a - b).map((rate) => summarizeOpenStep(records.get(rate)!, o.slo));
   const coarse = [...new Set(plan.rateFractions.map((f) => Math.max(1, Math.round(o.xMaxRps * f))))];
@@ -101,10 +102,10 @@ const GENERATOR_WARMUP_REQUESTS = 30_000;
 
 /**
  * Warms up the generator's thread before the first step: its code starts cold, and in 4 s windows
- * at 4,000 req/s its first two (about 30,000 requests) had p99 20-110 ms and send lag p99 7-32 ms
- * against 2-22 ms and 1.5-6 ms after (docs/BENCHMARKS.md set 14). The requests go to the process
- * the sweep starts with, at 40% of X_max for 4-12 s, and are discarded; that process counts as
- * offered the rate, so a lower step gets a fresh one.
+ * at 4,000 req/s its first two (32,000 requests) had p99 71-111 ms and then 20-21 ms, against
+ * 2.0-21.8 ms after (docs/BENCHMARKS.md set 14). About 30,000 requests (40% of X_max for 4-12 s,
+ * so exactly 30,000 between 2,500 and 7,500 req/s) go to the process the sweep starts with and are
+ * discarded; that process counts as offered the rate, so any step below it gets a fresh one.
  */
 async function warmUpGenerator(o: OpenSweepOptions, state: SweepState, steps: number): Promise<void> {
   const rate = Math.max(1, Math.round(0.4 * o.xMaxRps));

@@ -73,7 +73,7 @@ export const FULL_PLAN: BenchPlan = {
 /** A progress event, for the terminal. */
 export interface BenchProgress {
   readonly phase: 'setup' | 'saturation' | 'open' | 'recommend';
-  /** 1-based step number within the phase, and the phase's step count. */
+  /** 1-based step number within the phase (0 for the generator thread's warm-up), and the phase's step count. */
   readonly step: number;
   readonly steps: number;
   readonly message: string;
