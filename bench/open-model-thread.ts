@@ -1,9 +1,8 @@
 /**
  * The worker thread's side of {@link GeneratorThread} (open-model-worker.ts): runs the numbered
  * open-model steps the parent sends, one at a time; tells the parent when each measured window
- * starts and ends; stops a step when told to; and posts each result with its histograms encoded
- * (a histogram object does not survive the structured clone) and the size of this heap's new
- * space. One thread serves a whole sweep, so the driver's code stays compiled from step to step.
+ * starts and ends; stops a step when told to; and posts each result (encodeRun) with the size
+ * of this heap's new space. One thread serves a whole sweep, so the driver's code stays compiled from step to step.
  * There is no full GC here between steps, unlike on the main thread (gc.ts): with one before every
  * step the thread's send lag p99 was 7.9-37.6 ms (median 18.5) in 4 s windows at 4,000 req/s,
  * against 1.5-6.1 ms (median 2.8) without (docs/BENCHMARKS.md set 14). Its heap holds one step,
@@ -11,9 +10,8 @@
  */
 import { getHeapSpaceStatistics } from 'node:v8';
 import { parentPort } from 'node:worker_threads';
-import { encodeHistogram } from './histogram.js';
 import { runOpenModel } from './open-model.js';
-import type { FromGenerator, StepOptions, ToGenerator } from './open-model-worker.js';
+import { encodeRun, type FromGenerator, type StepOptions, type ToGenerator } from './open-model-worker.js';
 
 const port = parentPort!;
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -39,7 +37,7 @@ async function runStep(step: number, options: StepOptions): Promise<void> {
     const newSpace = getHeapSpaceStatistics().find((space) => space.space_name === 'new_space');
     post({
       type: 'done',
-      run: { ...run, response: encodeHistogram(run.response), service: encodeHistogram(run.service), fromDispatch: encodeHistogram(run.fromDispatch), sendLag: encodeHistogram(run.sendLag) },
+      run: encodeRun(run),
       newSpaceMiB: newSpace ? newSpace.space_size / 2 ** 20 : null,
     });
   } catch (error) {

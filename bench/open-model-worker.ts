@@ -6,17 +6,17 @@
  * 1-2% of the requests were sent or timed that much late, which is the p99 the SLO is judged on
  * (docs/BENCHMARKS.md, set 14). A small young generation is scavenged more often and briefly
  * (the thread's longest pause per window: 1.1-10.7 ms), and the thread's heap holds only the step
- * it runs. The thread lives for the whole sweep so that the driver's
- * code stays compiled: a fresh thread per step ran its first seconds on cold code.
+ * it runs. The thread lives for the whole sweep so that the driver's code stays compiled: a
+ * thread's first seconds run on cold code (open-sweep.ts warms it up once).
  */
 import { Worker } from 'node:worker_threads';
 import { InvalidArgumentError } from '../common/index.js';
-import { decodeHistogram } from './histogram.js';
+import { decodeHistogram, encodeHistogram } from './histogram.js';
 import type { OpenModelOptions, OpenModelRun } from './open-model.js';
 
 /**
  * The generator thread's young generation, MiB: V8 then keeps its new space (two semi-spaces) at
- * 4 MiB. Measured against the default and other sizes in set 14.
+ * 4 MiB. Measured against V8's default in set 14.
  */
 export const GENERATOR_YOUNG_GENERATION_MIB = 6;
 
@@ -41,12 +41,28 @@ export type ToGenerator = { readonly type: 'run'; readonly step: number; readonl
 type EncodedRun = Omit<OpenModelRun, HistogramField> & Record<HistogramField, string>;
 type HistogramField = 'response' | 'service' | 'fromDispatch' | 'sendLag';
 
+/** The thread's side: a run as it can cross to the parent (a histogram object does not survive the structured clone). */
+export function encodeRun(run: OpenModelRun): EncodedRun {
+  return { ...run, response: encodeHistogram(run.response), service: encodeHistogram(run.service), fromDispatch: encodeHistogram(run.fromDispatch), sendLag: encodeHistogram(run.sendLag) };
+}
+
+/** The parent's side: the inverse of {@link encodeRun}. */
+function decodeRun(run: EncodedRun): OpenModelRun {
+  return { ...run, response: decodeHistogram(run.response), service: decodeHistogram(run.service), fromDispatch: decodeHistogram(run.fromDispatch), sendLag: decodeHistogram(run.sendLag) };
+}
+
 /**
  * A worker thread that runs open-model steps one at a time: {@link runOpenModel} with the same
  * options and result. The thread starts with the first step (not during the saturation sweep,
  * whose generator shares the core) and keeps the process alive only while a step runs.
  */
 export class GeneratorThread {
+  /**
+   * @param youngGenerationMiB the thread's young generation; null leaves V8's default (how set 14
+   *   measured what the limit changes: `fresh-server.js --young-generation default`).
+   */
+  constructor(private readonly youngGenerationMiB: number | null = GENERATOR_YOUNG_GENERATION_MIB) {}
+
   private worker: Worker | null = null;
   private busy: Promise<unknown> = Promise.resolve();
   private failure: Error | null = null;
@@ -66,8 +82,8 @@ export class GeneratorThread {
 
   /**
    * The largest new space (the young generation's two semi-spaces) the thread's heap had at the
-   * end of a step, MiB, as V8 reports it; null before the first step. Without the limit a
-   * 3,000 req/s step grew it to 16 MiB; the limit holds it at 4.
+   * end of a step, MiB, as V8 reports it; null before the first step. Without the limit the
+   * driver's allocation grows it to 16 MiB; the limit holds it at 4 (set 14).
    */
   get largestNewSpaceMiB(): number | null {
     return this.largestNewSpace;
@@ -80,7 +96,8 @@ export class GeneratorThread {
   }
 
   private start(): Worker {
-    const worker = new Worker(new URL('./open-model-thread.js', import.meta.url), { resourceLimits: { maxYoungGenerationSizeMb: GENERATOR_YOUNG_GENERATION_MIB } });
+    const limits = this.youngGenerationMiB === null ? {} : { resourceLimits: { maxYoungGenerationSizeMb: this.youngGenerationMiB } };
+    const worker = new Worker(new URL('./open-model-thread.js', import.meta.url), limits);
     worker.on('error', (error) => (this.failure ??= error));
     worker.on('exit', (code) => (this.failure ??= new Error(`the open-model generator thread exited (code ${code})`)));
     return worker;
@@ -126,8 +143,7 @@ export class GeneratorThread {
 
   private received(message: Extract<FromGenerator, { type: 'done' }>): OpenModelRun {
     if (message.newSpaceMiB !== null) this.largestNewSpace = Math.max(this.largestNewSpace ?? 0, message.newSpaceMiB);
-    const { run } = message;
-    return { ...run, response: decodeHistogram(run.response), service: decodeHistogram(run.service), fromDispatch: decodeHistogram(run.fromDispatch), sendLag: decodeHistogram(run.sendLag) };
+    return decodeRun(message.run);
   }
 }
 

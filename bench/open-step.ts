@@ -1,9 +1,9 @@
 /**
  * One open-model repetition as the bench measures it: a full GC of the main thread's heap first
  * (not of the generator thread's: open-model-thread.ts says why), the driver's run on the
- * generator thread (open-model-worker.ts), and around its measured window the server's CPU and peak memory, the other
- * processes' CPU, the time the host stole from the server's core, the quota's throttling and
- * whole-machine stalls.
+ * generator thread (open-model-worker.ts), and around its measured window the server's CPU and
+ * peak memory, the other processes' CPU, the time the host stole from the server's core, the
+ * quota's throttling and whole-machine stalls.
  */
 import { collectGarbage } from './gc.js';
 import { busyCoresBetween, cpuListCores, processCpuSeconds, processPeakRssMiB, readCoreTimes, resetPeakRss, stealShareBetween, type CoreTimes } from './host.js';

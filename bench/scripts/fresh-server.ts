@@ -1,6 +1,6 @@
 // `npm run build && taskset -c 1 node_modules/.bin/node [V8 flags] dist/bench/scripts/fresh-server.js
 //   [--rate 2723] [--windows 6] [--window-seconds 2] [--warmup settle|5000] [--quota 250|none]
-//   [--generator thread|main]`: what a fresh hello process and the open-model driver do, window by
+//   [--generator thread|main] [--young-generation 6|default]`: what a fresh hello process and the open-model driver do, window by
 // window, at one rate. It starts hello as the bench does (pinned to CPU 0, under a 250m quota with
 // a 10 ms period unless `--quota none`), warms it up either as the bench does (`settle`: slices of
 // 5,000 requests until V8's background threads are quiet) or with a fixed number of requests (5000
@@ -13,14 +13,15 @@
 // The driver runs on its own worker thread as the bench runs it (`--generator thread`, from set
 // 14), or on this script's main thread (`main`: how the bench ran it before). V8 flags such as
 // --max-semi-space-size apply to every heap of the process, the worker's too (they override its
-// limit): use them with `--generator main`. docs/BENCHMARKS.md (sets 13 and 14) quotes its output.
+// limit): use them with `--generator main`. `--young-generation` sets the thread's limit (MiB, or
+// V8's default); the last line gives the largest new space the thread had. docs/BENCHMARKS.md (sets 13 and 14) quotes its output.
 // A measurement, not a test: it asserts nothing.
 import { parseArgs } from 'node:util';
 import { silentLogger } from '../../common/index.js';
 import { percentileUs } from '../histogram.js';
 import { backgroundCpuSecondsBetween, backgroundThreadsCpu, processCpuSeconds } from '../host.js';
 import { runOpenModel, type OpenModelOptions, type OpenModelRun } from '../open-model.js';
-import { GeneratorThread } from '../open-model-worker.js';
+import { GENERATOR_YOUNG_GENERATION_MIB, GeneratorThread } from '../open-model-worker.js';
 import { sendClosedLoop, startHelloTarget } from '../target.js';
 
 const { values } = parseArgs({
@@ -31,14 +32,16 @@ const { values } = parseArgs({
     warmup: { type: 'string', default: 'settle' },
     quota: { type: 'string', default: '250' },
     generator: { type: 'string', default: 'thread' },
+    'young-generation': { type: 'string', default: String(GENERATOR_YOUNG_GENERATION_MIB) },
   },
 });
 const rate = Number(values.rate);
 const windows = Number(values.windows);
 const seconds = Number(values['window-seconds']);
 const quota = values.quota === 'none' ? null : Number(values.quota);
-if (!(rate > 0) || !(windows >= 1) || !(seconds > 0) || (quota !== null && !(quota >= 10)) || !['thread', 'main'].includes(values.generator)) {
-  console.error('usage: --rate <req/s> --windows <n> --window-seconds <s> --quota <millicores, at least 10>|none --generator thread|main --warmup settle|<requests>');
+const youngGeneration = values['young-generation'] === 'default' ? null : Number(values['young-generation']);
+if (!(youngGeneration === null || youngGeneration >= 1) || !(rate > 0) || !(windows >= 1) || !(seconds > 0) || (quota !== null && !(quota >= 10)) || !['thread', 'main'].includes(values.generator)) {
+  console.error('usage: --rate <req/s> --windows <n> --window-seconds <s> --quota <millicores, at least 10>|none --generator thread|main --young-generation <MiB>|default --warmup settle|<requests>');
   process.exit(2);
 }
 const ms = (us: number): string => (us / 1000).toFixed(1);
@@ -47,7 +50,7 @@ const target = await startHelloTarget({ cpus: '0', quotaMillicores: quota, quota
 for (const note of target.notes) console.log(`note: ${note}`);
 let thread: GeneratorThread | null = null;
 try {
-  thread = values.generator === 'thread' ? new GeneratorThread() : null;
+  thread = values.generator === 'thread' ? new GeneratorThread(youngGeneration) : null;
   const drive = (o: OpenModelOptions): Promise<OpenModelRun> => (thread ? thread.run(o) : runOpenModel(o));
   const started = Date.now();
   if (values.warmup === 'settle') console.log(`warm-up: ${JSON.stringify(await target.fresh())}`);
@@ -71,6 +74,7 @@ try {
         `server: ${used.toFixed(3)} cores, background threads ${backgroundMs} ms, throttled periods ${(target.quota?.throttledPeriods() ?? 0) - throttled}, GC max ${gc?.maxMs.toFixed(1)} ms`,
     );
   }
+  if (thread) console.log(`the generator thread's largest new space: ${thread.largestNewSpaceMiB} MiB`);
 } finally {
   await target.close();
   await thread?.close();

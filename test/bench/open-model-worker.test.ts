@@ -60,7 +60,7 @@ test('generator thread: steps one after another; the new space stays small', { t
   t.after(() => generator.close());
   assert.equal(generator.largestNewSpaceMiB, null, 'no step yet');
   // Enough requests for V8's default young generation to grow past 4 MiB (a thread without the
-  // limit read 16 MiB after this step: docs/BENCHMARKS.md set 14); the limit holds it at 4.
+  // limit reads 16 MiB after such a step: docs/BENCHMARKS.md set 14); the limit holds it at 4.
   const [a, b] = await Promise.all([
     generator.run({ url, rateRps: 3000, warmupSeconds: 0, durationSeconds: 2, seed: 1 }),
     generator.run({ url, rateRps: 100, warmupSeconds: 0, durationSeconds: 0.5, seed: 2 }),
