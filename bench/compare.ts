@@ -6,6 +6,7 @@
 import { describeRemeasured } from './assess.js';
 import { relativeRange, spreadOf } from './recommend/spread.js';
 import type { BenchInterval, BenchResults } from './contract.js';
+import { checkMachineSpeed, type MachineSpeedCheck } from './machine-speed.js';
 
 /** One compared value. */
 export interface ComparedValue {
@@ -42,6 +43,12 @@ export interface BenchComparison {
    * where a moved X_max or CPU per request may come from.
    */
   readonly hostSteal: readonly ({ readonly median: number; readonly max: number; readonly atXMax: number | null } | null)[];
+  /**
+   * The server's CPU at rates every run measured, and its share of the generator's CPU there, with
+   * how far apart each is across the runs ((max - min) / median); null when the runs have no
+   * common range. The share leaves the machine's speed out (machine-speed.ts).
+   */
+  readonly machineSpeed: (MachineSpeedCheck & { readonly serverSpread: number; readonly shareSpread: number }) | null;
   /** Why the runs may disagree, beyond the run checks: machine speed, different settings, re-measured noise. */
   readonly noise: readonly string[];
 }
@@ -77,6 +84,8 @@ export function compareBenchResults(runs: readonly BenchResults[], tolerance = 0
       `Noise detected: the server needed ${lo.toFixed(1)}-${hi.toFixed(1)} us of CPU per request at X_max (${(cpuUsPerRequest.spread * 100).toFixed(0)}% apart) with the same code: the machine ran at different speeds, and the rates and capacities moved with it.`,
     );
   }
+  const machineSpeed = machineSpeedOf(runs);
+  if (machineSpeed !== null && machineSpeed.serverSpread > tolerance) noise.push(describeMachineSpeed(machineSpeed, tolerance));
   const settings = (r: BenchResults): string =>
     JSON.stringify([r.mode, r.environment.serverCpuQuotaMillicores, r.environment.serverCpuQuotaPeriodMs ?? 100, r.environment.serverCpus, r.inputs, r.target.startedByBench, r.target.nodeFlags ?? 'not recorded', r.environment.generatorNewSpaceMiB === undefined ? 'main thread' : 'worker thread']);
   const oldVersion = runs.flatMap((r, i) => (r.schemaVersion === 1 ? [i + 1] : []));
@@ -102,7 +111,26 @@ export function compareBenchResults(runs: readonly BenchResults[], tolerance = 0
     const atXMax = steps.find((st) => st.rps === maxRps)?.stealShare;
     return { median, max, atXMax: typeof atXMax === 'number' ? atXMax : null };
   });
-  return { tolerance, values, agree: values.every((v) => v.withinTolerance), runProblems, cpuUsPerRequest, hostSteal, noise };
+  return { tolerance, values, agree: values.every((v) => v.withinTolerance), runProblems, cpuUsPerRequest, hostSteal, machineSpeed, noise };
+}
+
+function machineSpeedOf(runs: readonly BenchResults[]): BenchComparison['machineSpeed'] {
+  const check = checkMachineSpeed(runs);
+  if (check === null) return null;
+  const spread = (values: readonly number[]): number => {
+    const { min, median, max } = spreadOf(values);
+    return median > 0 ? (max - min) / median : 0;
+  };
+  return { ...check, serverSpread: spread(check.serverCores), shareSpread: spread(check.serverShareOfGenerator) };
+}
+
+/** Whether the server's CPU moved with the machine's speed (the generator's moved too) or on its own. */
+function describeMachineSpeed(m: NonNullable<BenchComparison['machineSpeed']>, tolerance: number): string {
+  const pct = (x: number): string => `${Math.round(100 * x)}%`;
+  const seen = `at ${m.atRps.join(', ')} req/s the server's CPU was ${pct(m.serverSpread)} apart between the runs, its share of the generator's CPU ${pct(m.shareSpread)}`;
+  return m.shareSpread <= tolerance
+    ? `Noise detected: ${seen}: the generator, doing the same work per request on the other core, slowed and sped up with the server, so the machine's speed moved, not the server's behaviour; values in req/s and the CPU request move with it.`
+    : `Noise detected: ${seen}: more than the machine's speed moved between the runs (the server's state, or noise on one core only).`;
 }
 
 /** Whether every interval shares a point with every other (null when one is missing). */

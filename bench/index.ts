@@ -20,6 +20,7 @@ export { runOpenSweep, type OpenSweep, type OpenSweepOptions } from './open-swee
 export { runBench, recommendAgain, DEFAULT_SERVER_CPU_QUOTA_MILLICORES, SHARE_LIKE_QUOTA_PERIOD_MS, QUICK_PLAN, FULL_PLAN, type BenchMeasuredRun, type BenchOptions, type BenchPlan, type BenchProgress } from './run.js';
 export { renderBenchReport, renderComparison, renderMeasurements, writeBenchFiles, writeMeasuredRun, type BenchFiles } from './report.js';
 export { compareBenchResults, type BenchComparison, type ComparedValue } from './compare.js';
+export { checkMachineSpeed, type MachineSpeedCheck } from './machine-speed.js';
 export { renderLatencyPlot } from './plot.js';
 export { simulateHpa, growthTraffic, type HpaSimulationInput, type HpaSimulationResult } from './simulate.js';
 export { externalTarget, startHelloTarget, warmupVerdict, type BenchTarget, type ServerGc, type StartHelloTargetOptions, type Warmup } from './target.js';

@@ -167,6 +167,13 @@ export function renderComparison(comparison: BenchComparison, files: readonly st
   if (cpu.values.length > 0) {
     out.push(`Machine speed: the server's CPU per request at X_max was ${cpu.values.map((x) => x.toFixed(1)).join(' / ')} us (${(cpu.spread * 100).toFixed(1)}% apart).`);
   }
+  const speed = comparison.machineSpeed;
+  if (speed !== null) {
+    const list = (xs: readonly number[], digits: number): string => xs.map((x) => x.toFixed(digits)).join(' / ');
+    out.push(
+      `Machine speed, from the open-model steps at ${speed.atRps.join(', ')} req/s: the server used ${list(speed.serverCores, 3)} cores (${(speed.serverSpread * 100).toFixed(1)}% apart), ${list(speed.serverShareOfGenerator, 2)} of the generator's CPU (${(speed.shareSpread * 100).toFixed(1)}% apart).`,
+    );
+  }
   if (comparison.hostSteal.some((x) => x !== null)) {
     const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
     out.push(`Host steal on the server's core, per open-model step (median / worst): ${comparison.hostSteal.map((h, i) => `run ${i + 1} ${h === null ? 'not recorded' : `${pct(h.median)} / ${pct(h.max)}`}`).join(', ')}.`);

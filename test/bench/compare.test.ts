@@ -104,3 +104,33 @@ test('runs whose recommended values differ are told apart from runs whose interv
   // A file without intervals (written before they existed): unknown.
   assert.equal(pick([a, withInterval(9500, 11_000, 9500)]).intervalsOverlap, null);
 });
+
+test("the server's CPU is read beside the generator's, so a machine that ran slower is told from a server that changed", () => {
+  // Steps at 1000-4000 req/s; `slow` multiplies what a slower machine multiplies (both processes'
+  // CPU), `server` only the server's.
+  const run = (slow: number, server = 1, rates = [1000, 2000, 4000]): BenchResults => {
+    const r = JSON.parse(JSON.stringify(sample())) as { measurements: { openModel: { steps: Record<string, unknown>[] } } };
+    const [step] = r.measurements.openModel.steps;
+    r.measurements.openModel.steps = rates.map((rate) => ({ ...step, offeredRps: rate, achievedRps: rate, serverCpuCores: slow * server * (0.02 + rate * 30e-6), generator: { ...(step!.generator as object), cpuCores: slow * (0.05 + rate * 50e-6) } }));
+    return r as unknown as BenchResults;
+  };
+  const speed = compareBenchResults([run(1), run(1.3), run(1)]);
+  const m = speed.machineSpeed!;
+  // Read at 1000 * 4^(1/4, 1/2, 3/4).
+  assert.deepEqual(m.atRps, [1414, 2000, 2828]);
+  close(m.serverSpread, 0.3);
+  close(m.shareSpread, 0);
+  assert.ok(speed.noise.some((n) => /^Noise detected: at 1414, 2000, 2828 req\/s the server's CPU was 30% apart between the runs, its share of the generator's CPU 0%: .*the machine's speed moved/.test(n)), speed.noise.join('\n'));
+  assert.match(renderComparison(speed, ['a', 'b', 'c']), /Machine speed, from the open-model steps at 1414, 2000, 2828 req\/s: the server used .* cores \(30\.0% apart\), 0\.\d\d \/ 0\.\d\d \/ 0\.\d\d of the generator's CPU \(0\.0% apart\)\./);
+  const changed = compareBenchResults([run(1), run(1, 1.3), run(1)]);
+  close(changed.machineSpeed!.shareSpread, 0.3);
+  assert.ok(changed.noise.some((n) => n.endsWith('more than the machine\'s speed moved between the runs (the server\'s state, or noise on one core only).')), changed.noise.join('\n'));
+  // Within the tolerance: no noise line, the figures still there.
+  assert.equal(compareBenchResults([run(1), run(1.05), run(1)]).noise.length, 0);
+  // Ranges that do not meet, or a run with one usable step (an overloaded step does not count): no check.
+  assert.equal(compareBenchResults([run(1, 1, [1000, 2000]), run(1, 1, [3000, 4000])]).machineSpeed, null);
+  const overloaded = run(1) as unknown as { measurements: { openModel: { steps: { achievedRps: number }[] } } };
+  overloaded.measurements.openModel.steps[1]!.achievedRps = 1500;
+  overloaded.measurements.openModel.steps[2]!.achievedRps = 3000;
+  assert.equal(compareBenchResults([run(1), overloaded as unknown as BenchResults]).machineSpeed, null);
+});
