@@ -222,7 +222,7 @@ async function measureRepetition(o: OpenSweepOptions, state: SweepState, rate: n
 
 /** A fresh server process, when the bench started the server (a URL it did not start is kept), with a progress line saying why. */
 async function replaceServer(o: OpenSweepOptions, state: SweepState, step: number, steps: number, why: string): Promise<void> {
-  const warmup = await o.target.fresh();
+  const warmup = await o.target.fresh(o.signal);
   if (warmup === null) return;
   const threads = warmup.settled === null ? "; V8's background threads not visible" : warmup.settled ? '' : "; V8's background threads still busy";
   o.progress({ phase: 'open', step, steps, message: `  ${FRESH_SERVER} (${why}; warmed up with ${warmup.requests} requests${threads})` });

@@ -9,7 +9,7 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
-import { ExternalError, type Logger } from '../common/index.js';
+import { AbortedError, ExternalError, type Logger } from '../common/index.js';
 import { HELLO_NODE_FLAGS } from '../hello/contract.js';
 import { applyCpuQuota, backgroundCpuSecondsBetween, backgroundThreadsCpu, pinProcess, type CpuQuota } from './host.js';
 
@@ -48,8 +48,10 @@ export interface BenchTarget {
    * Replaces the server by a fresh process (same pinning and quota), warmed up, so the heap one
    * step left (an overload step's backlog, or what a higher rate grew) does not carry into the
    * next. Null when the bench cannot (a URL it did not start).
+   * @throws AbortedError when `signal` aborts before the warm-up's next slice (the new process
+   *   keeps running until `close`).
    */
-  fresh(): Promise<Warmup | null>;
+  fresh(signal?: AbortSignal): Promise<Warmup | null>;
   /** Starts a window of the server's GC pauses (a no-op when they cannot be seen). */
   markGc(): void;
   /** The server's GC pauses since `markGc`, or null when they cannot be seen. */
@@ -253,12 +255,12 @@ export async function startHelloTarget(options: StartHelloTargetOptions): Promis
     cpus,
     quota,
     notes,
-    fresh: async () => {
+    fresh: async (signal) => {
       await server.stop();
       server = await HelloProcess.start();
       if (cpus !== null) pinProcess(server.pid, cpus);
       quota?.add(server.pid);
-      return warmUp(server);
+      return warmUp(server, signal);
     },
     markGc: () => server.markGc(),
     readGc: () => server.readGc(),
@@ -270,9 +272,11 @@ export async function startHelloTarget(options: StartHelloTargetOptions): Promis
 }
 
 /** Warms a fresh server up until its background threads go quiet (see WARMUP_SLICE_REQUESTS). */
-async function warmUp(server: HelloProcess): Promise<Warmup> {
+async function warmUp(server: HelloProcess, signal: AbortSignal | undefined): Promise<Warmup> {
   let before = backgroundThreadsCpu(server.pid);
   for (let slice = 1; ; slice++) {
+    // A slice takes about a second; up to WARMUP_MAX_SLICES of them would delay a Ctrl-C.
+    if (signal?.aborted) throw new AbortedError('bench aborted');
     await sendClosedLoop(server.url, WARMUP_SLICE_REQUESTS);
     const after = backgroundThreadsCpu(server.pid);
     const verdict = warmupVerdict(slice, before === null || after === null ? null : backgroundCpuSecondsBetween(before, after));

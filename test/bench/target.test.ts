@@ -54,6 +54,13 @@ test('started hello: GC pauses by window, and a fresh process on demand', { time
   assert.equal(await res.text(), 'Hello World!');
   target.markGc();
   assert.ok((await target.readGc()) !== null, 'the fresh process reports its GC too');
+
+  // Ctrl-C during a replacement: the warm-up stops before its first slice, and the new process
+  // still answers until close.
+  const before = target.pid;
+  await assert.rejects(target.fresh(AbortSignal.abort()), { code: 'HELLO_ERR_ABORTED' });
+  assert.notEqual(target.pid, before);
+  assert.equal((await fetch(target.url)).status, 200);
 });
 
 test('a warm-up ends at the first quiet slice, or after 12 slices, or after 4 when the threads cannot be seen', () => {
