@@ -171,7 +171,7 @@ export function renderComparison(comparison: BenchComparison, files: readonly st
   if (speed !== null) {
     const list = (xs: readonly number[], digits: number): string => xs.map((x) => x.toFixed(digits)).join(' / ');
     out.push(
-      `Machine speed, from the open-model steps at ${speed.atRps.join(', ')} req/s: the server used ${list(speed.serverCores, 3)} cores (${(speed.serverSpread * 100).toFixed(1)}% apart), ${list(speed.serverShareOfGenerator, 2)} of the generator's CPU (${(speed.shareSpread * 100).toFixed(1)}% apart).`,
+      `Machine speed beside the generator: at ${speed.atRps.join(', ')} req/s the server used ${list(speed.serverCpuCores, 3)} cores on average (${(speed.serverSpread * 100).toFixed(1)}% apart), ${list(speed.serverToGeneratorCpu, 2)} times the generator's CPU (${(speed.ratioSpread * 100).toFixed(1)}% apart).`,
     );
   }
   if (comparison.hostSteal.some((x) => x !== null)) {

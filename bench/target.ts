@@ -48,8 +48,8 @@ export interface BenchTarget {
    * Replaces the server by a fresh process (same pinning and quota), warmed up, so the heap one
    * step left (an overload step's backlog, or what a higher rate grew) does not carry into the
    * next. Null when the bench cannot (a URL it did not start).
-   * @throws AbortedError when `signal` aborts before the warm-up's next slice (the new process
-   *   keeps running until `close`).
+   * @throws AbortedError when `signal` aborts: before the old process is stopped, or during the
+   *   warm-up (then the new process keeps running until `close`).
    */
   fresh(signal?: AbortSignal): Promise<Warmup | null>;
   /** Starts a window of the server's GC pauses (a no-op when they cannot be seen). */
@@ -256,6 +256,7 @@ export async function startHelloTarget(options: StartHelloTargetOptions): Promis
     quota,
     notes,
     fresh: async (signal) => {
+      if (signal?.aborted) throw new AbortedError('bench aborted');
       await server.stop();
       server = await HelloProcess.start();
       if (cpus !== null) pinProcess(server.pid, cpus);
@@ -275,9 +276,13 @@ export async function startHelloTarget(options: StartHelloTargetOptions): Promis
 async function warmUp(server: HelloProcess, signal: AbortSignal | undefined): Promise<Warmup> {
   let before = backgroundThreadsCpu(server.pid);
   for (let slice = 1; ; slice++) {
-    // A slice takes about a second; up to WARMUP_MAX_SLICES of them would delay a Ctrl-C.
-    if (signal?.aborted) throw new AbortedError('bench aborted');
-    await sendClosedLoop(server.url, WARMUP_SLICE_REQUESTS);
+    // Up to WARMUP_MAX_SLICES slices of about a second each: a Ctrl-C stops the one under way.
+    try {
+      await sendClosedLoop(server.url, WARMUP_SLICE_REQUESTS, signal);
+    } catch (error) {
+      if (signal?.aborted) throw new AbortedError('bench aborted');
+      throw error;
+    }
     const after = backgroundThreadsCpu(server.pid);
     const verdict = warmupVerdict(slice, before === null || after === null ? null : backgroundCpuSecondsBetween(before, after));
     if (verdict !== null) return verdict;
@@ -296,13 +301,17 @@ export function warmupVerdict(slice: number, backgroundSeconds: number | null): 
   return slice >= WARMUP_MAX_SLICES ? { requests, settled: false } : null;
 }
 
-/** Sends `requests` requests to `url`, 8 at a time, and waits for every answer (a closed loop). */
-export async function sendClosedLoop(url: string, requests: number): Promise<void> {
+/**
+ * Sends `requests` requests to `url`, 8 at a time, and waits for every answer (a closed loop).
+ * `signal` aborts the requests under way and rejects.
+ */
+export async function sendClosedLoop(url: string, requests: number, signal?: AbortSignal): Promise<void> {
   const pool = new Pool(new URL(url).origin, { connections: 8 });
   let left = requests;
   const worker = async (): Promise<void> => {
     while (left-- > 0) {
-      const { body } = await pool.request({ path: '/', method: 'GET' });
+      signal?.throwIfAborted();
+      const { body } = await pool.request({ path: '/', method: 'GET', signal });
       await body.dump();
     }
   };

@@ -1,19 +1,16 @@
 // Comparing runs: spread relative to the median, a verdict, and the run checks that explain a
 // disagreement.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { compareBenchResults, renderComparison, validateBenchResults, type BenchResults } from '../../bench/index.js';
+import { compareBenchResults, renderComparison, type BenchResults } from '../../bench/index.js';
+import { runAt, sampleResults } from './support.js';
 
 const close = (actual: number, expected: number, tolerance = 1e-9): void => assert.ok(Math.abs(actual - expected) <= tolerance, `expected ${expected}, got ${actual}`);
 
-const sampleOf = (schemaVersion: 1 | 2): BenchResults =>
-  validateBenchResults({ ...JSON.parse(readFileSync(fileURLToPath(new URL('../../../test/fixtures/bench/results-v1.json', import.meta.url)), 'utf8')), schemaVersion });
-const sample = (): BenchResults => sampleOf(2);
+const sample = (): BenchResults => sampleResults(2);
 
 test('a schemaVersion 1 run is named: its RPS target meant C_t', () => {
-  const c = compareBenchResults([sample(), sampleOf(1), sample()]);
+  const c = compareBenchResults([sample(), sampleResults(1), sample()]);
   assert.deepEqual(c.noise, ["run(s) 2: schemaVersion 1, whose rps.targetPerPod is C_t, not C_slo x u_t/u_max; `hello-cli bench --from FILE --json` recommends again with this version's rules."]);
 });
 
@@ -105,32 +102,20 @@ test('runs whose recommended values differ are told apart from runs whose interv
   assert.equal(pick([a, withInterval(9500, 11_000, 9500)]).intervalsOverlap, null);
 });
 
-test("the server's CPU is read beside the generator's, so a machine that ran slower is told from a server that changed", () => {
-  // Steps at 1000-4000 req/s; `slow` multiplies what a slower machine multiplies (both processes'
-  // CPU), `server` only the server's.
-  const run = (slow: number, server = 1, rates = [1000, 2000, 4000]): BenchResults => {
-    const r = JSON.parse(JSON.stringify(sample())) as { measurements: { openModel: { steps: Record<string, unknown>[] } } };
-    const [step] = r.measurements.openModel.steps;
-    r.measurements.openModel.steps = rates.map((rate) => ({ ...step, offeredRps: rate, achievedRps: rate, serverCpuCores: slow * server * (0.02 + rate * 30e-6), generator: { ...(step!.generator as object), cpuCores: slow * (0.05 + rate * 50e-6) } }));
-    return r as unknown as BenchResults;
-  };
-  const speed = compareBenchResults([run(1), run(1.3), run(1)]);
+test("compare reads the server's CPU beside the generator's, and says whether the machine or the server moved", () => {
+  const speed = compareBenchResults([runAt(1), runAt(1.3), runAt(1)]);
   const m = speed.machineSpeed!;
-  // Read at 1000 * 4^(1/4, 1/2, 3/4).
-  assert.deepEqual(m.atRps, [1414, 2000, 2828]);
   close(m.serverSpread, 0.3);
-  close(m.shareSpread, 0);
-  assert.ok(speed.noise.some((n) => /^Noise detected: at 1414, 2000, 2828 req\/s the server's CPU was 30% apart between the runs, its share of the generator's CPU 0%: .*the machine's speed moved/.test(n)), speed.noise.join('\n'));
-  assert.match(renderComparison(speed, ['a', 'b', 'c']), /Machine speed, from the open-model steps at 1414, 2000, 2828 req\/s: the server used .* cores \(30\.0% apart\), 0\.\d\d \/ 0\.\d\d \/ 0\.\d\d of the generator's CPU \(0\.0% apart\)\./);
-  const changed = compareBenchResults([run(1), run(1, 1.3), run(1)]);
-  close(changed.machineSpeed!.shareSpread, 0.3);
-  assert.ok(changed.noise.some((n) => n.endsWith('more than the machine\'s speed moved between the runs (the server\'s state, or noise on one core only).')), changed.noise.join('\n'));
-  // Within the tolerance: no noise line, the figures still there.
-  assert.equal(compareBenchResults([run(1), run(1.05), run(1)]).noise.length, 0);
-  // Ranges that do not meet, or a run with one usable step (an overloaded step does not count): no check.
-  assert.equal(compareBenchResults([run(1, 1, [1000, 2000]), run(1, 1, [3000, 4000])]).machineSpeed, null);
-  const overloaded = run(1) as unknown as { measurements: { openModel: { steps: { achievedRps: number }[] } } };
-  overloaded.measurements.openModel.steps[1]!.achievedRps = 1500;
-  overloaded.measurements.openModel.steps[2]!.achievedRps = 3000;
-  assert.equal(compareBenchResults([run(1), overloaded as unknown as BenchResults]).machineSpeed, null);
+  close(m.ratioSpread, 0);
+  assert.ok(speed.noise.some((n) => /^Noise detected: at 1414, 2000, 2828 req\/s the server's CPU was 30% apart between the runs, its ratio to the generator's CPU 0%: .*mostly the machine's speed moved/.test(n)), speed.noise.join('\n'));
+  // The closed loop's verdict gives way to this one.
+  assert.ok(!speed.noise.some((n) => n.includes('us of CPU per request at X_max')), speed.noise.join('\n'));
+  assert.match(renderComparison(speed, ['a', 'b', 'c']), /Machine speed beside the generator: at 1414, 2000, 2828 req\/s the server used 0\.082 \/ 0\.107 \/ 0\.082 cores on average \(30\.0% apart\), 0\.54 \/ 0\.54 \/ 0\.54 times the generator's CPU \(0\.0% apart\)\./);
+  const changed = compareBenchResults([runAt(1), runAt(1, 1.3), runAt(1)]);
+  close(changed.machineSpeed!.ratioSpread, 0.3);
+  assert.ok(changed.noise.some((n) => n.endsWith("more than the machine's speed moved between the runs (the server's state, or noise on one core only).")), changed.noise.join('\n'));
+  // Within the tolerance: the figures, and no noise line.
+  const steady = compareBenchResults([runAt(1), runAt(1.05), runAt(1)]);
+  assert.ok(steady.machineSpeed !== null);
+  assert.equal(steady.noise.length, 0);
 });

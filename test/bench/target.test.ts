@@ -55,12 +55,22 @@ test('started hello: GC pauses by window, and a fresh process on demand', { time
   target.markGc();
   assert.ok((await target.readGc()) !== null, 'the fresh process reports its GC too');
 
-  // Ctrl-C during a replacement: the warm-up stops before its first slice, and the new process
-  // still answers until close.
+  // Ctrl-C before a replacement: nothing is replaced.
   const before = target.pid;
   await assert.rejects(target.fresh(AbortSignal.abort()), { code: 'HELLO_ERR_ABORTED' });
-  assert.notEqual(target.pid, before);
-  assert.equal((await fetch(target.url)).status, 200);
+  assert.equal(target.pid, before);
+  // Ctrl-C during one: the warm-up (never done within its first slice, above) stops, and close
+  // stops the new process.
+  const stop = new AbortController();
+  const replacing = target.fresh(stop.signal);
+  while (target.pid === before) await new Promise((resolve) => setTimeout(resolve, 5));
+  stop.abort();
+  await assert.rejects(replacing, { code: 'HELLO_ERR_ABORTED' });
+  const replacement = target.pid!;
+  assert.notEqual(replacement, before);
+  assert.throws(() => process.kill(before!, 0), 'the old one is gone');
+  await target.close();
+  assert.throws(() => process.kill(replacement, 0), 'close stopped the new one');
 });
 
 test('a warm-up ends at the first quiet slice, or after 12 slices, or after 4 when the threads cannot be seen', () => {
