@@ -23,6 +23,6 @@ export { compareBenchResults, type BenchComparison, type ComparedValue } from '.
 export { checkMachineSpeed, type MachineSpeedCheck } from './machine-speed.js';
 export { renderLatencyPlot } from './plot.js';
 export { simulateHpa, growthTraffic, type HpaSimulationInput, type HpaSimulationResult } from './simulate.js';
-export { externalTarget, startHelloTarget, warmupVerdict, type BenchTarget, type ServerGc, type StartHelloTargetOptions, type Warmup } from './target.js';
+export { externalTarget, sendClosedLoop, startHelloTarget, warmupVerdict, type BenchTarget, type ServerGc, type StartHelloTargetOptions, type Warmup } from './target.js';
 export { backgroundCpuSecondsBetween, backgroundThreadsCpu, cpuListCores, parseCoreTimes, stealShareBetween, type CoreTimes } from './host.js';
 export { startStallMonitor, STALL_THRESHOLD_MS, type StallMonitor } from './stalls.js';

@@ -134,7 +134,12 @@ export function refineRates(steps: readonly BenchOpenStep[], slo: BenchSlo, minA
   const hi = sorted[lastGood + 1]!.offeredRps;
   if (hi / lo <= 1.25) return [];
   const known = new Set(sorted.map((s) => s.offeredRps));
-  return Array.from({ length: count }, (_, i) => Math.round(lo * (hi / lo) ** ((i + 1) / (count + 1)))).filter((r) => r > lo && r < hi && !known.has(r));
+  return geometricRates(lo, hi, count).map((r) => Math.round(r)).filter((r) => r > lo && r < hi && !known.has(r));
+}
+
+/** `count` rates spaced geometrically strictly between `lo` and `hi` (lo * (hi/lo)^(i/(count+1))). */
+export function geometricRates(lo: number, hi: number, count: number): number[] {
+  return Array.from({ length: count }, (_, i) => lo * (hi / lo) ** ((i + 1) / (count + 1)));
 }
 
 /**

@@ -7,7 +7,7 @@ import { runAt } from './support.js';
 
 const close = (actual: number, expected: number, tolerance = 1e-9): void => assert.ok(Math.abs(actual - expected) <= tolerance, `expected ${expected}, got ${actual}`);
 
-type Step = { offeredRps: number; achievedRps: number; serverCpuCores: number; serverCpuCoresPerRepetition: number[]; timeouts: number; generator: { cpuCores: number } };
+type Step = { offeredRps: number; achievedRps: number; serverCpuCores: number; serverCpuCoresPerRepetition: number[]; timeouts: number; valid: boolean; generator: { cpuCores: number } };
 type Editable = { measurements: { openModel: { steps: Step[] } }; recommendation: { intermediates: Record<string, number | null> }; environment: Record<string, unknown> };
 const edit = (r: BenchResults): Editable => r as unknown as Editable;
 
@@ -27,7 +27,7 @@ test('runs on different grids are read at rates inside their common range, betwe
   const bent = runAt(1, 1, [1000, 2000, 4000]);
   edit(bent).measurements.openModel.steps[1]!.serverCpuCores = 0.1; // 0.08 on the line
   const read = checkMachineSpeed([runAt(1), bent])!;
-  // Reads at 1414, 2000 and 2828: 0.02 of the bend at 2000, 0.4142 of it at 1414, 0.5858 at 2828.
+  // Reads at 1414, 2000 and 2828: all of the bend (0.02) at 2000, 0.4142 of it at 1414, 0.5858 at 2828.
   close(read.serverCpuCores[1]! - read.serverCpuCores[0]!, (0.02 * (1 + (1000 * Math.SQRT2 - 1000) / 1000 + (4000 - 2000 * Math.SQRT2) / 2000)) / 3, 1e-12);
 });
 
@@ -47,6 +47,13 @@ test('steps above lambda_cap, with timeouts, or short of their rate are left out
   assert.deepEqual(checkMachineSpeed([other, withStepAt8000(() => {}, 4000)]), without);
   assert.deepEqual(checkMachineSpeed([other, withStepAt8000((s) => (s.timeouts = 3))]), without);
   assert.deepEqual(checkMachineSpeed([other, withStepAt8000((s) => (s.achievedRps = 0.9 * s.offeredRps))]), without);
+  assert.deepEqual(checkMachineSpeed([other, withStepAt8000((s) => (s.valid = false))]), without);
+  assert.deepEqual(checkMachineSpeed([other, withStepAt8000((s) => (s.generator = { ...s.generator, cpuCores: 0 }))]), without);
+  // A file from before the merged percentiles' lambda_cap was recorded: the protective side's.
+  const older = withStepAt8000(() => {});
+  edit(older).recommendation.intermediates.lambdaCapPointRps = null;
+  edit(older).recommendation.intermediates.lambdaCapRps = 4000;
+  assert.deepEqual(checkMachineSpeed([other, older]), without);
   // Kept, it is read: the assertions above can fail.
   assert.notDeepEqual(checkMachineSpeed([other, withStepAt8000(() => {})]), without);
 });
@@ -56,7 +63,13 @@ test('no check without a wide enough common range, two usable steps in every run
   // 2000-2900 req/s: less than 1.5 times.
   assert.equal(checkMachineSpeed([runAt(1, 1, [1000, 2900]), runAt(1, 1, [2000, 4000])]), null);
   assert.ok(checkMachineSpeed([runAt(1, 1, [1000, 3000]), runAt(1, 1, [2000, 4000])]) !== null);
-  assert.equal(checkMachineSpeed([runAt(1), runAt(1, 1, [2000])]), null);
+  // One usable step (the others timed out), or no lambda_cap to bound them.
+  const oneUsable = runAt(1, 1, [1000, 2000, 4000]);
+  edit(oneUsable).measurements.openModel.steps.slice(1).forEach((step) => (step.timeouts = 1));
+  assert.equal(checkMachineSpeed([runAt(1), oneUsable]), null);
+  const noCap = runAt(1);
+  edit(noCap).recommendation.intermediates = {};
+  assert.equal(checkMachineSpeed([runAt(1), noCap]), null);
   assert.equal(checkMachineSpeed([runAt(1)]), null);
   const onThread = runAt(1);
   edit(onThread).environment.generatorNewSpaceMiB = 4;

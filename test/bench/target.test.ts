@@ -2,9 +2,10 @@
 // visible to the bench, and replaceable by a fresh process (after an overload, or before a lower
 // rate) that answers at once.
 import assert from 'node:assert/strict';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { test } from 'node:test';
 import { silentLogger } from '../../common/index.js';
-import { startHelloTarget, warmupVerdict } from '../../bench/index.js';
+import { sendClosedLoop, startHelloTarget, warmupVerdict } from '../../bench/index.js';
 import { readImageCommand } from '../../bench/scripts/workload.js';
 import { argvOf } from '../support/child.js';
 
@@ -63,7 +64,7 @@ test('started hello: GC pauses by window, and a fresh process on demand', { time
   // stops the new process.
   const stop = new AbortController();
   const replacing = target.fresh(stop.signal);
-  while (target.pid === before) await new Promise((resolve) => setTimeout(resolve, 5));
+  for (let waited = 0; target.pid === before && waited < 10_000; waited += 5) await new Promise((resolve) => setTimeout(resolve, 5));
   stop.abort();
   await assert.rejects(replacing, { code: 'HELLO_ERR_ABORTED' });
   const replacement = target.pid!;
@@ -82,4 +83,21 @@ test('a warm-up ends at the first quiet slice, or after 12 slices, or after 4 wh
   assert.deepEqual(warmupVerdict(12, 0.02), { requests: 60_000, settled: false });
   assert.equal(warmupVerdict(3, null), null);
   assert.deepEqual(warmupVerdict(4, null), { requests: 20_000, settled: null });
+});
+
+test('the warm-up\'s requests under way are aborted, not waited for', { timeout: 10_000 }, async (t) => {
+  // A server that accepts and never answers: only an abort ends the requests.
+  const sockets: Socket[] = [];
+  const server = createServer((socket) => sockets.push(socket));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => {
+    for (const socket of sockets) socket.destroy();
+    server.close();
+  });
+  const { port } = server.address() as AddressInfo;
+  const stop = new AbortController();
+  const sending = sendClosedLoop(`http://127.0.0.1:${port}/`, 100, stop.signal);
+  while (sockets.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+  stop.abort();
+  await assert.rejects(sending);
 });
