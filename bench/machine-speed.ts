@@ -40,7 +40,7 @@ const MIN_RANGE_RATIO = 1.5;
  * flattens above it; a file without lambda_cap has no usable step). Each figure is interpolated
  * between the steps around a rate and summed over three rates, so one step's reading weighs only a
  * part of it. Over the thirteen sets of set 15's table these reads left the ratio 2-11% apart
- * between runs; a first version, each run's Theil-Sen line read at one rate, 2-25% over eleven.
+ * between runs.
  * A step's generator CPU is its busiest repetition's (the file keeps no other), its server CPU the
  * median repetition's.
  */
