@@ -312,6 +312,19 @@ export interface BenchRecommendation {
   readonly warnings: readonly string[];
 }
 
+/** The open sweep of the recommended pod (`measurements.requestPod`). */
+export interface BenchRequestPod {
+  /** The quota it ran under: the CPU request the main sweep's measurements gave. */
+  readonly cpuQuotaMillicores: number;
+  /** Its SLO capacity as the main sweep's CPU line predicted it, req/s; the offered rates are fractions of it. */
+  readonly predictedSloCapacityRps: number;
+  readonly steps: readonly BenchOpenStep[];
+  readonly remeasured: readonly BenchRemeasured[];
+  readonly stillSpoiled: number;
+  readonly freshServers: number;
+  readonly unsettledWarmups: number;
+}
+
 /** The whole results file. */
 export interface BenchResults {
   /** 2, or 1 for a file whose `rps.targetPerPod` is C_t (see BENCH_RESULTS_SCHEMA_VERSION). */
@@ -358,6 +371,13 @@ export interface BenchResults {
        */
       readonly unsettledWarmups?: number;
     };
+    /**
+     * The recommended pod measured directly: an open sweep under a quota equal to the CPU request,
+     * when the request came out smaller than the quota the capacity was measured under. Absent
+     * when it did not (or the bench did not start the server), and in files written before it
+     * existed.
+     */
+    readonly requestPod?: BenchRequestPod;
     /** Peak resident memory of the server over the run, MiB; null when unknown. */
     readonly serverPeakRssMiB: number | null;
   };
@@ -459,6 +479,8 @@ const openStepSchema = object({
   histogram: text,
 });
 
+const remeasuredSchema = object({ offeredRps: positive, reason: text });
+
 const measurementsSchema = object({
   saturation: saturationSchema,
   openModel: object({
@@ -467,11 +489,22 @@ const measurementsSchema = object({
     warmupSeconds: nonNeg,
     durationSeconds: positive,
     steps: list(openStepSchema),
-    remeasured: optional(list(object({ offeredRps: positive, reason: text }))),
+    remeasured: optional(list(remeasuredSchema)),
     stillSpoiled: optional(count),
     freshServers: optional(count),
     unsettledWarmups: optional(count),
   }),
+  requestPod: optional(
+    object({
+      cpuQuotaMillicores: atLeastOne,
+      predictedSloCapacityRps: positive,
+      steps: list(openStepSchema),
+      remeasured: list(remeasuredSchema),
+      stillSpoiled: count,
+      freshServers: count,
+      unsettledWarmups: count,
+    }),
+  ),
   serverPeakRssMiB: nullable(nonNeg),
 });
 

@@ -35,6 +35,19 @@ export interface OpenSweepOptions {
   readonly timeoutMs: number;
   readonly signal: AbortSignal | undefined;
   readonly progress: (event: BenchProgress) => void;
+  /** The progress phase. Default `open`; `request-pod` for the recommended pod's sweep (request-pod.ts). */
+  readonly phase?: 'open' | 'request-pod';
+  /**
+   * Whether the generator thread is warmed up before the first step. Default true; the request
+   * pod's sweep runs on the thread the main sweep already warmed.
+   */
+  readonly warmUpGenerator?: boolean;
+  /**
+   * Whether a repetition at a lower rate than the process was offered gets a fresh one first.
+   * Default true: each step's peak RSS sizes the memory request. The request pod's sweep sizes no
+   * memory, so it keeps the process (a fresh one is still started after an overload).
+   */
+  readonly freshBeforeLowerRate?: boolean;
 }
 
 /** What the open sweep measured. */
@@ -80,7 +93,7 @@ export async function runOpenSweep(o: OpenSweepOptions): Promise<OpenSweep> {
   const state: SweepState = { done: 0, freshServers: 0, unsettledWarmups: 0, highestRateOnProcessRps: 0 };
   const summarize = (): BenchOpenStep[] => [...records.keys()].sort((a, b) => a - b).map((rate) => summarizeOpenStep(records.get(rate)!, o.slo));
   const coarse = [...new Set(plan.rateFractions.map((f) => Math.max(1, Math.round(o.xMaxRps * f))))];
-  await warmUpGenerator(o, state, (coarse.length + REFINE_COUNT) * plan.repetitions);
+  if (o.warmUpGenerator ?? true) await warmUpGenerator(o, state, (coarse.length + REFINE_COUNT) * plan.repetitions);
   await sweepRates(o, records, state, coarse, 'coarse', (coarse.length + REFINE_COUNT) * plan.repetitions);
   // Spoiled repetitions are measured again before refining, so the refinement brackets the
   // server's boundary rather than a generator hiccup; what the refinement itself spoils gets
@@ -111,7 +124,7 @@ async function warmUpGenerator(o: OpenSweepOptions, state: SweepState, steps: nu
   const rate = Math.max(1, Math.round(0.4 * o.xMaxRps));
   const seconds = Math.min(12, Math.max(4, GENERATOR_WARMUP_REQUESTS / rate));
   if (o.signal?.aborted) throw new AbortedError('bench aborted');
-  o.progress({ phase: 'open', step: 0, steps, message: `warming up the generator thread: ${rate} req/s for ${seconds.toFixed(1)} s (discarded)` });
+  o.progress({ phase: o.phase ?? 'open', step: 0, steps, message: `warming up the generator thread: ${rate} req/s for ${seconds.toFixed(1)} s (discarded)` });
   await o.generator.run({ url: o.target.url, rateRps: rate, warmupSeconds: 0, durationSeconds: seconds, connections: o.connections, timeoutMs: o.timeoutMs, signal: o.signal });
   state.highestRateOnProcessRps = rate;
 }
@@ -179,7 +192,7 @@ async function remeasureSpoiled(o: OpenSweepOptions, records: Map<number, OpenRu
 
 function announce(o: OpenSweepOptions, step: number, steps: number, what: string): void {
   if (o.signal?.aborted) throw new AbortedError('bench aborted');
-  o.progress({ phase: 'open', step, steps, message: `${what}, ${o.plan.openWarmupSeconds}s warm-up + ${o.plan.openSeconds}s` });
+  o.progress({ phase: o.phase ?? 'open', step, steps, message: `${what}, ${o.plan.openWarmupSeconds}s warm-up + ${o.plan.openSeconds}s` });
 }
 
 /**
@@ -194,7 +207,7 @@ function announce(o: OpenSweepOptions, step: number, steps: number, what: string
  */
 async function measureRepetition(o: OpenSweepOptions, state: SweepState, rate: number, seed: number, step: number, steps: number): Promise<OpenRunRecord> {
   const { plan } = o;
-  if (rate < state.highestRateOnProcessRps) await replaceServer(o, state, step, steps, `before ${rate} req/s: the process served ${state.highestRateOnProcessRps} req/s`);
+  if ((o.freshBeforeLowerRate ?? true) && rate < state.highestRateOnProcessRps) await replaceServer(o, state, step, steps, `before ${rate} req/s: the process served ${state.highestRateOnProcessRps} req/s`);
   const record = await measureOpenStep(o.target, o.stalls, o.generator, {
     rate,
     seed,
@@ -209,7 +222,7 @@ async function measureRepetition(o: OpenSweepOptions, state: SweepState, rate: n
   const p = record.run;
   const gc = record.serverGc ? `, server GC max ${record.serverGc.maxMs.toFixed(1)} ms` : '';
   o.progress({
-    phase: 'open',
+    phase: o.phase ?? 'open',
     step,
     steps,
     message: `  achieved ${Math.round(p.achievedRps)} req/s, p${o.slo.percentile} ${(percentileUs(p.response, o.slo.percentile) / 1000).toFixed(2)} ms, errors ${p.errors}, send lag p99 ${(percentileUs(p.sendLag, 99) / 1000).toFixed(2)} ms, GC max ${p.gcMaxPauseMs.toFixed(1)} ms${gc}, stalls ${Math.round(record.machineStallMs ?? 0)} ms`,
@@ -225,7 +238,7 @@ async function replaceServer(o: OpenSweepOptions, state: SweepState, step: numbe
   const warmup = await o.target.fresh(o.signal);
   if (warmup === null) return;
   const threads = warmup.settled === null ? "; V8's background threads not visible" : warmup.settled ? '' : "; V8's background threads still busy";
-  o.progress({ phase: 'open', step, steps, message: `  ${FRESH_SERVER} (${why}; warmed up with ${warmup.requests} requests${threads})` });
+  o.progress({ phase: o.phase ?? 'open', step, steps, message: `  ${FRESH_SERVER} (${why}; warmed up with ${warmup.requests} requests${threads})` });
   if (warmup.settled === false) state.unsettledWarmups += 1;
   state.freshServers += 1;
   state.highestRateOnProcessRps = 0;

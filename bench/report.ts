@@ -6,7 +6,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { renderLatencyPlot } from './plot.js';
 import type { BenchComparison } from './compare.js';
-import type { BenchResults } from './contract.js';
+import type { BenchOpenStep, BenchResults } from './contract.js';
 import type { BenchMeasuredRun } from './run.js';
 
 /** Paths written by {@link writeBenchFiles}. */
@@ -68,38 +68,55 @@ export function renderMeasurements(results: BenchMeasuredRun, sloPercentile: num
   out.push('');
   const p = sloPercentile;
   out.push(`Open model (${m.openModel.arrivals} arrivals, seed ${m.openModel.seed}, ${m.openModel.warmupSeconds}s warm-up + ${m.openModel.durationSeconds}s per step; latency from the intended send time):`);
-  out.push(
-    table(
-      ['offered', 'achieved', 'reps', 'p50 ms', 'p90 ms', 'p99 ms', 'p99.9 ms', 'max ms', `p${p} interval ms`, 'errors', 'server cores', 'server GC ms', 'other cores', 'steal %', 'stalls ms', 'valid'],
-      [...m.openModel.steps]
-        .sort((a, b) => a.offeredRps - b.offeredRps)
-        .map((s) => [
-          String(s.offeredRps),
-          String(Math.round(s.achievedRps)),
-          String(s.repetitions),
-          ms(s.latencyUs.p50),
-          ms(s.latencyUs.p90),
-          ms(s.latencyUs.p99),
-          ms(s.latencyUs.p999),
-          ms(s.latencyUs.max),
-          s.sloLatency ? `${ms(s.sloLatency.lowUs)}-${ms(s.sloLatency.highUs)}` : '-',
-          String(s.errors),
-          n(s.serverCpuCores),
-          n(s.serverGcMaxPauseMs, 1),
-          n(s.otherCpuCores),
-          stealPercent(s.stealShare),
-          s.machineStallMs === undefined || s.machineStallMs === null ? '-' : String(Math.round(s.machineStallMs)),
-          s.valid ? 'yes' : 'NO',
-        ]),
-    ),
-  );
-  for (const s of m.openModel.steps.filter((st) => st.problems.length > 0)) out.push(`  ${s.offeredRps} req/s${s.valid ? '' : ' invalid'}: ${s.problems.join('; ')}`);
+  out.push(openStepTable(m.openModel.steps, p));
+  out.push(...stepProblems(m.openModel.steps));
   if (m.openModel.freshServers) out.push(`  The server was replaced by a fresh process ${m.openModel.freshServers} time(s), so that no step ran on a process a higher rate or an overload had grown.`);
   if (m.openModel.unsettledWarmups) out.push(`  ${m.openModel.unsettledWarmups} of them still compiled in V8's background threads when their warm-up ended.`);
+  const own = m.requestPod;
+  if (own) {
+    out.push('');
+    out.push(`The recommended pod, under a ${own.cpuQuotaMillicores}m quota, at rates around the ${Math.round(own.predictedSloCapacityRps)} req/s its CPU line predicts (its SLO capacity is read from these steps):`);
+    out.push(openStepTable(own.steps, p));
+    out.push(...stepProblems(own.steps));
+    if (own.freshServers) out.push(`  Its server was replaced by a fresh process ${own.freshServers} time(s), after overloads.`);
+    if (own.unsettledWarmups) out.push(`  ${own.unsettledWarmups} of its warm-ups ended with V8's background threads still compiling.`);
+  }
   out.push('');
   out.push(results.validity.valid ? 'Run checks: all passed.' : `Run checks: ${results.validity.problems.length} problem(s):`);
   for (const problem of results.validity.problems) out.push(`  - ${problem}`);
   return out.join('\n');
+}
+
+/** A line for each step with problems. */
+function stepProblems(steps: readonly BenchOpenStep[]): string[] {
+  return steps.filter((st) => st.problems.length > 0).map((s) => `  ${s.offeredRps} req/s${s.valid ? '' : ' invalid'}: ${s.problems.join('; ')}`);
+}
+
+/** The open-model steps as a table, one row per offered rate. */
+function openStepTable(steps: readonly BenchOpenStep[], p: number): string {
+  return table(
+    ['offered', 'achieved', 'reps', 'p50 ms', 'p90 ms', 'p99 ms', 'p99.9 ms', 'max ms', `p${p} interval ms`, 'errors', 'server cores', 'server GC ms', 'other cores', 'steal %', 'stalls ms', 'valid'],
+    [...steps]
+      .sort((a, b) => a.offeredRps - b.offeredRps)
+      .map((s) => [
+        String(s.offeredRps),
+        String(Math.round(s.achievedRps)),
+        String(s.repetitions),
+        ms(s.latencyUs.p50),
+        ms(s.latencyUs.p90),
+        ms(s.latencyUs.p99),
+        ms(s.latencyUs.p999),
+        ms(s.latencyUs.max),
+        s.sloLatency ? `${ms(s.sloLatency.lowUs)}-${ms(s.sloLatency.highUs)}` : '-',
+        String(s.errors),
+        n(s.serverCpuCores),
+        n(s.serverGcMaxPauseMs, 1),
+        n(s.otherCpuCores),
+        stealPercent(s.stealShare),
+        s.machineStallMs === undefined || s.machineStallMs === null ? '-' : String(Math.round(s.machineStallMs)),
+        s.valid ? 'yes' : 'NO',
+      ]),
+  );
 }
 
 /** The human-readable report of a run. */

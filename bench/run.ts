@@ -9,12 +9,13 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ExternalError, InvalidArgumentError, NoRecommendationError, silentLogger, type Logger } from '../common/index.js';
 import { assessRun, describeRemeasured, describeRunProblem, DEFAULT_GATES, type RunGates } from './assess.js';
-import { BENCH_RESULTS_SCHEMA_VERSION, validateBenchResults, type BenchEnvironment, type BenchResults, type BenchSlo } from './contract.js';
+import { BENCH_RESULTS_SCHEMA_VERSION, validateBenchResults, type BenchEnvironment, type BenchRequestPod, type BenchResults, type BenchSlo } from './contract.js';
 import { cpuInfo, cpuListCores, loadAverage, otherBusyCores, pinProcess, processPeakRssMiB } from './host.js';
 import { GeneratorThread } from './open-model-worker.js';
 import { runOpenSweep } from './open-sweep.js';
 import type { RecommendInputs } from './recommend/inputs.js';
 import { recommend } from './recommend/recommend.js';
+import { runRequestPodSweep } from './request-pod-sweep.js';
 import { runSaturationSweep } from './saturation.js';
 import { startStallMonitor, type StallMonitor } from './stalls.js';
 import { summarizeSaturation } from './summarize.js';
@@ -38,7 +39,21 @@ export interface BenchPlan {
    * again, after the coarse sweep and after the refinement, replacing the spoiled ones.
    */
   readonly retries: number;
+  /**
+   * Offered rates of the recommended pod's sweep (request-pod-sweep.ts), as fractions of the SLO
+   * capacity the main sweep's CPU line predicts for it; empty: no such sweep.
+   */
+  readonly requestPodRateFractions: readonly number[];
+  readonly requestPodRepetitions: number;
 }
+
+/**
+ * The recommended pod's sweep: from half to 1.6 times the predicted capacity, denser near it, and
+ * the measured pod's capacity on top (request-pod-sweep.ts). The prediction's own error is what
+ * the sweep is for (three full runs' CPU-line slopes moved it 51%, docs/BENCHMARKS.md set 15); a
+ * capacity below the lowest rate is found by halving it (open-sweep.ts).
+ */
+const REQUEST_POD_RATE_FRACTIONS = [0.5, 0.7, 0.85, 1.0, 1.15, 1.3, 1.6];
 
 /** The quick plan: about a minute. */
 export const QUICK_PLAN: BenchPlan = {
@@ -51,6 +66,8 @@ export const QUICK_PLAN: BenchPlan = {
   openSeconds: 4,
   coolDownSeconds: 0.2,
   retries: 2,
+  requestPodRateFractions: REQUEST_POD_RATE_FRACTIONS,
+  requestPodRepetitions: 1,
 };
 
 /**
@@ -68,11 +85,13 @@ export const FULL_PLAN: BenchPlan = {
   openSeconds: 10,
   coolDownSeconds: 0.3,
   retries: 9,
+  requestPodRateFractions: REQUEST_POD_RATE_FRACTIONS,
+  requestPodRepetitions: 2,
 };
 
 /** A progress event, for the terminal. */
 export interface BenchProgress {
-  readonly phase: 'setup' | 'saturation' | 'open' | 'recommend';
+  readonly phase: 'setup' | 'saturation' | 'open' | 'request-pod' | 'recommend';
   /** 1-based step number within the phase (0 for the generator thread's warm-up), and the phase's step count. */
   readonly step: number;
   readonly steps: number;
@@ -193,11 +212,38 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
   try {
     await checkReachable(setup.target.url, options.signal);
     const measured = await measure(options, settings, setup);
+    const inputs: RecommendInputs = { minAchievedRatio: settings.gates.minAchievedRatio, ...options.inputs, slo: options.slo };
+    const requestPod = await measureRequestPod(options, settings, setup, recommendMeasured(measured, inputs));
     settings.progress({ phase: 'recommend', step: 1, steps: 1, message: 'recommending' });
-    return recommendMeasured(measured, { minAchievedRatio: settings.gates.minAchievedRatio, ...options.inputs, slo: options.slo });
+    return recommendMeasured(requestPod ? { ...measured, measurements: { ...measured.measurements, requestPod } } : measured, inputs);
   } finally {
     await tearDown(setup);
   }
+}
+
+/**
+ * When the first recommendation's CPU request is smaller than the quota the bench measured under,
+ * measures a pod of that size (request-pod-sweep.ts); null when it is not smaller, the bench did
+ * not start the server (its size is the user's), or the plan has no such sweep.
+ */
+async function measureRequestPod(options: BenchOptions, s: RunSettings, setup: RunSetup, first: BenchResults): Promise<BenchRequestPod | null> {
+  const requestMillicores = first.recommendation.resources.cpuRequestMillicores;
+  const { target } = setup;
+  const { podSloCapacityPredictedRps: predicted, lambdaCapRps: measuredCapacity } = first.recommendation.intermediates;
+  if (!target.startedByBench || target.quota === null || requestMillicores >= target.quota.millicores) return null;
+  if (s.plan.requestPodRateFractions.length === 0 || typeof predicted !== 'number' || !(predicted > 0) || typeof measuredCapacity !== 'number') return null;
+  return runRequestPodSweep({
+    ...s,
+    requestMillicores,
+    predictedSloCapacityRps: predicted,
+    measuredPodCapacityRps: measuredCapacity,
+    serverCpus: target.cpus,
+    stalls: setup.stalls,
+    generator: setup.generator,
+    slo: options.slo,
+    logger: options.logger ?? silentLogger,
+    signal: options.signal,
+  });
 }
 
 /**
@@ -358,7 +404,7 @@ function recommendMeasured(measured: BenchMeasuredRun, inputs: RecommendInputs):
   const quota = measured.environment.serverCpuQuotaMillicores;
   let recommendation;
   try {
-    recommendation = recommend({ saturation: m.saturation, openSteps: m.openModel.steps, serverPeakRssMiB: m.serverPeakRssMiB, serverCpuQuotaMillicores: quota }, inputs);
+    recommendation = recommend({ saturation: m.saturation, openSteps: m.openModel.steps, serverPeakRssMiB: m.serverPeakRssMiB, serverCpuQuotaMillicores: quota, requestPod: m.requestPod }, inputs);
   } catch (error) {
     // Nothing to recommend from: keep what was measured for the report (bad inputs stay as they are).
     if ((error as { code?: unknown }).code === 'HELLO_ERR_NO_RECOMMENDATION') throw noRecommendation(measured, error as Error);
@@ -369,6 +415,7 @@ function recommendMeasured(measured: BenchMeasuredRun, inputs: RecommendInputs):
   if (limit !== null && quota === null) extra.push(`The recommendation sets a CPU limit of ${limit}m but the bench ran without a quota: re-run with --cpu-quota ${limit}m to see its throttling.`);
   const { remeasured = [], stillSpoiled = 0 } = m.openModel;
   if (remeasured.length > 0) extra.push(describeRemeasured(remeasured, stillSpoiled));
+  if (m.requestPod && m.requestPod.remeasured.length > 0) extra.push(`The recommended pod's sweep: ${describeRemeasured(m.requestPod.remeasured, m.requestPod.stillSpoiled)}`);
   if (limit !== null && quota !== null && quota !== limit) {
     extra.push(`The bench ran under a ${quota}m quota but recommends a ${limit}m limit: re-run with --cpu-quota ${limit}m to measure under the recommended limit.`);
   }

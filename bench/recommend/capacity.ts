@@ -56,10 +56,31 @@ export interface CapacityFinding {
  * @throws NoRecommendationError when no valid step is left, or the SLO fails already at the lowest.
  */
 export function capacityStep(m: RecommendMeasurements, o: Resolved): Reasoned<CapacityFinding> {
-  const valid = m.openSteps.filter((s) => s.valid && s.serverCpuCores !== null).sort((a, b) => a.offeredRps - b.offeredRps);
-  const dropped = m.openSteps.length - valid.length;
+  const { value, warnings: sideWarnings } = sweepCapacity(m.openSteps, o);
+  const { valid, dropped, sides } = value;
+  const cap = sides.protective;
+  const warnings: string[] = [...sideWarnings];
+  if (dropped > 0) warnings.push(`${dropped} of ${m.openSteps.length} open-model step(s) failed the run checks and were left out.`);
+  if (cap.sloNotReached) warnings.push(`No valid step broke the SLO: lambda_slo = ${sig(cap.lambdaSlo)} req/s is a lower bound of the per-pod capacity.`);
+  if (cap.failedBelow.length > 0) {
+    warnings.push(
+      `Noise detected: the step(s) at ${cap.failedBelow.join(', ')} req/s failed the SLO below lambda_slo while a higher rate met it; latency does not fall as load rises, so they are taken as disturbed (the run checks say by what), not as the capacity.`,
+    );
+  }
+  if (m.saturation.limitedBy === 'generator') warnings.push('The saturation sweep was limited by the load generator, not the server: X_max and the sweep range are lower bounds.');
+  return { value, reasoning: capacityReasoning(m, o, sides, valid), warnings };
+}
+
+/**
+ * One sweep's valid steps (those that measured the server and have its CPU) and its capacity on
+ * each side of the SLO intervals; warns when even the lowest step passes only on its merged
+ * percentile.
+ * @throws NoRecommendationError when no valid step is left, or the SLO fails already at the lowest.
+ */
+export function sweepCapacity(steps: readonly BenchOpenStep[], o: Resolved): Reasoned<CapacityFinding> {
+  const valid = steps.filter((s) => s.valid && s.serverCpuCores !== null).sort((a, b) => a.offeredRps - b.offeredRps);
   if (valid.length === 0) {
-    throw new NoRecommendationError(`no valid open-model step with server CPU to recommend from (${m.openSteps.length} step(s), all invalid or without server CPU); see the run checks`);
+    throw new NoRecommendationError(`no valid open-model step with server CPU to recommend from (${steps.length} step(s), all invalid or without server CPU); see the run checks`);
   }
   const pointsOn = (side: SloSide): CurvePoint[] =>
     valid.map((s) => ({
@@ -72,17 +93,7 @@ export function capacityStep(m: RecommendMeasurements, o: Resolved): Reasoned<Ca
   const point = capacityOf(pointsOn('point'), o.slo, o.minAchievedRatio);
   const protective = protectiveCapacity(pointsOn('high'), o);
   const sides: CapacitySides = { protective: protective.value, point, optimistic: capacityOf(pointsOn('low'), o.slo, o.minAchievedRatio) };
-  const cap = sides.protective;
-  const warnings: string[] = [...protective.warnings];
-  if (dropped > 0) warnings.push(`${dropped} of ${m.openSteps.length} open-model step(s) failed the run checks and were left out.`);
-  if (cap.sloNotReached) warnings.push(`No valid step broke the SLO: lambda_slo = ${sig(cap.lambdaSlo)} req/s is a lower bound of the per-pod capacity.`);
-  if (cap.failedBelow.length > 0) {
-    warnings.push(
-      `Noise detected: the step(s) at ${cap.failedBelow.join(', ')} req/s failed the SLO below lambda_slo while a higher rate met it; latency does not fall as load rises, so they are taken as disturbed (the run checks say by what), not as the capacity.`,
-    );
-  }
-  if (m.saturation.limitedBy === 'generator') warnings.push('The saturation sweep was limited by the load generator, not the server: X_max and the sweep range are lower bounds.');
-  return { value: { valid, dropped, points: pointsOn('point'), sides }, reasoning: capacityReasoning(m, o, sides, valid), warnings };
+  return { value: { valid, dropped: steps.length - valid.length, points: pointsOn('point'), sides }, reasoning: [], warnings: protective.warnings };
 }
 
 /**

@@ -2,9 +2,11 @@
  * The pod the bench measured, and the CPU request and limit of the pod it recommends
  * (bench-method.md section 6 step 5, with the request sized to the expected traffic).
  */
+import type { CapacitySides } from './capacity.js';
 import type { CpuModel } from './cpu-model.js';
 import type { Resolved } from './inputs.js';
 import { sig, type Reasoned } from './reasoned.js';
+import type { RequestPodCapacity } from './request-pod.js';
 
 /** The pod whose capacity was measured. */
 export interface MeasuredPod {
@@ -21,8 +23,12 @@ export interface CpuRequest {
   readonly limitMillicores: number | null;
   /** The rate at which the per-pod share of the forecast peak lands (with minReplicas pods). */
   readonly peakShareRps: number;
-  /** The recommended pod's SLO capacity: lambda_cap, scaled down when the request is below the measured pod. */
+  /** The recommended pod's SLO capacity: lambda_cap, or for a smaller pod the measured or else the predicted one. */
   readonly sloCapacityRps: number;
+  /** The smaller pod's SLO capacity on the measured pod's CPU line (lambda_cap when R is the measured pod). */
+  readonly predictedSloCapacityRps: number;
+  /** The smaller pod's SLO capacity from its own sweep (at most lambda_cap); null without one. */
+  readonly measuredSloCapacityRps: number | null;
 }
 
 /** The measured pod and u_max: the SLO held up to CPU_cap (the CPU at lambda_cap), u_max of the pod's CPU. */
@@ -45,33 +51,56 @@ export function measuredPodStep(cpuCapCores: number, lambdaCapRps: number, quota
   };
 }
 
+/** The recommended pod's own sweep, read on the side of the SLO intervals being sized. */
+export interface MeasuredRequestPod {
+  readonly capacity: RequestPodCapacity;
+  readonly side: keyof CapacitySides;
+}
+
 /**
  * R = min(measured pod, max(100m, ceil50(CPU(peak share) / u_t))): a pod needs no more CPU than
  * what lets minReplicas pods carry the forecast peak at the HPA's target (at the bottom of its
  * band), so a quiet service gets small pods; a busy one gets the pod the bench measured. A smaller
- * pod's SLO capacity is the rate at which it uses u_max of its request (the measured pod's SLO
- * utilization, assumed to hold at any size: a warning says how to measure it instead).
+ * pod's SLO capacity is what its own sweep under an R quota measured (run.ts), at most the
+ * measured pod's; without that sweep, the rate at which it uses u_max of its request (the measured
+ * pod's SLO utilization, assumed to hold at any size: a warning says how to measure it instead).
+ * When its sweep found no rate that meets the SLO, R is the measured pod.
  */
-export function cpuRequestStep(uTarget: number, cpu: CpuModel, pod: MeasuredPod, lambdaCapRps: number, o: Resolved): Reasoned<CpuRequest> {
+export function cpuRequestStep(uTarget: number, cpu: CpuModel, pod: MeasuredPod, lambdaCapRps: number, o: Resolved, own: MeasuredRequestPod | null): Reasoned<CpuRequest> {
   const peakShareRps = (o.peakRps * (1 + o.forecastMargin)) / (o.minReplicasFloor * (1 - o.tolerance));
   const neededMilli = (1000 * cpu.at(peakShareRps)) / uTarget;
-  const requestMillicores = Math.min(pod.millicores, Math.max(100, Math.ceil(neededMilli / 50 - 1e-9) * 50));
+  const sized = Math.min(pod.millicores, Math.max(100, Math.ceil(neededMilli / 50 - 1e-9) * 50));
+  const measured = sized < pod.millicores && own?.capacity.millicores === sized ? own.capacity : null;
+  const requestMillicores = measured?.failed ? pod.millicores : sized;
   const smaller = requestMillicores < pod.millicores;
-  const sloCapacityRps = smaller ? Math.min(lambdaCapRps, cpu.rateAt((pod.uMax * requestMillicores) / 1000)) : lambdaCapRps;
+  const predictedSloCapacityRps = smaller ? Math.min(lambdaCapRps, cpu.rateAt((pod.uMax * requestMillicores) / 1000)) : lambdaCapRps;
+  const ownCapacity = measured?.sides ? measured.sides[own!.side] : null;
+  const measuredSloCapacityRps = ownCapacity ? Math.min(lambdaCapRps, ownCapacity.lambdaCap) : null;
+  const sloCapacityRps = measuredSloCapacityRps ?? predictedSloCapacityRps;
   const limitMillicores = o.cpuLimit === 'none' ? null : o.cpuLimit === 'double' ? 2 * requestMillicores : requestMillicores;
   const warnings: string[] = [];
-  if (smaller) {
+  if (measured?.failed) {
+    warnings.push(`A ${sized}m pod, measured under a ${sized}m quota, met the SLO at none of its rates (${measured.failed}): the request stays at the measured pod's ${pod.millicores}m.`);
+  } else if (smaller && ownCapacity === null) {
     warnings.push(
       `The request (${requestMillicores}m) is smaller than the pod the bench measured (${pod.millicores}m): its SLO capacity (${sig(sloCapacityRps)} req/s) assumes the SLO holds up to the same share of its CPU; run the bench with --cpu-quota ${requestMillicores}m to measure a pod of this size.`,
     );
+  } else if (ownCapacity?.sloNotReached) {
+    warnings.push(`No step of the ${requestMillicores}m pod's own sweep broke the SLO: its SLO capacity (${sig(sloCapacityRps)} req/s) is a lower bound.`);
   }
   if (o.cpuLimit === 'equal') warnings.push('limit = request: these numbers hold only if the bench ran under that quota (--cpu-quota); the target is kept below 1/(1+tolerance) - 0.05 to avoid the HPA dead zone.');
   return {
-    value: { requestMillicores, limitMillicores, peakShareRps, sloCapacityRps },
+    value: { requestMillicores, limitMillicores, peakShareRps, sloCapacityRps, predictedSloCapacityRps, measuredSloCapacityRps },
     reasoning: [
-      `CPU request R = min(${pod.millicores}m, max(100m, ceil50(CPU(${sig(peakShareRps)} req/s) / u_t))) = min(${pod.millicores}m, max(100m, ceil50(${sig(neededMilli)}m))) = ${requestMillicores}m: ${o.minReplicasFloor} pods carry the forecast peak ${o.peakRps}*(1+${o.forecastMargin}) at the target (at the bottom of its band, 1-${o.tolerance})${smaller ? `; its SLO capacity is CPU(lambda) = u_max*R: ${sig(sloCapacityRps)} req/s` : ''}.`,
+      `CPU request R = min(${pod.millicores}m, max(100m, ceil50(CPU(${sig(peakShareRps)} req/s) / u_t))) = min(${pod.millicores}m, max(100m, ceil50(${sig(neededMilli)}m))) = ${sized}m: ${o.minReplicasFloor} pods carry the forecast peak ${o.peakRps}*(1+${o.forecastMargin}) at the target (at the bottom of its band, 1-${o.tolerance})${smaller ? `; ${capacityReason(requestMillicores, predictedSloCapacityRps, measuredSloCapacityRps)}` : ''}${measured?.failed ? `; a ${sized}m pod's own sweep met the SLO at none of its rates, so R = the measured pod, ${pod.millicores}m` : ''}.`,
       limitMillicores === null ? 'No CPU limit (CFS quota throttles tails; bench-method.md section 4).' : `CPU limit ${limitMillicores}m (policy "${o.cpuLimit}").`,
     ],
     warnings,
   };
+}
+
+/** Where the smaller pod's SLO capacity comes from. */
+function capacityReason(requestMillicores: number, predicted: number, measured: number | null): string {
+  const line = `CPU(lambda) = u_max*R on the measured pod's CPU line: ${sig(predicted)} req/s`;
+  return measured === null ? `its SLO capacity is ${line}` : `its SLO capacity is ${sig(measured)} req/s, measured by its own sweep under a ${requestMillicores}m quota (${line}; at most the measured pod's lambda_cap)`;
 }

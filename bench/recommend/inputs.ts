@@ -53,6 +53,8 @@ export interface RecommendMeasurements {
   readonly serverPeakRssMiB: number | null;
   /** The CPU quota the server ran under, millicores (the measured pod's size); null or absent: none. */
   readonly serverCpuQuotaMillicores?: number | null;
+  /** The recommended pod's own sweep under a quota equal to its request (`measurements.requestPod`); absent: none. */
+  readonly requestPod?: { readonly cpuQuotaMillicores: number; readonly steps: readonly BenchOpenStep[] } | null;
 }
 
 /** The inputs with every default applied. */

@@ -11,12 +11,13 @@
 import type { BenchInterval, BenchRecommendation } from '../contract.js';
 import { capacityStep, type Capacity, type CapacityFinding, type CapacitySides } from './capacity.js';
 import { cpuModelStep, type CpuModel } from './cpu-model.js';
-import { cpuRequestStep, measuredPodStep, type CpuRequest, type MeasuredPod } from './cpu-request.js';
+import { cpuRequestStep, measuredPodStep, type CpuRequest, type MeasuredPod, type MeasuredRequestPod } from './cpu-request.js';
 import { resolveInputs, type RecommendInputs, type RecommendMeasurements, type Resolved } from './inputs.js';
 import { memoryStep } from './memory.js';
 import type { Reasoned } from './reasoned.js';
 import { sig } from './reasoned.js';
 import { replicasStep, type Sizing } from './replicas.js';
+import { requestPodCapacity } from './request-pod.js';
 import { rpsStep } from './rps.js';
 import { spreadStep } from './spread.js';
 import { targetUtilizationStep, type UtilizationTarget } from './utilization.js';
@@ -47,7 +48,8 @@ export function recommend(measurements: RecommendMeasurements, inputs: Recommend
   const capacity = capacityStep(measurements, o);
   const { valid, points, sides } = capacity.value;
   const cpu = cpuModelStep(valid, points, sides.point.lambdaCap);
-  const scenarioOn = (side: keyof CapacitySides): Scenario => sizeOn(sides[side], cpu.value, measurements, valid, o);
+  const ownSweep = requestPodCapacity(measurements.requestPod, o);
+  const scenarioOn = (side: keyof CapacitySides): Scenario => sizeOn(sides[side], cpu.value, measurements, valid, o, ownSweep && { capacity: ownSweep, side });
   const chosen = scenarioOn('protective');
   const others = { point: scenarioOn('point'), optimistic: scenarioOn('optimistic') };
   const s = chosen.sizing.value;
@@ -75,11 +77,11 @@ export function recommend(measurements: RecommendMeasurements, inputs: Recommend
 }
 
 /** The sizing steps on one side of the capacity's interval. */
-function sizeOn(capacity: Capacity, cpu: CpuModel, m: RecommendMeasurements, valid: CapacityFinding['valid'], o: Resolved): Scenario {
+function sizeOn(capacity: Capacity, cpu: CpuModel, m: RecommendMeasurements, valid: CapacityFinding['valid'], o: Resolved, own: MeasuredRequestPod | null): Scenario {
   const cpuCapCores = cpu.at(capacity.lambdaCap);
   const pod = measuredPodStep(cpuCapCores, capacity.lambdaCap, m.serverCpuQuotaMillicores ?? null);
   const utilization = targetUtilizationStep(pod.value.uMax, o);
-  const request = cpuRequestStep(utilization.value.target, cpu, pod.value, capacity.lambdaCap, o);
+  const request = cpuRequestStep(utilization.value.target, cpu, pod.value, capacity.lambdaCap, o, own);
   const sizing = replicasStep({ cpu, lambdaCapRps: request.value.sloCapacityRps, requestMillicores: request.value.requestMillicores, utilization: utilization.value }, o);
   const memory = memoryStep(valid, m.serverPeakRssMiB, request.value.sloCapacityRps, o);
   const rps = rpsStep({
@@ -157,6 +159,8 @@ function intermediatesOf(m: RecommendMeasurements, o: Resolved, capacity: Capaci
     peakShareRps: sc.request.value.peakShareRps,
     cpuRequestMillicores: sc.request.value.requestMillicores,
     podSloCapacityRps: sc.request.value.sloCapacityRps,
+    podSloCapacityPredictedRps: sc.request.value.predictedSloCapacityRps,
+    podSloCapacityMeasuredRps: sc.request.value.measuredSloCapacityRps,
     tLagSeconds: u.tLagSeconds,
     growthFactorOverLag: u.growthOverLag,
     growthFactorPer15s: u.growthPer15s,

@@ -39,7 +39,20 @@ const cases: [string, (doc: Record<string, any>) => void, RegExp][] = [ // eslin
   ['bad time', (d) => (d.createdAt = 'yesterday'), /createdAt: "yesterday" is not allowed; use an ISO 8601 UTC time/],
   ['not an object', (d) => (d.measurements.openModel.steps[0].latencyUs = [1, 2]), /openModel\.steps\[0\]\.latencyUs: must be a map, got a list/],
   ['steal share above 1', (d) => (d.measurements.openModel.steps[0].stealShare = 1.5), /openModel\.steps\[0\]\.stealShare: 1\.5 is not allowed; use/],
+  ['request pod without a quota', (d) => (d.measurements.requestPod = { ...requestPod(d), cpuQuotaMillicores: 0 }), /^measurements\.requestPod\.cpuQuotaMillicores: 0 is not allowed; use a whole number >= 1/],
+  ['request pod step out of range', (d) => (d.measurements.requestPod = { ...requestPod(d), steps: [{ ...d.measurements.openModel.steps[0], achievedRps: -1 }] }), /^measurements\.requestPod\.steps\[0\]\.achievedRps: -1 is not allowed/],
 ];
+
+/** A valid recommended pod's sweep (`measurements.requestPod`): the sample's steps under a 100m quota. */
+function requestPod(d: Record<string, any>): Record<string, unknown> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  return { cpuQuotaMillicores: 100, predictedSloCapacityRps: 2400, steps: d.measurements.openModel.steps, remeasured: [], stillSpoiled: 0, freshServers: 0, unsettledWarmups: 0 };
+}
+
+test('a recommended pod\'s sweep reads back', async () => {
+  const doc = await sample();
+  doc.measurements.requestPod = requestPod(doc);
+  assert.equal(validateBenchResults(doc).measurements.requestPod?.cpuQuotaMillicores, 100);
+});
 
 for (const [name, mutate, message] of cases) {
   test(`refused: ${name}`, async () => {

@@ -32,6 +32,8 @@ const TINY: BenchPlan = {
   openSeconds: 1,
   coolDownSeconds: 0,
   retries: 1,
+  requestPodRateFractions: [0.5, 1],
+  requestPodRepetitions: 1,
 };
 const LOOSE: RunGates = { maxGeneratorCpuCores: 1e9, minAchievedRatio: 0, maxOtherCpuCores: 1e9, maxStealShare: 1 };
 
@@ -92,9 +94,26 @@ test('runBench: hello started, swept, recommended, written, read back', { timeou
   assert.ok(results.measurements.openModel.steps.every((s) => typeof s.serverPeakRssMiB === 'number' && s.serverPeakRssMiB > 10 && s.serverPeakRssMiB <= runPeak));
   assert.equal(results.environment.serverCpuQuotaPeriodMs === null || results.environment.serverCpuQuotaPeriodMs === 10, true);
   assert.ok(results.recommendation.hpa.maxReplicas >= results.recommendation.hpa.minReplicas);
+  // With a 100 req/s peak the request is the 100m floor, below the 250m quota: a pod of that
+  // size gets its own sweep (under its own quota), and recommend reads its capacity from it.
+  const request = results.recommendation.resources.cpuRequestMillicores;
+  const quotaApplied = results.environment.serverCpuQuotaMillicores === DEFAULT_SERVER_CPU_QUOTA_MILLICORES;
+  assert.ok(request < DEFAULT_SERVER_CPU_QUOTA_MILLICORES, `request ${request}m`);
+  const own = results.measurements.requestPod;
+  if (quotaApplied) {
+    assert.equal(own?.cpuQuotaMillicores, request);
+    // Half and all of its predicted capacity, and the measured pod's capacity when that is higher.
+    const measuredPod = results.recommendation.intermediates.lambdaCapRps!;
+    const fractions = measuredPod > 1.05 * own.predictedSloCapacityRps ? [0.5, 1, measuredPod / own.predictedSloCapacityRps] : [0.5, 1];
+    assert.deepEqual(own.steps.map((s) => s.offeredRps), fractions.map((f) => Math.max(1, Math.round(own.predictedSloCapacityRps * f))));
+    assert.equal(results.recommendation.intermediates.podSloCapacityMeasuredRps, results.recommendation.intermediates.podSloCapacityRps);
+    assert.ok(!results.recommendation.warnings.some((w) => w.includes('assumes the SLO holds up to the same share')), results.recommendation.warnings.join('\n'));
+    // That sweep keeps its process for lower rates (it sizes no memory).
+    assert.ok(!events.some((e) => e.phase === 'request-pod' && e.message.startsWith('  fresh server process (before')));
+  }
   assert.deepEqual(
     [...new Set(events.map((e) => e.phase))],
-    ['setup', 'saturation', 'open', 'recommend'],
+    quotaApplied ? ['setup', 'saturation', 'open', 'request-pod', 'recommend'] : ['setup', 'saturation', 'open', 'recommend'],
   );
 
   const files = await writeBenchFiles(results, dir);

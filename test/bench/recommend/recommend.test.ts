@@ -307,6 +307,52 @@ test('the CPU request follows the expected peak: a quiet service gets small pods
   assert.ok(!busy.warnings.some((w) => /smaller than the pod the bench measured/.test(w)));
 });
 
+/** A pod's own sweep: basic's first step at each rate, with the server's p99 (ms) there and 10 m cores of CPU. */
+const ownSweep = (millicores: number, p99Ms: Record<number, number>): NonNullable<RecommendMeasurements['requestPod']> => ({
+  cpuQuotaMillicores: millicores,
+  steps: Object.entries(p99Ms).map(([rps, ms]) => ({
+    ...fixtures.basic!.openSteps[0]!,
+    offeredRps: Number(rps),
+    achievedRps: Number(rps),
+    sloLatencyUsPerRepetition: [ms * 1000],
+    serverCpuCores: 0.01,
+  })),
+});
+
+test('the recommended pod\'s own sweep: its measured SLO capacity replaces the CPU line\'s prediction', () => {
+  // The quiet service above: R = 100m, whose capacity the CPU line puts at 2400 req/s. Its own
+  // sweep under a 100m quota: p99 1, 1.5, 3, 20, 60 ms at 1200, 1680, 2040, 2400, 2760 req/s.
+  // lambda_slo: log-interpolated between 2040 (3 ms) and 2400 (20 ms): f = ln(10/3)/ln(20/3) =
+  // 0.6346 -> 2268.5; Kneedle (latency normalised to [1, 60] ms): d = 0, .2992, .5046, .4472, 0
+  // -> knee 2040; lambda_cap 2040. The RPS target: 2040 x 0.5 / 0.72 = 1416.7; C_t stays 1666.7
+  // (below 2040), so the replicas stay 2 / 3.
+  const quota = underQuota(250, (rps) => (0.03 * rps) / 1000);
+  const measured = ownSweep(100, { 1200: 1, 1680: 1.5, 2040: 3, 2400: 20, 2760: 60 });
+  const r = recommend({ ...quota, requestPod: measured }, { slo, peakRps: 1000 });
+  assert.equal(r.resources.cpuRequestMillicores, 100);
+  close(r.intermediates.podSloCapacityPredictedRps, 2400, 1e-6);
+  close(r.intermediates.podSloCapacityMeasuredRps, 2040, 1e-9);
+  close(r.intermediates.ctRps, 1666.667, 1e-3);
+  assert.deepEqual(r.rps, { targetPerPod: 1416, sloCapacityPerPod: 2040, targetUtilizationPercent: 69 });
+  assert.deepEqual([r.hpa.minReplicas, r.hpa.maxReplicas], [2, 3]);
+  assert.ok(!r.warnings.some((w) => /smaller than the pod the bench measured/.test(w)), r.warnings.join('\n'));
+  assert.ok(r.reasoning.some((l) => /its SLO capacity is 2040 req\/s, measured by its own sweep under a 100m quota \(CPU\(lambda\) = u_max\*R on the measured pod's CPU line: 2400 req\/s/.test(l)));
+  // A capacity above the measured pod's lambda_cap is noise: capped at it (6000).
+  const fast = recommend({ ...quota, requestPod: ownSweep(100, { 5000: 1, 7000: 2 }) }, { slo, peakRps: 1000 });
+  close(fast.intermediates.podSloCapacityMeasuredRps, 6000, 1e-9);
+  assert.ok(fast.warnings.some((w) => /No step of the 100m pod's own sweep broke the SLO/.test(w)));
+  // A sweep of another size (a --from with another peak) is not this pod's: the line's prediction, with its warning.
+  const other = recommend({ ...quota, requestPod: ownSweep(150, { 1200: 1, 2400: 20 }) }, { slo, peakRps: 1000 });
+  assert.equal(other.intermediates.podSloCapacityMeasuredRps, null);
+  assert.equal(other.rps.sloCapacityPerPod, 2400);
+  assert.ok(other.warnings.some((w) => /smaller than the pod the bench measured \(250m\).*--cpu-quota 100m/.test(w)));
+  // A 100m pod that met the SLO at none of its rates: the request stays at the measured 250m pod.
+  const failing = recommend({ ...quota, requestPod: ownSweep(100, { 1200: 30, 2400: 60 }) }, { slo, peakRps: 1000 });
+  assert.equal(failing.resources.cpuRequestMillicores, 250);
+  assert.equal(failing.rps.sloCapacityPerPod, 6000);
+  assert.ok(failing.warnings.some((w) => /^A 100m pod, measured under a 100m quota, met the SLO at none of its rates \(.*\): the request stays at the measured pod's 250m\.$/.test(w)), failing.warnings.join('\n'));
+});
+
 test('the RPS target keeps the CPU target\'s headroom in requests, where C_t sits lower when the CPU line has an intercept', () => {
   // basic's latency curve under a 250m quota, with CPU = 0.06 cores + 20 us x lambda (0.08, 0.10,
   // 0.14, 0.18, 0.22 cores): lambda_cap 6000 (knee), CPU_cap 0.18 cores, u_max 0.72, u_t 50%. The

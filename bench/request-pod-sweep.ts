@@ -1,0 +1,89 @@
+/**
+ * The recommended pod, measured. The main sweep measures one pod (the server's quota, 250m by
+ * default); the CPU request it recommends is often smaller (a quiet service gets small pods), and
+ * that pod's SLO capacity was read off the main sweep's CPU line at u_max of the request. That
+ * line is fitted to a curved CPU profile, and its slope alone moved the RPS target 51% between
+ * three full runs while the machine's speed held (docs/BENCHMARKS.md set 15). So when the request
+ * is smaller, a second open sweep runs a fresh hello under a quota equal to it, at rates around
+ * the predicted capacity, and recommend takes that pod's capacity from it (recommend/cpu-request.ts).
+ */
+import type { RunGates } from './assess.js';
+import type { BenchRequestPod, BenchSlo } from './contract.js';
+import type { GeneratorThread } from './open-model-worker.js';
+import { runOpenSweep } from './open-sweep.js';
+import type { BenchPlan, BenchProgress } from './run.js';
+import type { StallMonitor } from './stalls.js';
+import { startHelloTarget } from './target.js';
+import type { Logger } from '../common/index.js';
+
+/** What the request pod's sweep needs. */
+export interface RequestPodSweepOptions {
+  /** The recommended CPU request: the quota the pod runs under. */
+  readonly requestMillicores: number;
+  /** Its SLO capacity on the main sweep's CPU line: the rates are fractions of it. */
+  readonly predictedSloCapacityRps: number;
+  /** The measured pod's lambda_cap: the most a smaller pod is credited with, so the highest rate offered. */
+  readonly measuredPodCapacityRps: number;
+  /** CPU list the server is pinned to, or null. */
+  readonly serverCpus: string | null;
+  readonly quotaPeriodMs: number;
+  readonly plan: BenchPlan;
+  readonly slo: BenchSlo;
+  readonly gates: RunGates;
+  readonly seed: number;
+  readonly arrivals: 'poisson' | 'uniform';
+  readonly connections: number;
+  readonly timeoutMs: number;
+  /** The main sweep's stall monitor and generator thread (already warm). */
+  readonly stalls: StallMonitor;
+  readonly generator: GeneratorThread;
+  readonly logger: Logger;
+  readonly signal: AbortSignal | undefined;
+  readonly progress: (event: BenchProgress) => void;
+}
+
+/**
+ * Starts a hello under a quota equal to the request (pinned like the main one), warms it up and
+ * runs the open sweep at the plan's request-pod fractions of the predicted capacity; closes it.
+ * Returns null when the quota cannot be applied (then there is nothing this sweep could add).
+ */
+export async function runRequestPodSweep(o: RequestPodSweepOptions): Promise<BenchRequestPod | null> {
+  const target = await startHelloTarget({ cpus: o.serverCpus, quotaMillicores: o.requestMillicores, quotaPeriodUs: 1000 * o.quotaPeriodMs, logger: o.logger });
+  try {
+    if (target.quota === null) {
+      o.logger.warn('the recommended pod was not measured', { why: target.notes.join('; ') });
+      return null;
+    }
+    const predicted = Math.round(o.predictedSloCapacityRps);
+    o.progress({ phase: 'request-pod', step: 0, steps: 0, message: `the recommended ${o.requestMillicores}m pod: a hello under a ${o.requestMillicores}m quota, at rates around the ${predicted} req/s its CPU line predicts; warming it up` });
+    // fresh() is how a started target is warmed up until V8's compiler is done (target.ts).
+    const warmup = await target.fresh(o.signal);
+    const plan: BenchPlan = { ...o.plan, rateFractions: requestPodFractions(o), repetitions: o.plan.requestPodRepetitions };
+    const sweep = await runOpenSweep({ ...o, target, plan, xMaxRps: o.predictedSloCapacityRps, phase: 'request-pod', warmUpGenerator: false, freshBeforeLowerRate: false });
+    return {
+      cpuQuotaMillicores: o.requestMillicores,
+      predictedSloCapacityRps: o.predictedSloCapacityRps,
+      steps: sweep.steps,
+      remeasured: sweep.remeasured,
+      stillSpoiled: sweep.stillSpoiled,
+      freshServers: sweep.freshServers,
+      unsettledWarmups: sweep.unsettledWarmups + (warmup?.settled === false ? 1 : 0),
+    };
+  } finally {
+    await target.close();
+  }
+}
+
+/**
+ * The plan's fractions of the predicted capacity up to the measured pod's lambda_cap, and that
+ * capacity itself on top: the most recommend credits a smaller pod with, so a rate above it could
+ * only show what is capped anyway, while the line's prediction can fall short by more than the
+ * fractions reach (a noisy quick run's 200m pod met the SLO at 1.6 times it). The prediction is at
+ * most that capacity, so the fractions up to 1 always stay.
+ */
+export function requestPodFractions(o: Pick<RequestPodSweepOptions, 'plan' | 'predictedSloCapacityRps' | 'measuredPodCapacityRps'>): number[] {
+  const ceiling = o.measuredPodCapacityRps / o.predictedSloCapacityRps;
+  const below = o.plan.requestPodRateFractions.filter((f) => f <= ceiling);
+  // Within 5% of the highest fraction kept, the ceiling adds nothing.
+  return below.length > 0 && ceiling <= 1.05 * below.at(-1)! ? below : [...below, ceiling];
+}
