@@ -215,6 +215,19 @@ export function assessRun(e: RunEvidence, gates: RunGates = DEFAULT_GATES): RunP
   if (e.quotaAskedForUrl) problems.push({ code: 'quota-not-for-url' });
   if (!e.serverPidKnown) problems.push({ code: 'server-pid-unknown' });
   problems.push(...assessSaturation(e.saturation, e.saturationRuns));
+  return [...problems, ...assessOpenSweep(e, gates)];
+}
+
+/** What an open sweep found out about itself: the part of {@link RunEvidence} {@link assessOpenSweep} reads. */
+export type OpenSweepEvidence = Pick<RunEvidence, 'records' | 'steps' | 'openSeconds' | 'stillSpoiled' | 'unsettledWarmups' | 'slo'>;
+
+/**
+ * An open sweep's checks (the main one's, or the recommended pod's): the machine stalling, other
+ * work, the host's steal, a busy generator where the SLO failed, spoiled repetitions, unsettled
+ * warm-ups, invalid steps.
+ */
+export function assessOpenSweep(e: OpenSweepEvidence, gates: RunGates = DEFAULT_GATES): RunProblem[] {
+  const problems: RunProblem[] = [];
   const stalledMs = e.records.map((r) => r.machineStallMs ?? 0);
   const measuredSeconds = stalledMs.length * e.openSeconds;
   const stallTotal = stalledMs.reduce((a, b) => a + b, 0);

@@ -75,7 +75,10 @@ export function renderMeasurements(results: BenchMeasuredRun, sloPercentile: num
   const own = m.requestPod;
   if (own) {
     out.push('');
-    out.push(`The recommended pod, under a ${own.cpuQuotaMillicores}m quota, at rates around the ${Math.round(own.predictedSloCapacityRps)} req/s its CPU line predicts (its SLO capacity is read from these steps):`);
+    // A run without a recommendation has no requestPod either (it is measured for the first one).
+    const used = (results as Partial<BenchResults>).recommendation?.intermediates.podSloCapacityMeasuredRps;
+    const read = typeof used === 'number' ? `its SLO capacity, ${Math.round(used)} req/s, is read from these steps` : 'not used: the recommendation is for another size, or no step was valid or met the SLO (see the warnings)';
+    out.push(`The recommended pod, under a ${own.cpuQuotaMillicores}m quota, at rates around the ${Math.round(own.predictedSloCapacityRps)} req/s its CPU line predicts (${read}):`);
     out.push(openStepTable(own.steps, p));
     out.push(...stepProblems(own.steps));
     if (own.freshServers) out.push(`  Its server was replaced by a fresh process ${own.freshServers} time(s), after overloads.`);

@@ -7,7 +7,7 @@
  * is smaller, a second open sweep runs a fresh hello under a quota equal to it, at rates around
  * the predicted capacity, and recommend takes that pod's capacity from it (recommend/cpu-request.ts).
  */
-import type { RunGates } from './assess.js';
+import { assessOpenSweep, describeRunProblem, type RunGates } from './assess.js';
 import type { BenchRequestPod, BenchSlo } from './contract.js';
 import type { GeneratorThread } from './open-model-worker.js';
 import { runOpenSweep } from './open-sweep.js';
@@ -42,12 +42,19 @@ export interface RequestPodSweepOptions {
   readonly progress: (event: BenchProgress) => void;
 }
 
+/** The recommended pod's measurements, and its sweep's run checks as `validity.problems` lines. */
+export interface RequestPodSweep {
+  readonly requestPod: BenchRequestPod;
+  readonly problems: readonly string[];
+}
+
 /**
  * Starts a hello under a quota equal to the request (pinned like the main one), warms it up and
  * runs the open sweep at the plan's request-pod fractions of the predicted capacity; closes it.
- * Returns null when the quota cannot be applied (then there is nothing this sweep could add).
+ * Returns null when the quota cannot be applied (then there is nothing this sweep could add). The
+ * main sweep's server stays, idle, on its core meanwhile (it is closed with the run).
  */
-export async function runRequestPodSweep(o: RequestPodSweepOptions): Promise<BenchRequestPod | null> {
+export async function runRequestPodSweep(o: RequestPodSweepOptions): Promise<RequestPodSweep | null> {
   const target = await startHelloTarget({ cpus: o.serverCpus, quotaMillicores: o.requestMillicores, quotaPeriodUs: 1000 * o.quotaPeriodMs, logger: o.logger });
   try {
     if (target.quota === null) {
@@ -56,11 +63,10 @@ export async function runRequestPodSweep(o: RequestPodSweepOptions): Promise<Ben
     }
     const predicted = Math.round(o.predictedSloCapacityRps);
     o.progress({ phase: 'request-pod', step: 0, steps: 0, message: `the recommended ${o.requestMillicores}m pod: a hello under a ${o.requestMillicores}m quota, at rates around the ${predicted} req/s its CPU line predicts; warming it up` });
-    // fresh() is how a started target is warmed up until V8's compiler is done (target.ts).
-    const warmup = await target.fresh(o.signal);
+    const warmup = await target.warmUp(o.signal);
     const plan: BenchPlan = { ...o.plan, rateFractions: requestPodFractions(o), repetitions: o.plan.requestPodRepetitions };
     const sweep = await runOpenSweep({ ...o, target, plan, xMaxRps: o.predictedSloCapacityRps, phase: 'request-pod', warmUpGenerator: false, freshBeforeLowerRate: false });
-    return {
+    const requestPod: BenchRequestPod = {
       cpuQuotaMillicores: o.requestMillicores,
       predictedSloCapacityRps: o.predictedSloCapacityRps,
       steps: sweep.steps,
@@ -69,6 +75,10 @@ export async function runRequestPodSweep(o: RequestPodSweepOptions): Promise<Ben
       freshServers: sweep.freshServers,
       unsettledWarmups: sweep.unsettledWarmups + (warmup?.settled === false ? 1 : 0),
     };
+    const evidence = { records: [...sweep.records.values()].flat(), steps: sweep.steps, openSeconds: plan.openSeconds, stillSpoiled: requestPod.stillSpoiled, unsettledWarmups: requestPod.unsettledWarmups, slo: o.slo };
+    // Its checks join the run's: a noisy sweep of the deployed pod makes the run as untrustworthy as a noisy main sweep.
+    const problems = [...target.notes.map((detail) => ({ code: 'setup', detail }) as const), ...assessOpenSweep(evidence, o.gates)];
+    return { requestPod, problems: problems.map((p) => `the recommended pod's sweep: ${describeRunProblem(p)}`) };
   } finally {
     await target.close();
   }

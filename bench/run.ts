@@ -9,13 +9,13 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ExternalError, InvalidArgumentError, NoRecommendationError, silentLogger, type Logger } from '../common/index.js';
 import { assessRun, describeRemeasured, describeRunProblem, DEFAULT_GATES, type RunGates } from './assess.js';
-import { BENCH_RESULTS_SCHEMA_VERSION, validateBenchResults, type BenchEnvironment, type BenchRequestPod, type BenchResults, type BenchSlo } from './contract.js';
+import { BENCH_RESULTS_SCHEMA_VERSION, validateBenchResults, type BenchEnvironment, type BenchResults, type BenchSlo } from './contract.js';
 import { cpuInfo, cpuListCores, loadAverage, otherBusyCores, pinProcess, processPeakRssMiB } from './host.js';
 import { GeneratorThread } from './open-model-worker.js';
 import { runOpenSweep } from './open-sweep.js';
 import type { RecommendInputs } from './recommend/inputs.js';
 import { recommend } from './recommend/recommend.js';
-import { runRequestPodSweep } from './request-pod-sweep.js';
+import { runRequestPodSweep, type RequestPodSweep } from './request-pod-sweep.js';
 import { runSaturationSweep } from './saturation.js';
 import { startStallMonitor, type StallMonitor } from './stalls.js';
 import { summarizeSaturation } from './summarize.js';
@@ -213,9 +213,9 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     await checkReachable(setup.target.url, options.signal);
     const measured = await measure(options, settings, setup);
     const inputs: RecommendInputs = { minAchievedRatio: settings.gates.minAchievedRatio, ...options.inputs, slo: options.slo };
-    const requestPod = await measureRequestPod(options, settings, setup, recommendMeasured(measured, inputs));
+    const own = await measureRequestPod(options, settings, setup, recommendMeasured(measured, inputs));
     settings.progress({ phase: 'recommend', step: 1, steps: 1, message: 'recommending' });
-    return recommendMeasured(requestPod ? { ...measured, measurements: { ...measured.measurements, requestPod } } : measured, inputs);
+    return recommendMeasured(own ? withRequestPod(measured, own) : measured, inputs);
   } finally {
     await tearDown(setup);
   }
@@ -226,7 +226,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
  * measures a pod of that size (request-pod-sweep.ts); null when it is not smaller, the bench did
  * not start the server (its size is the user's), or the plan has no such sweep.
  */
-async function measureRequestPod(options: BenchOptions, s: RunSettings, setup: RunSetup, first: BenchResults): Promise<BenchRequestPod | null> {
+async function measureRequestPod(options: BenchOptions, s: RunSettings, setup: RunSetup, first: BenchResults): Promise<RequestPodSweep | null> {
   const requestMillicores = first.recommendation.resources.cpuRequestMillicores;
   const { target } = setup;
   const { podSloCapacityPredictedRps: predicted, lambdaCapRps: measuredCapacity } = first.recommendation.intermediates;
@@ -244,6 +244,12 @@ async function measureRequestPod(options: BenchOptions, s: RunSettings, setup: R
     logger: options.logger ?? silentLogger,
     signal: options.signal,
   });
+}
+
+/** The run with the recommended pod's sweep added: its measurements, and its checks among the run's. */
+function withRequestPod(measured: BenchMeasuredRun, own: RequestPodSweep): BenchMeasuredRun {
+  const problems = [...measured.validity.problems, ...own.problems];
+  return { ...measured, measurements: { ...measured.measurements, requestPod: own.requestPod }, validity: { valid: problems.length === 0, problems } };
 }
 
 /**

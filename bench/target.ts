@@ -52,6 +52,8 @@ export interface BenchTarget {
    *   warm-up (then the new process keeps running until `close`).
    */
   fresh(signal?: AbortSignal): Promise<Warmup | null>;
+  /** Warms the current process up as `fresh` does a new one; null when the bench cannot (a URL it did not start). */
+  warmUp(signal?: AbortSignal): Promise<Warmup | null>;
   /** Starts a window of the server's GC pauses (a no-op when they cannot be seen). */
   markGc(): void;
   /** The server's GC pauses since `markGc`, or null when they cannot be seen. */
@@ -259,10 +261,13 @@ export async function startHelloTarget(options: StartHelloTargetOptions): Promis
       if (signal?.aborted) throw new AbortedError('bench aborted');
       await server.stop();
       server = await HelloProcess.start();
-      if (cpus !== null) pinProcess(server.pid, cpus);
-      quota?.add(server.pid);
+      // A fresh process outside the pinning or the quota would be measured as another pod.
+      const pinFailure = cpus === null ? null : pinProcess(server.pid, cpus);
+      if (pinFailure) throw new ExternalError(`the fresh server could not be pinned: ${pinFailure}`);
+      if (quota && !quota.add(server.pid)) throw new ExternalError(`the fresh server (pid ${server.pid}) could not be put under the ${quota.millicores}m CPU quota`);
       return warmUp(server, signal);
     },
+    warmUp: (signal) => warmUp(server, signal),
     markGc: () => server.markGc(),
     readGc: () => server.readGc(),
     close: async () => {
@@ -333,6 +338,7 @@ export function externalTarget(url: string, pid: number | null): BenchTarget {
     quota: null,
     notes: [],
     fresh: async () => null,
+    warmUp: async () => null,
     markGc: () => {},
     readGc: async () => null,
     close: async () => {},

@@ -70,37 +70,62 @@ export function cpuRequestStep(uTarget: number, cpu: CpuModel, pod: MeasuredPod,
   const peakShareRps = (o.peakRps * (1 + o.forecastMargin)) / (o.minReplicasFloor * (1 - o.tolerance));
   const neededMilli = (1000 * cpu.at(peakShareRps)) / uTarget;
   const sized = Math.min(pod.millicores, Math.max(100, Math.ceil(neededMilli / 50 - 1e-9) * 50));
-  const measured = sized < pod.millicores && own?.capacity.millicores === sized ? own.capacity : null;
-  const requestMillicores = measured?.failed ? pod.millicores : sized;
+  const sweep = sized < pod.millicores && own?.capacity.millicores === sized ? own.capacity : null;
+  const requestMillicores = sweep?.kind === 'failed' ? pod.millicores : sized;
   const smaller = requestMillicores < pod.millicores;
   const predictedSloCapacityRps = smaller ? Math.min(lambdaCapRps, cpu.rateAt((pod.uMax * requestMillicores) / 1000)) : lambdaCapRps;
-  const ownCapacity = measured?.sides ? measured.sides[own!.side] : null;
-  const measuredSloCapacityRps = ownCapacity ? Math.min(lambdaCapRps, ownCapacity.lambdaCap) : null;
+  const ownCapacity = sweep?.kind === 'measured' ? sweep.sides[own!.side] : null;
+  // At most the measured pod's capacity, and at most where the line reaches the whole request: a
+  // pod under an R quota cannot use more, so a sweep that seems to do better is noise.
+  const ceilingRps = Math.min(lambdaCapRps, cpu.rateAt(requestMillicores / 1000));
+  const measuredSloCapacityRps = ownCapacity ? Math.min(ceilingRps, ownCapacity.lambdaCap) : null;
   const sloCapacityRps = measuredSloCapacityRps ?? predictedSloCapacityRps;
   const limitMillicores = o.cpuLimit === 'none' ? null : o.cpuLimit === 'double' ? 2 * requestMillicores : requestMillicores;
-  const warnings: string[] = [];
-  if (measured?.failed) {
-    warnings.push(`A ${sized}m pod, measured under a ${sized}m quota, met the SLO at none of its rates (${measured.failed}): the request stays at the measured pod's ${pod.millicores}m.`);
+  const warnings: string[] = [...(sweep?.warnings ?? [])];
+  if (sweep?.kind === 'failed') {
+    warnings.push(`A ${sized}m pod, measured under a ${sized}m quota, met the SLO at none of its rates (${sweep.why}): the request stays at the measured pod's ${pod.millicores}m.`);
   } else if (smaller && ownCapacity === null) {
+    const why = sweep?.kind === 'invalid' ? `its own sweep under a ${requestMillicores}m quota had no valid step (${sweep.why}), so its SLO capacity` : `its SLO capacity`;
     warnings.push(
-      `The request (${requestMillicores}m) is smaller than the pod the bench measured (${pod.millicores}m): its SLO capacity (${sig(sloCapacityRps)} req/s) assumes the SLO holds up to the same share of its CPU; run the bench with --cpu-quota ${requestMillicores}m to measure a pod of this size.`,
+      `The request (${requestMillicores}m) is smaller than the pod the bench measured (${pod.millicores}m): ${why} (${sig(sloCapacityRps)} req/s) assumes the SLO holds up to the same share of its CPU; run the bench with --cpu-quota ${requestMillicores}m to measure a pod of this size.`,
     );
-  } else if (ownCapacity?.sloNotReached) {
+  } else if (ownCapacity?.sloNotReached && ownCapacity.lambdaCap < ceilingRps) {
     warnings.push(`No step of the ${requestMillicores}m pod's own sweep broke the SLO: its SLO capacity (${sig(sloCapacityRps)} req/s) is a lower bound.`);
   }
   if (o.cpuLimit === 'equal') warnings.push('limit = request: these numbers hold only if the bench ran under that quota (--cpu-quota); the target is kept below 1/(1+tolerance) - 0.05 to avoid the HPA dead zone.');
   return {
     value: { requestMillicores, limitMillicores, peakShareRps, sloCapacityRps, predictedSloCapacityRps, measuredSloCapacityRps },
     reasoning: [
-      `CPU request R = min(${pod.millicores}m, max(100m, ceil50(CPU(${sig(peakShareRps)} req/s) / u_t))) = min(${pod.millicores}m, max(100m, ceil50(${sig(neededMilli)}m))) = ${sized}m: ${o.minReplicasFloor} pods carry the forecast peak ${o.peakRps}*(1+${o.forecastMargin}) at the target (at the bottom of its band, 1-${o.tolerance})${smaller ? `; ${capacityReason(requestMillicores, predictedSloCapacityRps, measuredSloCapacityRps)}` : ''}${measured?.failed ? `; a ${sized}m pod's own sweep met the SLO at none of its rates, so R = the measured pod, ${pod.millicores}m` : ''}.`,
+      `CPU request R = min(${pod.millicores}m, max(100m, ceil50(CPU(${sig(peakShareRps)} req/s) / u_t))) = min(${pod.millicores}m, max(100m, ceil50(${sig(neededMilli)}m))) = ${sized}m: ${o.minReplicasFloor} pods carry the forecast peak ${o.peakRps}*(1+${o.forecastMargin}) at the target (at the bottom of its band, 1-${o.tolerance})${smaller ? `; ${capacityReason(requestMillicores, predictedSloCapacityRps, measuredSloCapacityRps, ceilingRps)}` : ''}${sweep?.kind === 'failed' ? `; a ${sized}m pod's own sweep met the SLO at none of its rates, so R = the measured pod, ${pod.millicores}m` : ''}.`,
       limitMillicores === null ? 'No CPU limit (CFS quota throttles tails; bench-method.md section 4).' : `CPU limit ${limitMillicores}m (policy "${o.cpuLimit}").`,
     ],
     warnings,
   };
 }
 
+/**
+ * u_max of the recommended pod, when its own sweep measured its SLO capacity: the share of its
+ * request the CPU line puts it at there. The HPA target and the RPS target are then derived for
+ * the pod that is deployed, not the one measured first: a small pod that keeps the SLO to a
+ * lower share of its CPU gets a lower target, so a CPU HPA does not hold it nearer its capacity
+ * than the RPS target would.
+ */
+export function requestPodUMaxStep(cpu: CpuModel, request: CpuRequest): Reasoned<MeasuredPod> | null {
+  const capacity = request.measuredSloCapacityRps;
+  if (capacity === null) return null;
+  const cores = cpu.at(capacity);
+  const uMax = Math.min(1, (1000 * cores) / request.requestMillicores);
+  return {
+    value: { millicores: request.requestMillicores, uMax },
+    reasoning: [`The ${request.requestMillicores}m pod met the SLO up to ${sig(capacity)} req/s, where the CPU line puts it at ${sig(cores)} cores: its u_max = min(1, ${sig(1000 * cores)}m / ${request.requestMillicores}m) = ${sig(uMax)}; its HPA and RPS targets follow from that.`],
+    warnings: [],
+  };
+}
+
 /** Where the smaller pod's SLO capacity comes from. */
-function capacityReason(requestMillicores: number, predicted: number, measured: number | null): string {
+function capacityReason(requestMillicores: number, predicted: number, measured: number | null, ceiling: number): string {
   const line = `CPU(lambda) = u_max*R on the measured pod's CPU line: ${sig(predicted)} req/s`;
-  return measured === null ? `its SLO capacity is ${line}` : `its SLO capacity is ${sig(measured)} req/s, measured by its own sweep under a ${requestMillicores}m quota (${line}; at most the measured pod's lambda_cap)`;
+  return measured === null
+    ? `its SLO capacity is ${line}`
+    : `its SLO capacity is ${sig(measured)} req/s, measured by its own sweep under a ${requestMillicores}m quota (${line}; at most ${sig(ceiling)} req/s, the measured pod's lambda_cap or where the line reaches all of R)`;
 }

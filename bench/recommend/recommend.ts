@@ -11,7 +11,7 @@
 import type { BenchInterval, BenchRecommendation } from '../contract.js';
 import { capacityStep, type Capacity, type CapacityFinding, type CapacitySides } from './capacity.js';
 import { cpuModelStep, type CpuModel } from './cpu-model.js';
-import { cpuRequestStep, measuredPodStep, type CpuRequest, type MeasuredPod, type MeasuredRequestPod } from './cpu-request.js';
+import { cpuRequestStep, measuredPodStep, requestPodUMaxStep, type CpuRequest, type MeasuredPod, type MeasuredRequestPod } from './cpu-request.js';
 import { resolveInputs, type RecommendInputs, type RecommendMeasurements, type Resolved } from './inputs.js';
 import { memoryStep } from './memory.js';
 import type { Reasoned } from './reasoned.js';
@@ -31,6 +31,8 @@ interface Scenario {
   readonly pod: Reasoned<MeasuredPod>;
   readonly utilization: Reasoned<UtilizationTarget>;
   readonly request: Reasoned<CpuRequest>;
+  /** The recommended pod's own u_max and target, when its sweep measured it; null: the measured pod's stand. */
+  readonly deployed: { readonly pod: Reasoned<MeasuredPod>; readonly utilization: Reasoned<UtilizationTarget> } | null;
   readonly sizing: Reasoned<Sizing & { formulaTarget: number; formulaViolationSeconds: number }>;
   readonly memory: Reasoned<{ requestMiB: number; limitMiB: number }>;
   readonly rps: Reasoned<BenchRecommendation['rps']>;
@@ -56,7 +58,8 @@ export function recommend(measurements: RecommendMeasurements, inputs: Recommend
   const spread = spreadStep(valid, s.targetCores, o);
   const intervals = intervalsOf([chosen, others.point, others.optimistic], others.point);
   const memory = memoryOnSafeSide(chosen, [others.point, others.optimistic]);
-  const steps = [capacity, cpu, chosen.pod, chosen.utilization, chosen.request, chosen.sizing, memory, chosen.rps];
+  const deployed = chosen.deployed ? [chosen.deployed.pod, chosen.deployed.utilization] : [];
+  const steps = [capacity, cpu, chosen.pod, chosen.utilization, chosen.request, ...deployed, chosen.sizing, memory, chosen.rps];
   return {
     slo: o.slo,
     resources: {
@@ -82,17 +85,21 @@ function sizeOn(capacity: Capacity, cpu: CpuModel, m: RecommendMeasurements, val
   const pod = measuredPodStep(cpuCapCores, capacity.lambdaCap, m.serverCpuQuotaMillicores ?? null);
   const utilization = targetUtilizationStep(pod.value.uMax, o);
   const request = cpuRequestStep(utilization.value.target, cpu, pod.value, capacity.lambdaCap, o, own);
-  const sizing = replicasStep({ cpu, lambdaCapRps: request.value.sloCapacityRps, requestMillicores: request.value.requestMillicores, utilization: utilization.value }, o);
+  // A smaller pod measured by its own sweep gets its own u_max, and the target from it.
+  const ownPod = requestPodUMaxStep(cpu, request.value);
+  const ownUtilization = ownPod && targetUtilizationStep(ownPod.value.uMax, o);
+  const deployed = { pod: ownPod ?? pod, utilization: ownUtilization ?? utilization };
+  const sizing = replicasStep({ cpu, lambdaCapRps: request.value.sloCapacityRps, requestMillicores: request.value.requestMillicores, utilization: deployed.utilization.value }, o);
   const memory = memoryStep(valid, m.serverPeakRssMiB, request.value.sloCapacityRps, o);
   const rps = rpsStep({
     sloCapacityRps: request.value.sloCapacityRps,
-    uMax: pod.value.uMax,
+    uMax: deployed.pod.value.uMax,
     utilization: sizing.value.utilization,
-    rawUtilization: utilization.value.raw,
+    rawUtilization: deployed.utilization.value.raw,
     ctRps: sizing.value.ctRps,
     idleCores: cpu.idleCores,
   });
-  return { capacity, cpuCapCores, pod, utilization, request, sizing, memory, rps };
+  return { capacity, cpuCapCores, pod, utilization, request, deployed: ownPod && ownUtilization && { pod: ownPod, utilization: ownUtilization }, sizing, memory, rps };
 }
 
 /**
@@ -138,7 +145,7 @@ function intervalReasoning(intervals: Record<string, BenchInterval>): string {
 /** Every intermediate value by name, with units in the name. */
 function intermediatesOf(m: RecommendMeasurements, o: Resolved, capacity: CapacityFinding, cpu: CpuModel, sc: Scenario): Record<string, number | null> {
   const cap = sc.capacity;
-  const u = sc.utilization.value;
+  const u = (sc.deployed?.utilization ?? sc.utilization).value;
   const s = sc.sizing.value;
   return {
     xMaxRps: m.saturation.maxRps,
@@ -161,6 +168,7 @@ function intermediatesOf(m: RecommendMeasurements, o: Resolved, capacity: Capaci
     podSloCapacityRps: sc.request.value.sloCapacityRps,
     podSloCapacityPredictedRps: sc.request.value.predictedSloCapacityRps,
     podSloCapacityMeasuredRps: sc.request.value.measuredSloCapacityRps,
+    requestPodUMax: sc.deployed?.pod.value.uMax ?? null,
     tLagSeconds: u.tLagSeconds,
     growthFactorOverLag: u.growthOverLag,
     growthFactorPer15s: u.growthPer15s,

@@ -5,19 +5,29 @@
 import { sweepCapacity, type CapacitySides } from './capacity.js';
 import type { RecommendMeasurements, Resolved } from './inputs.js';
 
-/** What the request pod's sweep says: its capacity on each side, or why it has none. */
-export type RequestPodCapacity =
-  | { readonly millicores: number; readonly sides: CapacitySides; readonly failed: null }
-  | { readonly millicores: number; readonly sides: null; readonly failed: string };
+/** What the request pod's sweep says, with the warnings its capacity finding gave. */
+export type RequestPodCapacity = { readonly millicores: number; readonly warnings: readonly string[] } & (
+  | { readonly kind: 'measured'; readonly sides: CapacitySides }
+  /** It met the SLO at none of its valid rates: a pod this small is not known to hold it. */
+  | { readonly kind: 'failed'; readonly why: string }
+  /** No valid step with the server's CPU: the sweep says nothing about the pod. */
+  | { readonly kind: 'invalid'; readonly why: string }
+);
 
 /** The request pod's capacity on each side of the SLO intervals; null when there was no such sweep. */
 export function requestPodCapacity(pod: RecommendMeasurements['requestPod'], o: Resolved): RequestPodCapacity | null {
   if (!pod) return null;
+  const millicores = pod.cpuQuotaMillicores;
+  const dropped = pod.steps.filter((s) => !s.valid || s.serverCpuCores === null).length;
+  const droppedWarning = dropped > 0 ? [`${dropped} of the ${millicores}m pod's ${pod.steps.length} step(s) failed the run checks and were left out.`] : [];
+  if (dropped === pod.steps.length) return { millicores, kind: 'invalid', why: `none of its ${pod.steps.length} step(s) was valid`, warnings: droppedWarning };
   try {
-    return { millicores: pod.cpuQuotaMillicores, sides: sweepCapacity(pod.steps, o).value.sides, failed: null };
+    const finding = sweepCapacity(pod.steps, o);
+    const failedBelow = finding.value.sides.protective.failedBelow;
+    const noise = failedBelow.length > 0 ? [`Noise detected: the ${millicores}m pod's step(s) at ${failedBelow.join(', ')} req/s failed the SLO below a higher rate that met it; taken as disturbed.`] : [];
+    return { millicores, kind: 'measured', sides: finding.value.sides, warnings: [...droppedWarning, ...noise, ...finding.warnings.map((w) => `The ${millicores}m pod: ${w}`)] };
   } catch (error) {
-    // No valid step, or the SLO failed at its every rate: the pod this small is not known to hold it.
     if ((error as { code?: unknown }).code !== 'HELLO_ERR_NO_RECOMMENDATION') throw error;
-    return { millicores: pod.cpuQuotaMillicores, sides: null, failed: (error as Error).message };
+    return { millicores, kind: 'failed', why: (error as Error).message, warnings: droppedWarning };
   }
 }

@@ -108,7 +108,9 @@ test('runBench: hello started, swept, recommended, written, read back', { timeou
     assert.deepEqual(own.steps.map((s) => s.offeredRps), fractions.map((f) => Math.max(1, Math.round(own.predictedSloCapacityRps * f))));
     assert.equal(results.recommendation.intermediates.podSloCapacityMeasuredRps, results.recommendation.intermediates.podSloCapacityRps);
     assert.ok(!results.recommendation.warnings.some((w) => w.includes('assumes the SLO holds up to the same share')), results.recommendation.warnings.join('\n'));
-    // That sweep keeps its process for lower rates (it sizes no memory).
+    // That sweep keeps its process for lower rates (it sizes no memory); nothing overloaded it.
+    assert.equal(own.freshServers, 0);
+    assert.match(renderBenchReport(results), new RegExp(`The recommended pod, under a ${request}m quota, .*its SLO capacity, \\d+ req/s, is read from these steps`));
     assert.ok(!events.some((e) => e.phase === 'request-pod' && e.message.startsWith('  fresh server process (before')));
   }
   assert.deepEqual(

@@ -324,32 +324,55 @@ test('the recommended pod\'s own sweep: its measured SLO capacity replaces the C
   // sweep under a 100m quota: p99 1, 1.5, 3, 20, 60 ms at 1200, 1680, 2040, 2400, 2760 req/s.
   // lambda_slo: log-interpolated between 2040 (3 ms) and 2400 (20 ms): f = ln(10/3)/ln(20/3) =
   // 0.6346 -> 2268.5; Kneedle (latency normalised to [1, 60] ms): d = 0, .2992, .5046, .4472, 0
-  // -> knee 2040; lambda_cap 2040. The RPS target: 2040 x 0.5 / 0.72 = 1416.7; C_t stays 1666.7
-  // (below 2040), so the replicas stay 2 / 3.
+  // -> knee 2040; lambda_cap 2040 (below the ceiling: min(6000, where the line reaches 100m,
+  // 3333.3)). The line puts that pod at 0.0612 cores there: its own u_max = 0.612, and its target
+  // floor1%(0.612 / 1.43 = 0.428) = 42%, lower than the measured pod's 50%: C_t = 42m / 30 us =
+  // 1400 req/s; the RPS target 2040 x 0.42 / 0.612 = 1400 (C_t again: no intercept); replicas
+  // N = max(2, ceil(1200 / (1400 x 0.9))) = 2 -> 2 / 3.
   const quota = underQuota(250, (rps) => (0.03 * rps) / 1000);
   const measured = ownSweep(100, { 1200: 1, 1680: 1.5, 2040: 3, 2400: 20, 2760: 60 });
   const r = recommend({ ...quota, requestPod: measured }, { slo, peakRps: 1000 });
   assert.equal(r.resources.cpuRequestMillicores, 100);
   close(r.intermediates.podSloCapacityPredictedRps, 2400, 1e-6);
   close(r.intermediates.podSloCapacityMeasuredRps, 2040, 1e-9);
-  close(r.intermediates.ctRps, 1666.667, 1e-3);
-  assert.deepEqual(r.rps, { targetPerPod: 1416, sloCapacityPerPod: 2040, targetUtilizationPercent: 69 });
+  close(r.intermediates.uMax, 0.72, 1e-9);
+  close(r.intermediates.requestPodUMax, 0.612, 1e-9);
+  assert.equal(r.hpa.targetCPUUtilizationPercentage, 42);
+  close(r.intermediates.ctRps, 1400, 1e-6);
+  assert.deepEqual(r.rps, { targetPerPod: 1400, sloCapacityPerPod: 2040, targetUtilizationPercent: 69 });
   assert.deepEqual([r.hpa.minReplicas, r.hpa.maxReplicas], [2, 3]);
   assert.ok(!r.warnings.some((w) => /smaller than the pod the bench measured/.test(w)), r.warnings.join('\n'));
-  assert.ok(r.reasoning.some((l) => /its SLO capacity is 2040 req\/s, measured by its own sweep under a 100m quota \(CPU\(lambda\) = u_max\*R on the measured pod's CPU line: 2400 req\/s/.test(l)));
-  // A capacity above the measured pod's lambda_cap is noise: capped at it (6000).
+  assert.ok(r.reasoning.some((l) => /its SLO capacity is 2040 req\/s, measured by its own sweep under a 100m quota \(CPU\(lambda\) = u_max\*R on the measured pod's CPU line: 2400 req\/s; at most 3330 req\/s/.test(l)));
+  assert.ok(r.reasoning.some((l) => /^The 100m pod met the SLO up to 2040 req\/s, where the CPU line puts it at 0\.0612 cores: its u_max = min\(1, 61\.2m \/ 100m\) = 0\.612/.test(l)));
+  // A sweep that seems to do more than a 100m pod can (the line reaches 100m at 3333 req/s) is
+  // capped there, not called a lower bound; u_max 1, target floor1%(1 / 1.43) = 69%.
   const fast = recommend({ ...quota, requestPod: ownSweep(100, { 5000: 1, 7000: 2 }) }, { slo, peakRps: 1000 });
-  close(fast.intermediates.podSloCapacityMeasuredRps, 6000, 1e-9);
-  assert.ok(fast.warnings.some((w) => /No step of the 100m pod's own sweep broke the SLO/.test(w)));
+  close(fast.intermediates.podSloCapacityMeasuredRps, 3333.333, 1e-3);
+  close(fast.intermediates.requestPodUMax, 1, 1e-9);
+  assert.equal(fast.hpa.targetCPUUtilizationPercentage, 69);
+  assert.ok(!fast.warnings.some((w) => /lower bound/.test(w)), fast.warnings.join('\n'));
+  // No step broke the SLO below the ceiling: a lower bound, said so.
+  const short = recommend({ ...quota, requestPod: ownSweep(100, { 1000: 1, 2000: 2 }) }, { slo, peakRps: 1000 });
+  close(short.intermediates.podSloCapacityMeasuredRps, 2000, 1e-9);
+  assert.ok(short.warnings.some((w) => /^No step of the 100m pod's own sweep broke the SLO: its SLO capacity \(2000 req\/s\) is a lower bound\.$/.test(w)));
   // A sweep of another size (a --from with another peak) is not this pod's: the line's prediction, with its warning.
   const other = recommend({ ...quota, requestPod: ownSweep(150, { 1200: 1, 2400: 20 }) }, { slo, peakRps: 1000 });
   assert.equal(other.intermediates.podSloCapacityMeasuredRps, null);
+  assert.equal(other.intermediates.requestPodUMax, null);
   assert.equal(other.rps.sloCapacityPerPod, 2400);
-  assert.ok(other.warnings.some((w) => /smaller than the pod the bench measured \(250m\).*--cpu-quota 100m/.test(w)));
+  assert.equal(other.hpa.targetCPUUtilizationPercentage, 50);
+  assert.ok(other.warnings.some((w) => /smaller than the pod the bench measured \(250m\): its SLO capacity .*--cpu-quota 100m/.test(w)));
+  // A sweep with no valid step says nothing: the line's prediction, and the warning says why.
+  const noisy = ownSweep(100, { 1200: 1, 2400: 20 });
+  const invalid = recommend({ ...quota, requestPod: { ...noisy, steps: noisy.steps.map((st) => ({ ...st, valid: false })) } }, { slo, peakRps: 1000 });
+  assert.equal(invalid.resources.cpuRequestMillicores, 100);
+  assert.equal(invalid.rps.sloCapacityPerPod, 2400);
+  assert.ok(invalid.warnings.some((w) => /its own sweep under a 100m quota had no valid step \(none of its 2 step\(s\) was valid\)/.test(w)), invalid.warnings.join('\n'));
   // A 100m pod that met the SLO at none of its rates: the request stays at the measured 250m pod.
   const failing = recommend({ ...quota, requestPod: ownSweep(100, { 1200: 30, 2400: 60 }) }, { slo, peakRps: 1000 });
   assert.equal(failing.resources.cpuRequestMillicores, 250);
   assert.equal(failing.rps.sloCapacityPerPod, 6000);
+  assert.equal(failing.hpa.targetCPUUtilizationPercentage, 50);
   assert.ok(failing.warnings.some((w) => /^A 100m pod, measured under a 100m quota, met the SLO at none of its rates \(.*\): the request stays at the measured pod's 250m\.$/.test(w)), failing.warnings.join('\n'));
 });
 
