@@ -38,11 +38,6 @@ export interface OpenSweepOptions {
   /** The progress phase. Default `open`; `request-pod` for the recommended pod's sweep (request-pod.ts). */
   readonly phase?: 'open' | 'request-pod';
   /**
-   * Whether the generator thread is warmed up before the first step. Default true; the request
-   * pod's sweep runs on the thread the main sweep already warmed.
-   */
-  readonly warmUpGenerator?: boolean;
-  /**
    * Whether a repetition at a lower rate than the process was offered gets a fresh one first.
    * Default true: each step's peak RSS sizes the memory request. The request pod's sweep sizes no
    * memory, so it keeps the process (a fresh one is still started after an overload).
@@ -93,7 +88,7 @@ export async function runOpenSweep(o: OpenSweepOptions): Promise<OpenSweep> {
   const state: SweepState = { done: 0, freshServers: 0, unsettledWarmups: 0, highestRateOnProcessRps: 0 };
   const summarize = (): BenchOpenStep[] => [...records.keys()].sort((a, b) => a - b).map((rate) => summarizeOpenStep(records.get(rate)!, o.slo));
   const coarse = [...new Set(plan.rateFractions.map((f) => Math.max(1, Math.round(o.xMaxRps * f))))];
-  if (o.warmUpGenerator ?? true) await warmUpGenerator(o, state, (coarse.length + REFINE_COUNT) * plan.repetitions);
+  await warmUpGenerator(o, state, (coarse.length + REFINE_COUNT) * plan.repetitions);
   await sweepRates(o, records, state, coarse, 'coarse', (coarse.length + REFINE_COUNT) * plan.repetitions);
   // Spoiled repetitions are measured again before refining, so the refinement brackets the
   // server's boundary rather than a generator hiccup; what the refinement itself spoils gets

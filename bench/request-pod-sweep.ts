@@ -6,6 +6,11 @@
  * three full runs while the machine's speed held (docs/BENCHMARKS.md set 15). So when the request
  * is smaller, a second open sweep runs a fresh hello under a quota equal to it, at rates around
  * the predicted capacity, and recommend takes that pod's capacity from it (recommend/cpu-request.ts).
+ *
+ * Like the main sweep, it starts with the open-model warm-up at 40% of its scale (open-sweep.ts):
+ * without it, in three quick runs the first step after the closed-loop warm-up, at the predicted
+ * capacity, had a p99 of 44-58 ms with single batches at 190-320 ms, while steps at higher rates
+ * after it met the 25 ms SLO (docs/BENCHMARKS.md set 16).
  */
 import { assessOpenSweep, describeRunProblem, type RunGates } from './assess.js';
 import type { BenchRequestPod, BenchSlo } from './contract.js';
@@ -22,8 +27,11 @@ export interface RequestPodSweepOptions {
   readonly requestMillicores: number;
   /** Its SLO capacity on the main sweep's CPU line: the rates are fractions of it. */
   readonly predictedSloCapacityRps: number;
-  /** The measured pod's lambda_cap: the most a smaller pod is credited with, so the highest rate offered. */
-  readonly measuredPodCapacityRps: number;
+  /**
+   * The most recommend credits the pod with (the measured pod's lambda_cap, or where the CPU line
+   * reaches the whole request if lower): the highest rate offered.
+   */
+  readonly ceilingRps: number;
   /** CPU list the server is pinned to, or null. */
   readonly serverCpus: string | null;
   readonly quotaPeriodMs: number;
@@ -34,7 +42,7 @@ export interface RequestPodSweepOptions {
   readonly arrivals: 'poisson' | 'uniform';
   readonly connections: number;
   readonly timeoutMs: number;
-  /** The main sweep's stall monitor and generator thread (already warm). */
+  /** The main sweep's stall monitor and generator thread. */
   readonly stalls: StallMonitor;
   readonly generator: GeneratorThread;
   readonly logger: Logger;
@@ -42,30 +50,30 @@ export interface RequestPodSweepOptions {
   readonly progress: (event: BenchProgress) => void;
 }
 
-/** The recommended pod's measurements, and its sweep's run checks as `validity.problems` lines. */
+/** The recommended pod's measurements (null: it could not be measured), and its sweep's run checks as `validity.problems` lines. */
 export interface RequestPodSweep {
-  readonly requestPod: BenchRequestPod;
+  readonly requestPod: BenchRequestPod | null;
   readonly problems: readonly string[];
 }
+
+/** How the sweep's run checks are named among the run's. */
+const PREFIX = "the recommended pod's sweep: ";
 
 /**
  * Starts a hello under a quota equal to the request (pinned like the main one), warms it up and
  * runs the open sweep at the plan's request-pod fractions of the predicted capacity; closes it.
- * Returns null when the quota cannot be applied (then there is nothing this sweep could add). The
- * main sweep's server stays, idle, on its core meanwhile (it is closed with the run).
+ * When the quota cannot be applied nothing is measured, and a run problem says why. The main
+ * sweep's server stays, idle, on its core meanwhile (it is closed with the run).
  */
-export async function runRequestPodSweep(o: RequestPodSweepOptions): Promise<RequestPodSweep | null> {
+export async function runRequestPodSweep(o: RequestPodSweepOptions): Promise<RequestPodSweep> {
   const target = await startHelloTarget({ cpus: o.serverCpus, quotaMillicores: o.requestMillicores, quotaPeriodUs: 1000 * o.quotaPeriodMs, logger: o.logger });
   try {
-    if (target.quota === null) {
-      o.logger.warn('the recommended pod was not measured', { why: target.notes.join('; ') });
-      return null;
-    }
+    if (target.quota === null) return { requestPod: null, problems: target.notes.map((note) => `${PREFIX}not measured: ${note}`) };
     const predicted = Math.round(o.predictedSloCapacityRps);
     o.progress({ phase: 'request-pod', step: 0, steps: 0, message: `the recommended ${o.requestMillicores}m pod: a hello under a ${o.requestMillicores}m quota, at rates around the ${predicted} req/s its CPU line predicts; warming it up` });
     const warmup = await target.warmUp(o.signal);
     const plan: BenchPlan = { ...o.plan, rateFractions: requestPodFractions(o), repetitions: o.plan.requestPodRepetitions };
-    const sweep = await runOpenSweep({ ...o, target, plan, xMaxRps: o.predictedSloCapacityRps, phase: 'request-pod', warmUpGenerator: false, freshBeforeLowerRate: false });
+    const sweep = await runOpenSweep({ ...o, target, plan, xMaxRps: o.predictedSloCapacityRps, phase: 'request-pod', freshBeforeLowerRate: false });
     const requestPod: BenchRequestPod = {
       cpuQuotaMillicores: o.requestMillicores,
       predictedSloCapacityRps: o.predictedSloCapacityRps,
@@ -78,21 +86,21 @@ export async function runRequestPodSweep(o: RequestPodSweepOptions): Promise<Req
     const evidence = { records: [...sweep.records.values()].flat(), steps: sweep.steps, openSeconds: plan.openSeconds, stillSpoiled: requestPod.stillSpoiled, unsettledWarmups: requestPod.unsettledWarmups, slo: o.slo };
     // Its checks join the run's: a noisy sweep of the deployed pod makes the run as untrustworthy as a noisy main sweep.
     const problems = [...target.notes.map((detail) => ({ code: 'setup', detail }) as const), ...assessOpenSweep(evidence, o.gates)];
-    return { requestPod, problems: problems.map((p) => `the recommended pod's sweep: ${describeRunProblem(p)}`) };
+    return { requestPod, problems: problems.map((p) => PREFIX + describeRunProblem(p)) };
   } finally {
     await target.close();
   }
 }
 
 /**
- * The plan's fractions of the predicted capacity up to the measured pod's lambda_cap, and that
- * capacity itself on top: the most recommend credits a smaller pod with, so a rate above it could
- * only show what is capped anyway, while the line's prediction can fall short by more than the
- * fractions reach (a noisy quick run's 200m pod met the SLO at 1.6 times it). The prediction is at
- * most that capacity, so the fractions up to 1 always stay.
+ * The plan's fractions of the predicted capacity up to the ceiling (the most recommend credits a
+ * smaller pod with, so a rate above it could only show what is capped anyway), and the ceiling
+ * itself on top: the line's prediction can fall short by more than the fractions reach (a noisy
+ * quick run's 200m pod met the SLO at 1.6 times it). The prediction is at most the ceiling, so the
+ * fractions up to 1 always stay.
  */
-export function requestPodFractions(o: Pick<RequestPodSweepOptions, 'plan' | 'predictedSloCapacityRps' | 'measuredPodCapacityRps'>): number[] {
-  const ceiling = o.measuredPodCapacityRps / o.predictedSloCapacityRps;
+export function requestPodFractions(o: Pick<RequestPodSweepOptions, 'plan' | 'predictedSloCapacityRps' | 'ceilingRps'>): number[] {
+  const ceiling = o.ceilingRps / o.predictedSloCapacityRps;
   const below = o.plan.requestPodRateFractions.filter((f) => f <= ceiling);
   // Within 5% of the highest fraction kept, the ceiling adds nothing.
   return below.length > 0 && ceiling <= 1.05 * below.at(-1)! ? below : [...below, ceiling];

@@ -229,27 +229,34 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
 async function measureRequestPod(options: BenchOptions, s: RunSettings, setup: RunSetup, first: BenchResults): Promise<RequestPodSweep | null> {
   const requestMillicores = first.recommendation.resources.cpuRequestMillicores;
   const { target } = setup;
-  const { podSloCapacityPredictedRps: predicted, lambdaCapRps: measuredCapacity } = first.recommendation.intermediates;
+  const { podSloCapacityPredictedRps: predicted, podSloCapacityCeilingRps: ceiling } = first.recommendation.intermediates;
   if (!target.startedByBench || target.quota === null || requestMillicores >= target.quota.millicores) return null;
-  if (s.plan.requestPodRateFractions.length === 0 || typeof predicted !== 'number' || !(predicted > 0) || typeof measuredCapacity !== 'number') return null;
-  return runRequestPodSweep({
-    ...s,
-    requestMillicores,
-    predictedSloCapacityRps: predicted,
-    measuredPodCapacityRps: measuredCapacity,
-    serverCpus: target.cpus,
-    stalls: setup.stalls,
-    generator: setup.generator,
-    slo: options.slo,
-    logger: options.logger ?? silentLogger,
-    signal: options.signal,
-  });
+  if (s.plan.requestPodRateFractions.length === 0 || typeof predicted !== 'number' || !(predicted > 0) || typeof ceiling !== 'number') return null;
+  try {
+    return await runRequestPodSweep({
+      ...s,
+      requestMillicores,
+      predictedSloCapacityRps: predicted,
+      ceilingRps: ceiling,
+      serverCpus: target.cpus,
+      stalls: setup.stalls,
+      generator: setup.generator,
+      slo: options.slo,
+      logger: options.logger ?? silentLogger,
+      signal: options.signal,
+    });
+  } catch (error) {
+    // The main sweep stands without it (a Ctrl-C still stops the run).
+    if (options.signal?.aborted || (error as { code?: unknown }).code === 'HELLO_ERR_ABORTED') throw error;
+    return { requestPod: null, problems: [`the recommended pod's sweep: not measured: ${(error as Error).message.split('\n')[0]}`] };
+  }
 }
 
 /** The run with the recommended pod's sweep added: its measurements, and its checks among the run's. */
 function withRequestPod(measured: BenchMeasuredRun, own: RequestPodSweep): BenchMeasuredRun {
   const problems = [...measured.validity.problems, ...own.problems];
-  return { ...measured, measurements: { ...measured.measurements, requestPod: own.requestPod }, validity: { valid: problems.length === 0, problems } };
+  const measurements = own.requestPod ? { ...measured.measurements, requestPod: own.requestPod } : measured.measurements;
+  return { ...measured, measurements, validity: { valid: problems.length === 0, problems } };
 }
 
 /**
@@ -422,7 +429,9 @@ function recommendMeasured(measured: BenchMeasuredRun, inputs: RecommendInputs):
   const { remeasured = [], stillSpoiled = 0 } = m.openModel;
   if (remeasured.length > 0) extra.push(describeRemeasured(remeasured, stillSpoiled));
   if (m.requestPod && m.requestPod.remeasured.length > 0) extra.push(`The recommended pod's sweep: ${describeRemeasured(m.requestPod.remeasured, m.requestPod.stillSpoiled)}`);
-  if (limit !== null && quota !== null && quota !== limit) {
+  // The recommended pod's own sweep ran under a quota of the request; with limit = request, that is the limit.
+  const limitMeasured = m.requestPod?.cpuQuotaMillicores === limit && recommendation.intermediates.podSloCapacityMeasuredRps !== null;
+  if (limit !== null && quota !== null && quota !== limit && !limitMeasured) {
     extra.push(`The bench ran under a ${quota}m quota but recommends a ${limit}m limit: re-run with --cpu-quota ${limit}m to measure under the recommended limit.`);
   }
   const checks = measured.validity.problems.map((p) => `run check: ${p}`);

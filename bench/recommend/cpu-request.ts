@@ -27,8 +27,12 @@ export interface CpuRequest {
   readonly sloCapacityRps: number;
   /** The smaller pod's SLO capacity on the measured pod's CPU line (lambda_cap when R is the measured pod). */
   readonly predictedSloCapacityRps: number;
-  /** The smaller pod's SLO capacity from its own sweep (at most lambda_cap); null without one. */
+  /** The smaller pod's SLO capacity from its own sweep (at most the ceiling); null without one. */
   readonly measuredSloCapacityRps: number | null;
+  /** The most a smaller pod is credited with: lambda_cap, or where the CPU line reaches all of R if lower. */
+  readonly ceilingRps: number;
+  /** The server's CPU its own sweep measured at that capacity (interpolated between its steps); null without one. */
+  readonly measuredCpuCores: number | null;
 }
 
 /** The measured pod and u_max: the SLO held up to CPU_cap (the CPU at lambda_cap), u_max of the pod's CPU. */
@@ -94,7 +98,7 @@ export function cpuRequestStep(uTarget: number, cpu: CpuModel, pod: MeasuredPod,
   }
   if (o.cpuLimit === 'equal') warnings.push('limit = request: these numbers hold only if the bench ran under that quota (--cpu-quota); the target is kept below 1/(1+tolerance) - 0.05 to avoid the HPA dead zone.');
   return {
-    value: { requestMillicores, limitMillicores, peakShareRps, sloCapacityRps, predictedSloCapacityRps, measuredSloCapacityRps },
+    value: { requestMillicores, limitMillicores, peakShareRps, sloCapacityRps, predictedSloCapacityRps, measuredSloCapacityRps, ceilingRps, measuredCpuCores: measuredSloCapacityRps === null || sweep?.kind !== 'measured' ? null : sweep.cpuAt(measuredSloCapacityRps) },
     reasoning: [
       `CPU request R = min(${pod.millicores}m, max(100m, ceil50(CPU(${sig(peakShareRps)} req/s) / u_t))) = min(${pod.millicores}m, max(100m, ceil50(${sig(neededMilli)}m))) = ${sized}m: ${o.minReplicasFloor} pods carry the forecast peak ${o.peakRps}*(1+${o.forecastMargin}) at the target (at the bottom of its band, 1-${o.tolerance})${smaller ? `; ${capacityReason(requestMillicores, predictedSloCapacityRps, measuredSloCapacityRps, ceilingRps)}` : ''}${sweep?.kind === 'failed' ? `; a ${sized}m pod's own sweep met the SLO at none of its rates, so R = the measured pod, ${pod.millicores}m` : ''}.`,
       limitMillicores === null ? 'No CPU limit (CFS quota throttles tails; bench-method.md section 4).' : `CPU limit ${limitMillicores}m (policy "${o.cpuLimit}").`,
@@ -105,19 +109,24 @@ export function cpuRequestStep(uTarget: number, cpu: CpuModel, pod: MeasuredPod,
 
 /**
  * u_max of the recommended pod, when its own sweep measured its SLO capacity: the share of its
- * request the CPU line puts it at there. The HPA target and the RPS target are then derived for
- * the pod that is deployed, not the one measured first: a small pod that keeps the SLO to a
- * lower share of its CPU gets a lower target, so a CPU HPA does not hold it nearer its capacity
- * than the RPS target would.
+ * request it used there, by the CPU line or by its own steps, whichever is lower (the side that
+ * protects the SLO; the steps' reading also stays below R where the line's may not). The HPA
+ * target and the RPS target are then derived for the pod that is deployed, not the one measured
+ * first: a small pod that keeps the SLO to a lower share of its CPU gets a lower target, so a CPU
+ * HPA does not hold it nearer its capacity than the RPS target would.
  */
 export function requestPodUMaxStep(cpu: CpuModel, request: CpuRequest): Reasoned<MeasuredPod> | null {
   const capacity = request.measuredSloCapacityRps;
   if (capacity === null) return null;
-  const cores = cpu.at(capacity);
+  const line = cpu.at(capacity);
+  const own = request.measuredCpuCores ?? line;
+  const cores = Math.min(line, own);
   const uMax = Math.min(1, (1000 * cores) / request.requestMillicores);
   return {
     value: { millicores: request.requestMillicores, uMax },
-    reasoning: [`The ${request.requestMillicores}m pod met the SLO up to ${sig(capacity)} req/s, where the CPU line puts it at ${sig(cores)} cores: its u_max = min(1, ${sig(1000 * cores)}m / ${request.requestMillicores}m) = ${sig(uMax)}; its HPA and RPS targets follow from that.`],
+    reasoning: [
+      `The ${request.requestMillicores}m pod met the SLO up to ${sig(capacity)} req/s, where it used ${sig(own)} cores (its own steps) and the CPU line puts it at ${sig(line)}: its u_max = min(1, ${sig(1000 * cores)}m / ${request.requestMillicores}m) = ${sig(uMax)}, the lower; its HPA and RPS targets follow from that, while R was sized at the measured pod's target.`,
+    ],
     warnings: [],
   };
 }

@@ -59,7 +59,9 @@ export function recommend(measurements: RecommendMeasurements, inputs: Recommend
   const intervals = intervalsOf([chosen, others.point, others.optimistic], others.point);
   const memory = memoryOnSafeSide(chosen, [others.point, others.optimistic]);
   const deployed = chosen.deployed ? [chosen.deployed.pod, chosen.deployed.utilization] : [];
-  const steps = [capacity, cpu, chosen.pod, chosen.utilization, chosen.request, ...deployed, chosen.sizing, memory, chosen.rps];
+  // With a deployed pod's own target, the measured pod's target only sized R: its warnings (a target raised to 30%) are not the deployed one's.
+  const measuredTarget = chosen.deployed ? { ...chosen.utilization, warnings: [] } : chosen.utilization;
+  const steps = [capacity, cpu, chosen.pod, measuredTarget, chosen.request, ...deployed, chosen.sizing, memory, chosen.rps];
   return {
     slo: o.slo,
     resources: {
@@ -87,7 +89,7 @@ function sizeOn(capacity: Capacity, cpu: CpuModel, m: RecommendMeasurements, val
   const request = cpuRequestStep(utilization.value.target, cpu, pod.value, capacity.lambdaCap, o, own);
   // A smaller pod measured by its own sweep gets its own u_max, and the target from it.
   const ownPod = requestPodUMaxStep(cpu, request.value);
-  const ownUtilization = ownPod && targetUtilizationStep(ownPod.value.uMax, o);
+  const ownUtilization = ownPod && targetUtilizationStep(ownPod.value.uMax, o, `${ownPod.value.millicores}m`);
   const deployed = { pod: ownPod ?? pod, utilization: ownUtilization ?? utilization };
   const sizing = replicasStep({ cpu, lambdaCapRps: request.value.sloCapacityRps, requestMillicores: request.value.requestMillicores, utilization: deployed.utilization.value }, o);
   const memory = memoryStep(valid, m.serverPeakRssMiB, request.value.sloCapacityRps, o);
@@ -168,6 +170,8 @@ function intermediatesOf(m: RecommendMeasurements, o: Resolved, capacity: Capaci
     podSloCapacityRps: sc.request.value.sloCapacityRps,
     podSloCapacityPredictedRps: sc.request.value.predictedSloCapacityRps,
     podSloCapacityMeasuredRps: sc.request.value.measuredSloCapacityRps,
+    podSloCapacityCeilingRps: sc.request.value.ceilingRps,
+    requestPodCpuCoresAtCapacity: sc.request.value.measuredCpuCores,
     requestPodUMax: sc.deployed?.pod.value.uMax ?? null,
     tLagSeconds: u.tLagSeconds,
     growthFactorOverLag: u.growthOverLag,

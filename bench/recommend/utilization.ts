@@ -22,9 +22,11 @@ export interface UtilizationTarget {
  * u_t = u_max / ((1 + tolerance) g) floored to a whole percent, clamped to
  * {@link UTILIZATION_TARGET_BOUNDS}. A whole percent, not bench-method.md's 5%: the HPA acts only
  * outside +-10% of its target anyway, and at a target near 45-50% a 5% grid put up to 10% of
- * rounding between two runs that measured nearly the same.
+ * rounding between two runs that measured nearly the same. `deployedPod` names the recommended pod
+ * when the target is derived again for it (its own sweep measured it): the reasoning then says so
+ * and leaves out the lag, already given.
  */
-export function targetUtilizationStep(uMax: number, o: Resolved): Reasoned<UtilizationTarget> {
+export function targetUtilizationStep(uMax: number, o: Resolved, deployedPod?: string): Reasoned<UtilizationTarget> {
   const tLag = 2 * o.metricsResolutionSeconds + o.syncPeriodSeconds + o.podReadySeconds + o.nodeProvisionSeconds;
   const g = (1 + o.growthPerMinute) ** (tLag / 60);
   const raw = uMax / ((1 + o.tolerance) * g);
@@ -39,8 +41,8 @@ export function targetUtilizationStep(uMax: number, o: Resolved): Reasoned<Utili
   return {
     value: { tLagSeconds: tLag, growthOverLag: g, growthPer15s: (1 + o.growthPerMinute) ** (15 / 60), raw, target },
     reasoning: [
-      `Scale-up lag T_lag = 2*${o.metricsResolutionSeconds} + ${o.syncPeriodSeconds} + ${o.podReadySeconds}${o.nodeProvisionSeconds ? ` + ${o.nodeProvisionSeconds}` : ''} = ${tLag} s; growth over it g = (1+${o.growthPerMinute})^(${tLag}/60) = ${sig(g, 4)}.`,
-      `Target utilization u_t = floor1%(u_max / ((1+${o.tolerance})*g)) = floor1%(${sig(raw)}) -> ${Math.round(target * 100)}% (clamped to [${UTILIZATION_TARGET_BOUNDS.min * 100}, ${UTILIZATION_TARGET_BOUNDS.max * 100}]%).`,
+      ...(deployedPod ? [] : [`Scale-up lag T_lag = 2*${o.metricsResolutionSeconds} + ${o.syncPeriodSeconds} + ${o.podReadySeconds}${o.nodeProvisionSeconds ? ` + ${o.nodeProvisionSeconds}` : ''} = ${tLag} s; growth over it g = (1+${o.growthPerMinute})^(${tLag}/60) = ${sig(g, 4)}.`]),
+      `Target utilization${deployedPod ? ` of the recommended ${deployedPod} pod` : ''} u_t = floor1%(u_max / ((1+${o.tolerance})*g)) = floor1%(${sig(raw)}) -> ${Math.round(target * 100)}% (clamped to [${UTILIZATION_TARGET_BOUNDS.min * 100}, ${UTILIZATION_TARGET_BOUNDS.max * 100}]%).`,
     ],
     warnings,
   };

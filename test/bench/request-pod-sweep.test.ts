@@ -5,8 +5,8 @@ import { test } from 'node:test';
 import { QUICK_PLAN } from '../../bench/index.js';
 import { requestPodFractions } from '../../bench/request-pod-sweep.js';
 
-const fractions = (predictedSloCapacityRps: number, measuredPodCapacityRps: number): number[] =>
-  requestPodFractions({ plan: QUICK_PLAN, predictedSloCapacityRps, measuredPodCapacityRps });
+const fractions = (predictedSloCapacityRps: number, ceilingRps: number): number[] =>
+  requestPodFractions({ plan: QUICK_PLAN, predictedSloCapacityRps, ceilingRps });
 
 test('the request pod is offered up to the measured pod\'s capacity, and that capacity on top', () => {
   assert.deepEqual(QUICK_PLAN.requestPodRateFractions, [0.5, 0.7, 0.85, 1.0, 1.15, 1.3, 1.6]);

@@ -102,9 +102,9 @@ test('runBench: hello started, swept, recommended, written, read back', { timeou
   const own = results.measurements.requestPod;
   if (quotaApplied) {
     assert.equal(own?.cpuQuotaMillicores, request);
-    // Half and all of its predicted capacity, and the measured pod's capacity when that is higher.
-    const measuredPod = results.recommendation.intermediates.lambdaCapRps!;
-    const fractions = measuredPod > 1.05 * own.predictedSloCapacityRps ? [0.5, 1, measuredPod / own.predictedSloCapacityRps] : [0.5, 1];
+    // Half and all of its predicted capacity, and the ceiling (the most it is credited with) when that is higher.
+    const ceiling = results.recommendation.intermediates.podSloCapacityCeilingRps!;
+    const fractions = ceiling > 1.05 * own.predictedSloCapacityRps ? [0.5, 1, ceiling / own.predictedSloCapacityRps] : [0.5, 1];
     assert.deepEqual(own.steps.map((s) => s.offeredRps), fractions.map((f) => Math.max(1, Math.round(own.predictedSloCapacityRps * f))));
     assert.equal(results.recommendation.intermediates.podSloCapacityMeasuredRps, results.recommendation.intermediates.podSloCapacityRps);
     assert.ok(!results.recommendation.warnings.some((w) => w.includes('assumes the SLO holds up to the same share')), results.recommendation.warnings.join('\n'));

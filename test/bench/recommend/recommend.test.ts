@@ -307,15 +307,18 @@ test('the CPU request follows the expected peak: a quiet service gets small pods
   assert.ok(!busy.warnings.some((w) => /smaller than the pod the bench measured/.test(w)));
 });
 
-/** A pod's own sweep: basic's first step at each rate, with the server's p99 (ms) there and 10 m cores of CPU. */
-const ownSweep = (millicores: number, p99Ms: Record<number, number>): NonNullable<RecommendMeasurements['requestPod']> => ({
+/**
+ * A pod's own sweep: basic's first step at each rate, with the server's p99 (ms) there and its CPU
+ * from `coresAt` (default: 30 us per request, at most the quota).
+ */
+const ownSweep = (millicores: number, p99Ms: Record<number, number>, coresAt = (rps: number) => Math.min(millicores / 1000, (0.03 * rps) / 1000)): NonNullable<RecommendMeasurements['requestPod']> => ({
   cpuQuotaMillicores: millicores,
   steps: Object.entries(p99Ms).map(([rps, ms]) => ({
     ...fixtures.basic!.openSteps[0]!,
     offeredRps: Number(rps),
     achievedRps: Number(rps),
     sloLatencyUsPerRepetition: [ms * 1000],
-    serverCpuCores: 0.01,
+    serverCpuCores: coresAt(Number(rps)),
   })),
 });
 
@@ -324,8 +327,8 @@ test('the recommended pod\'s own sweep: its measured SLO capacity replaces the C
   // sweep under a 100m quota: p99 1, 1.5, 3, 20, 60 ms at 1200, 1680, 2040, 2400, 2760 req/s.
   // lambda_slo: log-interpolated between 2040 (3 ms) and 2400 (20 ms): f = ln(10/3)/ln(20/3) =
   // 0.6346 -> 2268.5; Kneedle (latency normalised to [1, 60] ms): d = 0, .2992, .5046, .4472, 0
-  // -> knee 2040; lambda_cap 2040 (below the ceiling: min(6000, where the line reaches 100m,
-  // 3333.3)). The line puts that pod at 0.0612 cores there: its own u_max = 0.612, and its target
+  // -> knee 2040; lambda_cap 2040 (below the ceiling: min(6000, 3333.3 where the line reaches
+  // 100m)). Its steps and the line put that pod at 0.0612 cores there: its own u_max = 0.612, and its target
   // floor1%(0.612 / 1.43 = 0.428) = 42%, lower than the measured pod's 50%: C_t = 42m / 30 us =
   // 1400 req/s; the RPS target 2040 x 0.42 / 0.612 = 1400 (C_t again: no intercept); replicas
   // N = max(2, ceil(1200 / (1400 x 0.9))) = 2 -> 2 / 3.
@@ -343,9 +346,17 @@ test('the recommended pod\'s own sweep: its measured SLO capacity replaces the C
   assert.deepEqual([r.hpa.minReplicas, r.hpa.maxReplicas], [2, 3]);
   assert.ok(!r.warnings.some((w) => /smaller than the pod the bench measured/.test(w)), r.warnings.join('\n'));
   assert.ok(r.reasoning.some((l) => /its SLO capacity is 2040 req\/s, measured by its own sweep under a 100m quota \(CPU\(lambda\) = u_max\*R on the measured pod's CPU line: 2400 req\/s; at most 3330 req\/s/.test(l)));
-  assert.ok(r.reasoning.some((l) => /^The 100m pod met the SLO up to 2040 req\/s, where the CPU line puts it at 0\.0612 cores: its u_max = min\(1, 61\.2m \/ 100m\) = 0\.612/.test(l)));
+  assert.ok(r.reasoning.some((l) => /^The 100m pod met the SLO up to 2040 req\/s, where it used 0\.0612 cores \(its own steps\) and the CPU line puts it at 0\.0612: its u_max = min\(1, 61\.2m \/ 100m\) = 0\.612/.test(l)));
+  assert.ok(r.reasoning.some((l) => /^Target utilization of the recommended 100m pod u_t = floor1%\(u_max/.test(l)));
+  assert.equal(r.reasoning.filter((l) => l.startsWith('Scale-up lag')).length, 1);
+  // Where its own steps used less than the line says (0.9 of it), the lower reading: u_max 0.5508,
+  // target floor1%(0.5508 / 1.43 = 0.3852) = 38%.
+  const lean = recommend({ ...quota, requestPod: ownSweep(100, { 1200: 1, 1680: 1.5, 2040: 3, 2400: 20, 2760: 60 }, (rps) => (0.9 * 0.03 * rps) / 1000) }, { slo, peakRps: 1000 });
+  close(lean.intermediates.requestPodUMax, 0.5508, 1e-9);
+  assert.equal(lean.hpa.targetCPUUtilizationPercentage, 38);
   // A sweep that seems to do more than a 100m pod can (the line reaches 100m at 3333 req/s) is
-  // capped there, not called a lower bound; u_max 1, target floor1%(1 / 1.43) = 69%.
+  // capped there, not called a lower bound; its steps used all of 100m: u_max 1, target
+  // floor1%(1 / 1.43) = 69%.
   const fast = recommend({ ...quota, requestPod: ownSweep(100, { 5000: 1, 7000: 2 }) }, { slo, peakRps: 1000 });
   close(fast.intermediates.podSloCapacityMeasuredRps, 3333.333, 1e-3);
   close(fast.intermediates.requestPodUMax, 1, 1e-9);
