@@ -8,8 +8,8 @@
  * the predicted capacity, and recommend takes that pod's capacity from it (recommend/cpu-request.ts).
  *
  * Like the main sweep, it starts with the open-model warm-up at 40% of its scale (open-sweep.ts):
- * without it, in three quick runs the first step after the closed-loop warm-up, at the predicted
- * capacity, had a p99 of 44-58 ms with single batches at 190-320 ms, while steps at higher rates
+ * without it, in three quick runs whose pod was 150m the first step after the closed-loop warm-up,
+ * at the predicted capacity, had a p99 of 43-58 ms with single batches at 190-320 ms, while steps at higher rates
  * after it met the 25 ms SLO (docs/BENCHMARKS.md set 16).
  */
 import { assessOpenSweep, describeRunProblem, type RunGates } from './assess.js';

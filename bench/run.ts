@@ -55,7 +55,7 @@ export interface BenchPlan {
  */
 const REQUEST_POD_RATE_FRACTIONS = [0.5, 0.7, 0.85, 1.0, 1.15, 1.3, 1.6];
 
-/** The quick plan: about a minute. */
+/** The quick plan: about a minute and a half, and as much again for the recommended pod's sweep (docs/BENCHMARKS.md set 16). */
 export const QUICK_PLAN: BenchPlan = {
   saturationConnections: [4, 16, 64],
   saturationWarmupSeconds: 1,
@@ -71,7 +71,7 @@ export const QUICK_PLAN: BenchPlan = {
 };
 
 /**
- * The full plan: about ten minutes. Shorter than bench-method.md asks (30 s steps, 5
+ * The full plan: about ten minutes, and 3-5 more for the recommended pod's sweep. Shorter than bench-method.md asks (30 s steps, 5
  * repetitions, 12 rates) so it fits in ten minutes with room to re-measure spoiled repetitions;
  * the spread over 3 repetitions says how much that costs.
  */
