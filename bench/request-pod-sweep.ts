@@ -12,17 +12,18 @@
  * at the predicted capacity, had a p99 of 43-58 ms with single batches at 190-320 ms, while steps at higher rates
  * after it met the 25 ms SLO (docs/BENCHMARKS.md set 16).
  */
-import { assessOpenSweep, describeRunProblem, type RunGates } from './assess.js';
-import type { BenchRequestPod, BenchSlo } from './contract.js';
-import type { GeneratorThread } from './open-model-worker.js';
-import { runOpenSweep } from './open-sweep.js';
-import type { BenchPlan, BenchProgress } from './run.js';
-import type { StallMonitor } from './stalls.js';
+import { assessOpenSweep, describeRunProblem } from './assess.js';
+import type { BenchRequestPod } from './contract.js';
+import { runOpenSweep, type OpenSweepOptions } from './open-sweep.js';
+import type { BenchPlan } from './run.js';
 import { startHelloTarget } from './target.js';
 import type { Logger } from '../common/index.js';
 
-/** What the request pod's sweep needs. */
-export interface RequestPodSweepOptions {
+/**
+ * What the request pod's sweep needs: the main sweep's settings, stall monitor and generator
+ * thread (its `OpenSweepOptions` but the target and the scale, which it makes), and the pod.
+ */
+export interface RequestPodSweepOptions extends Omit<OpenSweepOptions, 'target' | 'xMaxRps' | 'phase' | 'freshBeforeLowerRate'> {
   /** The recommended CPU request: the quota the pod runs under. */
   readonly requestMillicores: number;
   /** Its SLO capacity on the main sweep's CPU line: the rates are fractions of it. */
@@ -35,19 +36,7 @@ export interface RequestPodSweepOptions {
   /** CPU list the server is pinned to, or null. */
   readonly serverCpus: string | null;
   readonly quotaPeriodMs: number;
-  readonly plan: BenchPlan;
-  readonly slo: BenchSlo;
-  readonly gates: RunGates;
-  readonly seed: number;
-  readonly arrivals: 'poisson' | 'uniform';
-  readonly connections: number;
-  readonly timeoutMs: number;
-  /** The main sweep's stall monitor and generator thread. */
-  readonly stalls: StallMonitor;
-  readonly generator: GeneratorThread;
   readonly logger: Logger;
-  readonly signal: AbortSignal | undefined;
-  readonly progress: (event: BenchProgress) => void;
 }
 
 /** The recommended pod's measurements (null: it could not be measured), and its sweep's run checks as `validity.problems` lines. */
